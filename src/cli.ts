@@ -1,0 +1,177 @@
+// The shell around the pure core: standard input and output, the two containers, exit codes.
+// Every failure is one line on stderr and the input written back unchanged; never a stack trace.
+import { readFileSync } from 'node:fs';
+import { isNode, type Node } from 'yaml';
+import { loadConfig } from './config/load.js';
+import {
+  type Input,
+  readResourceList,
+  readStream,
+  writeResourceList,
+  writeStream,
+} from './krm/io.js';
+import { InputError, type Item } from './krm/item.js';
+import { formatResult, type Result, Results } from './krm/results.js';
+import { parseYaml, toPlain } from './krm/yaml.js';
+import { transform } from './transform.js';
+
+declare const VERSION: string;
+
+export const HELP = `celery-queues: per-queue Celery workers, KEDA autoscaling, Flower and task routing
+for Open edX rendered by Tutor, as a KRM function.
+
+Usage:
+  celery-queues < resource-list.yaml
+      KRM function: a ResourceList on stdin (Kustomize exec/container transformers,
+      kpt fn eval/render, the Argo CD plugin), the transformed ResourceList on stdout.
+  celery-queues --config celery-queues.yaml [MANIFEST...]
+      Filter over a plain manifest stream (stdin when no file is named), e.g.
+      kustomize build env/ | celery-queues --config celery-queues.yaml | kubectl apply -f -
+
+Options:
+  --config FILE   the CeleryQueues config (or a ConfigMap with tutor-contrib-celery's keys)
+  --help          this text
+  --version       the version
+
+Exit status: 0 on success (warnings allowed), 1 on any error; every error is one line on
+stderr (and in the ResourceList's results), and the input is written back unchanged.
+`;
+
+export interface Io {
+  stdin: () => string;
+  readFile: (path: string) => string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+interface Args {
+  config?: string;
+  files: string[];
+  help: boolean;
+  version: boolean;
+}
+
+function parseCommandLine(argv: readonly string[]): Args | string {
+  const args: Args = { files: [], help: false, version: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--help' || a === '-h') args.help = true;
+    else if (a === '--version') args.version = true;
+    else if (a === '--config') {
+      const file = argv[++i];
+      if (file === undefined) return '--config needs a file';
+      args.config = file;
+    } else if (a.startsWith('--config=')) args.config = a.slice('--config='.length);
+    else if (a.startsWith('-') && a !== '-') return `unknown option ${a} (see --help)`;
+    else args.files.push(a);
+  }
+  if (args.files.length > 0 && args.config === undefined) {
+    return 'manifest files need --config FILE (a ResourceList comes on stdin)';
+  }
+  return args;
+}
+
+/** Runs the function; returns the exit status. */
+export function run(argv: readonly string[], io: Io): number {
+  const args = parseCommandLine(argv);
+  if (typeof args === 'string') {
+    io.stderr(`celery-queues: error: ${args}\n`);
+    return 1;
+  }
+  if (args.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (args.version) {
+    io.stdout(`${typeof VERSION === 'string' ? VERSION : 'dev'}\n`);
+    return 0;
+  }
+  let text = '';
+  try {
+    text =
+      args.files.length > 0
+        ? args.files
+            .map((f) => ensureNewline(io.readFile(f === '-' ? '/dev/stdin' : f)))
+            .join('---\n')
+        : io.stdin();
+  } catch (e) {
+    io.stderr(`celery-queues: error: cannot read the input: ${message(e)}\n`);
+    return 1;
+  }
+  try {
+    return args.config === undefined ? runResourceList(text, io) : runStream(text, args.config, io);
+  } catch (e) {
+    // The input goes back as it came, so a pipe loses nothing.
+    io.stdout(text);
+    io.stderr(
+      `celery-queues: error: ${e instanceof InputError ? '' : 'internal error: '}${message(e)}\n`,
+    );
+    if (!(e instanceof InputError) && process.env.CELERY_QUEUES_DEBUG)
+      io.stderr(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}
+
+function runResourceList(text: string, io: Io): number {
+  const input = readResourceList(text);
+  const results = new Results();
+  const fc = input.functionConfig;
+  const fnConfig = isNode(fc) ? nodeToPlain(fc) : fc;
+  const config = loadConfig(fnConfig, results);
+  const out = config ? transform(input.items, config) : { items: input.items, results: [] };
+  const all = [...results.list, ...out.results];
+  io.stdout(writeResourceList(input, out.items, all));
+  return report(all, io, false);
+}
+
+function runStream(text: string, configFile: string, io: Io): number {
+  const input: Input = readStream(text);
+  const results = new Results();
+  let configText: string;
+  try {
+    configText = io.readFile(configFile);
+  } catch (e) {
+    throw new InputError(`cannot read --config ${configFile}: ${message(e)}`);
+  }
+  const configDoc = parseYaml(configText);
+  const error = configDoc.errors[0];
+  if (error)
+    throw new InputError(`--config ${configFile}: not valid YAML: ${error.message.split('\n')[0]}`);
+  const config = loadConfig(toPlain(configDoc), results);
+  const out = config ? transform(input.items, config) : { items: input.items, results: [] };
+  const all = [...results.list, ...out.results];
+  io.stdout(
+    writeStream(all.some((r) => r.severity === 'error') ? input.items : (out.items as Item[])),
+  );
+  return report(all, io, true);
+}
+
+function report(results: readonly Result[], io: Io, includeInfo: boolean): number {
+  for (const r of results) {
+    if (r.severity !== 'info' || includeInfo) io.stderr(`${formatResult(r)}\n`);
+  }
+  return results.some((r) => r.severity === 'error') ? 1 : 0;
+}
+
+function nodeToPlain(node: Node): unknown {
+  const doc = parseYaml('');
+  doc.contents = node as never;
+  return toPlain(doc);
+}
+
+function ensureNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+}
+
+export function nodeIo(): Io {
+  return {
+    stdin: () => readFileSync(0, 'utf8'),
+    readFile: (path) => readFileSync(path, 'utf8'),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
+}

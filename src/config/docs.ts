@@ -1,0 +1,87 @@
+// The JSON Schema and the README's reference table, both derived from the zod schema.
+import { z } from 'zod';
+import { celeryQueues } from './schema.js';
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  default?: unknown;
+  description?: string;
+  const?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minItems?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+};
+
+export function jsonSchema(): JsonSchema & { $schema?: string; title?: string } {
+  const schema = z.toJSONSchema(celeryQueues, {
+    io: 'input',
+    target: 'draft-2020-12',
+  }) as JsonSchema;
+  return { title: 'CeleryQueues', ...schema };
+}
+
+/** Placeholders for the keys of maps, by the field that holds them. */
+const KEY_NAMES: Record<string, string> = {
+  queues: '<variant>',
+  lms: '<task>',
+  cms: '<task>',
+};
+
+export function referenceTable(): string {
+  const rows: string[] = ['| Field | Type | Default | Description |', '|---|---|---|---|'];
+  const walk = (schema: JsonSchema, path: string, parentKey: string) => {
+    const s = unwrap(schema);
+    if (path) {
+      rows.push(
+        `| \`${path}\` | ${typeName(s)} | ${s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``} | ${escapeCell(descriptionOf(schema, s))} |`,
+      );
+    }
+    if (s.properties) {
+      for (const [key, child] of Object.entries(s.properties)) {
+        walk(child, path ? `${path}.${key}` : key, key);
+      }
+    } else if (typeof s.additionalProperties === 'object') {
+      const placeholder = KEY_NAMES[parentKey] ?? '<name>';
+      walk(s.additionalProperties, `${path}.${placeholder}`, placeholder);
+    }
+  };
+  walk(jsonSchema(), '', '');
+  return rows.join('\n');
+}
+
+function unwrap(s: JsonSchema): JsonSchema {
+  const options = s.anyOf?.filter((o) => o.type !== 'null');
+  return options?.length === 1 ? { ...options[0], ...s, anyOf: undefined } : s;
+}
+
+function typeName(s: JsonSchema): string {
+  if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;
+  if (s.enum) return s.enum.map((e) => `\`${JSON.stringify(e)}\``).join(' \\| ');
+  if (s.type === 'array') return `list of ${s.items ? typeName(unwrap(s.items)) : 'any'}`;
+  if (s.type === 'object') return s.properties ? 'object' : 'map';
+  if (s.anyOf) return s.anyOf.map((o) => typeName(unwrap(o))).join(' or ');
+  const bounds = [
+    s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER ? `≥ ${s.minimum}` : '',
+    s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '',
+    s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? `≤ ${s.maximum}` : '',
+  ].filter(Boolean);
+  return `${Array.isArray(s.type) ? s.type.join(' or ') : (s.type ?? 'any')}${bounds.length ? ` (${bounds.join(', ')})` : ''}`;
+}
+
+function descriptionOf(outer: JsonSchema, inner: JsonSchema): string {
+  return outer.description ?? inner.description ?? '';
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}

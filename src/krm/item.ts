@@ -1,0 +1,215 @@
+// One resource of the input or output. Input items keep the exact text they came in, and are
+// parsed only when the transform reads them: most of a Tutor render is never touched, so most
+// of it is never parsed and goes out byte for byte.
+import { isMap } from 'yaml';
+import { type Doc, parseYaml } from './yaml.js';
+
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** Input the function cannot read: reported in one line, the input written back unchanged. */
+export class InputError extends Error {}
+
+export class Item {
+  private parsed: Doc | undefined;
+  private header: Header | undefined;
+
+  private constructor(
+    /** The item's YAML as a document of its own (a ResourceList item de-indented), if known. */
+    private readonly source: string | undefined,
+    /** The item's exact text in the input's own layout, written back when it is unchanged. */
+    readonly raw: string | undefined,
+    /** Where the item sits in the input, for messages: `items[3]`, `document 4`. */
+    readonly position: string,
+    readonly fromInput: boolean,
+    doc: Doc | undefined,
+  ) {
+    this.parsed = doc;
+  }
+
+  /** An input item kept as text, parsed on first use. */
+  static lazy(source: string, raw: string, position: string): Item {
+    return new Item(source, raw, position, true, undefined);
+  }
+
+  /** An input item that was parsed with its container (the full path). */
+  static parsedInput(doc: Doc, position: string): Item {
+    return new Item(undefined, undefined, position, true, doc);
+  }
+
+  /** A resource the function writes. */
+  static created(doc: Doc): Item {
+    return new Item(undefined, undefined, 'new', false, doc);
+  }
+
+  /** The parsed document. Never modify it: edits go to a clone (see Edit). */
+  get doc(): Doc {
+    if (this.parsed === undefined) {
+      const doc = parseYaml(this.source ?? '');
+      const error = doc.errors[0];
+      if (error) {
+        throw new InputError(`${this.position}: not valid YAML: ${firstLine(error.message)}`);
+      }
+      this.parsed = doc;
+    }
+    return this.parsed;
+  }
+
+  get isParsed(): boolean {
+    return this.parsed !== undefined;
+  }
+
+  private get head(): Header {
+    if (this.header === undefined) {
+      this.header =
+        (this.parsed === undefined && this.source !== undefined
+          ? scanHeader(this.source)
+          : undefined) ?? headerOf(this.doc, this.position);
+    }
+    return this.header;
+  }
+
+  get apiVersion(): string {
+    return this.head.apiVersion;
+  }
+  get kind(): string {
+    return this.head.kind;
+  }
+  get name(): string {
+    return this.head.name;
+  }
+  /** The namespace as written; '' when the item has none. */
+  get namespace(): string {
+    return this.head.namespace;
+  }
+
+  get ref(): ResourceRef {
+    const ref: ResourceRef = { apiVersion: this.apiVersion, kind: this.kind, name: this.name };
+    if (this.namespace) ref.namespace = this.namespace;
+    return ref;
+  }
+
+  /** `Kind namespace/name`, as messages name a resource. */
+  get label(): string {
+    return `${this.kind} ${this.namespace ? `${this.namespace}/` : ''}${this.name}`;
+  }
+
+  /** A cheap test before parsing: can this item contain `text` at all? */
+  mentions(text: string): boolean {
+    if (this.source !== undefined && this.parsed === undefined) return this.source.includes(text);
+    return true;
+  }
+
+  annotation(key: string): string | undefined {
+    if (!this.mentions(key)) return undefined;
+    const value = this.doc.getIn(['metadata', 'annotations', key]);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  /** Marked local-config: not part of what gets deployed (kpt's Kptfile, function configs). */
+  get isLocalConfig(): boolean {
+    return this.annotation('config.kubernetes.io/local-config') === 'true';
+  }
+}
+
+interface Header {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+function headerOf(doc: Doc, position: string): Header {
+  if (!isMap(doc.contents))
+    throw new InputError(`${position}: not a mapping (a resource is a map)`);
+  const get = (path: string[]): string => {
+    const v = doc.getIn(path);
+    return typeof v === 'string' ? v : '';
+  };
+  return {
+    apiVersion: get(['apiVersion']),
+    kind: get(['kind']),
+    name: get(['metadata', 'name']),
+    namespace: get(['metadata', 'namespace']),
+  };
+}
+
+// Reads apiVersion, kind, metadata.name and metadata.namespace off block-style YAML without
+// parsing it. Anything unusual returns undefined, and the item is parsed instead.
+const TOP = /^(apiVersion|kind|metadata):(?: +(.*))?$/;
+const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+// Plain scalars the core schema reads as something other than a string.
+const NOT_A_STRING =
+  /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF|nan|NaN|NAN))$/;
+
+export function scanHeader(source: string): Header | undefined {
+  const header: Header = { apiVersion: '', kind: '', name: '', namespace: '' };
+  const seen = new Set<string>();
+  let inMetadata = false;
+  let metaIndent = -1;
+  let start = 0;
+  while (start < source.length) {
+    let end = source.indexOf('\n', start);
+    if (end < 0) end = source.length;
+    const line = source.slice(start, end);
+    start = end + 1;
+    if (line === '' || line[0] === '#') continue;
+    if (line[0] !== ' ') {
+      inMetadata = false;
+      const m = TOP.exec(line);
+      if (!m) {
+        // Any other top-level key is fine; anything else (flow style, anchors, tags,
+        // document markers) is left to the parser.
+        if (!/^[A-Za-z_][\w.-]*:(?: |$)/.test(line)) return undefined;
+        continue;
+      }
+      const key = m[1] as 'apiVersion' | 'kind' | 'metadata';
+      if (seen.has(key)) return undefined;
+      seen.add(key);
+      if (key === 'metadata') {
+        if (m[2] !== undefined && m[2] !== '') return undefined;
+        inMetadata = true;
+        continue;
+      }
+      const value = scalar(m[2]);
+      if (value === undefined) return undefined;
+      header[key] = value;
+      continue;
+    }
+    if (!inMetadata) continue;
+    let indent = 0;
+    while (line[indent] === ' ') indent++;
+    if (line[indent] === '#' || indent === line.length) continue;
+    if (metaIndent < 0) metaIndent = indent;
+    if (indent !== metaIndent) continue;
+    const m = /^(name|namespace):(?: +(.*))?$/.exec(line.slice(indent));
+    if (!m) {
+      if (!/^[A-Za-z_][\w./-]*:(?: |$)/.test(line.slice(indent))) return undefined;
+      continue;
+    }
+    const key = m[1] as 'name' | 'namespace';
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const value = scalar(m[2]);
+    if (value === undefined) return undefined;
+    header[key] = value;
+  }
+  return seen.has('apiVersion') && seen.has('kind') && seen.has('metadata') ? header : undefined;
+}
+
+function scalar(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const text = raw.trimEnd();
+  if (PLAIN.test(text)) return NOT_A_STRING.test(text) ? undefined : text;
+  if (/^'[^']*'$/.test(text)) return text.slice(1, -1);
+  if (/^"[^"\\]*"$/.test(text)) return text.slice(1, -1);
+  return undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,54 @@
+// Every name the function writes, in one place (contract section 4).
+
+export const SERVICES = ['lms', 'cms'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Kubernetes' limit for label values and DNS labels (Service names, KEDA's labels). */
+export const MAX_NAME_LENGTH = 63;
+
+export const DEFAULT_VARIANT = 'default';
+
+/** `high_mem` -> `high-mem`: the variant as it appears in Kubernetes names. */
+export function variantSlug(variant: string): string {
+  return variant.replaceAll('_', '-');
+}
+
+/** The queue Celery and Redis use: `edx.lms.core.high_mem`. */
+export function queueName(service: ServiceName, variant: string): string {
+  return `edx.${service}.core.${variant}`;
+}
+
+/** The stock worker Deployment Tutor renders: `lms-worker`. */
+export function stockWorkerName(service: ServiceName): string {
+  return `${service}-worker`;
+}
+
+/** The worker Deployment (and its container) of a variant; `default` is the stock worker. */
+export function workerName(service: ServiceName, variant: string): string {
+  return variant === DEFAULT_VARIANT
+    ? stockWorkerName(service)
+    : `${stockWorkerName(service)}-${variantSlug(variant)}`;
+}
+
+/** The Celery node name pattern of a variant's workers; celery expands `%h` to the host. */
+export function workerHostname(service: ServiceName, variant: string): string {
+  return `${queueName(service, variant)}.%h`;
+}
+
+export function scaledObjectName(service: ServiceName, variant: string): string {
+  return `${workerName(service, variant)}-scaledobject`;
+}
+
+/**
+ * Every name and label value derived from a variant, each limited to MAX_NAME_LENGTH. Output
+ * families that derive a new name add it here, so the config check covers it.
+ */
+export function derivedNames(service: ServiceName, variant: string): string[] {
+  return [workerName(service, variant), scaledObjectName(service, variant)];
+}
+
+export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
+/** On every resource the function writes: which stock worker or instance it derives from. */
+export const GENERATED_BY = `${ANNOTATION_PREFIX}/generated-by`;
+/** On a stock worker the function changed: its container args as Tutor rendered them. */
+export const STOCK_ARGS = `${ANNOTATION_PREFIX}/stock-args`;

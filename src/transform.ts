@@ -1,0 +1,52 @@
+// The pure core: items and a config in, items and results out. On any error the items come
+// back exactly as they went in.
+import type { CeleryQueues } from './config/schema.js';
+import { Edit } from './krm/edit.js';
+import { InputError, type Item } from './krm/item.js';
+import { type Result, Results } from './krm/results.js';
+import type { Family, InstancePlan } from './plan.js';
+import { findInstances, type TutorInstance } from './tutor/instances.js';
+import { workers } from './workers/workers.js';
+
+/** The output families, in the order they run: later ones read what earlier ones planned. */
+export const FAMILIES: readonly Family[] = [workers];
+
+export interface TransformResult {
+  items: Item[];
+  results: Result[];
+}
+
+export function transform(items: readonly Item[], config: CeleryQueues): TransformResult {
+  const results = new Results();
+  try {
+    const edit = new Edit(items, results);
+    const instances = findInstances(items, config.spec, results);
+    if (!results.hasErrors) {
+      for (const instance of instances) {
+        const plan: InstancePlan = { instance, spec: config.spec, edit, results, workers: [] };
+        for (const family of FAMILIES) family(plan);
+        removeStale(instance, edit, results);
+      }
+    }
+    if (results.hasErrors) return { items: [...items], results: results.list };
+    return { items: edit.output(), results: results.list };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    results.error(e.message);
+    return { items: [...items], results: results.list };
+  }
+}
+
+// What an earlier run wrote for a setting that is gone from the config.
+function removeStale(instance: TutorInstance, edit: Edit, results: Results): void {
+  for (const item of instance.generated) {
+    if (edit.wasRecreated(item)) continue;
+    edit.remove(item);
+    results.info(
+      'removed: celery-queues wrote it in an earlier run, and the config no longer asks for it',
+      {
+        item,
+      },
+    );
+  }
+}

@@ -1,0 +1,147 @@
+// Reading a Tutor render: which Open edX instances the input holds, and their stock workers.
+// Everything Tutor-specific about the input is read in this folder.
+import type { Spec } from '../config/schema.js';
+import type { Item } from '../krm/item.js';
+import { CONFIG_REF, type Results } from '../krm/results.js';
+import { plainAt } from '../krm/yaml.js';
+import { GENERATED_BY, SERVICES, type ServiceName, STOCK_ARGS, stockWorkerName } from '../names.js';
+import { queuesOf } from '../workers/args.js';
+
+export interface StockWorker {
+  service: ServiceName;
+  item: Item;
+  /** Index of the celery container in the pod template. */
+  container: number;
+  /** The container field holding the celery command line. */
+  argsField: 'args' | 'command';
+  /** The command line as Tutor rendered it (kept in an annotation once the function changed it). */
+  stockArgs: string[];
+  /** The queues the stock worker consumed as Tutor rendered it. */
+  stockQueues: string[];
+}
+
+/** One Open edX instance: a namespace with Tutor's stock workers. */
+export interface TutorInstance {
+  namespace: string;
+  workers: Partial<Record<ServiceName, StockWorker>>;
+  /** Resources an earlier run of the function wrote in this namespace. */
+  generated: Item[];
+  /** Where instance-wide resources go in the output: after the first stock worker. */
+  anchor: Item;
+}
+
+export function isDeployment(item: Item): boolean {
+  return item.kind === 'Deployment' && item.apiVersion === 'apps/v1';
+}
+
+/** Finds every instance, and reports services the config names but an instance lacks. */
+export function findInstances(
+  items: readonly Item[],
+  spec: Spec,
+  results: Results,
+): TutorInstance[] {
+  const byNamespace = new Map<string, TutorInstance>();
+  const generated: Item[] = [];
+  for (const item of items) {
+    if (item.annotation(GENERATED_BY) !== undefined) generated.push(item);
+    const service = SERVICES.find((s) => item.name === stockWorkerName(s));
+    if (!service || !isDeployment(item) || item.isLocalConfig) continue;
+    const worker = readStockWorker(item, service, results);
+    if (!worker) continue;
+    let instance = byNamespace.get(item.namespace);
+    if (!instance) {
+      instance = { namespace: item.namespace, workers: {}, generated: [], anchor: item };
+      byNamespace.set(item.namespace, instance);
+    }
+    instance.workers[service] = worker;
+  }
+  for (const item of generated) byNamespace.get(item.namespace)?.generated.push(item);
+
+  const instances = [...byNamespace.values()];
+  const configured = SERVICES.filter((s) => spec[s] !== undefined);
+  if (instances.length === 0 && !results.hasErrors) {
+    results.error(
+      `no Tutor instance in the input: no Deployment ${configured.map(stockWorkerName).join(' or ') || 'lms-worker or cms-worker'} (apps/v1) was found`,
+    );
+  }
+  for (const instance of instances) {
+    for (const service of configured) {
+      if (!instance.workers[service]) {
+        results.error(
+          `namespace ${instance.namespace || '(none)'} has no stock Deployment ${stockWorkerName(service)} to take the ${service.toUpperCase()} queues from`,
+          { ref: CONFIG_REF, field: `spec.${service}` },
+        );
+      }
+    }
+  }
+  return instances;
+}
+
+function readStockWorker(
+  item: Item,
+  service: ServiceName,
+  results: Results,
+): StockWorker | undefined {
+  const containers = plainAt(item.doc, ['spec', 'template', 'spec', 'containers']);
+  const list = Array.isArray(containers) ? containers : [];
+  const index = findCeleryContainer(list, item.name);
+  if (index < 0) {
+    results.error(
+      `no celery worker container (one named ${item.name}, or running "celery ... worker")`,
+      { item, field: 'spec.template.spec.containers' },
+    );
+    return undefined;
+  }
+  const container = list[index] as Record<string, unknown>;
+  const argsField = isCelery(container.args) ? 'args' : 'command';
+  const field = `spec.template.spec.containers[${index}].${argsField}`;
+  const current = container[argsField];
+  if (!Array.isArray(current) || !current.every((a) => typeof a === 'string')) {
+    results.error('the celery command line is not a list of strings', { item, field });
+    return undefined;
+  }
+  let stockArgs = current as string[];
+  const recorded = item.annotation(STOCK_ARGS);
+  if (recorded !== undefined) {
+    const parsed = parseRecordedArgs(recorded);
+    if (!parsed) {
+      results.error(`annotation ${STOCK_ARGS} is not a JSON list of strings`, {
+        item,
+        field: `metadata.annotations.${STOCK_ARGS}`,
+      });
+      return undefined;
+    }
+    stockArgs = parsed;
+  }
+  const stockQueues = queuesOf(stockArgs);
+  if (!stockQueues || stockQueues.length === 0) {
+    results.error(
+      'the stock worker sets no --queues; celery-queues needs the list of queues it consumes',
+      { item, field },
+    );
+    return undefined;
+  }
+  return { service, item, container: index, argsField, stockArgs, stockQueues };
+}
+
+function findCeleryContainer(containers: unknown[], name: string): number {
+  const named = containers.findIndex((c) => (c as Record<string, unknown>)?.name === name);
+  if (named >= 0) return named;
+  return containers.findIndex((c) => {
+    const container = c as Record<string, unknown>;
+    return isCelery(container?.args) || isCelery(container?.command);
+  });
+}
+
+function isCelery(args: unknown): boolean {
+  return Array.isArray(args) && args.includes('worker') && args.some((a) => /celery/.test(a));
+}
+
+function parseRecordedArgs(text: string): string[] | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) && value.every((a) => typeof a === 'string') ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,141 @@
+// Reading and rewriting a celery worker's command line, token by token, so that everything the
+// function does not own stays where Tutor put it.
+
+// Celery's one-letter options, by the long name that they share with their long form.
+const SHORT: Record<string, string> = {
+  '-A': '--app',
+  '-b': '--broker',
+  '-Q': '--queues',
+  '-X': '--exclude-queues',
+  '-n': '--hostname',
+  '-c': '--concurrency',
+  '-P': '--pool',
+  '-l': '--loglevel',
+  '-E': '--task-events',
+  '-B': '--beat',
+  '-f': '--logfile',
+  '-s': '--schedule',
+  '-S': '--statedb',
+  '-D': '--detach',
+  '-O': '-O',
+};
+const SHORT_WITH_VALUE = new Set([
+  '-A',
+  '-b',
+  '-Q',
+  '-X',
+  '-n',
+  '-c',
+  '-P',
+  '-l',
+  '-f',
+  '-s',
+  '-S',
+  '-O',
+]);
+
+/** A flag with its value tokens, or a positional token (`celery`, `worker`). */
+export interface ArgGroup {
+  flag?: string;
+  tokens: string[];
+  value?: string;
+}
+
+/** `['--queues', 'a,b']`, `['-Qa,b']`, `['--queues=a,b']`: each one group with flag `--queues`. */
+export function parseArgs(args: readonly string[]): ArgGroup[] {
+  const groups: ArgGroup[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i] as string;
+    if (token.startsWith('--') && token.length > 2) {
+      const eq = token.indexOf('=');
+      if (eq >= 0) {
+        groups.push({ flag: token.slice(0, eq), tokens: [token], value: token.slice(eq + 1) });
+        continue;
+      }
+      const next = args[i + 1];
+      // `--loglevel info`: the next token is the value, unless it is the sub-command.
+      if (next !== undefined && !next.startsWith('-') && next !== 'worker') {
+        groups.push({ flag: token, tokens: [token, next], value: next });
+        i++;
+      } else groups.push({ flag: token, tokens: [token] });
+      continue;
+    }
+    if (token.startsWith('-') && token.length >= 2 && token[1] !== '-') {
+      const short = token.slice(0, 2);
+      const flag = SHORT[short] ?? short;
+      if (token.length > 2) {
+        groups.push({ flag, tokens: [token], value: token.slice(2).replace(/^=/, '') });
+        continue;
+      }
+      const next = args[i + 1];
+      if (SHORT_WITH_VALUE.has(short) && next !== undefined) {
+        groups.push({ flag, tokens: [token, next], value: next });
+        i++;
+      } else groups.push({ flag, tokens: [token] });
+      continue;
+    }
+    groups.push({ tokens: [token] });
+  }
+  return groups;
+}
+
+export function flatten(groups: readonly ArgGroup[]): string[] {
+  return groups.flatMap((g) => g.tokens);
+}
+
+/** The queues a worker consumes (`--queues`/`-Q`), in order; undefined when it sets none. */
+export function queuesOf(args: readonly string[]): string[] | undefined {
+  const groups = parseArgs(args).filter((g) => g.flag === '--queues');
+  if (groups.length === 0) return undefined;
+  const queues: string[] = [];
+  for (const g of groups) {
+    for (const q of (g.value ?? '').split(',')) {
+      const name = q.trim();
+      if (name && !queues.includes(name)) queues.push(name);
+    }
+  }
+  return queues;
+}
+
+export interface WorkerArgs {
+  /** The queues it consumes: written as exactly one `--queues=`. */
+  queues: readonly string[];
+  /** Its node name pattern (`--hostname=`); the stock one is kept when absent. */
+  hostname?: string;
+  /** Flags appended after the stock ones; each removes a stock flag of the same name. */
+  extraArgs?: readonly string[];
+}
+
+/** A worker's args: the stock args with the queues, node name and extra flags applied. */
+export function workerArgs(stock: readonly string[], want: WorkerArgs): string[] {
+  let groups = parseArgs(stock);
+  groups = setSingle(groups, '--queues', `--queues=${want.queues.join(',')}`);
+  if (want.hostname !== undefined) {
+    groups = setSingle(groups, '--hostname', `--hostname=${want.hostname}`, '--queues');
+  }
+  const extra = parseArgs(want.extraArgs ?? []);
+  const replaced = new Set(extra.map((g) => g.flag).filter((f): f is string => f !== undefined));
+  groups = groups.filter((g) => g.flag === undefined || !replaced.has(g.flag));
+  return flatten([...groups, ...extra]);
+}
+
+// Exactly one `flag`: the first occurrence rewritten in place, the others dropped. With no
+// occurrence, it goes before `before` (or at the end).
+function setSingle(groups: ArgGroup[], flag: string, token: string, before?: string): ArgGroup[] {
+  const out: ArgGroup[] = [];
+  let done = false;
+  for (const g of groups) {
+    if (g.flag === flag) {
+      if (!done) out.push({ flag, tokens: [token] });
+      done = true;
+    } else {
+      if (!done && before !== undefined && g.flag === before) {
+        out.push({ flag, tokens: [token] });
+        done = true;
+      }
+      out.push(g);
+    }
+  }
+  if (!done) out.push({ flag, tokens: [token] });
+  return out;
+}

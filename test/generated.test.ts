@@ -1,0 +1,20 @@
+// The files generated from the config schema must be current: a stale one fails here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonSchema, referenceTable } from '../src/config/docs.js';
+import { ROOT } from './helpers.js';
+
+describe('generated from the schema (npm run gen)', () => {
+  it('fn-config/celery-queues.schema.json', () => {
+    const file = readFileSync(join(ROOT, 'fn-config', 'celery-queues.schema.json'), 'utf8');
+    expect(file).toBe(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+  });
+
+  it('the reference table in README.md', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(
+      `<!-- config-reference:start -->\n${referenceTable()}\n<!-- config-reference:end -->`,
+    );
+  });
+});

@@ -1,0 +1,114 @@
+// Shared by the tests: fixtures, running the function (in process and as the built bundle),
+// golden files.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { expect } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { run } from '../src/cli.js';
+
+export const ROOT = join(__dirname, '..');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+export const BUNDLE = join(ROOT, 'dist', 'celery-queues.js');
+
+/** The real Tutor renders (see test/fixtures/tutor/README.md). */
+export const RENDERS = {
+  v19: 'tutor/stock-v19.yaml',
+  v20: 'tutor/stock-v20.yaml',
+  v21: 'tutor/stock-latest.yaml',
+  custom: 'tutor/stock-v20-custom.yaml',
+  podautoscaling: 'tutor/stock-v20-podautoscaling.yaml',
+} as const;
+
+export function fixture(path: string): string {
+  return readFileSync(join(FIXTURES, path), 'utf8');
+}
+
+export function configPath(name: string): string {
+  return join(ROOT, 'test', 'configs', `${name}.yaml`);
+}
+
+/** Two Open edX instances in one input: the stock render (openedx) and the custom one (openedx-prod). */
+export function twoInstances(): string {
+  return `${fixture(RENDERS.v20)}---\n${fixture(RENDERS.custom)}`;
+}
+
+export interface RunOutput {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI in this process, on given stdin and files (paths are read from disk). */
+export function runCli(argv: string[], stdin = '', files: Record<string, string> = {}): RunOutput {
+  let stdout = '';
+  let stderr = '';
+  const status = run(argv, {
+    stdin: () => stdin,
+    readFile: (p) => files[p] ?? readFileSync(p, 'utf8'),
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+  });
+  return { status, stdout, stderr };
+}
+
+/** The stream mode on a manifest text with a config file. */
+export function runStream(manifests: string, config: string): RunOutput {
+  return runCli(['--config', config], manifests);
+}
+
+/** The built bundle as its own process (npm test builds it first). */
+export function runBundle(argv: string[], stdin: string, env: NodeJS.ProcessEnv = {}): RunOutput {
+  if (!existsSync(BUNDLE)) throw new Error('dist/celery-queues.js is missing: run npm run build');
+  const r = spawnSync(process.execPath, [BUNDLE, ...argv], {
+    input: stdin,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, ...env },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Compares `actual` with the golden file test/golden/<name>; UPDATE_GOLDEN=1 rewrites it.
+ * Review a rewritten golden file like code: it is the function's documented behaviour.
+ */
+export function expectGolden(name: string, actual: string): void {
+  const path = join(ROOT, 'test', 'golden', name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
+    if (process.env.CI && !existsSync(path)) throw new Error(`golden file ${name} is missing`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, actual);
+  }
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
+
+/** Plain objects of a manifest stream. */
+export function resources(text: string): Record<string, any>[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS())
+    .filter((r) => r != null);
+}
+
+export function find(
+  list: Record<string, any>[],
+  kind: string,
+  name: string,
+  namespace?: string,
+): Record<string, any> | undefined {
+  return list.find(
+    (r) =>
+      r.kind === kind &&
+      r.metadata?.name === name &&
+      (namespace === undefined || r.metadata?.namespace === namespace),
+  );
+}
+
+/** The celery args of a worker Deployment. */
+export function argsOf(deployment: Record<string, any> | undefined): string[] {
+  return deployment?.spec?.template?.spec?.containers?.[0]?.args ?? [];
+}
