@@ -1,0 +1,138 @@
+// The Celery broker as Tutor describes it: `openedx-config`'s lms.env.yml / cms.env.yml, the
+// ConfigMap the stock workers mount at /openedx/config.
+import { parse } from 'yaml';
+import type { Item } from '../krm/item.js';
+import type { Results } from '../krm/results.js';
+import { plainAt } from '../krm/yaml.js';
+import type { ServiceName } from '../names.js';
+import type { StockWorker, TutorInstance } from './instances.js';
+
+export interface Broker {
+  /** `redis`, or `rediss` for TLS. */
+  transport: string;
+  host: string;
+  port: number;
+  /** The Redis database index (CELERY_BROKER_VHOST). */
+  db: number;
+  user: string;
+  password: string;
+  tls: boolean;
+  /** The ConfigMap and key it was read from, for messages. */
+  from: { item: Item; key: string };
+}
+
+export interface MountedConfigMap {
+  /** The volume's name in the pod (`config`, `settings-lms`). */
+  volume: string;
+  /** The ConfigMap's name as referenced (with Kustomize's hash suffix, if any). */
+  name: string;
+  mountPaths: string[];
+}
+
+interface PodSpec {
+  containers?: { volumeMounts?: { name?: unknown; mountPath?: unknown }[] }[];
+  volumes?: { name?: unknown; configMap?: { name?: unknown } }[];
+}
+
+/** The ConfigMaps a stock worker mounts as volumes, with where its container mounts them. */
+export function mountedConfigMaps(stock: StockWorker): MountedConfigMap[] {
+  const pod = (plainAt(stock.item.doc, ['spec', 'template', 'spec']) ?? {}) as PodSpec;
+  const mounts = pod.containers?.[stock.container]?.volumeMounts ?? [];
+  const out: MountedConfigMap[] = [];
+  for (const volume of pod.volumes ?? []) {
+    const name = volume?.configMap?.name;
+    if (typeof volume?.name !== 'string' || typeof name !== 'string') continue;
+    out.push({
+      volume: volume.name,
+      name,
+      mountPaths: mounts.flatMap((m) =>
+        m?.name === volume.name && typeof m.mountPath === 'string' ? [m.mountPath] : [],
+      ),
+    });
+  }
+  return out;
+}
+
+/** Tutor's `openedx-config` ConfigMap as a stock worker mounts it (hash suffix or not). */
+export function openedxConfig(
+  instance: TutorInstance,
+  stock: StockWorker,
+  find: (kind: string, namespace: string, name: string) => Item | undefined,
+): Item | undefined {
+  const mounted = mountedConfigMaps(stock).find(
+    (m) =>
+      m.mountPaths.some((p) => p.replace(/\/+$/, '') === '/openedx/config') ||
+      /^openedx-config(-[a-z0-9]{10})?$/.test(m.name),
+  );
+  return mounted && find('ConfigMap', instance.namespace, mounted.name);
+}
+
+const TUTOR_DEFAULT = { host: 'redis', port: 6379 };
+
+/**
+ * The broker a service's workers use, read from `<service>.env.yml`. Undefined (with an error)
+ * when the input does not say; callers that need it then stop.
+ */
+export function readBroker(
+  instance: TutorInstance,
+  service: ServiceName,
+  find: (kind: string, namespace: string, name: string) => Item | undefined,
+  results: Results,
+): Broker | undefined {
+  const stock = instance.workers[service];
+  if (!stock) return undefined;
+  const item = openedxConfig(instance, stock, find);
+  const key = `${service}.env.yml`;
+  if (!item) {
+    results.error(
+      `the broker address comes from Tutor's openedx-config ConfigMap, which ${stock.item.name} mounts but the input lacks; add it to the input, or set the broker in the config`,
+      { item: stock.item, field: 'spec.template.spec.volumes' },
+    );
+    return undefined;
+  }
+  const text = plainAt(item.doc, ['data', key]);
+  if (typeof text !== 'string') {
+    results.error(`no data.${key}: cannot read the Celery broker`, { item, field: `data.${key}` });
+    return undefined;
+  }
+  let env: Record<string, unknown>;
+  try {
+    const value = parse(text, { maxAliasCount: 100 }) as unknown;
+    env = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch (e) {
+    results.error(`data.${key} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, {
+      item,
+      field: `data.${key}`,
+    });
+    return undefined;
+  }
+  const str = (k: string) => (env[k] === undefined || env[k] === null ? '' : String(env[k]));
+  const transport = str('CELERY_BROKER_TRANSPORT') || 'redis';
+  const [host, port] = splitHostPort(str('CELERY_BROKER_HOSTNAME'));
+  const db = Number.parseInt(str('CELERY_BROKER_VHOST') || '0', 10);
+  if (!host || port === undefined || !Number.isInteger(db) || db < 0) {
+    results.error(
+      `CELERY_BROKER_HOSTNAME must be host:port and CELERY_BROKER_VHOST a database number (found ${JSON.stringify(str('CELERY_BROKER_HOSTNAME'))}, ${JSON.stringify(str('CELERY_BROKER_VHOST'))})`,
+      { item, field: `data.${key}` },
+    );
+    return undefined;
+  }
+  const useSsl = env.CELERY_BROKER_USE_SSL;
+  return {
+    transport,
+    host,
+    port,
+    db,
+    user: str('CELERY_BROKER_USER'),
+    password: str('CELERY_BROKER_PASSWORD'),
+    tls: transport === 'rediss' || (useSsl !== undefined && useSsl !== false && useSsl !== null),
+    from: { item, key },
+  };
+}
+
+function splitHostPort(text: string): [string, number | undefined] {
+  if (!text) return [TUTOR_DEFAULT.host, TUTOR_DEFAULT.port];
+  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(text.trim());
+  if (!m) return ['', undefined];
+  return [m[1] as string, m[2] === undefined ? TUTOR_DEFAULT.port : Number(m[2])];
+}
