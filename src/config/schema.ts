@@ -145,6 +145,49 @@ const flower = z
   })
   .describe('Flower, the Celery monitoring UI, and its Prometheus metrics.');
 
+const k8sName = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/,
+    'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
+  );
+
+const redis = z
+  .strictObject({
+    address: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/, 'must be host:port')
+      .optional()
+      .describe("The broker's host:port, instead of CELERY_BROKER_HOSTNAME from openedx-config."),
+    databaseIndex: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('The Redis database, instead of CELERY_BROKER_VHOST.'),
+    enableTLS: z
+      .boolean()
+      .optional()
+      .describe('Connect with TLS (rediss), instead of what CELERY_BROKER_TRANSPORT says.'),
+    credentialsSecret: z
+      .strictObject({
+        name: k8sName.describe('The Secret, in the instance’s namespace.'),
+        passwordKey: z.string().min(1).default('password').describe('Key of the password.'),
+        usernameKey: z.string().min(1).optional().describe('Key of the user name (Redis ACL).'),
+        urlKey: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Key of a complete broker URL, for Flower and the exporter.'),
+      })
+      .optional()
+      .describe(
+        'A Secret you manage that holds the broker credentials; the function then writes none and reads no password from the input.',
+      ),
+  })
+  .describe(
+    'The Celery broker (Redis), when it is not what Tutor’s openedx-config says. Credentials only ever travel through a Secret.',
+  );
+
 export const spec = z
   .strictObject({
     lms: serviceSpec('lms').optional(),
@@ -155,6 +198,7 @@ export const spec = z
       .default(true)
       .describe('CELERY_ACKS_LATE in the settings (true, as tutor-contrib-celery).'),
     flower: flower.optional(),
+    redis: redis.optional(),
   })
   .describe('What to do with the Tutor instances in the input.');
 

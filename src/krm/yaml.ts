@@ -1,7 +1,7 @@
 // How every document is parsed and printed: one place, so that the fast path, the full path and
 // new resources agree byte for byte.
 import {
-  type Document,
+  Document,
   type DocumentOptions,
   isNode,
   isScalar,
@@ -39,6 +39,11 @@ export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
 
 /** Limits that keep hostile input (alias bombs, deep nesting) from eating the machine. */
 export const MAX_ALIAS_COUNT = 100;
+
+/** A new resource document from plain data, keys in the order given. */
+export function docFrom(value: unknown): Doc {
+  return new Document(value, parseOptions);
+}
 
 export function parseYaml(text: string): Document.Parsed {
   return parseDocument(text, parseOptions);
