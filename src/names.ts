@@ -52,3 +52,10 @@ export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
 export const GENERATED_BY = `${ANNOTATION_PREFIX}/generated-by`;
 /** On a stock worker the function changed: its container args as Tutor rendered them. */
 export const STOCK_ARGS = `${ANNOTATION_PREFIX}/stock-args`;
+/**
+ * On the pod template of a workload that mounts a settings ConfigMap whose name carries no
+ * content hash: the hash of that content, so that a change rolls the pods.
+ */
+export function settingsHashAnnotation(service: ServiceName): string {
+  return `${ANNOTATION_PREFIX}/${service}-settings-hash`;
+}
