@@ -42,6 +42,17 @@ export function lintRoutes(plan: InstancePlan): void {
   const consumed = consumedQueues(plan);
   const where = plan.instance.namespace ? `namespace ${plan.instance.namespace}` : 'the input';
   for (const service of SERVICES) {
+    // edx-platform routes tasks to every queue Tutor's workers consume; one left behind would
+    // hold them for good.
+    const stockWorker = plan.instance.workers[service];
+    for (const queue of stockWorker?.stockQueues ?? []) {
+      if (consumed.has(queue) || !stockWorker) continue;
+      const v = variantOf(queue);
+      plan.results.warning(
+        `queue ${queue}, which Tutor's ${stockWorker.item.name} consumes, has no consumer in ${where} after the transform: what edx-platform sends there would wait forever. ${v ? `Add the variant ${v.variant} to spec.${v.service}.queues, or` : 'To give it back,'} keep spec.${service} in the config (even with no queues): its stock worker then takes back every queue no variant has.`,
+        { item: stockWorker.item },
+      );
+    }
     for (const route of configRoutes(plan, service)) {
       if (consumed.has(route.queue)) continue;
       plan.results.warning(
@@ -73,12 +84,20 @@ export function lintRoutes(plan: InstancePlan): void {
   }
 }
 
-function wayOut(queue: string, consumed: ReadonlySet<string>, routesField?: string): string {
+/** The variant whose worker would consume a queue (`edx.lms.core.reports` -> lms, reports). */
+function variantOf(queue: string): { service: ServiceName; variant: string } | undefined {
   const m = VARIANT_QUEUE.exec(queue);
+  if (!m || m[2] === 'default') return undefined;
+  const service = m[1] as ServiceName;
+  const variant = m[2] as string;
+  return queue === queueName(service, variant) ? { service, variant } : undefined;
+}
+
+function wayOut(queue: string, consumed: ReadonlySet<string>, routesField?: string): string {
   const reroute = `route ${routesField ? 'them' : 'the task'} to a consumed queue${routesField ? ` with ${routesField}` : ''} (${[...consumed].sort().join(', ')})`;
-  if (m && m[2] !== 'default' && queue === queueName(m[1] as ServiceName, m[2] as string)) {
-    return `Add the variant ${m[2]} to spec.${m[1]}.queues (a worker for that queue), or ${reroute}.`;
-  }
+  const v = variantOf(queue);
+  if (v)
+    return `Add the variant ${v.variant} to spec.${v.service}.queues (a worker for that queue), or ${reroute}.`;
   return `No variant makes a worker for it (variants give queues edx.<service>.core.<variant>): ${reroute}.`;
 }
 

@@ -21,7 +21,8 @@ const FIELD = `data[${JSON.stringify(PRODUCTION_KEY)}]`;
 export const settings: Family = (plan) => {
   const mounts = findSettings(plan.instance, (kind, ns, name) => plan.edit.find(kind, ns, name));
   for (const mount of mounts) writeSettings(plan, mount);
-  lintRoutes(plan);
+  // After an error nothing is written, so there is no "after the transform" to check.
+  if (!plan.results.hasErrors) lintRoutes(plan);
 };
 
 function writeSettings(plan: InstancePlan, mount: SettingsMount): void {
