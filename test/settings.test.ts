@@ -233,6 +233,19 @@ describe('rollout when the name carries no hash of the content', () => {
     );
   });
 
+  it('warns that an immutable ConfigMap that keeps its name cannot take new data', () => {
+    const immutable = input.replace(
+      /^( {2}name: openedx-settings-lms\n {2}namespace: openedx\n)/m,
+      '$1immutable: true\n',
+    );
+    expect(immutable).not.toBe(input);
+    const warned = runStream(immutable, ROUTES);
+    expect(warned.status).toBe(0);
+    expect(lines(warned.stderr, 'warning')).toEqual([
+      'celery-queues: warning: ConfigMap openedx/openedx-settings-lms immutable: the ConfigMap is immutable and keeps its name, so the API server will refuse its new data: delete it before applying, or let Kustomize give it a hashed name',
+    ]);
+  });
+
   it('rolls nothing when the settings do not change', () => {
     const already = runStream(input, ROUTES).stdout;
     // Take the annotations away: the settings already hold the block, so nothing must roll.

@@ -157,6 +157,12 @@ function annotateMounters(
     if (current !== hash) w.doc.setIn(path, hash);
     annotated.push(w.label);
   }
+  if (changed && plainAt(item.doc, ['immutable']) === true) {
+    plan.results.warning(
+      'the ConfigMap is immutable and keeps its name, so the API server will refuse its new data: delete it before applying, or let Kustomize give it a hashed name',
+      { item, field: 'immutable' },
+    );
+  }
   if (changed) {
     plan.results.info(
       `${mount.service.toUpperCase()} settings changed; the name ${item.name} does not end in Kustomize's hash of the content, so it stays, and the pod templates of ${annotated.join(', ') || 'no workload'} carry ${key}: ${hash}, so their pods roll`,
