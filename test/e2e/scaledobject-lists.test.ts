@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { find, fixture, RENDERS, resources, runCli } from './helpers.js';
+import { find, fixture, RENDERS, resources, runCli } from '../helpers.js';
 
 // Debian's interpreter: it has celery 5.2 and redis-py (`python3` on PATH may be a pyenv).
 const PYTHON = '/usr/bin/python3';
