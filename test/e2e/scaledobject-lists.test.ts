@@ -2,17 +2,11 @@
 // queue wait in exactly the Redis lists the ScaledObject counts, in the database it reads, with
 // the password its TriggerAuthentication finds. The broker is the custom render's (an external
 // Redis with a password), moved to database 2 and to a local port.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { find, fixture, RENDERS, resources, runCli } from '../helpers.js';
-
-// Debian's interpreter: it has celery 5.2 and redis-py (`python3` on PATH may be a pyenv).
-const PYTHON = '/usr/bin/python3';
+import { PYTHON, type RedisServer, startRedis } from './processes.js';
 
 const CONFIG = `apiVersion: tutor-krm.dev/v1alpha1
 kind: CeleryQueues
@@ -34,17 +28,6 @@ const INPUT = fixture(RENDERS.custom).replace(
 );
 
 type Resource = Record<string, any>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function python(script: string, input: unknown): any {
   const r = spawnSync(PYTHON, ['-c', script], {
@@ -81,9 +64,8 @@ print(json.dumps({
 `;
 
 describe('tasks land where the ScaledObject looks (redis-server, celery)', () => {
-  let redis: ChildProcess | undefined;
+  let redis: RedisServer;
   let port = 0;
-  let dir = '';
   const out = runCli(['--config', '/c.yaml'], INPUT, { '/c.yaml': CONFIG });
   const list = resources(out.stdout);
 
@@ -103,48 +85,12 @@ describe('tasks land where the ScaledObject looks (redis-server, celery)', () =>
 
   beforeAll(async () => {
     expect(out.status).toBe(0);
-    port = await freePort();
-    dir = mkdtempSync(join(tmpdir(), 'celery-queues-redis-'));
-    const password = kedaPassword(find(list, 'ScaledObject', 'lms-worker-high-scaledobject') ?? {});
-    const server = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--requirepass',
-        password,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    redis = server;
-    await new Promise<void>((resolve, reject) => {
-      let log = '';
-      server.once('error', reject);
-      server.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${log}`)));
-      server.stdout?.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        if (log.includes('Ready to accept connections')) resolve();
-      });
-    });
+    const so = find(list, 'ScaledObject', 'lms-worker-high-scaledobject') ?? {};
+    redis = await startRedis(kedaPassword(so));
+    port = redis.port;
   });
 
-  afterAll(async () => {
-    const server = redis;
-    if (server?.pid !== undefined && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      process.kill(server.pid);
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => redis?.stop());
 
   function measure(so: Resource) {
     const trigger = so.spec.triggers[0].metadata;
