@@ -26,7 +26,8 @@ import { flowerDashboard } from './dashboard.js';
 
 type FlowerConfig = NonNullable<Spec['flower']>;
 
-/** The uid and gid of the user the mher/flower image runs as (named, so Kubernetes cannot check it). */
+// The uid and gid of the user `flower` of the mher/flower image. Given as numbers: with a named
+// USER, Kubernetes cannot verify runAsNonRoot and refuses to start the pod.
 const FLOWER_UID = 1000;
 
 export const flower: Family = (plan) => {
