@@ -39,6 +39,9 @@ export function scaledObjectName(service: ServiceName, variant: string): string 
   return `${workerName(service, variant)}-scaledobject`;
 }
 
+/** The KEDA TriggerAuthentication through which every ScaledObject of an instance reads the broker's credentials. */
+export const BROKER_TRIGGER_AUTHENTICATION = 'celery-queues-broker';
+
 /**
  * Every name and label value derived from a variant, each limited to MAX_NAME_LENGTH. Output
  * families that derive a new name add it here, so the config check covers it.

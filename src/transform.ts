@@ -1,5 +1,6 @@
 // The pure core: items and a config in, items and results out. On any error the items come
 // back exactly as they went in.
+import { autoscaling } from './autoscaling/autoscaling.js';
 import type { CeleryQueues } from './config/schema.js';
 import { flower } from './flower/flower.js';
 import { Edit } from './krm/edit.js';
@@ -10,7 +11,7 @@ import { findInstances, type TutorInstance } from './tutor/instances.js';
 import { workers } from './workers/workers.js';
 
 /** The output families, in the order they run: later ones read what earlier ones planned. */
-export const FAMILIES: readonly Family[] = [workers, flower];
+export const FAMILIES: readonly Family[] = [workers, autoscaling, flower];
 
 export interface TransformResult {
   items: Item[];

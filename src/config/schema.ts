@@ -43,6 +43,49 @@ const extraArgs = z
     'Extra celery worker flags, after the stock ones. A flag the stock worker already has (say --prefetch-multiplier) is replaced, not repeated. --queues, --hostname, --app and --exclude-queues are set by the function and refused here.',
   );
 
+// Kubernetes' HPA scaling rules (autoscaling/v2 HPAScalingRules), with the API server's limits.
+const scalingRules = (direction: string) =>
+  z
+    .strictObject({
+      stabilizationWindowSeconds: z
+        .int()
+        .min(0)
+        .max(3600)
+        .optional()
+        .describe(`Seconds of past recommendations considered before scaling ${direction}.`),
+      selectPolicy: z
+        .enum(['Max', 'Min', 'Disabled'])
+        .optional()
+        .describe('Which policy wins when several apply (Disabled: never scale this way).'),
+      policies: z
+        .array(
+          z
+            .strictObject({
+              type: z
+                .enum(['Pods', 'Percent'])
+                .describe('Pods: a number of pods; Percent: of the current replicas.'),
+              value: z.int().min(1).describe('How many pods, or what percentage.'),
+              periodSeconds: z.int().min(1).max(1800).describe('Per how many seconds.'),
+            })
+            .describe('One limit on the change of replicas per period.'),
+        )
+        .min(1)
+        .optional()
+        .describe(
+          `At most this much change per period when scaling ${direction}: [{type: Pods|Percent, value, periodSeconds}].`,
+        ),
+    })
+    .describe(`How fast to scale ${direction}.`);
+
+const hpaBehavior = z
+  .strictObject({
+    scaleUp: scalingRules('up').optional(),
+    scaleDown: scalingRules('down').optional(),
+  })
+  .describe(
+    "The HPA's scaling behavior (KEDA's advanced.horizontalPodAutoscalerConfig.behavior). Long-running tasks want a slow scaleDown, e.g. one pod per 30 minutes, since a removed pod's running task is killed after its grace period.",
+  );
+
 const autoscaling = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Scale this worker with a KEDA ScaledObject.'),
@@ -57,6 +100,75 @@ const autoscaling = z
       .min(1)
       .default(40)
       .describe('Target tasks waiting per replica (the Redis list length per worker).'),
+    activationListLength: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "Tasks that may wait before KEDA wakes the worker from zero replicas (KEDA's activationListLength; KEDA's default 0: the first task).",
+      ),
+    pollingInterval: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Seconds between two looks at the queue (KEDA’s default: 30).'),
+    cooldownPeriod: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Seconds the queue must stay empty before the worker goes from 1 replica to 0 (KEDA’s default: 300). Slower scale-down above 1 replica: behavior.scaleDown.',
+      ),
+    behavior: hpaBehavior.optional(),
+    fallback: z
+      .strictObject({
+        failureThreshold: z
+          .int()
+          .min(1)
+          .describe('Failed reads of the queue in a row before the fallback applies.'),
+        replicas: z.int().min(0).describe('Replicas while the queue cannot be read.'),
+        behavior: z
+          .enum(['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'])
+          .optional()
+          .describe(
+            'How the fallback replicas relate to the current ones (KEDA’s default: static, exactly `replicas`).',
+          ),
+      })
+      .optional()
+      .describe(
+        'Replicas to run when KEDA cannot read the queue (Redis down, wrong password), instead of keeping the last count.',
+      ),
+    existingHPA: z
+      .enum(['drop', 'transfer'])
+      .optional()
+      .describe(
+        'What to do with a HorizontalPodAutoscaler in the input that already scales this worker (tutor-contrib-pod-autoscaling’s lms-worker-hpa, cms-worker-hpa): drop (left out of the output, with a warning) or transfer (KEDA takes it over: annotation scaledobject.keda.sh/transfer-hpa-ownership). Unset: such an HPA is an error, since KEDA refuses to scale a worker an HPA scales.',
+      ),
+    priorityLists: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Count the tasks in the priority lists too (KEDA scalingModifiers summing one trigger per list).',
+          ),
+        steps: z
+          .array(z.int().min(0).max(255))
+          .min(1)
+          .default([0, 3, 6, 9])
+          .superRefine((steps, ctx) => {
+            if (new Set(steps).size !== steps.length) {
+              ctx.addIssue({ code: 'custom', message: 'priority steps must be unique' });
+            }
+          })
+          .describe(
+            "kombu's priority_steps (broker_transport_options); each step N but 0 is the Redis list <queue>\\x06\\x16N.",
+          ),
+      })
+      .optional()
+      .describe(
+        'Tasks sent with a priority wait in extra Redis lists next to the queue’s own, which KEDA does not see unless these are counted.',
+      ),
   })
   .superRefine((a, ctx) => {
     if (a.minReplicas > a.maxReplicas) {
@@ -64,6 +176,13 @@ const autoscaling = z
         code: 'custom',
         path: ['minReplicas'],
         message: `minReplicas (${a.minReplicas}) is above maxReplicas (${a.maxReplicas})`,
+      });
+    }
+    if (a.fallback && a.fallback.replicas > a.maxReplicas) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fallback', 'replicas'],
+        message: `fallback.replicas (${a.fallback.replicas}) is above maxReplicas (${a.maxReplicas}), which caps it`,
       });
     }
   })
