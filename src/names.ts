@@ -50,6 +50,19 @@ export function derivedNames(service: ServiceName, variant: string): string[] {
   return [workerName(service, variant), scaledObjectName(service, variant)];
 }
 
+/** Flower's Deployment, Service and ServiceMonitor, one per instance (contract section 4). */
+export const FLOWER_NAME = 'flower';
+/** The Service port Flower's UI and /metrics listen on, and its pinned name. */
+export const FLOWER_PORT = 5555;
+export const FLOWER_PORT_NAME = 'metrics';
+/** The ConfigMap with the Grafana dashboard. */
+export const FLOWER_DASHBOARD_NAME = 'flower-dashboard';
+
+/** The dashboard's file name in that ConfigMap: the Grafana sidecar writes it under this name. */
+export function flowerDashboardKey(namespace: string): string {
+  return `${namespace ? `${namespace}-` : ''}celery-flower.json`;
+}
+
 export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
 /** On every resource the function writes: which stock worker or instance it derives from. */
 export const GENERATED_BY = `${ANNOTATION_PREFIX}/generated-by`;

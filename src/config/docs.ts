@@ -35,6 +35,9 @@ const KEY_NAMES: Record<string, string> = {
   queues: '<variant>',
   lms: '<task>',
   cms: '<task>',
+  requests: '<resource>',
+  limits: '<resource>',
+  labels: '<label>',
 };
 
 export function referenceTable(): string {

@@ -253,23 +253,153 @@ const explicitQueues = z
   })
   .describe("Task routes merged into edx-platform's EXPLICIT_QUEUES in the settings.");
 
-const toggle = (what: string) =>
-  z.strictObject({ enabled: z.boolean().default(false).describe(what) }).describe(what);
-
-const flower = z
-  .strictObject({
-    enabled: z.boolean().default(false).describe('Deploy Flower next to the workers.'),
-    serviceMonitor: toggle('A Prometheus Operator ServiceMonitor for Flower.').optional(),
-    grafanaDashboard: toggle('The Grafana dashboard ConfigMap flower-dashboard.').optional(),
-  })
-  .describe('Flower, the Celery monitoring UI, and its Prometheus metrics.');
-
 const k8sName = z
   .string()
   .regex(
     /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/,
     'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
   );
+
+// Flower and what hangs off it (contract section 4, rows "Flower" and "Grafana dashboard").
+const metadataKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+    'must be a Kubernetes label or annotation key',
+  );
+const labelMap = z.record(
+  metadataKey,
+  z
+    .string()
+    .regex(
+      /^(([A-Za-z0-9][A-Za-z0-9._-]{0,61})?[A-Za-z0-9])?$/,
+      'must be a Kubernetes label value',
+    ),
+);
+
+// Kubernetes resource quantities: "100m", "256Mi", "1.5", 2.
+const quantity = z.union([
+  z
+    .string()
+    .regex(
+      /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e[0-9]+)?$/,
+      'must be a Kubernetes quantity such as 100m or 256Mi',
+    ),
+  z.number().nonnegative(),
+]);
+const resourceList = z.record(z.string().regex(/^[a-z0-9./-]+$/), quantity);
+
+const flowerResources = z
+  .strictObject({
+    requests: resourceList.optional().describe('Resource requests (cpu, memory).'),
+    limits: resourceList.optional().describe('Resource limits (cpu, memory).'),
+  })
+  .default({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '1Gi' } })
+  .describe(
+    "The Flower container's resources (replaces the default). Flower keeps the last tasks (10000 by default) in memory.",
+  );
+
+const flowerServiceMonitor = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Write the ServiceMonitor flower.'),
+    labels: labelMap
+      .default({ release: 'prometheus' })
+      .describe(
+        'Labels by which your Prometheus picks ServiceMonitors up; kube-prometheus-stack looks for release: <its Helm release name>. Replaces the default.',
+      ),
+    interval: z
+      .string()
+      .regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'must be a Prometheus duration such as 30s or 1m')
+      .default('30s')
+      .describe('How often Prometheus scrapes Flower.'),
+  })
+  .describe('A Prometheus Operator ServiceMonitor for Flower’s metrics port.');
+
+const flowerDashboard = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Write the ConfigMap flower-dashboard.'),
+    labels: labelMap
+      .default({ grafana_dashboard: '1' })
+      .describe(
+        'Labels by which the Grafana sidecar picks dashboard ConfigMaps up (kube-prometheus-stack: grafana_dashboard: "1"). Replaces the default.',
+      ),
+    folder: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The Grafana folder to put the dashboard in, through folderAnnotation.'),
+    folderAnnotation: metadataKey
+      .default('k8s-sidecar-target-directory')
+      .describe(
+        "The annotation the Grafana sidecar reads the folder from (the sidecar's FOLDER_ANNOTATION; kube-prometheus-stack: grafana.sidecar.dashboards.folderAnnotation).",
+      ),
+  })
+  .describe('A Grafana dashboard of the Celery workers, in the ConfigMap flower-dashboard.');
+
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const flower = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Deploy Flower next to the workers.'),
+    image: z
+      .string()
+      .min(1)
+      .default('docker.io/mher/flower:2.0.1')
+      .describe('The Flower image (as tutor-contrib-celery).'),
+    resources: flowerResources,
+    basicAuthSecret: z
+      .strictObject({
+        name: k8sName.describe('The Secret, in the instance’s namespace.'),
+        key: z
+          .string()
+          .min(1)
+          .default('auth')
+          .describe('Key of the value: user:password, several separated by commas.'),
+      })
+      .optional()
+      .describe(
+        'A Secret you manage with Flower’s basic auth (FLOWER_BASIC_AUTH); the function never writes the credentials. Needed to expose Flower.',
+      ),
+    serviceMonitor: flowerServiceMonitor.optional(),
+    grafanaDashboard: flowerDashboard.optional(),
+    expose: z
+      .strictObject({
+        host: z
+          .string()
+          .regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com')
+          .describe('The public host name, e.g. flower.<your LMS host>.'),
+      })
+      .optional()
+      .describe(
+        'Serve Flower through Tutor’s Caddy: a site block for host in the Caddyfile. Needs basicAuthSecret; Flower’s /metrics stays internal.',
+      ),
+  })
+  .superRefine((f, ctx) => {
+    const needsFlower: [string, boolean][] = [
+      ['serviceMonitor', f.serviceMonitor?.enabled === true],
+      ['grafanaDashboard', f.grafanaDashboard?.enabled === true],
+      ['expose', f.expose !== undefined],
+    ];
+    for (const [field, on] of needsFlower) {
+      if (on && !f.enabled) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `needs Flower: set flower.enabled: true, or drop flower.${field}`,
+        });
+      }
+    }
+    if (f.expose && !f.basicAuthSecret) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expose'],
+        message:
+          'Flower would be public without a login: name a Secret with its basic auth in flower.basicAuthSecret',
+      });
+    }
+  })
+  .describe('Flower, the Celery monitoring UI, and its Prometheus metrics.');
 
 const redis = z
   .strictObject({
