@@ -39,12 +39,28 @@ export function scaledObjectName(service: ServiceName, variant: string): string 
   return `${workerName(service, variant)}-scaledobject`;
 }
 
+/** The KEDA TriggerAuthentication through which every ScaledObject of an instance reads the broker's credentials. */
+export const BROKER_TRIGGER_AUTHENTICATION = 'celery-queues-broker';
+
 /**
  * Every name and label value derived from a variant, each limited to MAX_NAME_LENGTH. Output
  * families that derive a new name add it here, so the config check covers it.
  */
 export function derivedNames(service: ServiceName, variant: string): string[] {
   return [workerName(service, variant), scaledObjectName(service, variant)];
+}
+
+/** Flower's Deployment, Service and ServiceMonitor, one per instance (contract section 4). */
+export const FLOWER_NAME = 'flower';
+/** The Service port Flower's UI and /metrics listen on, and its pinned name. */
+export const FLOWER_PORT = 5555;
+export const FLOWER_PORT_NAME = 'metrics';
+/** The ConfigMap with the Grafana dashboard. */
+export const FLOWER_DASHBOARD_NAME = 'flower-dashboard';
+
+/** The dashboard's file name in that ConfigMap: the Grafana sidecar writes it under this name. */
+export function flowerDashboardKey(namespace: string): string {
+  return `${namespace ? `${namespace}-` : ''}celery-flower.json`;
 }
 
 export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
@@ -59,3 +75,5 @@ export const STOCK_ARGS = `${ANNOTATION_PREFIX}/stock-args`;
 export function settingsHashAnnotation(service: ServiceName): string {
   return `${ANNOTATION_PREFIX}/${service}-settings-hash`;
 }
+/** The same for Tutor's Caddyfile, which Flower's site goes into. */
+export const CADDYFILE_HASH = `${ANNOTATION_PREFIX}/caddyfile-hash`;

@@ -1,6 +1,8 @@
 // The pure core: items and a config in, items and results out. On any error the items come
 // back exactly as they went in.
+import { autoscaling } from './autoscaling/autoscaling.js';
 import type { CeleryQueues } from './config/schema.js';
+import { flower } from './flower/flower.js';
 import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
 import { type Result, Results } from './krm/results.js';
@@ -10,7 +12,7 @@ import { findInstances, type TutorInstance } from './tutor/instances.js';
 import { workers } from './workers/workers.js';
 
 /** The output families, in the order they run: later ones read what earlier ones planned. */
-export const FAMILIES: readonly Family[] = [workers, settings];
+export const FAMILIES: readonly Family[] = [workers, settings, autoscaling, flower];
 
 export interface TransformResult {
   items: Item[];

@@ -181,6 +181,25 @@ describe('rollout under kpt (a rendered package: no generator annotations)', () 
   });
 });
 
+describe('rollout of another family’s ConfigMap: Flower’s site in Tutor’s Caddyfile', () => {
+  it('the Caddyfile takes Kustomize’s hash of its new content, and the caddy Deployment follows', () => {
+    const out = runStream(fixture(RENDERS.v20), configPath('flower'));
+    expect(out.status).toBe(0);
+    const list = resources(out.stdout);
+    const caddy = list.find(
+      (r) => r.kind === 'ConfigMap' && r.metadata.name.startsWith('caddy-config-'),
+    ) as Resource;
+    expect(caddy.data.Caddyfile).toContain('flower');
+    expect(caddy.metadata.name).toBe(`caddy-config-${configMapHash(caddy)}`);
+    expect(caddy.metadata.name).not.toBe('caddy-config-c27d59d9tf');
+    expect(configMapNamesIn(find(list, 'Deployment', 'caddy') as Resource)).toEqual([
+      caddy.metadata.name,
+    ]);
+    expect(danglingRefs(list)).toEqual([]);
+    expect(runStream(out.stdout, configPath('flower')).stdout).toBe(out.stdout);
+  });
+});
+
 describe('rollout when the name carries no hash of the content', () => {
   // Settings ConfigMaps named by hand (or with disableNameSuffixHash): the names stay.
   const input = fixture(RENDERS.v20)

@@ -35,6 +35,9 @@ const KEY_NAMES: Record<string, string> = {
   queues: '<variant>',
   lms: '<task>',
   cms: '<task>',
+  requests: '<resource>',
+  limits: '<resource>',
+  labels: '<label>',
 };
 
 export function referenceTable(): string {
@@ -50,6 +53,8 @@ export function referenceTable(): string {
       for (const [key, child] of Object.entries(s.properties)) {
         walk(child, path ? `${path}.${key}` : key, key);
       }
+    } else if (s.type === 'array' && s.items && unwrap(s.items).properties) {
+      walk(s.items, `${path}[]`, parentKey);
     } else if (typeof s.additionalProperties === 'object') {
       const placeholder = KEY_NAMES[parentKey] ?? '<name>';
       walk(s.additionalProperties, `${path}.${placeholder}`, placeholder);

@@ -43,6 +43,49 @@ const extraArgs = z
     'Extra celery worker flags, after the stock ones. A flag the stock worker already has (say --prefetch-multiplier) is replaced, not repeated. --queues, --hostname, --app and --exclude-queues are set by the function and refused here.',
   );
 
+// Kubernetes' HPA scaling rules (autoscaling/v2 HPAScalingRules), with the API server's limits.
+const scalingRules = (direction: string) =>
+  z
+    .strictObject({
+      stabilizationWindowSeconds: z
+        .int()
+        .min(0)
+        .max(3600)
+        .optional()
+        .describe(`Seconds of past recommendations considered before scaling ${direction}.`),
+      selectPolicy: z
+        .enum(['Max', 'Min', 'Disabled'])
+        .optional()
+        .describe('Which policy wins when several apply (Disabled: never scale this way).'),
+      policies: z
+        .array(
+          z
+            .strictObject({
+              type: z
+                .enum(['Pods', 'Percent'])
+                .describe('Pods: a number of pods; Percent: of the current replicas.'),
+              value: z.int().min(1).describe('How many pods, or what percentage.'),
+              periodSeconds: z.int().min(1).max(1800).describe('Per how many seconds.'),
+            })
+            .describe('One limit on the change of replicas per period.'),
+        )
+        .min(1)
+        .optional()
+        .describe(
+          `At most this much change per period when scaling ${direction}: [{type: Pods|Percent, value, periodSeconds}].`,
+        ),
+    })
+    .describe(`How fast to scale ${direction}.`);
+
+const hpaBehavior = z
+  .strictObject({
+    scaleUp: scalingRules('up').optional(),
+    scaleDown: scalingRules('down').optional(),
+  })
+  .describe(
+    "The HPA's scaling behavior (KEDA's advanced.horizontalPodAutoscalerConfig.behavior). Long-running tasks want a slow scaleDown, e.g. one pod per 30 minutes, since a removed pod's running task is killed after its grace period.",
+  );
+
 const autoscaling = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Scale this worker with a KEDA ScaledObject.'),
@@ -57,6 +100,75 @@ const autoscaling = z
       .min(1)
       .default(40)
       .describe('Target tasks waiting per replica (the Redis list length per worker).'),
+    activationListLength: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "Tasks that may wait before KEDA wakes the worker from zero replicas (KEDA's activationListLength; KEDA's default 0: the first task).",
+      ),
+    pollingInterval: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Seconds between two looks at the queue (KEDA’s default: 30).'),
+    cooldownPeriod: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Seconds the queue must stay empty before the worker goes from 1 replica to 0 (KEDA’s default: 300). Slower scale-down above 1 replica: behavior.scaleDown.',
+      ),
+    behavior: hpaBehavior.optional(),
+    fallback: z
+      .strictObject({
+        failureThreshold: z
+          .int()
+          .min(1)
+          .describe('Failed reads of the queue in a row before the fallback applies.'),
+        replicas: z.int().min(0).describe('Replicas while the queue cannot be read.'),
+        behavior: z
+          .enum(['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower'])
+          .optional()
+          .describe(
+            'How the fallback replicas relate to the current ones (KEDA’s default: static, exactly `replicas`).',
+          ),
+      })
+      .optional()
+      .describe(
+        'Replicas to run when KEDA cannot read the queue (Redis down, wrong password), instead of keeping the last count.',
+      ),
+    existingHPA: z
+      .enum(['drop', 'transfer'])
+      .optional()
+      .describe(
+        'What to do with a HorizontalPodAutoscaler in the input that already scales this worker (tutor-contrib-pod-autoscaling’s lms-worker-hpa, cms-worker-hpa): drop (left out of the output, with a warning) or transfer (KEDA takes it over: annotation scaledobject.keda.sh/transfer-hpa-ownership). Unset: such an HPA is an error, since KEDA refuses to scale a worker an HPA scales.',
+      ),
+    priorityLists: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Count the tasks in the priority lists too (KEDA scalingModifiers summing one trigger per list).',
+          ),
+        steps: z
+          .array(z.int().min(0).max(255))
+          .min(1)
+          .default([0, 3, 6, 9])
+          .superRefine((steps, ctx) => {
+            if (new Set(steps).size !== steps.length) {
+              ctx.addIssue({ code: 'custom', message: 'priority steps must be unique' });
+            }
+          })
+          .describe(
+            "kombu's priority_steps (broker_transport_options); each step N but 0 is the Redis list <queue>\\x06\\x16N.",
+          ),
+      })
+      .optional()
+      .describe(
+        'Tasks sent with a priority wait in extra Redis lists next to the queue’s own, which KEDA does not see unless these are counted.',
+      ),
   })
   .superRefine((a, ctx) => {
     if (a.minReplicas > a.maxReplicas) {
@@ -64,6 +176,13 @@ const autoscaling = z
         code: 'custom',
         path: ['minReplicas'],
         message: `minReplicas (${a.minReplicas}) is above maxReplicas (${a.maxReplicas})`,
+      });
+    }
+    if (a.fallback && a.fallback.replicas > a.maxReplicas) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fallback', 'replicas'],
+        message: `fallback.replicas (${a.fallback.replicas}) is above maxReplicas (${a.maxReplicas}), which caps it`,
       });
     }
   })
@@ -134,23 +253,153 @@ const explicitQueues = z
   })
   .describe("Task routes merged into edx-platform's EXPLICIT_QUEUES in the settings.");
 
-const toggle = (what: string) =>
-  z.strictObject({ enabled: z.boolean().default(false).describe(what) }).describe(what);
-
-const flower = z
-  .strictObject({
-    enabled: z.boolean().default(false).describe('Deploy Flower next to the workers.'),
-    serviceMonitor: toggle('A Prometheus Operator ServiceMonitor for Flower.').optional(),
-    grafanaDashboard: toggle('The Grafana dashboard ConfigMap flower-dashboard.').optional(),
-  })
-  .describe('Flower, the Celery monitoring UI, and its Prometheus metrics.');
-
 const k8sName = z
   .string()
   .regex(
     /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/,
     'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
   );
+
+// Flower and what hangs off it (contract section 4, rows "Flower" and "Grafana dashboard").
+const metadataKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+    'must be a Kubernetes label or annotation key',
+  );
+const labelMap = z.record(
+  metadataKey,
+  z
+    .string()
+    .regex(
+      /^(([A-Za-z0-9][A-Za-z0-9._-]{0,61})?[A-Za-z0-9])?$/,
+      'must be a Kubernetes label value',
+    ),
+);
+
+// Kubernetes resource quantities: "100m", "256Mi", "1.5", 2.
+const quantity = z.union([
+  z
+    .string()
+    .regex(
+      /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e[0-9]+)?$/,
+      'must be a Kubernetes quantity such as 100m or 256Mi',
+    ),
+  z.number().nonnegative(),
+]);
+const resourceList = z.record(z.string().regex(/^[a-z0-9./-]+$/), quantity);
+
+const flowerResources = z
+  .strictObject({
+    requests: resourceList.optional().describe('Resource requests (cpu, memory).'),
+    limits: resourceList.optional().describe('Resource limits (cpu, memory).'),
+  })
+  .default({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '1Gi' } })
+  .describe(
+    "The Flower container's resources (replaces the default). Flower keeps the last tasks (10000 by default) in memory.",
+  );
+
+const flowerServiceMonitor = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Write the ServiceMonitor flower.'),
+    labels: labelMap
+      .default({ release: 'prometheus' })
+      .describe(
+        'Labels by which your Prometheus picks ServiceMonitors up; kube-prometheus-stack looks for release: <its Helm release name>. Replaces the default.',
+      ),
+    interval: z
+      .string()
+      .regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'must be a Prometheus duration such as 30s or 1m')
+      .default('30s')
+      .describe('How often Prometheus scrapes Flower.'),
+  })
+  .describe('A Prometheus Operator ServiceMonitor for Flower’s metrics port.');
+
+const flowerDashboard = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Write the ConfigMap flower-dashboard.'),
+    labels: labelMap
+      .default({ grafana_dashboard: '1' })
+      .describe(
+        'Labels by which the Grafana sidecar picks dashboard ConfigMaps up (kube-prometheus-stack: grafana_dashboard: "1"). Replaces the default.',
+      ),
+    folder: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The Grafana folder to put the dashboard in, through folderAnnotation.'),
+    folderAnnotation: metadataKey
+      .default('k8s-sidecar-target-directory')
+      .describe(
+        "The annotation the Grafana sidecar reads the folder from (the sidecar's FOLDER_ANNOTATION; kube-prometheus-stack: grafana.sidecar.dashboards.folderAnnotation).",
+      ),
+  })
+  .describe('A Grafana dashboard of the Celery workers, in the ConfigMap flower-dashboard.');
+
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const flower = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Deploy Flower next to the workers.'),
+    image: z
+      .string()
+      .min(1)
+      .default('docker.io/mher/flower:2.0.1')
+      .describe('The Flower image (as tutor-contrib-celery).'),
+    resources: flowerResources,
+    basicAuthSecret: z
+      .strictObject({
+        name: k8sName.describe('The Secret, in the instance’s namespace.'),
+        key: z
+          .string()
+          .min(1)
+          .default('auth')
+          .describe('Key of the value: user:password, several separated by commas.'),
+      })
+      .optional()
+      .describe(
+        'A Secret you manage with Flower’s basic auth (FLOWER_BASIC_AUTH); the function never writes the credentials. Needed to expose Flower.',
+      ),
+    serviceMonitor: flowerServiceMonitor.optional(),
+    grafanaDashboard: flowerDashboard.optional(),
+    expose: z
+      .strictObject({
+        host: z
+          .string()
+          .regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com')
+          .describe('The public host name, e.g. flower.<your LMS host>.'),
+      })
+      .optional()
+      .describe(
+        'Serve Flower through Tutor’s Caddy: a site block for host in the Caddyfile. Needs basicAuthSecret; Flower’s /metrics stays internal.',
+      ),
+  })
+  .superRefine((f, ctx) => {
+    const needsFlower: [string, boolean][] = [
+      ['serviceMonitor', f.serviceMonitor?.enabled === true],
+      ['grafanaDashboard', f.grafanaDashboard?.enabled === true],
+      ['expose', f.expose !== undefined],
+    ];
+    for (const [field, on] of needsFlower) {
+      if (on && !f.enabled) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `needs Flower: set flower.enabled: true, or drop flower.${field}`,
+        });
+      }
+    }
+    if (f.expose && !f.basicAuthSecret) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expose'],
+        message:
+          'Flower would be public without a login: name a Secret with its basic auth in flower.basicAuthSecret',
+      });
+    }
+  })
+  .describe('Flower, the Celery monitoring UI, and its Prometheus metrics.');
 
 const redis = z
   .strictObject({

@@ -44,8 +44,12 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
   const args = workerArgs(stock.stockArgs, { queues, extraArgs: config?.extraArgs ?? [] });
   const doc = plan.edit.modify(stock.item);
   setStringList(doc, argsPath(stock), args);
-  if (sameList(args, stock.stockArgs)) doc.deleteIn(['metadata', 'annotations', STOCK_ARGS]);
-  else doc.setIn(['metadata', 'annotations', STOCK_ARGS], JSON.stringify(stock.stockArgs));
+  if (sameList(args, stock.stockArgs)) {
+    // deleteIn throws where the path is missing: a worker without annotations.
+    if (doc.hasIn(['metadata', 'annotations', STOCK_ARGS])) {
+      doc.deleteIn(['metadata', 'annotations', STOCK_ARGS]);
+    }
+  } else doc.setIn(['metadata', 'annotations', STOCK_ARGS], JSON.stringify(stock.stockArgs));
   return {
     service: stock.service,
     variant: DEFAULT_VARIANT,

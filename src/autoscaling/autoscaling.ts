@@ -1,0 +1,164 @@
+// KEDA autoscaling on queue length: a ScaledObject per autoscaled worker, a TriggerAuthentication
+// for the broker's credentials, no fixed replica count on the Deployments KEDA scales, and the
+// HPAs that already scale one of them resolved as the config says (or refused).
+import { type BrokerCredentials, brokerConnection } from '../broker/connection.js';
+import type { ResourceRef } from '../krm/item.js';
+import { CONFIG_REF } from '../krm/results.js';
+import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
+import {
+  BROKER_TRIGGER_AUTHENTICATION,
+  GENERATED_BY,
+  queueName,
+  scaledObjectName,
+} from '../names.js';
+import type { Family, InstancePlan, Worker } from '../plan.js';
+import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
+import {
+  type Autoscaling,
+  scaledObject,
+  TRANSFER_HPA_OWNERSHIP,
+  triggerAuthentication,
+} from './scaledobject.js';
+
+export const autoscaling: Family = (plan) => {
+  const scaled = plan.workers.filter((w) => w.config?.autoscaling?.enabled);
+  if (scaled.length === 0) return;
+  const existing = existingAutoscalers(plan.edit.items, plan.instance.namespace);
+  let auth: { credentials: BrokerCredentials; written: boolean } | undefined;
+  for (const worker of scaled) {
+    const settings = worker.config?.autoscaling as Autoscaling;
+    const connection = brokerConnection(plan, worker.service);
+    if (!connection) continue;
+    const resolved = resolveExisting(plan, worker, settings, existing);
+    if (!resolved) continue;
+
+    let authentication: string | undefined;
+    if (connection.credentials) {
+      if (!auth) {
+        const doc = triggerAuthentication(
+          BROKER_TRIGGER_AUTHENTICATION,
+          plan.instance.namespace,
+          connection.credentials,
+        );
+        auth = {
+          credentials: connection.credentials,
+          written:
+            doc !== undefined &&
+            plan.edit.create(docFrom(doc), plan.instance.anchor, connection.credentials.secretName),
+        };
+      } else if (!deepEqual(auth.credentials, connection.credentials)) {
+        plan.results.error(
+          `the LMS and CMS brokers need different credentials, and one TriggerAuthentication ${BROKER_TRIGGER_AUTHENTICATION} serves both; name the Secret in spec.redis.credentialsSecret`,
+          { ref: CONFIG_REF, field: 'spec.redis' },
+        );
+        continue;
+      }
+      if (auth.written) authentication = BROKER_TRIGGER_AUTHENTICATION;
+    }
+
+    const doc = docFrom(
+      scaledObject({
+        name: scaledObjectName(worker.service, worker.variant),
+        namespace: plan.instance.namespace,
+        deployment: worker.name,
+        queue: queueName(worker.service, worker.variant),
+        autoscaling: settings,
+        connection,
+        ...(authentication ? { authentication } : {}),
+        ...(resolved.transferHpa ? { transferHpa: resolved.transferHpa } : {}),
+      }),
+    );
+    if (!plan.edit.create(doc, worker.stock.item, worker.name)) continue;
+    dropReplicas(plan, worker);
+  }
+};
+
+// A fixed count would fight KEDA: every apply (or GitOps sync) resets what KEDA scaled.
+function dropReplicas(plan: InstancePlan, worker: Worker): void {
+  const replicas = worker.doc.getIn(['spec', 'replicas']);
+  if (replicas === undefined) return;
+  worker.doc.deleteIn(['spec', 'replicas']);
+  plan.results.info(
+    `spec.replicas (${String(replicas)}) left out: KEDA sets the replica count of an autoscaled worker, and a fixed one would undo its scaling on every apply`,
+    { ref: deploymentRef(plan, worker.name), field: 'spec.replicas' },
+  );
+}
+
+function deploymentRef(plan: InstancePlan, name: string): ResourceRef {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name,
+    ...(plan.instance.namespace ? { namespace: plan.instance.namespace } : {}),
+  };
+}
+
+/**
+ * KEDA refuses a ScaledObject for a Deployment that an HPA or another ScaledObject already
+ * scales. Undefined (with errors) when that stays unresolved.
+ */
+function resolveExisting(
+  plan: InstancePlan,
+  worker: Worker,
+  settings: Autoscaling,
+  existing: ExistingAutoscalers,
+): { transferHpa?: string } | undefined {
+  const variantField = `spec.${worker.service}.queues.${worker.variant}.autoscaling`;
+  const soName = scaledObjectName(worker.service, worker.variant);
+  let ok = true;
+  for (const other of existing.scaledObjects.filter((s) => s.deployment === worker.name)) {
+    plan.results.error(
+      `already scales Deployment ${worker.name}, and KEDA allows one ScaledObject per workload: remove it from the input, or set ${variantField}.enabled to false`,
+      { item: other.item, field: 'spec.scaleTargetRef' },
+    );
+    ok = false;
+  }
+  const hpas = existing.hpas.filter((h) => h.deployment === worker.name);
+  const mode = settings.existingHPA;
+  if (hpas.length > 0 && mode === undefined) {
+    for (const hpa of hpas) {
+      plan.results.error(
+        `already scales Deployment ${worker.name}, which ${variantField} gives the KEDA ScaledObject ${soName}, and KEDA refuses to scale a workload an HPA scales; set ${variantField}.existingHPA to "drop" (the HPA is left out of the output) or to "transfer" (KEDA takes the HPA over)`,
+        { item: hpa.item, field: 'spec.scaleTargetRef' },
+      );
+    }
+    return undefined;
+  }
+  if (hpas.length > 1 && mode === 'transfer') {
+    plan.results.error(
+      `KEDA can take over one HPA, and ${hpas.map((h) => h.item.name).join(', ')} all scale Deployment ${worker.name}; set existingHPA to "drop", or remove all but one from the input`,
+      { ref: CONFIG_REF, field: `${variantField}.existingHPA` },
+    );
+    return undefined;
+  }
+  if (!ok) return undefined;
+  for (const hpa of hpas) {
+    // Also for a transfer: KEDA rewrites the HPA it takes over, and the HPA as rendered would
+    // undo that on every apply.
+    plan.edit.remove(hpa.item);
+    if (mode === 'drop') {
+      plan.results.warning(
+        `left out of the output: KEDA's ScaledObject ${soName} scales Deployment ${worker.name} instead (existingHPA: drop). Unless your deployment prunes, delete it from the cluster, or KEDA refuses ${soName}`,
+        { item: hpa.item },
+      );
+    } else {
+      plan.results.info(
+        `left out of the output: KEDA's ScaledObject ${soName} takes it over in the cluster (existingHPA: transfer) and manages it from now on`,
+        { item: hpa.item },
+      );
+    }
+  }
+  if (mode !== 'transfer') return {};
+  const hpa = hpas[0]?.item.name ?? transferredBefore(plan, soName);
+  return hpa ? { transferHpa: hpa } : {};
+}
+
+// The HPA an earlier run handed over to KEDA is gone from its output; its ScaledObject still
+// names it, so that running on that output again changes nothing.
+function transferredBefore(plan: InstancePlan, soName: string): string | undefined {
+  const previous = plan.edit.find('ScaledObject', plan.instance.namespace, soName);
+  if (!previous || previous.annotation(GENERATED_BY) === undefined) return undefined;
+  if (previous.annotation(TRANSFER_HPA_OWNERSHIP) !== 'true') return undefined;
+  const name = plainAt(previous.doc, ['spec', 'advanced', 'horizontalPodAutoscalerConfig', 'name']);
+  return typeof name === 'string' && name ? name : undefined;
+}

@@ -1,0 +1,156 @@
+// The KEDA resources of one autoscaled worker, as plain data: the ScaledObject with its redis
+// trigger(s), and the TriggerAuthentication through which they read the broker's credentials.
+import type { BrokerConnection, BrokerCredentials } from '../broker/connection.js';
+import type { QueueSpec } from '../config/schema.js';
+
+export type Autoscaling = NonNullable<QueueSpec['autoscaling']>;
+
+export const KEDA_API_VERSION = 'keda.sh/v1alpha1';
+/** KEDA takes over the HPA named in advanced.horizontalPodAutoscalerConfig.name. */
+export const TRANSFER_HPA_OWNERSHIP = 'scaledobject.keda.sh/transfer-hpa-ownership';
+
+/** kombu's separator between a queue and its priority step in Redis list names. */
+export const KOMBU_PRIORITY_SEPARATOR = '\x06\x16';
+
+export interface ScaledObjectInput {
+  name: string;
+  /** '' when the input has no namespaces. */
+  namespace: string;
+  /** The worker Deployment KEDA scales. */
+  deployment: string;
+  /** The Celery queue, which is also the Redis list of its default-priority tasks. */
+  queue: string;
+  autoscaling: Autoscaling;
+  connection: Pick<BrokerConnection, 'clusterAddress' | 'db' | 'tls'>;
+  /** The TriggerAuthentication holding the broker's credentials, if it needs any. */
+  authentication?: string;
+  /** An HPA that KEDA is to take over. */
+  transferHpa?: string;
+}
+
+/** A Redis list whose length counts toward the worker's load, and its trigger's name. */
+export interface CountedList {
+  trigger: string;
+  listName: string;
+}
+
+/**
+ * The Redis lists a queue's waiting tasks sit in: the queue's own list, and with priority lists
+ * counted, `<queue>\x06\x16<N>` for every priority step N above 0 (kombu's Redis transport puts
+ * step 0 in the queue's own list).
+ */
+export function countedLists(queue: string, autoscaling: Autoscaling): CountedList[] {
+  const lists: CountedList[] = [{ trigger: 'priority_0', listName: queue }];
+  if (!autoscaling.priorityLists?.enabled) return lists;
+  const steps = [...new Set(autoscaling.priorityLists.steps)].filter((s) => s > 0);
+  steps.sort((a, b) => a - b);
+  for (const step of steps) {
+    lists.push({
+      trigger: `priority_${step}`,
+      listName: `${queue}${KOMBU_PRIORITY_SEPARATOR}${step}`,
+    });
+  }
+  return lists;
+}
+
+function metadata(name: string, namespace: string, annotations?: Record<string, string>) {
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'openedx' },
+    ...(annotations ? { annotations } : {}),
+  };
+}
+
+export function scaledObject(input: ScaledObjectInput): Record<string, unknown> {
+  const a = input.autoscaling;
+  const lists = countedLists(input.queue, a);
+  // KEDA takes the largest of several triggers' replica counts, not their sum: adding up the
+  // priority lists takes a formula.
+  const modifiers = lists.length > 1;
+  const triggers = lists.map((list) => {
+    // Every trigger metadata value is a string, by KEDA's API.
+    const meta: Record<string, string> = {
+      address: input.connection.clusterAddress,
+      databaseIndex: String(input.connection.db),
+    };
+    if (input.connection.tls) meta.enableTLS = 'true';
+    meta.listName = list.listName;
+    meta.listLength = String(a.listLength);
+    if (!modifiers && a.activationListLength !== undefined) {
+      meta.activationListLength = String(a.activationListLength);
+    }
+    return {
+      type: 'redis',
+      ...(modifiers ? { name: list.trigger } : {}),
+      metadata: meta,
+      ...(input.authentication ? { authenticationRef: { name: input.authentication } } : {}),
+    };
+  });
+
+  const hpaConfig: Record<string, unknown> = {};
+  if (input.transferHpa) hpaConfig.name = input.transferHpa;
+  if (a.behavior) hpaConfig.behavior = a.behavior;
+  const advanced: Record<string, unknown> = {};
+  if (Object.keys(hpaConfig).length > 0) advanced.horizontalPodAutoscalerConfig = hpaConfig;
+  if (modifiers) {
+    advanced.scalingModifiers = {
+      formula: lists.map((l) => l.trigger).join(' + '),
+      target: String(a.listLength),
+      ...(a.activationListLength !== undefined
+        ? { activationTarget: String(a.activationListLength) }
+        : {}),
+      metricType: 'AverageValue',
+    };
+  }
+
+  return {
+    apiVersion: KEDA_API_VERSION,
+    kind: 'ScaledObject',
+    metadata: metadata(
+      input.name,
+      input.namespace,
+      input.transferHpa ? { [TRANSFER_HPA_OWNERSHIP]: 'true' } : undefined,
+    ),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: input.deployment },
+      minReplicaCount: a.minReplicas,
+      maxReplicaCount: a.maxReplicas,
+      ...(a.pollingInterval !== undefined ? { pollingInterval: a.pollingInterval } : {}),
+      ...(a.cooldownPeriod !== undefined ? { cooldownPeriod: a.cooldownPeriod } : {}),
+      ...(a.fallback ? { fallback: a.fallback } : {}),
+      ...(Object.keys(advanced).length > 0 ? { advanced } : {}),
+      triggers,
+    },
+  };
+}
+
+/** The parameters of KEDA's redis scaler that credentials fill, read from a Secret. */
+export function triggerAuthentication(
+  name: string,
+  namespace: string,
+  credentials: BrokerCredentials,
+): Record<string, unknown> | undefined {
+  const refs: Record<string, string>[] = [];
+  if (credentials.usernameKey) {
+    refs.push({
+      parameter: 'username',
+      name: credentials.secretName,
+      key: credentials.usernameKey,
+    });
+  }
+  if (credentials.passwordKey) {
+    refs.push({
+      parameter: 'password',
+      name: credentials.secretName,
+      key: credentials.passwordKey,
+    });
+  }
+  if (refs.length === 0) return undefined;
+  return {
+    apiVersion: KEDA_API_VERSION,
+    kind: 'TriggerAuthentication',
+    metadata: metadata(name, namespace),
+    spec: { secretTargetRef: refs },
+  };
+}

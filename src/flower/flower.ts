@@ -1,0 +1,257 @@
+// Flower per instance: its Deployment and Service, a ServiceMonitor for its metrics, a Grafana
+// dashboard, and (on request) a site in Tutor's Caddy. Credentials only ever come from Secrets.
+import { isScalar } from 'yaml';
+import { type BrokerConnection, brokerConnection, brokerUrlEnv } from '../broker/connection.js';
+import type { Spec } from '../config/schema.js';
+import type { Item } from '../krm/item.js';
+import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
+import {
+  CADDYFILE_HASH,
+  FLOWER_DASHBOARD_NAME,
+  FLOWER_NAME,
+  FLOWER_PORT,
+  FLOWER_PORT_NAME,
+  flowerDashboardKey,
+} from '../names.js';
+import type { Family, InstancePlan } from '../plan.js';
+import { rollOut } from '../rollout.js';
+import {
+  type CaddyConfig,
+  caddyConfig,
+  hasProxySnippet,
+  usesDefaultSitePort,
+} from '../tutor/caddy.js';
+import type { StockWorker } from '../tutor/instances.js';
+import { NAME_LABEL } from '../workers/workers.js';
+import { flowerSite, SITE_MARK, withFlowerSite } from './caddyfile.js';
+import { flowerDashboard } from './dashboard.js';
+
+type FlowerConfig = NonNullable<Spec['flower']>;
+
+// The uid and gid of the user `flower` of the mher/flower image. Given as numbers: with a named
+// USER, Kubernetes cannot verify runAsNonRoot and refuses to start the pod.
+const FLOWER_UID = 1000;
+
+export const flower: Family = (plan) => {
+  const config = plan.spec.flower;
+  if (config?.enabled) writeFlower(plan, config);
+  exposeThroughCaddy(plan, config?.enabled ? config.expose?.host : undefined);
+};
+
+function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
+  const { instance } = plan;
+  // Tutor gives the LMS and CMS workers the same broker; Flower watches the LMS's.
+  const stock = instance.workers.lms ?? instance.workers.cms;
+  if (!stock) return;
+  const connection = brokerConnection(plan, stock.service);
+  if (!connection) return;
+  const { labels, selector } = flowerLabels(stock);
+  const meta = (name: string, extraLabels: Record<string, string> = {}) => ({
+    name,
+    ...(instance.namespace ? { namespace: instance.namespace } : {}),
+    labels: { ...labels, ...extraLabels },
+  });
+  const create = (doc: Doc) => plan.edit.create(doc, instance.anchor, stock.item.name);
+
+  create(docFrom(deployment(meta(FLOWER_NAME), selector, config, connection)));
+  create(
+    docFrom({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(FLOWER_NAME),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [
+          {
+            name: FLOWER_PORT_NAME,
+            port: FLOWER_PORT,
+            targetPort: FLOWER_PORT_NAME,
+            protocol: 'TCP',
+          },
+        ],
+      },
+    }),
+  );
+  const monitor = config.serviceMonitor;
+  if (monitor?.enabled) {
+    create(
+      docFrom({
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: meta(FLOWER_NAME, monitor.labels),
+        spec: {
+          selector: { matchLabels: selector },
+          ...(instance.namespace
+            ? { namespaceSelector: { matchNames: [instance.namespace] } }
+            : {}),
+          endpoints: [{ port: FLOWER_PORT_NAME, path: '/metrics', interval: monitor.interval }],
+        },
+      }),
+    );
+  }
+  const dashboard = config.grafanaDashboard;
+  if (dashboard?.enabled) {
+    const metadata: Record<string, unknown> = meta(FLOWER_DASHBOARD_NAME, dashboard.labels);
+    if (dashboard.folder !== undefined) {
+      metadata.annotations = { [dashboard.folderAnnotation]: dashboard.folder };
+    }
+    const key = flowerDashboardKey(instance.namespace);
+    const json = `${JSON.stringify(flowerDashboard({ namespace: instance.namespace }), null, 2)}\n`;
+    const doc = docFrom({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [key]: json } });
+    // Readable in the output as it is in Grafana: a literal block, line for line.
+    const node = doc.getIn(['data', key], true);
+    if (isScalar(node)) node.type = 'BLOCK_LITERAL';
+    create(doc);
+  }
+}
+
+/**
+ * Labels like the stock worker's (Tutor's instance, part-of, managed-by), named flower; the
+ * selector is the stock worker's with the name swapped, so it selects Flower's pods only.
+ */
+function flowerLabels(stock: StockWorker): {
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+} {
+  const strings = (value: unknown): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(value && typeof value === 'object' ? value : {}).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
+  const labels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
+  const selector = strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels']));
+  return {
+    labels: { ...labels, [NAME_LABEL]: FLOWER_NAME },
+    selector: { ...selector, [NAME_LABEL]: FLOWER_NAME },
+  };
+}
+
+function deployment(
+  metadata: Record<string, unknown>,
+  selector: Record<string, string>,
+  config: FlowerConfig,
+  connection: BrokerConnection,
+): Record<string, unknown> {
+  const env: Record<string, unknown>[] = [
+    ...brokerUrlEnv(connection, 'CELERY_BROKER_URL'),
+    // Flower's default; set, so that no FLOWER_PORT=tcp://... from elsewhere can stand.
+    { name: 'FLOWER_PORT', value: String(FLOWER_PORT) },
+  ];
+  if (config.basicAuthSecret) {
+    env.push({
+      name: 'FLOWER_BASIC_AUTH',
+      valueFrom: {
+        secretKeyRef: { name: config.basicAuthSecret.name, key: config.basicAuthSecret.key },
+      },
+    });
+  }
+  const probe = (initialDelaySeconds: number, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path: '/healthcheck', port: FLOWER_PORT_NAME },
+    ...(initialDelaySeconds ? { initialDelaySeconds } : {}),
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata,
+    spec: {
+      // Flower keeps its state in memory: two replicas would show two different pictures.
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: {
+        // A copy: the same object twice would print as a YAML alias.
+        metadata: { labels: { ...(metadata.labels as Record<string, string>) } },
+        spec: {
+          // A Service named flower would give every pod FLOWER_PORT=tcp://...:5555, which
+          // Flower reads as its port option and dies on.
+          enableServiceLinks: false,
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: FLOWER_UID,
+            runAsGroup: FLOWER_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: FLOWER_NAME,
+              image: config.image,
+              ports: [{ name: FLOWER_PORT_NAME, containerPort: FLOWER_PORT, protocol: 'TCP' }],
+              env,
+              readinessProbe: probe(0, 10, 3),
+              // Generous: a Flower busy replaying a burst of events must not be killed for it.
+              livenessProbe: probe(30, 20, 6),
+              resources: config.resources,
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Puts Flower's site block into Tutor's Caddyfile, or takes out the one an earlier run wrote
+ * when `host` is undefined.
+ */
+function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void {
+  const find = (kind: string, namespace: string, name: string) =>
+    plan.edit.find(kind, namespace, name);
+  if (host === undefined && !someConfigMapMentions(plan, SITE_MARK)) return;
+  const caddy = caddyConfig(plan.instance, find, host === undefined ? undefined : plan.results);
+  if (!caddy) return;
+  const doc = plan.edit.modify(caddy.configMap);
+  const node = doc.getIn(['data', caddy.key], true);
+  if (!isScalar(node) || typeof node.value !== 'string') return;
+  const current = node.value;
+  const site =
+    host === undefined
+      ? undefined
+      : flowerSite(host, {
+          proxySnippet: hasProxySnippet(current),
+          defaultSitePort: usesDefaultSitePort(current),
+        });
+  const next = withFlowerSite(current, site);
+  if ('error' in next) {
+    plan.results.error(next.error, { item: caddy.configMap, field: `data.${caddy.key}` });
+    return;
+  }
+  if (next.text === current) return;
+  // In place: the scalar keeps its quoting style.
+  node.value = next.text;
+  rollOutChangedCaddyfile(plan, caddy);
+}
+
+function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
+  return plan.edit.items.some(
+    (item: Item) =>
+      item.kind === 'ConfigMap' &&
+      item.namespace === plan.instance.namespace &&
+      item.mentions(text),
+  );
+}
+
+/**
+ * Caddy reads its Caddyfile at start only: the pods that mount it must roll (src/rollout.ts: in
+ * a rendered stream the ConfigMap takes Kustomize's hash of its new content and the caddy
+ * Deployment's reference follows; inside a kustomization Kustomize re-hashes it itself).
+ */
+function rollOutChangedCaddyfile(plan: InstancePlan, caddy: CaddyConfig): void {
+  plan.results.info(
+    `changed the Flower site in ${caddy.key}; Caddy reads it when it starts (Deployment ${caddy.deployment.name})`,
+    { item: caddy.configMap, field: `data.${caddy.key}` },
+  );
+  rollOut(plan, caddy.configMap, {
+    what: `the ${caddy.key}`,
+    field: `data.${caddy.key}`,
+    hashAnnotation: CADDYFILE_HASH,
+  });
+}

@@ -1,0 +1,538 @@
+// Flower on the real Tutor renders: golden files, the ServiceMonitor against the Prometheus
+// Operator CRD (unknown fields rejected), selectors that select what they must and nothing
+// else, credentials only from Secrets, the Caddy site, and removal when the config drops it.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { flowerSite, withFlowerSite } from '../src/flower/caddyfile.js';
+import { HASH_SUFFIX } from '../src/krm/hash.js';
+import { type LabelSelector, selectorMatches } from '../src/krm/k8s.js';
+import {
+  configPath,
+  expectGolden,
+  find,
+  fixture,
+  otherThanSettings,
+  RENDERS,
+  ROOT,
+  resources,
+  runCli,
+  runStream,
+  twoInstances,
+} from './helpers.js';
+
+const GENERATED_BY = 'celery-queues.tutor-krm.dev/generated-by';
+const PASSWORD = 's3cret'; // REDIS_PASSWORD of the custom render (test/fixtures/tutor/README.md)
+
+function runWith(manifests: string, config: string) {
+  return runCli(['--config', '/config.yaml'], manifests, { '/config.yaml': config });
+}
+
+/** A CeleryQueues config with this `spec.flower` (and one LMS queue). */
+function flowerConfig(flower: Record<string, unknown>, extraSpec: Record<string, unknown> = {}) {
+  return stringify({
+    apiVersion: 'tutor-krm.dev/v1alpha1',
+    kind: 'CeleryQueues',
+    metadata: { name: 'celery-queues' },
+    spec: { lms: { queues: { high: {} } }, flower, ...extraSpec },
+  });
+}
+
+const FULL = readFileSync(configPath('flower'), 'utf8');
+
+function caddyfileOf(list: Record<string, any>[], namespace: string): string {
+  const cm = list.find(
+    (r) =>
+      r.kind === 'ConfigMap' &&
+      r.metadata.namespace === namespace &&
+      r.metadata.name.startsWith('caddy-config'),
+  );
+  return cm?.data?.Caddyfile;
+}
+
+// --- the ServiceMonitor CRD, closed: every object that lists its properties takes no others.
+function closed(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = closed(v);
+  if (
+    out.type === 'object' &&
+    out.properties &&
+    out.additionalProperties === undefined &&
+    !out['x-kubernetes-preserve-unknown-fields']
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+function crdValidator(path: string, version: string) {
+  const crd = parse(readFileSync(join(ROOT, path), 'utf8'));
+  const schema = crd.spec.versions.find((v: any) => v.name === version).schema.openAPIV3Schema;
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  return ajv.compile(closed(schema));
+}
+
+const validateServiceMonitor = crdValidator(
+  'test/schemas/prometheus-operator/crd-servicemonitors.yaml',
+  'v1',
+);
+
+describe.each(['v20', 'custom'] as const)('render %s with Flower', (render) => {
+  const input = fixture(RENDERS[render]);
+  const out = runStream(input, configPath('flower'));
+  const list = resources(out.stdout);
+  const namespace = render === 'custom' ? 'openedx-prod' : 'openedx';
+  const deployment = find(list, 'Deployment', 'flower', namespace) as Record<string, any>;
+  const service = find(list, 'Service', 'flower', namespace) as Record<string, any>;
+  const monitor = find(list, 'ServiceMonitor', 'flower', namespace) as Record<string, any>;
+  const pod = deployment?.spec.template;
+  const caddyName = render === 'custom' ? 'caddy-config-kbf2m759fg' : 'caddy-config-c27d59d9tf';
+
+  it('matches the golden output, and a second run changes nothing', () => {
+    expect(out.stderr.split('\n').filter((l) => !l.startsWith('celery-queues: info: '))).toEqual([
+      '',
+    ]);
+    expect(out.stderr).toContain(
+      `celery-queues: info: ConfigMap ${namespace}/${caddyName} data.Caddyfile: changed the Flower site in Caddyfile; Caddy reads it when it starts (Deployment caddy)\n`,
+    );
+    expect(out.status).toBe(0);
+    expectGolden(`flower/${render}.flower.yaml`, out.stdout);
+    expect(runStream(out.stdout, configPath('flower')).stdout).toBe(out.stdout);
+  });
+
+  it('writes Flower, its Service, ServiceMonitor and dashboard, each marked as its own', () => {
+    for (const [kind, name] of [
+      ['Deployment', 'flower'],
+      ['Service', 'flower'],
+      ['ServiceMonitor', 'flower'],
+      ['ConfigMap', 'flower-dashboard'],
+    ] as const) {
+      const r = find(list, kind, name, namespace);
+      expect(r, `${kind} ${name}`).toBeDefined();
+      expect(r?.metadata.annotations[GENERATED_BY]).toBe('lms-worker');
+    }
+  });
+
+  it('gives the ServiceMonitor only fields the Prometheus Operator CRD knows', () => {
+    expect(validateServiceMonitor(monitor), JSON.stringify(validateServiceMonitor.errors)).toBe(
+      true,
+    );
+    expect(monitor.metadata.labels.release).toBe('prometheus');
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'metrics', path: '/metrics', interval: '30s' },
+    ]);
+  });
+
+  it('selects Flower’s pods with the Service, and the Service with the ServiceMonitor, and nothing else', () => {
+    const podLabels = pod.metadata.labels;
+    expect(selectorMatches(deployment.spec.selector, podLabels)).toBe(true);
+    expect(selectorMatches({ matchLabels: service.spec.selector }, podLabels)).toBe(true);
+    const pods = list.filter(
+      (r) => r.kind === 'Deployment' && r.metadata.namespace === namespace && r !== deployment,
+    );
+    expect(pods.length).toBeGreaterThan(5);
+    for (const other of pods) {
+      const labels = other.spec.template.metadata.labels;
+      expect(
+        selectorMatches({ matchLabels: service.spec.selector }, labels),
+        other.metadata.name,
+      ).toBe(false);
+      expect(selectorMatches(other.spec.selector, podLabels), other.metadata.name).toBe(false);
+    }
+    const services = list.filter((r) => r.kind === 'Service' && r.metadata.namespace === namespace);
+    const selected = services.filter((s) =>
+      selectorMatches(monitor.spec.selector as LabelSelector, s.metadata.labels ?? {}),
+    );
+    expect(selected.map((s) => s.metadata.name)).toEqual(['flower']);
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: [namespace] });
+  });
+
+  it('names port 5555 metrics on the container, the Service and the ServiceMonitor endpoint', () => {
+    const [container] = pod.spec.containers;
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 5555, protocol: 'TCP' }]);
+    expect(service.spec.ports).toEqual([
+      { name: 'metrics', port: 5555, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    expect(monitor.spec.endpoints[0].port).toBe(service.spec.ports[0].name);
+  });
+
+  it('runs Flower without service links, as a non-root user, probed on /healthcheck', () => {
+    const [container] = pod.spec.containers;
+    expect(pod.spec.enableServiceLinks).toBe(false);
+    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/healthcheck', port: 'metrics' });
+    }
+    expect(container.image).toBe('docker.io/mher/flower:2.0.1');
+    expect(container.resources).toEqual({
+      requests: { cpu: '50m', memory: '256Mi' },
+      limits: { memory: '1Gi' },
+    });
+    expect(deployment.spec.replicas).toBe(1);
+  });
+
+  it('reads basic auth from the Secret the config names, never from a plain value', () => {
+    const env = pod.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'FLOWER_BASIC_AUTH')).toEqual({
+      name: 'FLOWER_BASIC_AUTH',
+      valueFrom: { secretKeyRef: { name: 'flower-basic-auth', key: 'auth' } },
+    });
+  });
+
+  it('serves Flower through Caddy, keeping /metrics inside the cluster', () => {
+    const before = caddyfileOf(resources(input), namespace);
+    const after = caddyfileOf(list, namespace);
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.slice(before.length)).toBe(
+      [
+        '# BEGIN celery-queues.tutor-krm.dev/flower: written by celery-queues, replaced on every run',
+        'flower.learn.example.com{$default_site_port} {',
+        '    @flower_metrics path /metrics /metrics/*',
+        '    respond @flower_metrics 404',
+        '    import proxy "flower:5555"',
+        '}',
+        '# END celery-queues.tutor-krm.dev/flower',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('takes everything back when the config drops Flower', () => {
+    const off = runStream(out.stdout, configPath('partial'));
+    expect(off.status).toBe(0);
+    const offList = resources(off.stdout);
+    const plain = resources(runStream(input, configPath('partial')).stdout);
+    expect(offList).toEqual(plain);
+    expect(caddyfileOf(offList, namespace)).toBe(caddyfileOf(resources(input), namespace));
+  });
+});
+
+describe('the broker password', () => {
+  it('appears nowhere but in a Secret, whatever Flower is given', () => {
+    const input = fixture(RENDERS.custom);
+    const inputList = resources(input);
+    for (const config of [
+      FULL,
+      flowerConfig({ enabled: true }),
+      flowerConfig({ enabled: true }, { redis: { credentialsSecret: { name: 'my-redis' } } }),
+      flowerConfig(
+        { enabled: true },
+        { redis: { credentialsSecret: { name: 'my-redis', usernameKey: 'user' } } },
+      ),
+    ]) {
+      const out = runWith(input, config);
+      expect(out.status).toBe(0);
+      const list = resources(out.stdout);
+      expect(find(list, 'Deployment', 'flower')).toBeDefined();
+      for (const r of list) {
+        if (!JSON.stringify(r).includes(PASSWORD)) continue;
+        const same = inputList.find(
+          (i) => i.kind === r.kind && i.metadata.name === r.metadata.name,
+        );
+        // Tutor itself puts it into openedx-config; the function adds it only to Secrets.
+        if (r.kind !== 'Secret') expect(r).toEqual(same);
+      }
+    }
+  });
+
+  it('reaches Flower from the Secret’s URL key, or composed by Kubernetes from its password key', () => {
+    const input = fixture(RENDERS.custom);
+    const env = (config: string) =>
+      find(resources(runWith(input, config).stdout), 'Deployment', 'flower')?.spec.template.spec
+        .containers[0].env;
+    expect(env(flowerConfig({ enabled: true }))[0]).toEqual({
+      name: 'CELERY_BROKER_URL',
+      valueFrom: { secretKeyRef: { name: 'celery-queues-broker', key: 'url' } },
+    });
+    expect(
+      env(
+        flowerConfig(
+          { enabled: true },
+          {
+            redis: {
+              address: 'redis-tls.example:6380',
+              databaseIndex: 2,
+              enableTLS: true,
+              credentialsSecret: { name: 'my-redis' },
+            },
+          },
+        ),
+      ).slice(0, 2),
+    ).toEqual([
+      {
+        name: 'CELERY_BROKER_URL_PASSWORD',
+        valueFrom: { secretKeyRef: { name: 'my-redis', key: 'password' } },
+      },
+      {
+        name: 'CELERY_BROKER_URL',
+        value: 'rediss://:$(CELERY_BROKER_URL_PASSWORD)@redis-tls.example:6380/2',
+      },
+    ]);
+    // Tutor's own Redis has no password: a plain URL, no Secret.
+    const v20 = resources(runWith(fixture(RENDERS.v20), flowerConfig({ enabled: true })).stdout);
+    expect(find(v20, 'Deployment', 'flower')?.spec.template.spec.containers[0].env[0]).toEqual({
+      name: 'CELERY_BROKER_URL',
+      value: 'redis://redis:6379/0',
+    });
+    expect(v20.some((r) => r.kind === 'Secret')).toBe(false);
+  });
+});
+
+describe('the Flower config', () => {
+  it('takes image, resources, ServiceMonitor labels and interval, dashboard labels and folder', () => {
+    const out = runWith(
+      fixture(RENDERS.v20),
+      flowerConfig({
+        enabled: true,
+        image: 'registry.example/flower:2.1.0',
+        resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: 1 } },
+        serviceMonitor: { enabled: true, labels: { release: 'kps', team: 'edx' }, interval: '1m' },
+        grafanaDashboard: {
+          enabled: true,
+          labels: { grafana_dashboard: 'yes-please' },
+          folder: 'Celery',
+          folderAnnotation: 'grafana_folder',
+        },
+      }),
+    );
+    expect(otherThanSettings(out.stderr)).toBe('');
+    const list = resources(out.stdout);
+    const container = find(list, 'Deployment', 'flower')?.spec.template.spec.containers[0];
+    expect(container.image).toBe('registry.example/flower:2.1.0');
+    expect(container.resources).toEqual({
+      requests: { cpu: '200m', memory: '512Mi' },
+      limits: { cpu: 1 },
+    });
+    const monitor = find(list, 'ServiceMonitor', 'flower') as Record<string, any>;
+    expect(monitor.metadata.labels).toMatchObject({ release: 'kps', team: 'edx' });
+    expect(monitor.spec.endpoints[0].interval).toBe('1m');
+    expect(validateServiceMonitor(monitor)).toBe(true);
+    const dashboard = find(list, 'ConfigMap', 'flower-dashboard') as Record<string, any>;
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('yes-please');
+    expect(dashboard.metadata.annotations).toMatchObject({ grafana_folder: 'Celery' });
+    // No folder, no folder annotation.
+    const plain = resources(
+      runWith(
+        fixture(RENDERS.v20),
+        flowerConfig({ enabled: true, grafanaDashboard: { enabled: true } }),
+      ).stdout,
+    );
+    const cm = find(plain, 'ConfigMap', 'flower-dashboard') as Record<string, any>;
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+    expect(Object.keys(cm.metadata.annotations)).toEqual([GENERATED_BY]);
+    expect(find(plain, 'ServiceMonitor', 'flower')).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { enabled: true, expose: { host: 'flower.example.com' } },
+      'spec.flower.expose: Flower would be public without a login: name a Secret with its basic auth in flower.basicAuthSecret',
+    ],
+    [
+      { serviceMonitor: { enabled: true } },
+      'spec.flower.serviceMonitor: needs Flower: set flower.enabled: true, or drop flower.serviceMonitor',
+    ],
+    [
+      { grafanaDashboard: { enabled: true } },
+      'spec.flower.grafanaDashboard: needs Flower: set flower.enabled: true, or drop flower.grafanaDashboard',
+    ],
+    [
+      {
+        enabled: true,
+        basicAuthSecret: { name: 'a' },
+        expose: { host: 'https://flower.example.com' },
+      },
+      'spec.flower.expose.host: must be a DNS host name such as flower.learn.example.com',
+    ],
+    [
+      { enabled: true, serviceMonitor: { enabled: true, interval: '30 seconds' } },
+      'spec.flower.serviceMonitor.interval: must be a Prometheus duration such as 30s or 1m',
+    ],
+    [
+      { enabled: true, serviceMonitor: { enabled: true, labels: { release: 'not ok' } } },
+      'spec.flower.serviceMonitor.labels.release: must be a Kubernetes label value',
+    ],
+    [
+      { enabled: true, resources: { requests: { memory: 'lots' } } },
+      'spec.flower.resources.requests.memory: must be a Kubernetes quantity such as 100m or 256Mi',
+    ],
+    [
+      { enabled: true, basicAuthSecret: { name: 'Flower_Auth' } },
+      'spec.flower.basicAuthSecret.name: must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
+    ],
+    [{ enabled: true, port: 80 }, 'spec.flower.port: unknown field "port" in spec.flower'],
+  ])('refuses %j', (flower, message) => {
+    const input = fixture(RENDERS.v20);
+    const out = runWith(input, flowerConfig(flower));
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe(input);
+    expect(out.stderr).toContain(`celery-queues: error: CeleryQueues celery-queues ${message}\n`);
+  });
+
+  it('refuses to expose Flower when the input has no Caddy, and changes nothing', () => {
+    const input = fixture(RENDERS.v20)
+      .split(/^---\n/m)
+      .filter((d) => !(/^kind: Deployment$/m.test(d) && /^ {2}name: caddy$/m.test(d)))
+      .join('---\n');
+    expect(find(resources(input), 'Deployment', 'caddy')).toBeUndefined();
+    expect(find(resources(input), 'Service', 'caddy')).toBeDefined();
+    const out = runStream(input, configPath('flower'));
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe(input);
+    expect(out.stderr).toContain(
+      "celery-queues: error: namespace openedx has no Deployment caddy (Tutor's web proxy) to serve Flower through; add it to the input, or drop flower.expose\n",
+    );
+  });
+
+  it('refuses to touch a Flower site block that was edited by hand', () => {
+    const out = runStream(fixture(RENDERS.v20), configPath('flower'));
+    const damaged = out.stdout.replace('# END celery-queues.tutor-krm.dev/flower', '# the end');
+    expect(damaged).not.toBe(out.stdout);
+    const again = runStream(damaged, configPath('flower'));
+    expect(again.status).toBe(1);
+    expect(again.stdout).toBe(damaged);
+    expect(again.stderr).toMatch(
+      /ConfigMap openedx\/caddy-config-\w{10} data\.Caddyfile: the block celery-queues wrote .* has been edited by hand/,
+    );
+  });
+
+  it('gives each instance its own Flower, ServiceMonitor namespace and dashboard', () => {
+    const out = runStream(twoInstances(), configPath('flower'));
+    expect(out.status).toBe(0);
+    const list = resources(out.stdout);
+    const dashboards = list.filter((r) => r.metadata.name === 'flower-dashboard');
+    expect(dashboards.map((d) => [d.metadata.namespace, Object.keys(d.data)])).toEqual([
+      ['openedx', ['openedx-celery-flower.json']],
+      ['openedx-prod', ['openedx-prod-celery-flower.json']],
+    ]);
+    const uids = dashboards.map((d) => JSON.parse(Object.values(d.data)[0] as string).uid);
+    expect(new Set(uids).size).toBe(2);
+    for (const ns of ['openedx', 'openedx-prod']) {
+      expect(find(list, 'ServiceMonitor', 'flower', ns)?.spec.namespaceSelector).toEqual({
+        matchNames: [ns],
+      });
+      expect(caddyfileOf(list, ns)).toContain('flower.learn.example.com{$default_site_port} {');
+    }
+  });
+});
+
+describe('the Caddyfile edit', () => {
+  const site = flowerSite('f.example', { proxySnippet: true, defaultSitePort: true });
+  const block = `# BEGIN celery-queues.tutor-krm.dev/flower: written by celery-queues, replaced on every run\n${site}# END celery-queues.tutor-krm.dev/flower\n`;
+
+  it.each([
+    ['appends to a file that ends in a newline', 'a {\n}\n', site, { text: `a {\n}\n${block}` }],
+    ['adds the missing newline first', 'a {\n}', site, { text: `a {\n}\n${block}` }],
+    ['replaces its own block', `a\n${block}b\n`, site, { text: `a\nb\n${block}` }],
+    ['takes its block out', `a\n${block}`, undefined, { text: 'a\n' }],
+    ['leaves a file without a block alone', 'a\n', undefined, { text: 'a\n' }],
+  ])('%s', (_what, caddyfile, newSite, expected) => {
+    expect(withFlowerSite(caddyfile, newSite)).toEqual(expected);
+  });
+
+  it.each([
+    ['an END without BEGIN', 'a\n# END celery-queues.tutor-krm.dev/flower\n'],
+    ['a BEGIN without END', `a\n${block.split('\n')[0]}\nx {\n}\n`],
+    ['two blocks', `${block}${block}`],
+  ])('refuses %s', (_what, caddyfile) => {
+    expect(withFlowerSite(caddyfile, site)).toHaveProperty('error');
+  });
+
+  it('without Tutor’s snippet and port variable, proxies directly', () => {
+    expect(flowerSite('f.example', { proxySnippet: false, defaultSitePort: false })).toBe(
+      'f.example {\n    @flower_metrics path /metrics /metrics/*\n    respond @flower_metrics 404\n    reverse_proxy flower:5555\n}\n',
+    );
+  });
+
+  it('adding then removing gives the file back; adding twice is adding once', () => {
+    const line = fc.stringMatching(/^[ -~]{0,30}$/).filter((l) => !l.includes('celery-queues'));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 8 }), fc.domain(), (lines, host) => {
+        const original = lines.map((l) => `${l}\n`).join('');
+        const s = flowerSite(host, { proxySnippet: true, defaultSitePort: true });
+        const once = withFlowerSite(original, s) as { text: string };
+        expect(withFlowerSite(once.text, s)).toEqual(once);
+        expect(withFlowerSite(once.text, undefined)).toEqual({ text: original });
+      }),
+      { seed: 20261128, numRuns: 200 },
+    );
+  });
+});
+
+// The real Caddy (Debian's caddy package; .ci/run installs it) reads the Caddyfile the function
+// wrote: the Flower host goes to flower:5555, and /metrics is answered 404 before the proxy.
+describe('Caddy', () => {
+  const caddy = spawnSync('caddy', ['version'], { encoding: 'utf8' });
+  const hasCaddy = caddy.status === 0;
+  it.skipIf(!hasCaddy && !process.env.CI)('adapts the Caddyfile with the Flower site', () => {
+    for (const render of [RENDERS.v20, RENDERS.v21, RENDERS.custom]) {
+      const list = resources(runStream(fixture(render), configPath('flower')).stdout);
+      const ns = find(list, 'Namespace', list.find((r) => r.kind === 'Namespace')?.metadata.name)
+        ?.metadata.name as string;
+      const dir = mkdtempSync(join(tmpdir(), 'caddy-'));
+      const file = join(dir, 'Caddyfile');
+      writeFileSync(file, caddyfileOf(list, ns));
+      const json = execFileSync('caddy', ['adapt', '--config', file, '--adapter', 'caddyfile'], {
+        encoding: 'utf8',
+        env: { ...process.env, default_site_port: ':80' },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const routes = JSON.parse(json).apps.http.servers.srv0.routes as any[];
+      const flower = routes.filter((r) =>
+        r.match?.some((m: any) => m.host?.includes('flower.learn.example.com')),
+      );
+      expect(flower).toHaveLength(1);
+      const inner = flower[0].handle[0].routes as any[];
+      const metrics = inner.findIndex((r) =>
+        r.match?.some((m: any) => m.path?.includes('/metrics')),
+      );
+      const proxy = inner.findIndex((r) => r.handle?.[0]?.handler === 'reverse_proxy');
+      expect(inner[metrics].handle[0]).toEqual({ handler: 'static_response', status_code: 404 });
+      expect(inner[proxy].handle[0].upstreams).toEqual([{ dial: 'flower:5555' }]);
+      expect(metrics).toBeLessThan(proxy);
+      // The stock sites are still there.
+      expect(routes.length).toBeGreaterThanOrEqual(4);
+    }
+  });
+});
+
+it('leaves every document of a render it does not need alone', () => {
+  // Changed ConfigMaps take new hashed names (the rollout); compare without the hashes.
+  const unhashed = (list: Record<string, any>[]) => {
+    const names = list
+      .filter((r) => r.kind === 'ConfigMap' && HASH_SUFFIX.test(r.metadata.name))
+      .map((r) => r.metadata.name as string);
+    return list.map((r) =>
+      JSON.parse(
+        names.reduce((t, n) => t.replaceAll(n, n.replace(HASH_SUFFIX, '')), JSON.stringify(r)),
+      ),
+    );
+  };
+  const input = fixture(RENDERS.v20);
+  const out = unhashed(resources(runStream(input, configPath('flower')).stdout));
+  const changed = unhashed(parseAllDocuments(input).map((d) => d.toJS()))
+    .filter((r) => {
+      const o = find(out, r.kind, r.metadata.name, r.metadata.namespace);
+      return JSON.stringify(o) !== JSON.stringify(r);
+    })
+    .map((r) => `${r.kind}/${r.metadata.name}`);
+  // The Caddyfile (Flower's site) and lms-worker (flower); the settings (the settings family).
+  expect(changed).toEqual([
+    'ConfigMap/caddy-config',
+    'ConfigMap/openedx-settings-cms',
+    'ConfigMap/openedx-settings-lms',
+    'Deployment/lms-worker',
+  ]);
+});
