@@ -1,9 +1,20 @@
-// The settings rollout inside Tutor's own kustomization, with the real standalone Kustomize
-// running the built function as an exec transformer: Kustomize must rehash the changed settings
-// ConfigMaps and fix every reference, and land on the very names the rendered-stream path
-// computes itself.
+// The settings rollout under the real tools that run the built function. Inside Tutor's own
+// kustomization (standalone Kustomize, exec transformer) Kustomize must rehash the changed
+// settings ConfigMaps and fix every reference, landing on the very names the rendered-stream
+// path computes itself. Under kpt (a package holding a rendered stream) the function renames
+// them itself, and a second eval changes no file.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +95,59 @@ describe('Tutor’s env/ with celery-queues under transformers: (kustomize 4.5.4
     const again = runStream(built.stdout, configPath('routes'));
     expect(again.status).toBe(0);
     expect(again.stdout).toBe(built.stdout);
+  });
+});
+
+describe('a kpt package holding the v20 render (kpt fn eval --exec)', () => {
+  let dir = '';
+  const files = () =>
+    (readdirSync(join(dir, 'pkg'), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, 'pkg', f), 'utf8')] as const);
+  const evaluate = () =>
+    spawnSync(
+      'kpt',
+      [
+        'fn',
+        'eval',
+        join(dir, 'pkg'),
+        '--exec',
+        join(dir, 'celery-queues.sh'),
+        '--fn-config',
+        configPath('routes'),
+      ],
+      { encoding: 'utf8' },
+    );
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'celery-queues-kpt-'));
+    mkdirSync(join(dir, 'pkg'));
+    writeFileSync(join(dir, 'pkg', 'resources.yaml'), fixture(RENDERS.v20));
+    const wrapper = join(dir, 'celery-queues.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${BUNDLE}" "$@"\n`);
+    chmodSync(wrapper, 0o755);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('renames the settings to the hash of their new content; no file refers to an old name', () => {
+    const r = evaluate();
+    expect(r.status).toBe(0);
+    const list = files().flatMap(([, text]) => resources(text));
+    const settings = list.filter((x) => x.kind === 'ConfigMap' && SETTINGS.test(x.metadata.name));
+    expect(settings).toHaveLength(2);
+    for (const cm of settings) {
+      expect(SETTINGS.exec(cm.metadata.name)?.[2]).toBe(configMapHash(cm));
+    }
+    expect(danglingRefs(list)).toEqual([]);
+    expect(list.filter((x) => x.kind === 'Deployment').map((x) => x.metadata.name)).toContain(
+      'lms-worker-high-mem',
+    );
+  });
+
+  it('a second eval changes no file', () => {
+    const before = files();
+    expect(evaluate().status).toBe(0);
+    expect(files()).toEqual(before);
   });
 });
