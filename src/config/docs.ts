@@ -20,6 +20,8 @@ type JsonSchema = {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  /** A Kubernetes type (affinity, resources...): the table names it instead of its fields. */
+  'x-kubernetes'?: string;
 };
 
 export function jsonSchema(): JsonSchema & { $schema?: string; title?: string } {
@@ -46,6 +48,7 @@ export function referenceTable(): string {
         `| \`${path}\` | ${typeName(s)} | ${s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``} | ${escapeCell(descriptionOf(schema, s))} |`,
       );
     }
+    if (s['x-kubernetes'] || scalarMap(s)) return;
     if (s.properties) {
       for (const [key, child] of Object.entries(s.properties)) {
         walk(child, path ? `${path}.${key}` : key, key);
@@ -59,15 +62,25 @@ export function referenceTable(): string {
   return rows.join('\n');
 }
 
+/** A map of plain values (labels, annotations): one row says it all. */
+function scalarMap(s: JsonSchema): JsonSchema | undefined {
+  const values = s.additionalProperties;
+  if (s.properties || typeof values !== 'object') return undefined;
+  return values.type === 'object' || values.anyOf ? undefined : values;
+}
+
 function unwrap(s: JsonSchema): JsonSchema {
   const options = s.anyOf?.filter((o) => o.type !== 'null');
   return options?.length === 1 ? { ...options[0], ...s, anyOf: undefined } : s;
 }
 
 function typeName(s: JsonSchema): string {
+  if (s['x-kubernetes']) return `Kubernetes ${s['x-kubernetes']}`;
   if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;
   if (s.enum) return s.enum.map((e) => `\`${JSON.stringify(e)}\``).join(' \\| ');
   if (s.type === 'array') return `list of ${s.items ? typeName(unwrap(s.items)) : 'any'}`;
+  const values = scalarMap(s);
+  if (values) return `map of ${typeName(values)}`;
   if (s.type === 'object') return s.properties ? 'object' : 'map';
   if (s.anyOf) return s.anyOf.map((o) => typeName(unwrap(o))).join(' or ');
   const bounds = [
