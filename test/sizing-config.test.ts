@@ -1,11 +1,13 @@
 // The sizing fields of the config: what they accept, and one clear error per mistake (bad
 // quantities, negative values, conflicts, Kubernetes structures with a typo).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
 import { Results } from '../src/krm/results.js';
 import { workerSizing } from '../src/workers/sizing.js';
-import { fixture, RENDERS, runCli } from './helpers.js';
+import { fixture, RENDERS, ROOT, runCli } from './helpers.js';
 
 const HEAD = 'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: x}\n';
 
@@ -296,5 +298,19 @@ describe('errors found on the input', () => {
         field: { path: 'spec.lms.queues.high_mem.resources.limits.memory' },
       },
     ]);
+  });
+});
+
+describe('the README', () => {
+  it('shows a sizing example that is a valid config', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Sizing and placing the workers'));
+    const example = section.slice(section.indexOf('```yaml\n') + 8, section.indexOf('```\n', 10));
+    const { config, errors } = check(example);
+    expect(errors).toEqual([]);
+    expect(config?.spec.lms?.queues.high_mem?.podDisruptionBudget).toEqual({
+      enabled: true,
+      maxUnavailable: '50%',
+    });
   });
 });
