@@ -2,6 +2,7 @@
 // quantities, negative values, conflicts, Kubernetes structures with a typo).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
@@ -311,6 +312,29 @@ describe('the README', () => {
     expect(config?.spec.lms?.queues.high_mem?.podDisruptionBudget).toEqual({
       enabled: true,
       maxUnavailable: '50%',
+    });
+  });
+});
+
+describe('the JSON Schema for editors (fn-config/celery-queues.schema.json)', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  ajv.addKeyword('x-kubernetes');
+  const validate = ajv.compile(
+    JSON.parse(readFileSync(join(ROOT, 'fn-config', 'celery-queues.schema.json'), 'utf8')),
+  );
+
+  it.each(['recommended', 'partial', 'tuned', 'sized'])('accepts test/configs/%s.yaml', (name) => {
+    const config = parse(readFileSync(join(ROOT, 'test', 'configs', `${name}.yaml`), 'utf8'));
+    expect(validate(config) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('refuses a typo deep in a Kubernetes structure', () => {
+    const config = parse(
+      `${HEAD}${high('{affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: x, labelSelecter: {}}]}}}')}`,
+    );
+    expect(validate(config)).toBe(false);
+    expect(validate.errors?.map((e) => e.params)).toContainEqual({
+      additionalProperty: 'labelSelecter',
     });
   });
 });

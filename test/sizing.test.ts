@@ -17,6 +17,7 @@ import {
   resources,
   runCli,
   runStream,
+  twoInstances,
 } from './helpers.js';
 import { kubernetesProblems } from './kubernetes.js';
 
@@ -39,10 +40,13 @@ function checkWorkloads(list: Record<string, any>[]): void {
   for (const r of workloads) {
     expect([r.kind, r.metadata.name, kubernetesProblems(r)]).toEqual([r.kind, r.metadata.name, []]);
   }
-  // What the schema cannot say: each Deployment selects its own pods, and only those.
+  // What the schema cannot say: each Deployment selects its own pods, and only those (in its
+  // namespace).
   const deployments = list.filter((r) => r.kind === 'Deployment');
+  const near = (a: Record<string, any>) =>
+    deployments.filter((d) => d.metadata.namespace === a.metadata.namespace);
   for (const d of deployments) {
-    for (const other of deployments) {
+    for (const other of near(d)) {
       const labels = other.spec.template.metadata.labels;
       expect([
         d.metadata.name,
@@ -52,7 +56,7 @@ function checkWorkloads(list: Record<string, any>[]): void {
     }
   }
   for (const pdb of list.filter((r) => r.kind === 'PodDisruptionBudget')) {
-    const selected = deployments.filter((d) =>
+    const selected = near(pdb).filter((d) =>
       selectorMatches(pdb.spec.selector, d.spec.template.metadata.labels),
     );
     expect([pdb.metadata.name, selected.map((d) => `${d.metadata.name}-pdb`)]).toEqual([
@@ -66,6 +70,7 @@ describe.each([
   ['v20', V20, 'sized'],
   ['podautoscaling', AUTOSCALING, 'sized'],
   ['podautoscaling', AUTOSCALING, 'recommended'],
+  ['two-instances', twoInstances(), 'sized'],
 ])('render %s, config %s', (render, input, config) => {
   const out = runStream(input, configPath(config));
 

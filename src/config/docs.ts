@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { celeryQueues } from './schema.js';
 
 type JsonSchema = {
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   additionalProperties?: JsonSchema | boolean;
@@ -58,8 +60,20 @@ export function referenceTable(): string {
       walk(s.additionalProperties, `${path}.${placeholder}`, placeholder);
     }
   };
-  walk(jsonSchema(), '', '');
+  const root = jsonSchema();
+  walk(inline(root, root.$defs ?? {}), '', '');
   return rows.join('\n');
+}
+
+/** The schema with every `$ref` to `$defs` replaced by what it names (the schema has no cycles). */
+function inline<T>(value: T, defs: Record<string, JsonSchema>): T {
+  if (Array.isArray(value)) return value.map((v) => inline(v, defs)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const { $ref, $defs: _, ...rest } = value as JsonSchema;
+  const target = $ref?.startsWith('#/$defs/') ? defs[$ref.slice('#/$defs/'.length)] : undefined;
+  if (target) return inline({ ...target, ...rest } as T, defs);
+  const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, inline(v, defs)]));
+  return ($ref ? { $ref, ...out } : out) as T;
 }
 
 /** A map of plain values (labels, annotations): one row says it all. */

@@ -9,20 +9,25 @@ import { NAME_LABEL } from '../names.js';
 import { parseArgs } from '../workers/args.js';
 
 // Shown in the README's reference table instead of the structure's every field: these are
-// Kubernetes' own types, documented by Kubernetes.
+// Kubernetes' own types, documented by Kubernetes. `id` puts each once under the JSON Schema's
+// $defs, however many fields use it.
 const k8s = (type: string) => ({ 'x-kubernetes': type });
+const def = (id: string) => ({ id });
 
-const quantity = z.union([z.string(), z.number()]).superRefine((q, ctx) => {
-  const value = quantityValue(q);
-  if (value === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${JSON.stringify(q)} is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)`,
-    });
-  } else if (value < 0) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(q)} is negative` });
-  }
-});
+const quantity = z
+  .union([z.string(), z.number()])
+  .meta(def('Quantity'))
+  .superRefine((q, ctx) => {
+    const value = quantityValue(q);
+    if (value === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(q)} is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)`,
+      });
+    } else if (value < 0) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(q)} is negative` });
+    }
+  });
 
 /** Keys must be label-style qualified names; `what` names them in messages. */
 function keysAre(what: string) {
@@ -77,7 +82,7 @@ const resources = z
       }
     }
   })
-  .meta(k8s('ResourceRequirements'))
+  .meta({ ...def('ResourceRequirements'), ...k8s('ResourceRequirements') })
   .describe(
     "The celery container's resources: `limits` and `requests`, each resource name -> Kubernetes quantity (`cpu: 500m`, `memory: 2Gi`). Replaces the stock worker's resources as a whole.",
   );
@@ -98,20 +103,22 @@ function requirementValues(
   }
 }
 
-const labelSelector = z.strictObject({
-  matchLabels: labelMap.optional(),
-  matchExpressions: z
-    .array(
-      z
-        .strictObject({
-          key: z.string().min(1),
-          operator: selectorOperator,
-          values: z.array(z.string()).optional(),
-        })
-        .superRefine(requirementValues),
-    )
-    .optional(),
-});
+const labelSelector = z
+  .strictObject({
+    matchLabels: labelMap.optional(),
+    matchExpressions: z
+      .array(
+        z
+          .strictObject({
+            key: z.string().min(1),
+            operator: selectorOperator,
+            values: z.array(z.string()).optional(),
+          })
+          .superRefine(requirementValues),
+      )
+      .optional(),
+  })
+  .meta(def('LabelSelector'));
 
 const nodeSelectorRequirement = z
   .strictObject({
@@ -121,10 +128,12 @@ const nodeSelectorRequirement = z
   })
   .superRefine(requirementValues);
 
-const nodeSelectorTerm = z.strictObject({
-  matchExpressions: z.array(nodeSelectorRequirement).optional(),
-  matchFields: z.array(nodeSelectorRequirement).optional(),
-});
+const nodeSelectorTerm = z
+  .strictObject({
+    matchExpressions: z.array(nodeSelectorRequirement).optional(),
+    matchFields: z.array(nodeSelectorRequirement).optional(),
+  })
+  .meta(def('NodeSelectorTerm'));
 
 const weight = z.int().min(1).max(100);
 
@@ -137,12 +146,14 @@ const podAffinityTerm = z.strictObject({
   mismatchLabelKeys: z.array(z.string()).optional(),
 });
 
-const podAffinity = z.strictObject({
-  requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
-  preferredDuringSchedulingIgnoredDuringExecution: z
-    .array(z.strictObject({ weight, podAffinityTerm }))
-    .optional(),
-});
+const podAffinity = z
+  .strictObject({
+    requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z
+      .array(z.strictObject({ weight, podAffinityTerm }))
+      .optional(),
+  })
+  .meta(def('PodAffinity'));
 
 const affinity = z
   .strictObject({
@@ -159,7 +170,7 @@ const affinity = z
     podAffinity: podAffinity.optional(),
     podAntiAffinity: podAffinity.optional(),
   })
-  .meta(k8s('Affinity'))
+  .meta({ ...def('Affinity'), ...k8s('Affinity') })
   .describe("The pods' affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a pod spec.");
 
 const toleration = z
@@ -170,6 +181,7 @@ const toleration = z
     effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
     tolerationSeconds: z.int().optional(),
   })
+  .meta(def('Toleration'))
   .superRefine((t, ctx) => {
     const problem = t.key ? qualifiedNameProblem(t.key) : undefined;
     if (problem) ctx.addIssue({ code: 'custom', path: ['key'], message: `key ${problem}` });
@@ -203,6 +215,7 @@ const topologySpreadConstraint = z
     nodeTaintsPolicy: z.enum(['Honor', 'Ignore']).optional(),
     matchLabelKeys: z.array(z.string()).optional(),
   })
+  .meta(def('TopologySpreadConstraint'))
   .superRefine((c, ctx) => {
     if (c.minDomains !== undefined && c.whenUnsatisfiable !== 'DoNotSchedule') {
       ctx.addIssue({
@@ -249,6 +262,7 @@ const envVar = z
       })
       .optional(),
   })
+  .meta(def('EnvVar'))
   .superRefine((e, ctx) => {
     if (e.name.includes('=')) {
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'an env name has no "="' });
