@@ -1,7 +1,9 @@
 // The strict Kubernetes check the other tests rely on: it must pass real manifests and catch
 // what the API server (or `kubectl apply --validate=strict`) would refuse.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, RENDERS, resources } from './helpers.js';
+import { fixture, RENDERS, ROOT, resources } from './helpers.js';
 import { isBuiltIn, kubernetesProblems } from './kubernetes.js';
 
 function deployment(): Record<string, any> {
@@ -93,5 +95,26 @@ describe('the strict Kubernetes schema check', () => {
     p.spec.maxUnavailble = p.spec.maxUnavailable;
     delete p.spec.maxUnavailable;
     expect(kubernetesProblems(p)).toEqual(['/spec/maxUnavailble: unknown field']);
+  });
+});
+
+describe('every golden output', () => {
+  const dir = join(ROOT, 'test', 'golden');
+  const goldens = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.yaml'),
+  );
+
+  it.each(goldens)('%s: its Deployments and PodDisruptionBudgets are valid Kubernetes', (file) => {
+    const list = resources(readFileSync(join(dir, file), 'utf8')).filter(
+      (r) => r.kind === 'Deployment' || r.kind === 'PodDisruptionBudget',
+    );
+    expect(list.length).toBeGreaterThan(0);
+    for (const r of list) {
+      expect([r.kind, r.metadata.name, kubernetesProblems(r)]).toEqual([
+        r.kind,
+        r.metadata.name,
+        [],
+      ]);
+    }
   });
 });

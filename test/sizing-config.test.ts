@@ -265,6 +265,16 @@ describe('workerDefaults and variants', () => {
 });
 
 describe('errors found on the input', () => {
+  it('zero replicas: a warning naming the queues left without a consumer', () => {
+    const config = `${HEAD}spec:\n  lms:\n    queues:\n      default: {replicas: 0}\n      high: {replicas: 0}\n`;
+    const out = runCli(['--config', 'c.yaml'], fixture(RENDERS.v20), { 'c.yaml': config });
+    expect(out.status).toBe(0);
+    expect(out.stderr.trimEnd().split('\n')).toEqual([
+      'celery-queues: warning: CeleryQueues celery-queues spec.lms.queues.default.replicas: replicas 0: nothing consumes edx.lms.core.default, edx.lms.core.high_mem until the worker is scaled up',
+      'celery-queues: warning: CeleryQueues celery-queues spec.lms.queues.high.replicas: replicas 0: nothing consumes edx.lms.core.high until the worker is scaled up',
+    ]);
+  });
+
   it('a pod label the selector uses: one line, exit 1, the input unchanged', () => {
     const input = fixture(RENDERS.v20);
     const config = `${HEAD}spec:\n  lms:\n    workerDefaults:\n      labels: {app.kubernetes.io/part-of: reports}\n    queues: {high: {}}\n`;

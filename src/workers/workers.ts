@@ -1,8 +1,10 @@
 // Per-queue workers: a Deployment per configured variant, cloned from the stock worker, and the
 // stock worker narrowed to the queues left to it, so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
+import { fieldPath } from '../config/load.js';
 import { isBookkeepingAnnotation } from '../krm/edit.js';
 import { type LabelSelector, selectorMatches } from '../krm/k8s.js';
+import { CONFIG_REF } from '../krm/results.js';
 import { type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
   DEFAULT_VARIANT,
@@ -16,7 +18,13 @@ import {
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
 import { workerArgs } from './args.js';
-import { applySizing, checkPodLabels, sizingArgs, workerSizing } from './sizing.js';
+import {
+  applySizing,
+  checkPodLabels,
+  sizingArgs,
+  type WorkerSizing,
+  workerSizing,
+} from './sizing.js';
 
 export { NAME_LABEL };
 
@@ -53,6 +61,7 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
   const doc = plan.edit.modify(stock.item);
   setStringList(doc, argsPath(stock), args);
   applySizing(doc, stock.container, sizing);
+  warnIdle(plan, sizing, queues);
   return {
     service: stock.service,
     variant: DEFAULT_VARIANT,
@@ -99,6 +108,7 @@ function clone(
     }),
   );
   applySizing(doc, stock.container, sizing);
+  warnIdle(plan, sizing, [queue]);
 
   // Each worker's pods must belong to its own Deployment only.
   const stockSelector = plainAt(plan.edit.current(stock.item), ['spec', 'selector']);
@@ -112,6 +122,15 @@ function clone(
   }
   if (!plan.edit.create(doc, stock.item, stock.item.name)) return undefined;
   return { service, variant, name, queues: [queue], doc, stock, config };
+}
+
+// Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
+function warnIdle(plan: InstancePlan, { sizing, from }: WorkerSizing, queues: string[]): void {
+  if (sizing.replicas !== 0) return;
+  plan.results.warning(
+    `replicas 0: nothing consumes ${queues.join(', ')} until the worker is scaled up`,
+    { ref: CONFIG_REF, field: fieldPath([...(from.replicas ?? []), 'replicas']) },
+  );
 }
 
 export function argsPath(stock: StockWorker): (string | number)[] {
