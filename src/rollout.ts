@@ -47,7 +47,8 @@ function contentOf(doc: Doc): { data: unknown; binaryData: unknown } {
 }
 
 interface Mounter {
-  doc: Doc;
+  /** The workload as it will be written, and for a stock worker also its pristine form. */
+  docs: Doc[];
   kind: string;
   label: string;
 }
@@ -56,6 +57,7 @@ interface Mounter {
 function mounters(plan: InstancePlan, name: string): Mounter[] {
   const out: Mounter[] = [];
   const seen = new Set<Doc>();
+  const stockWorkers = new Map(Object.values(plan.instance.workers).map((s) => [s.item, s]));
   for (const item of plan.edit.items) {
     // What an earlier run wrote is in the plan again (below) or about to be removed.
     if (item.namespace !== plan.instance.namespace || !item.mentions(name)) continue;
@@ -63,7 +65,12 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
     if (!configMapRefs(plan.edit.current(item), item.kind).some((r) => r.name === name)) continue;
     const doc = plan.edit.modify(item);
     seen.add(doc);
-    out.push({ doc, kind: item.kind, label: item.label });
+    // A stock worker's record of what the function changed on it (STOCK_FIELDS) is taken
+    // against its pristine form. A renamed ConfigMap is not such a change: Tutor would have
+    // written the new name had it rendered the new content. So the pristine form follows too,
+    // or the next run would put the old name back.
+    const pristine = stockWorkers.get(item)?.pristine;
+    out.push({ docs: pristine ? [doc, pristine] : [doc], kind: item.kind, label: item.label });
   }
   for (const worker of plan.workers) {
     if (worker.variant === DEFAULT_VARIANT || seen.has(worker.doc)) continue;
@@ -71,7 +78,7 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
     seen.add(worker.doc);
     const ns = plan.instance.namespace;
     out.push({
-      doc: worker.doc,
+      docs: [worker.doc],
       kind: 'Deployment',
       label: `Deployment ${ns ? `${ns}/` : ''}${worker.name}`,
     });
@@ -97,7 +104,8 @@ function rename(plan: InstancePlan, item: Item, to: string, rollout: Rollout): v
   else doc.setIn(['metadata', 'name'], to);
   const renamed: string[] = [];
   for (const w of mounters(plan, from)) {
-    if (renameConfigMapRefs(w.doc, w.kind, from, to) > 0) renamed.push(w.label);
+    const counts = w.docs.map((d) => renameConfigMapRefs(d, w.kind, from, to));
+    if ((counts[0] ?? 0) > 0) renamed.push(w.label);
   }
   plan.results.info(
     `${rollout.what} changed: renamed to ${to} (Kustomize's hash of the new content), with the references in ${renamed.join(', ') || 'no workload'}, so their pods roll`,
@@ -123,10 +131,10 @@ function annotateMounters(
     const meta = podTemplateMetadataPath(w.kind);
     if (!meta) continue;
     const path = [...meta, 'annotations', key];
-    const current = w.doc.getIn(path);
+    const current = w.docs[0]?.getIn(path);
     // Unchanged content rolls nothing, unless an earlier run's annotation must stay current.
     if (!changed && current === undefined) continue;
-    if (current !== hash) w.doc.setIn(path, hash);
+    for (const doc of w.docs) if (doc.getIn(path) !== hash) doc.setIn(path, hash);
     annotated.push(w.label);
   }
   if (!changed) return;

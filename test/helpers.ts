@@ -134,3 +134,10 @@ export function otherThanSettings(stderr: string): string {
     .filter((l) => !/ (LMS|CMS) settings|: edx-platform routes \d+ (LMS|CMS) tasks? /.test(l))
     .join('\n');
 }
+
+/** A value with the settings ConfigMaps' hash suffixes taken out of their names. */
+export function withoutSettingsHashes(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value).replace(/(openedx-settings-(?:lms|cms))-[a-z0-9]{10}/g, '$1'),
+  );
+}

@@ -567,21 +567,6 @@ describe('routing lint', () => {
     expect(lines(rerouted.stderr, 'warning')).toEqual([]);
   });
 
-  it('warns when a queue Tutor’s workers consume is left without a consumer', () => {
-    // The workers family leaves cms-worker narrowed when spec.cms leaves the config.
-    const split = runStream(input, configPath('recommended')).stdout;
-    const out = run(split, { lms: { queues: { high: {}, high_mem: {} } } });
-    expect(out.status).toBe(0);
-    expect(lines(out.stderr, 'warning')).toEqual(
-      ['high', 'low'].map(
-        (v) =>
-          `celery-queues: warning: Deployment openedx/cms-worker: queue edx.cms.core.${v}, which Tutor's cms-worker consumes, has no consumer in namespace openedx after the transform: what edx-platform sends there would wait forever. Add the variant ${v} to spec.cms.queues, or keep spec.cms in the config (even with no queues): its stock worker then takes back every queue no variant has.`,
-      ),
-    );
-    const back = run(split, { lms: { queues: { high: {}, high_mem: {} } }, cms: { queues: {} } });
-    expect(lines(back.stderr, 'warning')).toEqual([]);
-  });
-
   it('counts every worker of the instance: the other service’s, and ones the function did not write', () => {
     const own = `${input}---\n${fixture('tutor/stock-v20.lms-worker.yaml')
       .replaceAll('lms-worker', 'reports-worker')

@@ -12,6 +12,7 @@ import {
   resources,
   runStream,
   twoInstances,
+  withoutSettingsHashes,
 } from './helpers.js';
 
 const INPUTS: Record<string, () => string> = {
@@ -21,13 +22,6 @@ const INPUTS: Record<string, () => string> = {
   custom: () => fixture(RENDERS.custom),
   'two-instances': twoInstances,
 };
-
-/** A value with the settings ConfigMaps' hash suffixes taken out of their names. */
-function withoutSettingsHashes(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value).replace(/(openedx-settings-(?:lms|cms))-[a-z0-9]{10}/g, '$1'),
-  );
-}
 
 function consumers(list: Record<string, any>[], namespace: string): Map<string, string[]> {
   const byQueue = new Map<string, string[]>();

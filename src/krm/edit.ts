@@ -29,6 +29,7 @@ export class Edit {
   private readonly byKey = new Map<Key, Item>();
   private readonly working = new Map<Item, Doc>();
   private readonly after = new Map<Item, Item[]>();
+  /** Input item written again -> its new version. */
   private readonly replaced = new Map<Item, Item>();
   private readonly removed = new Set<Item>();
   private readonly createdKeys = new Set<Key>();
@@ -63,9 +64,10 @@ export class Edit {
   }
 
   /**
-   * Adds a resource the function writes, after `anchor` in the output. If the input already has
-   * it from an earlier run, it replaces that one in place (and keeps its bookkeeping); if the
-   * input has a resource of that name that the function did not write, that is an error.
+   * Adds a resource the function writes, after `anchor` in the output, in the order of the calls.
+   * If the input already has it from an earlier run, it takes that one's place in this order (and
+   * keeps its bookkeeping), so the output is the same whatever an earlier run wrote; if the input
+   * has a resource of that name that the function did not write, that is an error.
    */
   create(doc: Doc, anchor: Item, generatedBy: string): boolean {
     doc.setIn(['metadata', 'annotations', GENERATED_BY], generatedBy);
@@ -89,11 +91,11 @@ export class Edit {
         return false;
       }
       copyBookkeeping(existing.doc, doc);
-      this.replaced.set(existing, Item.created(doc));
-      return true;
     }
+    const created = Item.created(doc);
+    if (existing) this.replaced.set(existing, created);
     const list = this.after.get(anchor) ?? [];
-    list.push(Item.created(doc));
+    list.push(created);
     this.after.set(anchor, list);
     return true;
   }
@@ -108,15 +110,19 @@ export class Edit {
   }
 
   output(): Item[] {
+    const previous = new Map([...this.replaced].map(([old, created]) => [created, old]));
     const out: Item[] = [];
     for (const item of this.items) {
-      const replacement = this.replaced.get(item);
-      if (replacement) out.push(sameResource(item, replacement.doc) ? item : replacement);
-      else if (!this.removed.has(item)) {
+      // A resource written again goes where this run writes it (after its anchor), not where
+      // the input had it.
+      if (!this.removed.has(item) && !this.replaced.has(item)) {
         const doc = this.working.get(item);
         out.push(doc && !sameResource(item, doc) ? Item.created(doc) : item);
       }
-      out.push(...(this.after.get(item) ?? []));
+      for (const created of this.after.get(item) ?? []) {
+        const old = previous.get(created);
+        out.push(old && sameResource(old, created.doc) ? old : created);
+      }
     }
     return out;
   }

@@ -42,17 +42,6 @@ export function lintRoutes(plan: InstancePlan): void {
   const consumed = consumedQueues(plan);
   const where = plan.instance.namespace ? `namespace ${plan.instance.namespace}` : 'the input';
   for (const service of SERVICES) {
-    // edx-platform routes tasks to every queue Tutor's workers consume; one left behind would
-    // hold them for good.
-    const stockWorker = plan.instance.workers[service];
-    for (const queue of stockWorker?.stockQueues ?? []) {
-      if (consumed.has(queue) || !stockWorker) continue;
-      const v = variantOf(queue);
-      plan.results.warning(
-        `queue ${queue}, which Tutor's ${stockWorker.item.name} consumes, has no consumer in ${where} after the transform: what edx-platform sends there would wait forever. ${v ? `Add the variant ${v.variant} to spec.${v.service}.queues, or` : 'To give it back,'} keep spec.${service} in the config (even with no queues): its stock worker then takes back every queue no variant has.`,
-        { item: stockWorker.item },
-      );
-    }
     for (const route of configRoutes(plan, service)) {
       if (consumed.has(route.queue)) continue;
       plan.results.warning(
