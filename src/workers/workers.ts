@@ -68,7 +68,9 @@ function clone(
   const queue = queueName(service, variant);
   // From the input as it came: its bookkeeping is the stock worker's, not the clone's.
   const doc = stock.item.doc.clone();
-  doc.setIn(['metadata', 'name'], name);
+  // New nodes for the values that name the clone: a user's comment on the stock worker's name
+  // ("# the stock LMS worker") is about the stock worker, and must not follow the clone.
+  doc.setIn(['metadata', 'name'], doc.createNode(name));
   dropAnnotations(
     doc,
     (key) => isBookkeepingAnnotation(key) || key === STOCK_ARGS || key === GENERATED_BY,
@@ -78,10 +80,10 @@ function clone(
     ['spec', 'selector', 'matchLabels'],
     ['spec', 'template', 'metadata', 'labels'],
   ]) {
-    doc.setIn([...path, NAME_LABEL], name);
+    doc.setIn([...path, NAME_LABEL], doc.createNode(name));
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
-  doc.setIn([...container, 'name'], name);
+  doc.setIn([...container, 'name'], doc.createNode(name));
   setStringList(
     doc,
     argsPath(stock),
