@@ -12,7 +12,7 @@
 // - CELERY_LMS_EXPLICIT_QUEUES, CELERY_CMS_EXPLICIT_QUEUES: {task: {queue}}.
 // - CELERY_FLOWER, CELERY_FLOWER_SERVICE_MONITOR: booleans; the ServiceMonitor only with Flower.
 // - CELERY_FLOWER_BASIC_AUTH, CELERY_FLOWER_DOCKER_IMAGE, CELERY_FLOWER_EXPOSE_SERVICE,
-//   CELERY_FLOWER_HOST, CELERY_VERSION: no counterpart here; see `unmapped` for what each does.
+//   CELERY_FLOWER_HOST, CELERY_VERSION: no counterpart here; UNMAPPED says what each does.
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { ResourceRef } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
