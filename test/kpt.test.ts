@@ -52,7 +52,9 @@ describe('kpt fn eval on a package', () => {
     const dir = newPackage();
     kptEval(dir, 'sized');
     const once = files(dir);
-    expect(Object.keys(once)).toContain('openedx/poddisruptionbudget_lms-worker-high-mem-pdb.yaml');
+    // New resources join the file of the stock worker they derive from.
+    expect(Object.keys(once)).toEqual(['render.yaml']);
+    expect(once['render.yaml']).toContain('name: lms-worker-high-mem-pdb\n');
     kptEval(dir, 'sized');
     expect(files(dir)).toEqual(once);
   });

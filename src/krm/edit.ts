@@ -25,6 +25,15 @@ export function isBookkeepingAnnotation(key: string): boolean {
   );
 }
 
+// Where kpt keeps a resource: its file and its position in the file, in the current
+// (internal.) and the legacy spelling; kpt writes both and reads either.
+const FILE_ANNOTATIONS = [
+  ['internal.config.kubernetes.io/path', 'internal.config.kubernetes.io/index'],
+  ['config.kubernetes.io/path', 'config.kubernetes.io/index'],
+] as const;
+// kpt's record of a file's sequence style (compact or wide), used when it writes the file back.
+const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
+
 export class Edit {
   private readonly byKey = new Map<Key, Item>();
   private readonly working = new Map<Item, Doc>();
@@ -33,6 +42,8 @@ export class Edit {
   private readonly replaced = new Map<Item, Item>();
   private readonly removed = new Set<Item>();
   private readonly createdKeys = new Set<Key>();
+  /** The highest index used so far in each file of a kpt package (see `place`). */
+  private fileEnds: Map<string, number> | undefined;
 
   constructor(
     readonly items: readonly Item[],
@@ -92,12 +103,56 @@ export class Edit {
       }
       copyBookkeeping(existing.doc, doc);
     }
+    // A regenerated resource keeps its file and index; a new one joins its anchor's file.
+    if (!existing) this.place(doc, anchor);
     const created = Item.created(doc);
     if (existing) this.replaced.set(existing, created);
     const list = this.after.get(anchor) ?? [];
     list.push(created);
     this.after.set(anchor, list);
     return true;
+  }
+
+  /**
+   * Which file of a kpt package a new resource is written to: the file of the resource it
+   * derives from, after everything already in that file. kpt would otherwise write it to
+   * `<namespace>/<kind>_<name>.yaml`; it sorts a file's resources by index and refuses two
+   * with the same one, so the new resource takes the file's next free index. Orchestrators
+   * that track no files (Kustomize, a pipe) set no path, and get none back.
+   */
+  private place(doc: Doc, anchor: Item): void {
+    let placed = false;
+    let index: string | undefined;
+    for (const [pathKey, indexKey] of FILE_ANNOTATIONS) {
+      const path = anchor.annotation(pathKey);
+      if (path === undefined) continue;
+      setAnnotation(doc, pathKey, path);
+      placed = true;
+      if (anchor.annotation(indexKey) === undefined) continue;
+      // Both spellings must agree, or kpt refuses the output.
+      index ??= String(this.nextIndex(path));
+      setAnnotation(doc, indexKey, index);
+    }
+    // The file's sequence style, so that the whole file reads alike.
+    const seqIndent = anchor.annotation(SEQ_INDENT);
+    if (placed && seqIndent !== undefined) setAnnotation(doc, SEQ_INDENT, seqIndent);
+  }
+
+  private nextIndex(path: string): number {
+    if (!this.fileEnds) {
+      this.fileEnds = new Map();
+      for (const item of this.items) {
+        for (const [pathKey, indexKey] of FILE_ANNOTATIONS) {
+          const file = item.annotation(pathKey);
+          const index = Number(item.annotation(indexKey));
+          if (file === undefined || !Number.isInteger(index)) continue;
+          this.fileEnds.set(file, Math.max(this.fileEnds.get(file) ?? -1, index));
+        }
+      }
+    }
+    const next = (this.fileEnds.get(path) ?? -1) + 1;
+    this.fileEnds.set(path, next);
+    return next;
   }
 
   /** Was this input item written again in this run? */
@@ -126,6 +181,10 @@ export class Edit {
     }
     return out;
   }
+}
+
+function setAnnotation(doc: Doc, key: string, value: string): void {
+  doc.setIn(['metadata', 'annotations', key], value);
 }
 
 function sameResource(item: Item, doc: Doc): boolean {

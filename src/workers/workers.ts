@@ -85,17 +85,19 @@ function clone(
   // From the stock worker as Tutor rendered it; its bookkeeping is the stock worker's, not the
   // clone's.
   const doc = stock.pristine.clone();
-  doc.setIn(['metadata', 'name'], name);
+  // New nodes for the values that name the clone: a user's comment on the stock worker's name
+  // ("# the stock LMS worker") is about the stock worker, and must not follow the clone.
+  doc.setIn(['metadata', 'name'], doc.createNode(name));
   dropAnnotations(doc, (key) => isBookkeepingAnnotation(key) || key === GENERATED_BY);
   for (const path of [
     ['metadata', 'labels'],
     ['spec', 'selector', 'matchLabels'],
     ['spec', 'template', 'metadata', 'labels'],
   ]) {
-    doc.setIn([...path, NAME_LABEL], name);
+    doc.setIn([...path, NAME_LABEL], doc.createNode(name));
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
-  doc.setIn([...container, 'name'], name);
+  doc.setIn([...container, 'name'], doc.createNode(name));
   const sizing = workerSizing(plan.spec, service, variant);
   const extraArgs = config?.extraArgs ?? [];
   setStringList(
