@@ -83,3 +83,13 @@ export const STOCK_FIELDS = `${ANNOTATION_PREFIX}/stock-fields`;
 
 /** The label that tells the workers apart: in each worker's labels, selector and pod labels. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
+
+/**
+ * On the pod template of a workload that mounts a settings ConfigMap whose name carries no
+ * content hash: the hash of that content, so that a change rolls the pods.
+ */
+export function settingsHashAnnotation(service: ServiceName): string {
+  return `${ANNOTATION_PREFIX}/${service}-settings-hash`;
+}
+/** The same for Tutor's Caddyfile, which Flower's site goes into. */
+export const CADDYFILE_HASH = `${ANNOTATION_PREFIX}/caddyfile-hash`;

@@ -8,12 +8,19 @@ import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
 import { type Result, Results } from './krm/results.js';
 import type { Family, InstancePlan } from './plan.js';
+import { settings } from './settings/settings.js';
 import { findInstances, type TutorInstance } from './tutor/instances.js';
 import { recordStockWorkers, resetStockWorkers } from './tutor/stock.js';
 import { workers } from './workers/workers.js';
 
 /** The output families, in the order they run: later ones read what earlier ones planned. */
-export const FAMILIES: readonly Family[] = [workers, autoscaling, flower, disruptionBudgets];
+export const FAMILIES: readonly Family[] = [
+  workers,
+  settings,
+  autoscaling,
+  flower,
+  disruptionBudgets,
+];
 
 export interface TransformResult {
   items: Item[];
@@ -34,7 +41,10 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
         removeStale(instance, edit, results);
       }
     }
-    if (results.hasErrors) return { items: [...items], results: results.list };
+    // Infos say what was done; on error nothing was.
+    if (results.hasErrors) {
+      return { items: [...items], results: results.list.filter((r) => r.severity !== 'info') };
+    }
     return { items: edit.output(), results: results.list };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;

@@ -122,3 +122,22 @@ export function find(
 export function argsOf(deployment: Record<string, any> | undefined): string[] {
   return deployment?.spec?.template?.spec?.containers?.[0]?.args ?? [];
 }
+
+/**
+ * stderr without the notes of the settings family, which runs on every input: its renames, the
+ * routes edx-platform sends to unconsumed queues, settings missing from a partial input. For the
+ * tests of other families.
+ */
+export function otherThanSettings(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => !/ (LMS|CMS) settings|: edx-platform routes \d+ (LMS|CMS) tasks? /.test(l))
+    .join('\n');
+}
+
+/** A value with the settings ConfigMaps' hash suffixes taken out of their names. */
+export function withoutSettingsHashes(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value).replace(/(openedx-settings-(?:lms|cms))-[a-z0-9]{10}/g, '$1'),
+  );
+}

@@ -6,6 +6,7 @@ import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
 import {
+  CADDYFILE_HASH,
   FLOWER_DASHBOARD_NAME,
   FLOWER_NAME,
   FLOWER_PORT,
@@ -13,6 +14,7 @@ import {
   flowerDashboardKey,
 } from '../names.js';
 import type { Family, InstancePlan } from '../plan.js';
+import { rollOut } from '../rollout.js';
 import {
   type CaddyConfig,
   caddyConfig,
@@ -238,16 +240,18 @@ function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
 }
 
 /**
- * SEAM, TODO(issue 3, when merging): roll the changed Caddyfile out. Caddy reads it at start
- * only, and in a pre-rendered stream (kubectl kustomize | celery-queues) its ConfigMap keeps a
- * Kustomize hash suffix computed from the old content, so nothing restarts Caddy. Call issue 3's
- * "changed ConfigMap gets the hash of its new content, every reference is renamed" mechanism
- * here, for caddy.configMap (referenced by the caddy Deployment's volume). Run as a Kustomize
- * transformer, Kustomize re-hashes the generated ConfigMap itself.
+ * Caddy reads its Caddyfile at start only: the pods that mount it must roll (src/rollout.ts: in
+ * a rendered stream the ConfigMap takes Kustomize's hash of its new content and the caddy
+ * Deployment's reference follows; inside a kustomization Kustomize re-hashes it itself).
  */
 function rollOutChangedCaddyfile(plan: InstancePlan, caddy: CaddyConfig): void {
   plan.results.info(
     `changed the Flower site in ${caddy.key}; Caddy reads it when it starts (Deployment ${caddy.deployment.name})`,
     { item: caddy.configMap, field: `data.${caddy.key}` },
   );
+  rollOut(plan, caddy.configMap, {
+    what: `the ${caddy.key}`,
+    field: `data.${caddy.key}`,
+    hashAnnotation: CADDYFILE_HASH,
+  });
 }

@@ -1,0 +1,109 @@
+// Kustomize's name hash for the ConfigMaps its generators make: the `5b87f2c2k4` of
+// `openedx-settings-lms-5b87f2c2k4`. A changed ConfigMap in a rendered stream gets the hash of its
+// new content, so the name changes the way Kustomize would have changed it, and the pods that
+// mount it roll.
+//
+// The facts, read in kubernetes-sigs/kustomize api/hasher/hasher.go and checked against every
+// generated name in the Tutor renders (kustomize 5.5) and against kustomize 4.5.4:
+// - The hashed text is the JSON of {"binaryData": ..., "data": ..., "kind": "ConfigMap",
+//   "name": ""}, keys sorted. `binaryData` is there only when it is a mapping; a missing `data`
+//   is the empty string. The name is always empty: the hasher looks it up under a path that
+//   never matches, so the name never enters the hash.
+// - The JSON is Go's encoding/json: `<`, `>`, `&`, U+2028 and U+2029 escaped as \u00XX/\u20XX;
+//   control characters as \u00XX except \n, \r and \t. Go 1.22 also writes \b and \f short;
+//   Kustomize builds before it (4.5.4) write \u0008 and \u000c (see GoJson).
+// - The suffix is the first 10 hex digits of the SHA-256, with 0, 1, 3, a, e written as
+//   g, h, k, m, t (no vowels, no look-alikes).
+import { createHash } from 'node:crypto';
+
+/** How Go's JSON encoder writes \b and \f: Go 1.22 and later (`short`), or before (`unicode`). */
+export type GoJson = 'short' | 'unicode';
+
+/** The characters a Kustomize hash suffix is made of. */
+export const HASH_SUFFIX = /-([2456789bcdfghkmt]{10})$/;
+
+export interface ConfigMapContent {
+  data?: unknown;
+  binaryData?: unknown;
+}
+
+/** Kustomize's hash of a ConfigMap's content (its `data` and `binaryData`). */
+export function configMapHash(content: ConfigMapContent, go: GoJson = 'short'): string {
+  const hashed: Record<string, unknown> = {
+    data: content.data ?? '',
+    kind: 'ConfigMap',
+    name: '',
+  };
+  if (isMapping(content.binaryData)) hashed.binaryData = content.binaryData;
+  const hex = createHash('sha256').update(goJson(hashed, go), 'utf8').digest('hex');
+  return hex.slice(0, 10).replace(/[013ae]/g, (c) => ENCODE[c] as string);
+}
+
+const ENCODE: Record<string, string> = { '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' };
+
+/**
+ * When `name` is `<base>-<hash of this content>`, its base and the JSON flavour that made the
+ * hash; undefined when the name does not end in the hash of this content.
+ */
+export function hashedName(
+  name: string,
+  content: ConfigMapContent,
+): { base: string; go: GoJson } | undefined {
+  const m = HASH_SUFFIX.exec(name);
+  if (!m) return undefined;
+  const base = name.slice(0, m.index);
+  for (const go of ['short', 'unicode'] as const) {
+    if (configMapHash(content, go) === m[1]) return { base, go };
+  }
+  return undefined;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Plain data as Go's json.Marshal writes it (after a round trip through interface{}). */
+export function goJson(value: unknown, go: GoJson = 'short'): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return goString(value, go);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map((v) => goJson(v, go)).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      byCodePoint(a, b),
+    );
+    return `{${entries.map(([k, v]) => `${goString(k, go)}:${goJson(v, go)}`).join(',')}}`;
+  }
+  return goString(String(value), go);
+}
+
+// Go sorts map keys by their UTF-8 bytes, which is code point order (not UTF-16 unit order).
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+function goString(s: string, go: GoJson): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (go === 'short' && ch === '\b') out += '\\b';
+    else if (go === 'short' && ch === '\f') out += '\\f';
+    else if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029) {
+      out += `\\u${c.toString(16).padStart(4, '0')}`;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      out += '\\ufffd'; // a lone surrogate is invalid UTF-8 to Go
+    } else out += ch;
+  }
+  return `${out}"`;
+}

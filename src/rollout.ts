@@ -1,0 +1,151 @@
+// A changed ConfigMap must roll the pods that mount it. Inside a kustomization Kustomize sees to
+// that (it hashes generated ConfigMaps after the transformers ran, and fixes the references). In
+// a rendered stream the name ends in Kustomize's hash of the old content: the ConfigMap takes the
+// hash of its new content, and every reference in every workload follows. A name that carries
+// no content hash stays, and the pod templates that mount it carry the hash instead.
+import { isScalar } from 'yaml';
+import { configMapHash, hashedName } from './krm/hash.js';
+import type { Item } from './krm/item.js';
+import { configMapRefs, podTemplateMetadataPath, renameConfigMapRefs } from './krm/refs.js';
+import { type Doc, deepEqual, plainAt } from './krm/yaml.js';
+import { DEFAULT_VARIANT, GENERATED_BY } from './names.js';
+import type { InstancePlan } from './plan.js';
+
+/** Kustomize marks the ConfigMaps its generators made, until it adds their hash suffix. */
+export const NEEDS_HASH_SUFFIX = 'internal.config.kubernetes.io/needsHashSuffix';
+
+export interface Rollout {
+  /** What the ConfigMap holds, for messages: `LMS settings`, `the Caddyfile`. */
+  what: string;
+  /** The field that changed, for messages: `data["production.py"]`. */
+  field: string;
+  /** The pod-template annotation that carries the content hash when the name cannot. */
+  hashAnnotation: string;
+}
+
+/**
+ * Rolls the pods that mount a ConfigMap of the instance whose data the caller changed through
+ * `plan.edit` (or did not: then only an earlier run's hash annotation is kept current). Safe to
+ * call more than once for one ConfigMap.
+ */
+export function rollOut(plan: InstancePlan, item: Item, rollout: Rollout): void {
+  const before = contentOf(item.doc);
+  const doc = plan.edit.current(item);
+  const after = contentOf(doc);
+  const changed = !deepEqual(before, after);
+  if (item.annotation(NEEDS_HASH_SUFFIX) === 'enabled') return;
+  const hashed = hashedName(item.name, before);
+  if (hashed) {
+    if (changed) rename(plan, item, `${hashed.base}-${configMapHash(after, hashed.go)}`, rollout);
+    return;
+  }
+  annotateMounters(plan, item, configMapHash(after), changed, rollout);
+}
+
+function contentOf(doc: Doc): { data: unknown; binaryData: unknown } {
+  return { data: plainAt(doc, ['data']), binaryData: plainAt(doc, ['binaryData']) };
+}
+
+interface Mounter {
+  /** The workload as it will be written, and for a stock worker also its pristine form. */
+  docs: Doc[];
+  kind: string;
+  label: string;
+}
+
+/** The workloads of the instance that name a ConfigMap, as they will be written. */
+function mounters(plan: InstancePlan, name: string): Mounter[] {
+  const out: Mounter[] = [];
+  const seen = new Set<Doc>();
+  const stockWorkers = new Map(Object.values(plan.instance.workers).map((s) => [s.item, s]));
+  for (const item of plan.edit.items) {
+    // What an earlier run wrote is in the plan again (below) or about to be removed.
+    if (item.namespace !== plan.instance.namespace || !item.mentions(name)) continue;
+    if (item.isLocalConfig || item.annotation(GENERATED_BY) !== undefined) continue;
+    if (!configMapRefs(plan.edit.current(item), item.kind).some((r) => r.name === name)) continue;
+    const doc = plan.edit.modify(item);
+    seen.add(doc);
+    // A stock worker's record of what the function changed on it (STOCK_FIELDS) is taken
+    // against its pristine form. A renamed ConfigMap is not such a change: Tutor would have
+    // written the new name had it rendered the new content. So the pristine form follows too,
+    // or the next run would put the old name back.
+    const pristine = stockWorkers.get(item)?.pristine;
+    out.push({ docs: pristine ? [doc, pristine] : [doc], kind: item.kind, label: item.label });
+  }
+  for (const worker of plan.workers) {
+    if (worker.variant === DEFAULT_VARIANT || seen.has(worker.doc)) continue;
+    if (!configMapRefs(worker.doc, 'Deployment').some((r) => r.name === name)) continue;
+    seen.add(worker.doc);
+    const ns = plan.instance.namespace;
+    out.push({
+      docs: [worker.doc],
+      kind: 'Deployment',
+      label: `Deployment ${ns ? `${ns}/` : ''}${worker.name}`,
+    });
+  }
+  return out;
+}
+
+function rename(plan: InstancePlan, item: Item, to: string, rollout: Rollout): void {
+  const doc = plan.edit.modify(item);
+  // The name this run gave it so far (an earlier call may have renamed it already).
+  const from = String(doc.getIn(['metadata', 'name']));
+  if (from === to) return;
+  const clash = plan.edit.find('ConfigMap', item.namespace, to);
+  if (clash && clash !== item) {
+    plan.results.error(
+      `its new content hashes to the name ${to}, which another ConfigMap in the input already has`,
+      { item, field: 'metadata.name' },
+    );
+    return;
+  }
+  const nameNode = doc.getIn(['metadata', 'name'], true);
+  if (isScalar(nameNode)) nameNode.value = to;
+  else doc.setIn(['metadata', 'name'], to);
+  const renamed: string[] = [];
+  for (const w of mounters(plan, from)) {
+    const counts = w.docs.map((d) => renameConfigMapRefs(d, w.kind, from, to));
+    if ((counts[0] ?? 0) > 0) renamed.push(w.label);
+  }
+  plan.results.info(
+    `${rollout.what} changed: renamed to ${to} (Kustomize's hash of the new content), with the references in ${renamed.join(', ') || 'no workload'}, so their pods roll`,
+    { item, field: 'metadata.name' },
+  );
+}
+
+/**
+ * A name without a content hash (written by hand, `disableNameSuffixHash`, or changed since
+ * Kustomize named it): renaming it would break whatever else refers to that name, so it keeps
+ * its name, and the pod templates that mount it carry the hash of its content instead.
+ */
+function annotateMounters(
+  plan: InstancePlan,
+  item: Item,
+  hash: string,
+  changed: boolean,
+  rollout: Rollout,
+): void {
+  const key = rollout.hashAnnotation;
+  const annotated: string[] = [];
+  for (const w of mounters(plan, item.name)) {
+    const meta = podTemplateMetadataPath(w.kind);
+    if (!meta) continue;
+    const path = [...meta, 'annotations', key];
+    const current = w.docs[0]?.getIn(path);
+    // Unchanged content rolls nothing, unless an earlier run's annotation must stay current.
+    if (!changed && current === undefined) continue;
+    for (const doc of w.docs) if (doc.getIn(path) !== hash) doc.setIn(path, hash);
+    annotated.push(w.label);
+  }
+  if (!changed) return;
+  if (plainAt(plan.edit.current(item), ['immutable']) === true) {
+    plan.results.warning(
+      'the ConfigMap is immutable and keeps its name, so the API server will refuse its new data: delete it before applying, or let Kustomize give it a hashed name',
+      { item, field: 'immutable' },
+    );
+  }
+  plan.results.info(
+    `${rollout.what} changed; the name ${item.name} does not end in Kustomize's hash of the content, so it stays, and the pod templates of ${annotated.join(', ') || 'no workload'} carry ${key}: ${hash}, so their pods roll`,
+    { item, field: rollout.field },
+  );
+}

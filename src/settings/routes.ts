@@ -1,0 +1,139 @@
+// Routing lint: a task routed to a queue that no worker of the instance consumes waits in Redis
+// forever. Checked after the workers family has decided who consumes what, for the config's own
+// routes and for the routes edx-platform sets by default.
+import { fieldPath } from '../config/load.js';
+import type { Item } from '../krm/item.js';
+import { CONFIG_REF } from '../krm/results.js';
+import { plainAt } from '../krm/yaml.js';
+import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
+import type { InstancePlan } from '../plan.js';
+import { queuesOf } from '../workers/args.js';
+import type { Route } from './block.js';
+
+/**
+ * Routes that edx-platform's LMS production settings put in EXPLICIT_QUEUES (lms/envs/production.py
+ * as of Sumac and Teak) to a queue no stock Tutor worker consumes: the four ORA workflow tasks go
+ * to ORA_WORKFLOW_UPDATE_ROUTING_KEY, edx.lms.core.ora_workflow_update by default. The other
+ * default routes go to the default, high and high_mem queues, which always keep a consumer.
+ * (A site that overrides the routing key in lms.env.yml is not seen here.)
+ */
+export const EDX_PLATFORM_DEFAULT_ROUTES: Readonly<Record<ServiceName, readonly Route[]>> = {
+  lms: [
+    'openassessment.workflow.tasks.update_workflows_for_all_blocked_submissions_task',
+    'openassessment.workflow.tasks.update_workflows_for_course_task',
+    'openassessment.workflow.tasks.update_workflows_for_ora_block_task',
+    'openassessment.workflow.tasks.update_workflow_for_submission_task',
+  ].map((task) => ({ task, queue: 'edx.lms.core.ora_workflow_update' })),
+  cms: [],
+};
+
+const VARIANT_QUEUE = /^edx\.(lms|cms)\.core\.([a-z0-9](?:[a-z0-9_-]*[a-z0-9])?)$/;
+
+/** The config's routes of a service, sorted by task name (the order carries no meaning). */
+export function configRoutes(plan: InstancePlan, service: ServiceName): Route[] {
+  const routes = plan.spec.explicitQueues?.[service] ?? {};
+  return Object.entries(routes)
+    .map(([task, route]) => ({ task, queue: route.queue }))
+    .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
+}
+
+/** Reports routes to queues that no worker of the instance consumes after the transform. */
+export function lintRoutes(plan: InstancePlan): void {
+  const consumed = consumedQueues(plan);
+  const where = plan.instance.namespace ? `namespace ${plan.instance.namespace}` : 'the input';
+  for (const service of SERVICES) {
+    for (const route of configRoutes(plan, service)) {
+      if (consumed.has(route.queue)) continue;
+      plan.results.warning(
+        `task ${JSON.stringify(route.task)} is routed to queue ${JSON.stringify(route.queue)}, which no worker in ${where} consumes: such tasks would wait forever. ${wayOut(route.queue, consumed)}`,
+        {
+          ref: CONFIG_REF,
+          field: fieldPath(['spec', 'explicitQueues', service, route.task, 'queue']),
+        },
+      );
+    }
+    const overridden = new Set(Object.keys(plan.spec.explicitQueues?.[service] ?? {}));
+    const byQueue = new Map<string, string[]>();
+    for (const route of EDX_PLATFORM_DEFAULT_ROUTES[service]) {
+      if (overridden.has(route.task) || consumed.has(route.queue)) continue;
+      byQueue.set(route.queue, [...(byQueue.get(route.queue) ?? []), route.task]);
+    }
+    const stock = plan.instance.workers[service];
+    if (!stock) continue;
+    for (const [queue, tasks] of byQueue) {
+      // Stock Tutor has no consumer for these either: worth knowing, not a fault of the config.
+      const stockHadIt = SERVICES.some((s) =>
+        plan.instance.workers[s]?.stockQueues.includes(queue),
+      );
+      const message = `edx-platform routes ${tasks.length} ${service.toUpperCase()} task${tasks.length === 1 ? '' : 's'} to queue ${queue} by default (${tasks.join(', ')}), which no worker in ${where} consumes${stockHadIt ? '' : ' (stock Tutor has no consumer for it either)'}. ${wayOut(queue, consumed, `spec.explicitQueues.${service}`)}`;
+      const ref = { item: stock.item };
+      if (stockHadIt) plan.results.warning(message, ref);
+      else plan.results.info(message, ref);
+    }
+  }
+}
+
+/** The variant whose worker would consume a queue (`edx.lms.core.reports` -> lms, reports). */
+function variantOf(queue: string): { service: ServiceName; variant: string } | undefined {
+  const m = VARIANT_QUEUE.exec(queue);
+  if (!m || m[2] === 'default') return undefined;
+  const service = m[1] as ServiceName;
+  const variant = m[2] as string;
+  return queue === queueName(service, variant) ? { service, variant } : undefined;
+}
+
+function wayOut(queue: string, consumed: ReadonlySet<string>, routesField?: string): string {
+  const reroute = `route ${routesField ? 'them' : 'the task'} to a consumed queue${routesField ? ` with ${routesField}` : ''} (${[...consumed].sort().join(', ')})`;
+  const v = variantOf(queue);
+  if (v)
+    return `Add the variant ${v.variant} to spec.${v.service}.queues (a worker for that queue), or ${reroute}.`;
+  return `No variant makes a worker for it (variants give queues edx.<service>.core.<variant>): ${reroute}.`;
+}
+
+/**
+ * The queues the instance's workers consume once the transform is done: the workers family's
+ * plan, the stock workers it left alone, and any other celery worker in the namespace.
+ */
+export function consumedQueues(plan: InstancePlan): Set<string> {
+  const consumed = new Set<string>();
+  for (const worker of plan.workers) for (const q of worker.queues) consumed.add(q);
+  const planned = new Set(plan.workers.map((w) => w.stock.item));
+  for (const service of SERVICES) {
+    const stock = plan.instance.workers[service];
+    if (!stock || planned.has(stock.item)) continue;
+    const args = plainAt(plan.edit.current(stock.item), [
+      'spec',
+      'template',
+      'spec',
+      'containers',
+      stock.container,
+      stock.argsField,
+    ]);
+    for (const q of queuesOf(Array.isArray(args) ? args.map(String) : []) ?? []) consumed.add(q);
+  }
+  const stockItems = new Set(SERVICES.map((s) => plan.instance.workers[s]?.item));
+  for (const item of plan.edit.items) {
+    if (stockItems.has(item) || !isOtherWorker(item, plan.instance.namespace)) continue;
+    const containers = plainAt(item.doc, ['spec', 'template', 'spec', 'containers']);
+    for (const c of Array.isArray(containers) ? containers : []) {
+      for (const field of ['command', 'args']) {
+        const args = (c as Record<string, unknown>)?.[field];
+        if (!Array.isArray(args) || !args.includes('worker')) continue;
+        for (const q of queuesOf(args.map(String)) ?? []) consumed.add(q);
+      }
+    }
+  }
+  return consumed;
+}
+
+// A celery worker Deployment or StatefulSet someone else runs in the namespace. What this
+// function wrote in an earlier run is either in the plan again or about to be removed.
+function isOtherWorker(item: Item, namespace: string): boolean {
+  return (
+    (item.kind === 'Deployment' || item.kind === 'StatefulSet') &&
+    item.namespace === namespace &&
+    item.mentions('celery') &&
+    !item.isLocalConfig &&
+    item.annotation(GENERATED_BY) === undefined
+  );
+}

@@ -1,0 +1,70 @@
+// Task routing in the Django settings: the config's explicitQueues and acksLate written as one
+// block at the end of production.py in the LMS and CMS settings ConfigMaps the workers mount,
+// and a rollout of every pod that mounts them (src/rollout.ts).
+import { isScalar } from 'yaml';
+import type { Item } from '../krm/item.js';
+import type { Doc } from '../krm/yaml.js';
+import { plainAt } from '../krm/yaml.js';
+import { settingsHashAnnotation } from '../names.js';
+import type { Family, InstancePlan } from '../plan.js';
+import { rollOut } from '../rollout.js';
+import { findSettings, PRODUCTION_KEY, type SettingsMount } from '../tutor/settings.js';
+import { settingsBlock, withBlock } from './block.js';
+import { configRoutes, lintRoutes } from './routes.js';
+
+const FIELD = `data[${JSON.stringify(PRODUCTION_KEY)}]`;
+
+export const settings: Family = (plan) => {
+  const mounts = findSettings(plan.instance, (kind, ns, name) => plan.edit.find(kind, ns, name));
+  for (const mount of mounts) writeSettings(plan, mount);
+  // After an error nothing is written, so there is no "after the transform" to check.
+  if (!plan.results.hasErrors) lintRoutes(plan);
+};
+
+function writeSettings(plan: InstancePlan, mount: SettingsMount): void {
+  const routes = configRoutes(plan, mount.service);
+  // Without routes to write, only CELERY_ACKS_LATE is at stake: worth a warning, not a failure.
+  const problem = (message: string, where: { item: Item; field?: string }) => {
+    const what = `${mount.service.toUpperCase()} settings (${routes.length > 0 ? 'spec.explicitQueues and ' : ''}CELERY_ACKS_LATE) not written`;
+    if (routes.length > 0) plan.results.error(`${message}: ${what}`, where);
+    else plan.results.warning(`${message}: ${what}`, where);
+  };
+  const item = mount.item;
+  if (!item) {
+    const worker = mount.mountedBy[0]?.item as Item;
+    problem(
+      `it mounts ConfigMap ${mount.name} as the ${mount.service.toUpperCase()} settings, and the input lacks it`,
+      { item: worker, field: 'spec.template.spec.volumes' },
+    );
+    return;
+  }
+  if (item.isLocalConfig) {
+    problem('the settings ConfigMap is marked local-config, which the function never changes', {
+      item,
+    });
+    return;
+  }
+  const text = plainAt(item.doc, ['data', PRODUCTION_KEY]);
+  if (typeof text !== 'string') {
+    problem(`no ${FIELD}`, { item, field: FIELD });
+    return;
+  }
+  const edited = withBlock(text, settingsBlock(routes, plan.spec.acksLate));
+  if ('error' in edited) {
+    plan.results.error(edited.error, { item, field: FIELD });
+    return;
+  }
+  if (edited.text !== text) setText(plan.edit.modify(item), edited.text);
+  rollOut(plan, item, {
+    what: `${mount.service.toUpperCase()} settings`,
+    field: FIELD,
+    hashAnnotation: settingsHashAnnotation(mount.service),
+  });
+}
+
+function setText(doc: Doc, text: string): void {
+  const node = doc.getIn(['data', PRODUCTION_KEY], true);
+  // The scalar itself: its quoting style stays what the input used.
+  if (isScalar(node)) node.value = text;
+  else doc.setIn(['data', PRODUCTION_KEY], text);
+}
