@@ -2,7 +2,7 @@
 // command line as a real Celery worker (Debian's python3-celery), tasks sent to every queue,
 // and the Redis lists the ScaledObjects count.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,21 @@ import { fixture, otherThanSettings, RENDERS, ROOT, resources, runStream } from 
 import { PYTHON, type RedisServer, startRedis, stopByPid, until } from './processes.js';
 
 const STUB = join(ROOT, 'test', 'e2e', 'stub');
+const CONFIG = join(ROOT, 'test', 'e2e', 'config.yaml');
 const TASK = 'e2e.probe';
+// A route edx-platform's own settings define, which the block must keep.
+const PREDEFINED = { 'e2e.predefined_by_edx_platform': { queue: 'edx.lms.core.high' } };
+const UNROUTED = 'e2e.unrouted';
+const ROUTES = parse(readFileSync(CONFIG, 'utf8')).spec.explicitQueues as Record<
+  'lms' | 'cms',
+  Record<string, { queue: string }>
+>;
+const TASKS = [
+  TASK,
+  UNROUTED,
+  ...Object.keys(PREDEFINED),
+  ...Object.values(ROUTES).flatMap((r) => Object.keys(r)),
+];
 const RECORD_DB = 15;
 
 // The v20 render with its broker in database 3, so that a wrong database shows.
@@ -19,7 +33,7 @@ const INPUT = fixture(RENDERS.v20).replace(
   /CELERY_BROKER_VHOST:(\s+)\\"0\\"/g,
   'CELERY_BROKER_VHOST:$1\\"3\\"',
 );
-const run = runStream(INPUT, join(ROOT, 'test', 'e2e', 'config.yaml'));
+const run = runStream(INPUT, CONFIG);
 const output = resources(run.stdout);
 
 interface Worker {
@@ -85,7 +99,7 @@ function env(service: string): NodeJS.ProcessEnv {
     PYTHONPATH: STUB,
     CELERY_BROKER_URL: brokerUrl(service),
     E2E_RECORD_URL: `redis://127.0.0.1:${redis.port}/${RECORD_DB}`,
-    E2E_TASKS: TASK,
+    E2E_TASKS: TASKS.join(','),
   };
 }
 
@@ -103,9 +117,38 @@ function startWorker(w: Worker): void {
   w.process = child;
 }
 
-function send(service: string, sends: { task: string; queue: string }[]) {
+/** The block the function wrote at the end of the service's production.py, as a file. */
+function settingsBlock(service: string): string {
+  const stock = output.find(
+    (r) => r.kind === 'Deployment' && r.metadata.name === `${service}-worker`,
+  );
+  const volume = stock?.spec.template.spec.volumes.find(
+    (v: any) => v.name === `settings-${service}`,
+  );
+  const settings = output.find(
+    (r) => r.kind === 'ConfigMap' && r.metadata.name === volume?.configMap.name,
+  );
+  const text = settings?.data['production.py'] as string;
+  const block = text.slice(
+    text.indexOf('# BEGIN celery-queues'),
+    text.indexOf('# END celery-queues'),
+  );
+  expect(block).toContain('EXPLICIT_QUEUES.update(');
+  const file = join(scratch, `${service}-block.py`);
+  writeFileSync(file, block);
+  return file;
+}
+
+function send(
+  service: string,
+  sends: { task: string; queue?: string; service?: string }[],
+  settings?: string,
+) {
+  const extra = settings
+    ? { E2E_SETTINGS: settings, E2E_PREDEFINED: JSON.stringify(PREDEFINED) }
+    : {};
   const out = execFileSync(PYTHON, [join(STUB, 'send.py'), JSON.stringify(sends)], {
-    env: env(service),
+    env: { ...env(service), ...extra },
     encoding: 'utf8',
   });
   return JSON.parse(out) as { task: string; id: string; queue: string }[];
@@ -165,6 +208,37 @@ describe('the workers the function writes, run by real Celery on a real Redis', 
       const record = records.find((r) => r.id === s.id);
       expect(record?.node).toBe(`celery@edx.${service}.core.${nodeVariant}.${hostname()}`);
       expect(record?.queue).toBe(s.queue);
+    }
+  });
+
+  it('route each configured task, through the settings block and edx-platform’s router, to the one worker consuming its queue', async () => {
+    const before = ran().length;
+    const sent = (['lms', 'cms'] as const).flatMap((service) =>
+      send(
+        service,
+        [
+          ...Object.keys(ROUTES[service]),
+          ...(service === 'lms' ? Object.keys(PREDEFINED) : []),
+          UNROUTED,
+        ].map((task) => ({ task, service })),
+        settingsBlock(service),
+      ).map((s) => ({ ...s, service })),
+    );
+    await until('every routed task to run', () => ran().length >= before + sent.length, 60);
+    await new Promise((r) => setTimeout(r, 500));
+    const records = ran().slice(before);
+    expect(records).toHaveLength(sent.length);
+    for (const s of sent) {
+      const want =
+        ROUTES[s.service][s.task]?.queue ??
+        PREDEFINED[s.task as keyof typeof PREDEFINED]?.queue ??
+        `edx.${s.service}.core.default`;
+      expect([s.task, s.queue]).toEqual([s.task, want]);
+      const owners = workers.filter((w) => w.queues.includes(want));
+      expect([want, owners.length]).toEqual([want, 1]);
+      const record = records.find((r) => r.id === s.id);
+      expect(record?.queue).toBe(want);
+      expect(record?.node.startsWith(`celery@edx.${want.split('.')[1]}.core.`)).toBe(true);
     }
   });
 

@@ -1,9 +1,10 @@
 """Sends tasks the way edx-platform does: each task to the queue its router picks.
 
 argv[1]: a JSON list of {"task": name, "queue": queue or null, "service": "lms"|"cms"}. With a
-null queue, the router decides: EXPLICIT_QUEUES first (from the settings block the function
-wrote, executed in E2E_SETTINGS), else the service's default queue, as
-openedx/core/lib/celery/routers.py does.
+null queue, the router decides: EXPLICIT_QUEUES first, else the service's default queue, as
+openedx/core/lib/celery/routers.py does. EXPLICIT_QUEUES is what edx-platform's settings
+define (E2E_PREDEFINED, JSON) after the block the function wrote (the file E2E_SETTINGS) ran
+on top of them.
 """
 import json
 import os
@@ -24,6 +25,9 @@ def main():
     settings = os.environ.get("E2E_SETTINGS")
     if settings:
         namespace = {}
+        predefined = os.environ.get("E2E_PREDEFINED")
+        if predefined:
+            namespace["EXPLICIT_QUEUES"] = json.loads(predefined)
         with open(settings) as f:
             exec(compile(f.read(), settings, "exec"), namespace)
         explicit = namespace.get("EXPLICIT_QUEUES", {})
