@@ -68,3 +68,11 @@ export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
 export const GENERATED_BY = `${ANNOTATION_PREFIX}/generated-by`;
 /** On a stock worker the function changed: its container args as Tutor rendered them. */
 export const STOCK_ARGS = `${ANNOTATION_PREFIX}/stock-args`;
+
+/** celery-exporter's Deployment, Service and ServiceMonitor, one per instance. */
+export const EXPORTER_NAME = 'celery-exporter';
+/** celery-exporter's default port, named like Flower's metrics port. */
+export const EXPORTER_PORT = 9808;
+export const EXPORTER_PORT_NAME = 'metrics';
+/** The PrometheusRule with the celery-mixin's alerts. */
+export const ALERTS_NAME = 'celery-alerts';

@@ -6,12 +6,13 @@ import { flower } from './flower/flower.js';
 import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
 import { type Result, Results } from './krm/results.js';
+import { monitoring } from './monitoring/monitoring.js';
 import type { Family, InstancePlan } from './plan.js';
 import { findInstances, type TutorInstance } from './tutor/instances.js';
 import { workers } from './workers/workers.js';
 
 /** The output families, in the order they run: later ones read what earlier ones planned. */
-export const FAMILIES: readonly Family[] = [workers, autoscaling, flower];
+export const FAMILIES: readonly Family[] = [workers, autoscaling, flower, monitoring];
 
 export interface TransformResult {
   items: Item[];
