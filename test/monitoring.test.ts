@@ -4,7 +4,6 @@
 // rejected; every PromQL expression parsed by Prometheus' grammar and over series a real
 // celery-exporter exports; the rules checked and unit-tested by Prometheus' own promtool.
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { crdValidator, errorsOf } from './crd.js';
 import {
   configPath,
@@ -13,29 +12,14 @@ import {
   fixture,
   RENDERS,
   resources,
-  runCli,
   runStream,
-  twoInstances,
 } from './helpers.js';
-import {
-  exportedMetrics,
-  interpolate,
-  selectorsOf,
-  TARGET_LABELS,
-} from './promql.js';
+import { exportedMetrics, interpolate, selectorsOf, TARGET_LABELS } from './promql.js';
 
 const GENERATED_BY = 'celery-queues.tutor-krm.dev/generated-by';
 const PASSWORD = 's3cret'; // REDIS_PASSWORD of the custom render (test/fixtures/tutor/README.md)
-const HEADER =
-  'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
 
 type Resource = Record<string, any>;
-
-function runConfig(input: string, spec: unknown) {
-  return runCli(['--config', '/c.yaml'], input, {
-    '/c.yaml': `${HEADER}${stringify({ spec })}`,
-  });
-}
 
 const validate = {
   ServiceMonitor: crdValidator('prometheus-operator/crd-servicemonitors.yaml', 'v1'),
@@ -104,8 +88,9 @@ describe.each(['v20', 'custom'] as const)('render %s with monitoring', (render) 
   it('matches the golden output, and a second run changes nothing', () => {
     expect(out.status).toBe(0);
     // Only info results: no warning, no error.
-    expect(out.stderr.split('\n').filter((l) => l && !l.startsWith('celery-queues: info: ')))
-      .toEqual([]);
+    expect(
+      out.stderr.split('\n').filter((l) => l && !l.startsWith('celery-queues: info: ')),
+    ).toEqual([]);
     expectGolden(`monitoring/${render}.monitoring.yaml`, out.stdout);
     expect(runStream(out.stdout, configPath('monitoring')).stdout).toBe(out.stdout);
   });
@@ -122,6 +107,10 @@ describe.each(['v20', 'custom'] as const)('render %s with monitoring', (render) 
       const v = validate[r.kind as 'ServiceMonitor'];
       expect(v(r), errorsOf(v).join('; ')).toBe(true);
     }
+    // A typo is caught, not pruned silently as the API server would.
+    const typo = structuredClone(rule);
+    typo.spec.groups[0].rules[0].expresion = typo.spec.groups[0].rules[0].expr;
+    expect(validate.PrometheusRule(typo)).toBe(false);
     expect(monitor.metadata.labels.release).toBe('prometheus');
     expect(rule.metadata.labels.release).toBe('prometheus');
     expect(monitor.spec.endpoints).toEqual([
@@ -234,9 +223,10 @@ describe.each(['v20', 'custom'] as const)('render %s with monitoring', (render) 
       for (const { metric, labels } of selectors) {
         expect([...exported.keys()], `${where}: ${metric}`).toContain(metric);
         for (const label of labels) {
-          expect([...(exported.get(metric) ?? []), ...TARGET_LABELS], `${where}: ${label}`).toContain(
-            label,
-          );
+          expect(
+            [...(exported.get(metric) ?? []), ...TARGET_LABELS],
+            `${where}: ${label}`,
+          ).toContain(label);
         }
         // Every selector is limited to this instance's exporter.
         expect(labels, `${where}: ${metric}`).toContain('job');

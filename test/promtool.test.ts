@@ -81,20 +81,37 @@ describe('the PrometheusRule, read by promtool', () => {
   it('CeleryTaskHighFailRate: above 5 % of a task’s runs failed over 10 minutes, this instance only', () => {
     const task = (name: string, exception: string) =>
       `hostname="${node('default', 'lms-worker-7d4b9-x2x7k')}", name="${name}", queue_name="edx.lms.core.default"${exception}`;
-    const fired = { job: 'celery-exporter', namespace: 'openedx', queue_name: 'edx.lms.core.default' };
+    const fired = {
+      job: 'celery-exporter',
+      namespace: 'openedx',
+      queue_name: 'edx.lms.core.default',
+    };
     runTests('failrate', [
       {
         interval: '1m',
         input_series: [
           // 1 failure in 10 runs a minute: 10 %.
-          series('celery_task_failed_total', task('probe.often', ', exception="ValueError"'), '0+1x30'),
+          series(
+            'celery_task_failed_total',
+            task('probe.often', ', exception="ValueError"'),
+            '0+1x30',
+          ),
           series('celery_task_failed_total', task('probe.often', ', exception=""'), '0x30'),
           series('celery_task_succeeded_total', task('probe.often', ''), '0+9x30'),
           // 1 in 25: 4 %, under the threshold.
-          series('celery_task_failed_total', task('probe.rare', ', exception="ValueError"'), '0+1x30'),
+          series(
+            'celery_task_failed_total',
+            task('probe.rare', ', exception="ValueError"'),
+            '0+1x30',
+          ),
           series('celery_task_succeeded_total', task('probe.rare', ''), '0+24x30'),
           // Another instance's exporter, all failing: not this rule's business.
-          series('celery_task_failed_total', task('probe.other', ', exception="E"'), '0+5x30', THEIRS),
+          series(
+            'celery_task_failed_total',
+            task('probe.other', ', exception="E"'),
+            '0+5x30',
+            THEIRS,
+          ),
           series('celery_task_succeeded_total', task('probe.other', ''), '0x30', THEIRS),
         ],
         alert_rule_test: [
@@ -151,7 +168,11 @@ describe('the PrometheusRule, read by promtool', () => {
     const up = [
       // lms-worker's only pod goes away at 10 minutes; the exporter drops its series.
       series('celery_worker_up', `hostname="${node('default', 'lms-worker-7d4b9-x2x7k')}"`, '1x10'),
-      series('celery_worker_up', `hostname="${node('high_mem', 'lms-worker-high-mem-5c-p9z')}"`, '1x60'),
+      series(
+        'celery_worker_up',
+        `hostname="${node('high_mem', 'lms-worker-high-mem-5c-p9z')}"`,
+        '1x60',
+      ),
       series('celery_worker_up', 'hostname="edx.cms.core.default.cms-worker-6f-k2l"', '1x60'),
       // Another instance's lms-worker is fine, and does not hide ours.
       series('celery_worker_up', `hostname="${node('default', 'lms-worker-1-a')}"`, '1x60', THEIRS),
@@ -198,7 +219,12 @@ describe('KEDA’s load queries and the dashboard’s queue panels, evaluated by
           series('celery_worker_tasks_active', `hostname="${node('high_mem', 'pod-b')}"`, '1x10'),
           // lms-worker-high's tasks are not high_mem's, nor another instance's.
           series('celery_worker_tasks_active', `hostname="${node('high', 'pod-c')}"`, '7x10'),
-          series('celery_worker_tasks_active', `hostname="${node('high_mem', 'x')}"`, '9x10', THEIRS),
+          series(
+            'celery_worker_tasks_active',
+            `hostname="${node('high_mem', 'x')}"`,
+            '9x10',
+            THEIRS,
+          ),
         ],
         promql_expr_test: [
           { expr: highMem, eval_time: '5m', exp_samples: [{ labels: '{}', value: 6 }] },
@@ -224,7 +250,9 @@ describe('KEDA’s load queries and the dashboard’s queue panels, evaluated by
         // Nothing scraped: no answer, which KEDA (ignoreNullValues "false") reports as an error
         // instead of scaling on a 0.
         interval: '1m',
-        input_series: [series('celery_worker_tasks_active', `hostname="${node('high_mem', 'a')}"`, '2x10')],
+        input_series: [
+          series('celery_worker_tasks_active', `hostname="${node('high_mem', 'a')}"`, '2x10'),
+        ],
         promql_expr_test: [{ expr: highMem, eval_time: '5m', exp_samples: [] }],
       },
     ]);

@@ -2,8 +2,14 @@
 // ever comes from a Secret, as Flower's and KEDA's credentials do.
 import { type BrokerConnection, brokerUrlEnv } from '../broker/connection.js';
 import type { Monitoring } from '../config/schema.js';
-import { EXPORTER_NAME, EXPORTER_PORT, EXPORTER_PORT_NAME, SERVICES } from '../names.js';
-import type { InstancePlan } from '../plan.js';
+import {
+  DEFAULT_VARIANT,
+  EXPORTER_NAME,
+  EXPORTER_PORT,
+  EXPORTER_PORT_NAME,
+  SERVICES,
+} from '../names.js';
+import type { InstancePlan, Worker } from '../plan.js';
 
 export type ExporterConfig = NonNullable<Monitoring['exporter']>;
 
@@ -25,16 +31,34 @@ export function instanceQueues(plan: InstancePlan): string[] {
   const add = (q: string) => {
     if (!queues.includes(q)) queues.push(q);
   };
+  const workers = instanceWorkers(plan);
   for (const service of SERVICES) {
-    const stock = plan.instance.workers[service];
-    if (!stock) continue;
-    const workers = plan.workers.filter((w) => w.service === service);
-    for (const q of workers.length > 0 ? workers.flatMap((w) => w.queues) : stock.stockQueues) {
-      add(q);
-    }
+    for (const w of workers.filter((x) => x.service === service)) w.queues.forEach(add);
     for (const route of Object.values(plan.spec.explicitQueues?.[service] ?? {})) add(route.queue);
   }
   return queues;
+}
+
+/**
+ * Every worker Deployment of the instance: those the workers family planned, and the stock
+ * workers of services the config leaves alone, as they came.
+ */
+export function instanceWorkers(plan: InstancePlan): Worker[] {
+  const workers = [...plan.workers];
+  for (const service of SERVICES) {
+    const stock = plan.instance.workers[service];
+    if (!stock || workers.some((w) => w.service === service)) continue;
+    workers.push({
+      service,
+      variant: DEFAULT_VARIANT,
+      name: stock.item.name,
+      queues: stock.stockQueues,
+      doc: plan.edit.current(stock.item),
+      stock,
+      config: undefined,
+    });
+  }
+  return workers;
 }
 
 export interface ExporterInput {

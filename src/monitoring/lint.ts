@@ -42,9 +42,13 @@ export function lintCooldown(plan: InstancePlan): void {
 }
 
 /** CeleryWorkerDown on a worker that scales to zero fires whenever its queue stays empty. */
-export function lintWorkerDown(plan: InstancePlan, config: AlertsConfig): void {
+export function lintWorkerDown(
+  plan: InstancePlan,
+  workers: readonly Worker[],
+  config: AlertsConfig,
+): void {
   if (!config.workerDown.enabled) return;
-  const { watched } = workerDownScope(plan.workers, config);
+  const { watched } = workerDownScope(workers, config);
   for (const worker of watched.filter(mayScaleToZero)) {
     plan.results.warning(
       `CeleryWorkerDown watches ${worker.name}${plan.instance.namespace ? ` in ${plan.instance.namespace}` : ''}, which may scale to zero: it will fire whenever its queue stays empty for ${config.workerDown.for}. Set includeScaleToZero to false, or minReplicas to 1`,

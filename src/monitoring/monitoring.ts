@@ -15,6 +15,7 @@ import {
   exporterService,
   exporterServiceMonitor,
   instanceQueues,
+  instanceWorkers,
 } from './exporter.js';
 import { lintCooldown, lintWorkerDown } from './lint.js';
 
@@ -24,7 +25,7 @@ export const monitoring: Family = (plan) => {
   if (!config?.exporter?.enabled) return;
   if (!writeExporter(plan, config.exporter)) return;
   if (config.alerts?.enabled) {
-    lintWorkerDown(plan, config.alerts);
+    lintWorkerDown(plan, instanceWorkers(plan), config.alerts);
     const stock = plan.instance.workers.lms ?? plan.instance.workers.cms;
     if (!stock) return;
     const doc = alertRules({
@@ -35,7 +36,7 @@ export const monitoring: Family = (plan) => {
         ...config.alerts.labels,
       },
       config: config.alerts,
-      workers: plan.workers,
+      workers: instanceWorkers(plan),
     });
     plan.edit.create(docFrom(doc), plan.instance.anchor, stock.item.name);
   }
