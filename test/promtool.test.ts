@@ -3,13 +3,13 @@
 // celery-exporter exports (test/fixtures/celery-exporter/): hostnames are worker node names
 // after their "@", queue lengths exist for every queue, a scaled-down worker's series vanish.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { configPath, find, fixture, RENDERS, resources, runStream } from './helpers.js';
-import { interpolate } from './promql.js';
+import { EXPORTER_CAPTURE, interpolate } from './promql.js';
 
 // Debian's prometheus package (.ci/run installs it).
 const PROMTOOL = '/usr/bin/promtool';
@@ -254,6 +254,56 @@ describe('KEDA’s load queries and the dashboard’s queue panels, evaluated by
           series('celery_worker_tasks_active', `hostname="${node('high_mem', 'a')}"`, '2x10'),
         ],
         promql_expr_test: [{ expr: highMem, eval_time: '5m', exp_samples: [] }],
+      },
+    ]);
+  });
+});
+
+describe('on the series a real celery-exporter exported (test/fixtures/celery-exporter/)', () => {
+  // Each line of the captured page, as Prometheus stores it when it scrapes the exporter through
+  // the ServiceMonitor: with the target's namespace and job, the value held for 30 minutes.
+  const captured = readFileSync(EXPORTER_CAPTURE, 'utf8')
+    .split('\n')
+    .filter((l) => /^celery_/.test(l))
+    .map((line) => {
+      const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line) as RegExpExecArray;
+      const labels = [OURS, m[2]].filter(Boolean).join(', ');
+      return { series: `${m[1]}{${labels}}`, values: `${Number(m[3])}x30` };
+    });
+
+  it('counts high_mem’s 3 waiting and 2 running tasks, and the waiting task of scaled-to-zero cms low', () => {
+    expect(captured.length).toBeGreaterThan(100);
+    runTests('captured', [
+      {
+        interval: '1m',
+        input_series: captured,
+        promql_expr_test: [
+          {
+            expr: scaledObject('lms-worker-high-mem-scaledobject'),
+            eval_time: '5m',
+            exp_samples: [{ labels: '{}', value: 5 }],
+          },
+          {
+            expr: scaledObject('cms-worker-low-scaledobject'),
+            eval_time: '5m',
+            exp_samples: [{ labels: '{}', value: 1 }],
+          },
+          {
+            expr: panel('Queue length by queue'),
+            eval_time: '5m',
+            exp_samples: [
+              { labels: '{queue_name="edx.cms.core.default"}', value: 0 },
+              { labels: '{queue_name="edx.cms.core.high"}', value: 0 },
+              { labels: '{queue_name="edx.cms.core.low"}', value: 1 },
+              { labels: '{queue_name="edx.lms.core.default"}', value: 0 },
+              { labels: '{queue_name="edx.lms.core.high"}', value: 2 },
+              { labels: '{queue_name="edx.lms.core.high_mem"}', value: 3 },
+              { labels: '{queue_name="edx.lms.core.ora_workflow_update"}', value: 0 },
+            ],
+          },
+        ],
+        // The three watched Deployments have a worker online: 25 minutes on, none reads as down.
+        alert_rule_test: [{ eval_time: '25m', alertname: 'CeleryWorkerDown', exp_alerts: [] }],
       },
     ]);
   });

@@ -51,7 +51,7 @@ export function lintWorkerDown(
   const { watched } = workerDownScope(workers, config);
   for (const worker of watched.filter(mayScaleToZero)) {
     plan.results.warning(
-      `CeleryWorkerDown watches ${worker.name}${plan.instance.namespace ? ` in ${plan.instance.namespace}` : ''}, which may scale to zero: it will fire whenever its queue stays empty for ${config.workerDown.for}. Set includeScaleToZero to false, or minReplicas to 1`,
+      `CeleryWorkerDown watches ${worker.name}${plan.instance.namespace ? ` in ${plan.instance.namespace}` : ''}, which may scale to zero: it will fire whenever its queue stays empty for ${config.workerDown.for}. Set includeScaleToZero to false${worker.config?.autoscaling?.enabled ? ', or minReplicas to 1' : ''}`,
       { ref: CONFIG_REF, field: 'spec.monitoring.alerts.workerDown.includeScaleToZero' },
     );
   }
