@@ -1,5 +1,6 @@
 // Monitoring settings one by one: config errors, the lint warnings, the exporter alone, the
 // load trigger's variants, several instances, removal, and the PromQL builders as tables.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { instanceQueues } from '../src/monitoring/exporter.js';
@@ -12,8 +13,9 @@ import {
   quote,
 } from '../src/monitoring/promql.js';
 import type { InstancePlan } from '../src/plan.js';
+import { crdValidator, errorsOf } from './crd.js';
 import { find, fixture, RENDERS, resources, runCli, twoInstances } from './helpers.js';
-import { selectorsOf } from './promql.js';
+import { exportedMetrics, interpolate, selectorsOf, TARGET_LABELS } from './promql.js';
 
 const HEADER =
   'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
@@ -451,3 +453,146 @@ describe('the PromQL builders', () => {
     ]);
   });
 });
+
+describe('property: every accepted monitoring config', () => {
+  const validators = {
+    ServiceMonitor: crdValidator('prometheus-operator/crd-servicemonitors.yaml', 'v1'),
+    PrometheusRule: crdValidator('prometheus-operator/crd-prometheusrules.yaml', 'v1'),
+    ScaledObject: crdValidator('keda-2.20.2/keda.sh_scaledobjects.yaml'),
+  };
+  const exported = exportedMetrics();
+  const loadArb = fc.record(
+    {
+      enabled: fc.constantFrom(true, false, false),
+      tasksPerReplica: fc.integer({ min: 1, max: 20 }),
+      listTrigger: fc.boolean(),
+    },
+    { requiredKeys: ['enabled'] },
+  );
+  const queueArb = fc.record(
+    {
+      extraArgs: fc.constantFrom([], ['--concurrency=3'], ['-c', '1']),
+      autoscaling: fc.record(
+        {
+          enabled: fc.constantFrom(true, true, true, false),
+          minReplicas: fc.constantFrom(0, 1),
+          cooldownPeriod: fc.constantFrom(0, 10, 300, 3600),
+          load: loadArb,
+        },
+        { requiredKeys: ['enabled'] },
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  const queuesArb = fc.dictionary(fc.constantFrom('default', 'high', 'high_mem', 'low'), queueArb, {
+    maxKeys: 3,
+  });
+  const specArb = fc.record(
+    {
+      lms: fc.record({ queues: queuesArb }),
+      cms: fc.record({ queues: queuesArb }),
+      flower: fc.constant({ enabled: true, grafanaDashboard: { enabled: true } }),
+      monitoring: fc.record(
+        {
+          exporter: fc.record(
+            {
+              enabled: fc.constantFrom(true, true, true, true, false),
+              serviceMonitor: fc.record({ enabled: fc.boolean() }),
+            },
+            { requiredKeys: ['enabled'] },
+          ),
+          alerts: fc.record({
+            enabled: fc.boolean(),
+            workerDown: fc.record({ enabled: fc.boolean(), includeScaleToZero: fc.boolean() }),
+          }),
+          prometheus: fc.constant({ serverAddress: SERVER }),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: ['monitoring'] },
+  );
+
+  it('gives valid, parseable, idempotent monitoring; a refused one changes nothing', () => {
+    let accepted = 0;
+    const numRuns = Number(process.env.PROPERTY_RUNS ?? 40);
+    fc.assert(
+      fc.property(fc.constantFrom(RENDERS.v20, RENDERS.custom), specArb, (render, spec) => {
+        const input = fixture(render);
+        const r = run(spec, input);
+        if (r.status !== 0) {
+          expect(r.errors.length).toBeGreaterThan(0);
+          expect(r.stdout).toBe(input);
+          return;
+        }
+        for (const x of r.list) {
+          const v = validators[x.kind as keyof typeof validators];
+          if (v) expect(v(x), `${x.kind} ${errorsOf(v).join('; ')}`).toBe(true);
+        }
+        const workers = r.list.filter(
+          (x) => x.kind === 'Deployment' && /^(lms|cms)-worker/.test(x.metadata.name),
+        );
+        const exporter = find(r.list, 'Deployment', 'celery-exporter');
+        if (exporter) {
+          const listed = exporter.spec.template.spec.containers[0].args[0].slice(
+            '--queues='.length,
+          );
+          for (const w of workers) {
+            const queues = w.spec.template.spec.containers[0].args
+              .find((a: string) => a.startsWith('--queues='))
+              .slice('--queues='.length)
+              .split(',');
+            for (const q of queues) expect(listed.split(',')).toContain(q);
+          }
+        }
+        for (const { where, expr } of exprsOf(r.list)) {
+          for (const { metric, labels } of selectorsOf(expr)) {
+            expect([...exported.keys()], where).toContain(metric);
+            for (const l of labels) {
+              expect([...(exported.get(metric) ?? []), ...TARGET_LABELS], where).toContain(l);
+            }
+          }
+        }
+        const rule = find(r.list, 'PrometheusRule', 'celery-alerts');
+        if (rule && !spec.monitoring.alerts?.workerDown?.includeScaleToZero) {
+          const watched = rule.spec.groups[0].rules
+            .filter((x: Resource) => x.alert === 'CeleryWorkerDown')
+            .map((x: Resource) => x.labels.deployment);
+          for (const so of r.list.filter((x) => x.kind === 'ScaledObject')) {
+            if (so.spec.minReplicaCount === 0) {
+              expect(watched).not.toContain(so.spec.scaleTargetRef.name);
+            }
+          }
+        }
+        expect(run(spec, r.stdout).stdout).toBe(r.stdout);
+        accepted++;
+      }),
+      { seed: 20261128, numRuns },
+    );
+    // The generators mostly make configs the function accepts: the checks above ran.
+    expect(accepted).toBeGreaterThan(numRuns / 2);
+  });
+});
+
+/** The PromQL of an output: alert rules, KEDA load queries, the dashboard's exporter panels. */
+function exprsOf(list: Resource[]): { where: string; expr: string }[] {
+  const out: { where: string; expr: string }[] = [];
+  for (const r of list) {
+    if (r.kind === 'PrometheusRule') {
+      for (const rule of r.spec.groups[0].rules) out.push({ where: rule.alert, expr: rule.expr });
+    }
+    if (r.kind === 'ScaledObject') {
+      for (const t of r.spec.triggers) {
+        if (t.type === 'prometheus') out.push({ where: r.metadata.name, expr: t.metadata.query });
+      }
+    }
+    if (r.kind === 'ConfigMap' && r.metadata.name === 'flower-dashboard') {
+      for (const p of JSON.parse(Object.values(r.data)[0] as string).panels) {
+        for (const t of p.targets) {
+          if (t.expr.includes('celery_')) out.push({ where: p.title, expr: interpolate(t.expr) });
+        }
+      }
+    }
+  }
+  return out;
+}
