@@ -218,7 +218,7 @@ describe('the exporter on its own', () => {
       exporter: {
         enabled: true,
         image: 'registry.example.com/celery-exporter',
-        version: '0.12.0',
+        version: '0.11.2',
         serviceMonitor: { labels: { prometheus: 'main' }, interval: '1m' },
       },
     },
@@ -228,7 +228,7 @@ describe('the exporter on its own', () => {
     expect(r.status).toBe(0);
     const d = find(r.list, 'Deployment', 'celery-exporter', 'openedx') as Resource;
     expect(d.spec.template.spec.containers[0].image).toBe(
-      'registry.example.com/celery-exporter:0.12.0',
+      'registry.example.com/celery-exporter:0.11.2',
     );
     const monitor = find(r.list, 'ServiceMonitor', 'celery-exporter', 'openedx') as Resource;
     expect(monitor.metadata.labels.prometheus).toBe('main');

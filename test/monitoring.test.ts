@@ -131,7 +131,7 @@ describe.each(['v20', 'custom'] as const)('render %s with monitoring', (render) 
 
   it('runs one exporter of the configured image, given every queue of the instance', () => {
     const [container] = pod.spec.containers;
-    expect(container.image).toBe('docker.io/danihodovic/celery-exporter:0.12.2');
+    expect(container.image).toBe('docker.io/danihodovic/celery-exporter:0.12.0');
     expect(container.args).toEqual([
       `--queues=${QUEUES.all?.join(',')}`,
       '--port=9808',

@@ -508,10 +508,10 @@ const exporter = z
       .describe('The exporter image, without its tag.'),
     version: z
       .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as 0.12.2')
-      .default('0.12.2')
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as 0.12.0')
+      .default('0.12.0')
       .describe(
-        'The image tag: a celery-exporter release without its "v" (the metrics this function queries are those of 0.12).',
+        'The image tag: a celery-exporter release without its "v". Default: the release celery-exporter’s own Helm chart deploys. The metrics this function queries are those of 0.12.',
       ),
     resources: z
       .strictObject({
