@@ -22,14 +22,28 @@ for Open edX rendered by Tutor, as a KRM function.
 
 Usage:
   celery-queues < resource-list.yaml
-      KRM function: a ResourceList on stdin (Kustomize exec/container transformers,
-      kpt fn eval/render, the Argo CD plugin), the transformed ResourceList on stdout.
+      KRM function: a ResourceList on stdin, the transformed ResourceList on stdout.
   celery-queues --config celery-queues.yaml [MANIFEST...]
-      Filter over a plain manifest stream (stdin when no file is named), e.g.
-      kustomize build env/ | celery-queues --config celery-queues.yaml | kubectl apply -f -
+      Filter over a plain manifest stream (stdin when no file is named).
+
+Ways to run it (examples/ and the README have each one, tested):
+  Kustomize, exec     config under transformers: with  exec: {path: celery-queues}
+                      kustomize build --enable-alpha-plugins --enable-exec env/
+                      (the standalone kustomize; kubectl's skips exec functions)
+  Kustomize, image    the same with  container: {image: ...}
+                      kubectl kustomize --enable-alpha-plugins env/
+  kpt                 kpt fn eval PKG --exec celery-queues --fn-config celery-queues.yaml
+                      kpt fn eval PKG --image IMAGE --fn-config celery-queues.yaml
+                      kpt fn render PKG --allow-exec     (Kptfile pipeline: exec or image)
+  Argo CD             a config management plugin sidecar running
+                      kustomize build --enable-alpha-plugins --enable-exec .
+  A pipe              kustomize build env/ | celery-queues --config celery-queues.yaml \\
+                        | kubectl apply -f -
+  The image           podman run -i --rm --network none IMAGE < resource-list.yaml
 
 Options:
-  --config FILE   the CeleryQueues config (or a ConfigMap with tutor-contrib-celery's keys)
+  --config FILE   the CeleryQueues config, or a ConfigMap whose data holds
+                  tutor-contrib-celery's settings (CELERY_WORKERS_CONFIG, CELERY_FLOWER, ...)
   --help          this text
   --version       the version
 

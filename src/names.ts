@@ -42,12 +42,21 @@ export function scaledObjectName(service: ServiceName, variant: string): string 
 /** The KEDA TriggerAuthentication through which every ScaledObject of an instance reads the broker's credentials. */
 export const BROKER_TRIGGER_AUTHENTICATION = 'celery-queues-broker';
 
+/** The PodDisruptionBudget of a variant's worker: `lms-worker-high-mem-pdb`. */
+export function disruptionBudgetName(service: ServiceName, variant: string): string {
+  return `${workerName(service, variant)}-pdb`;
+}
+
 /**
  * Every name and label value derived from a variant, each limited to MAX_NAME_LENGTH. Output
  * families that derive a new name add it here, so the config check covers it.
  */
 export function derivedNames(service: ServiceName, variant: string): string[] {
-  return [workerName(service, variant), scaledObjectName(service, variant)];
+  return [
+    workerName(service, variant),
+    scaledObjectName(service, variant),
+    disruptionBudgetName(service, variant),
+  ];
 }
 
 /** Flower's Deployment, Service and ServiceMonitor, one per instance (contract section 4). */
@@ -66,8 +75,14 @@ export function flowerDashboardKey(namespace: string): string {
 export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
 /** On every resource the function writes: which stock worker or instance it derives from. */
 export const GENERATED_BY = `${ANNOTATION_PREFIX}/generated-by`;
-/** On a stock worker the function changed: its container args as Tutor rendered them. */
-export const STOCK_ARGS = `${ANNOTATION_PREFIX}/stock-args`;
+/**
+ * On a stock worker the function changed: the original value of every field it changed (JSON:
+ * field path -> value as Tutor rendered it, null where the field was absent).
+ */
+export const STOCK_FIELDS = `${ANNOTATION_PREFIX}/stock-fields`;
+
+/** The label that tells the workers apart: in each worker's labels, selector and pod labels. */
+export const NAME_LABEL = 'app.kubernetes.io/name';
 
 /** celery-exporter's Deployment, Service and ServiceMonitor, one per instance. */
 export const EXPORTER_NAME = 'celery-exporter';

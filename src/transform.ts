@@ -2,6 +2,7 @@
 // back exactly as they went in.
 import { autoscaling } from './autoscaling/autoscaling.js';
 import type { CeleryQueues } from './config/schema.js';
+import { disruptionBudgets } from './disruption/budgets.js';
 import { flower } from './flower/flower.js';
 import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
@@ -9,10 +10,17 @@ import { type Result, Results } from './krm/results.js';
 import { monitoring } from './monitoring/monitoring.js';
 import type { Family, InstancePlan } from './plan.js';
 import { findInstances, type TutorInstance } from './tutor/instances.js';
+import { recordStockWorkers, resetStockWorkers } from './tutor/stock.js';
 import { workers } from './workers/workers.js';
 
 /** The output families, in the order they run: later ones read what earlier ones planned. */
-export const FAMILIES: readonly Family[] = [workers, autoscaling, flower, monitoring];
+export const FAMILIES: readonly Family[] = [
+  workers,
+  autoscaling,
+  flower,
+  disruptionBudgets,
+  monitoring,
+];
 
 export interface TransformResult {
   items: Item[];
@@ -27,7 +35,9 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
     if (!results.hasErrors) {
       for (const instance of instances) {
         const plan: InstancePlan = { instance, spec: config.spec, edit, results, workers: [] };
+        resetStockWorkers(instance, edit);
         for (const family of FAMILIES) family(plan);
+        recordStockWorkers(instance, edit);
         removeStale(instance, edit, results);
       }
     }

@@ -154,6 +154,21 @@ describe('lint: cooldown shorter than the grace period', () => {
     expect(run(autoscaled({ cooldownPeriod: 3600 }), input).warnings).toEqual([]);
   });
 
+  it('reads a grace period the config sets (terminationGracePeriodSeconds)', () => {
+    const r = run({
+      lms: {
+        workerDefaults: { terminationGracePeriodSeconds: 600 },
+        queues: {
+          high: { autoscaling: { enabled: true } },
+          high_mem: { terminationGracePeriodSeconds: 7200, autoscaling: { enabled: true } },
+        },
+      },
+    });
+    expect(r.status).toBe(0);
+    expect(r.warnings.map((w) => /\((\d+) s\): the queue/.exec(w)?.[1])).toEqual(['600', '7200']);
+    expect(r.warnings[1]).toContain('lms-worker-high-mem in openedx (7200 s)');
+  });
+
   it('says nothing when the worker never goes to zero, or load scaling counts running tasks', () => {
     const input = withGracePeriod(3600);
     expect(run(autoscaled({ minReplicas: 1 }), input).warnings).toEqual([]);

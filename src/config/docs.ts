@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { celeryQueues } from './schema.js';
 
 type JsonSchema = {
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   additionalProperties?: JsonSchema | boolean;
@@ -20,6 +22,8 @@ type JsonSchema = {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  /** A Kubernetes type (affinity, resources...): the table names it instead of its fields. */
+  'x-kubernetes'?: string;
 };
 
 export function jsonSchema(): JsonSchema & { $schema?: string; title?: string } {
@@ -49,6 +53,7 @@ export function referenceTable(): string {
         `| \`${path}\` | ${typeName(s)} | ${s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``} | ${escapeCell(descriptionOf(schema, s))} |`,
       );
     }
+    if (s['x-kubernetes'] || scalarMap(s)) return;
     if (s.properties) {
       for (const [key, child] of Object.entries(s.properties)) {
         walk(child, path ? `${path}.${key}` : key, key);
@@ -60,8 +65,27 @@ export function referenceTable(): string {
       walk(s.additionalProperties, `${path}.${placeholder}`, placeholder);
     }
   };
-  walk(jsonSchema(), '', '');
+  const root = jsonSchema();
+  walk(inline(root, root.$defs ?? {}), '', '');
   return rows.join('\n');
+}
+
+/** The schema with every `$ref` to `$defs` replaced by what it names (the schema has no cycles). */
+function inline<T>(value: T, defs: Record<string, JsonSchema>): T {
+  if (Array.isArray(value)) return value.map((v) => inline(v, defs)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const { $ref, $defs: _, ...rest } = value as JsonSchema;
+  const target = $ref?.startsWith('#/$defs/') ? defs[$ref.slice('#/$defs/'.length)] : undefined;
+  if (target) return inline({ ...target, ...rest } as T, defs);
+  const out = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, inline(v, defs)]));
+  return ($ref ? { $ref, ...out } : out) as T;
+}
+
+/** A map of plain values (labels, annotations): one row says it all. */
+function scalarMap(s: JsonSchema): JsonSchema | undefined {
+  const values = s.additionalProperties;
+  if (s.properties || typeof values !== 'object') return undefined;
+  return values.type === 'object' || values.anyOf ? undefined : values;
 }
 
 function unwrap(s: JsonSchema): JsonSchema {
@@ -70,9 +94,12 @@ function unwrap(s: JsonSchema): JsonSchema {
 }
 
 function typeName(s: JsonSchema): string {
+  if (s['x-kubernetes']) return `Kubernetes ${s['x-kubernetes']}`;
   if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;
   if (s.enum) return s.enum.map((e) => `\`${JSON.stringify(e)}\``).join(' \\| ');
   if (s.type === 'array') return `list of ${s.items ? typeName(unwrap(s.items)) : 'any'}`;
+  const values = scalarMap(s);
+  if (values) return `map of ${typeName(values)}`;
   if (s.type === 'object') return s.properties ? 'object' : 'map';
   if (s.anyOf) return s.anyOf.map((o) => typeName(unwrap(o))).join(' or ');
   const bounds = [

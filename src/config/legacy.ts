@@ -1,11 +1,361 @@
 // The ConfigMap form of the config: tutor-contrib-celery's Tutor settings (CELERY_*), mapped onto
-// the native CeleryQueues resource so both forms give the same output.
-import { CONFIG_REF, type Results } from '../krm/results.js';
+// the native CeleryQueues resource so that both forms give the same output, byte for byte.
+//
+// The plugin's names and value shapes, as in eduNEXT/tutor-contrib-celery v18.0.0 to v21.0.0:
+// - CELERY_WORKERS_CONFIG (v18.3+): a Python filter there, YAML or JSON text here, of
+//   {service: {variant: {extra_params: [flags], enable_keda, min_replicas, max_replicas,
+//   list_length}}}. The plugin's own entry for each stock worker (variant `default`) has
+//   max_replicas 10; every other variant falls back to 0 / 30 / 40, as do ours.
+// - CELERY_MULTIQUEUE_ENABLED and CELERY_WORKER_VARIANTS (v18.0 to v18.2): {service: [variant]}
+//   took effect only with CELERY_MULTIQUEUE_ENABLED: true, and defaulted to lms high, high_mem and
+//   cms high, low.
+// - CELERY_LMS_EXPLICIT_QUEUES, CELERY_CMS_EXPLICIT_QUEUES: {task: {queue}}.
+// - CELERY_FLOWER, CELERY_FLOWER_SERVICE_MONITOR: booleans; the ServiceMonitor only with Flower.
+// - CELERY_FLOWER_BASIC_AUTH, CELERY_FLOWER_DOCKER_IMAGE, CELERY_FLOWER_EXPOSE_SERVICE,
+//   CELERY_FLOWER_HOST, CELERY_VERSION: no counterpart here; UNMAPPED says what each does.
+import { isMap, isScalar, isSeq } from 'yaml';
+import type { ResourceRef } from '../krm/item.js';
+import type { Results } from '../krm/results.js';
+import { parseYaml, toPlain } from '../krm/yaml.js';
+import { DEFAULT_VARIANT, SERVICES, type ServiceName } from '../names.js';
+import { fieldPath } from './field-path.js';
+import { API_VERSION, KIND } from './schema.js';
 
+/** The native config built from the ConfigMap, and how to name its fields in the user's terms. */
+export interface TutorSettings {
+  config: Record<string, unknown>;
+  ref: ResourceRef;
+  /** A native field path (`spec.lms.queues.high.extraArgs[0]`) as the ConfigMap spells it. */
+  sourcePath: (path: readonly PropertyKey[]) => PropertyKey[];
+}
+
+type Path = PropertyKey[];
+
+const WORKERS_CONFIG = 'CELERY_WORKERS_CONFIG';
+const MULTIQUEUE = 'CELERY_MULTIQUEUE_ENABLED';
+const VARIANTS = 'CELERY_WORKER_VARIANTS';
+const FLOWER = 'CELERY_FLOWER';
+const SERVICE_MONITOR = 'CELERY_FLOWER_SERVICE_MONITOR';
+const FLOWER_IMAGE = 'CELERY_FLOWER_DOCKER_IMAGE';
+const explicitQueuesKey = (service: ServiceName) =>
+  `CELERY_${service.toUpperCase()}_EXPLICIT_QUEUES`;
+
+/** The plugin's default Flower image: asking for it asks for nothing in particular. */
+export const PLUGIN_FLOWER_IMAGE = 'docker.io/mher/flower:2.0.1';
+/** The variants CELERY_MULTIQUEUE_ENABLED gave when CELERY_WORKER_VARIANTS was not set. */
+const PLUGIN_DEFAULT_VARIANTS: Record<ServiceName, string[]> = {
+  lms: ['high', 'high_mem'],
+  cms: ['high', 'low'],
+};
+/** The plugin's own autoscaling bounds for the stock workers (CORE_CELERY_WORKER_CONFIG). */
+const PLUGIN_STOCK_MAX_REPLICAS = 10;
+
+// Per-variant keys: the plugin's name -> ours under `autoscaling`.
+const AUTOSCALING_KEYS: Record<string, string> = {
+  enable_keda: 'enabled',
+  min_replicas: 'minReplicas',
+  max_replicas: 'maxReplicas',
+  list_length: 'listLength',
+};
+const VARIANT_KEYS = ['extra_params', ...Object.keys(AUTOSCALING_KEYS)];
+
+// Plugin keys with no counterpart in the function: why, and whether a value is refused.
+const UNMAPPED: Record<string, (value: unknown, data: Record<string, unknown>) => Verdict> = {
+  CELERY_VERSION: () => 'ignore',
+  CELERY_FLOWER_HOST: () => 'ignore', // only read with CELERY_FLOWER_EXPOSE_SERVICE, below
+  CELERY_FLOWER_BASIC_AUTH: () => ({
+    warning:
+      'ignored: keep credentials out of this config (Flower reads its basic-auth credentials from a Secret); remove the key',
+  }),
+  CELERY_FLOWER_EXPOSE_SERVICE: (value) =>
+    value === true
+      ? {
+          warning:
+            'ignored: celery-queues adds no Caddy route for Flower (CELERY_FLOWER_HOST); expose the flower Service with your own Ingress if you need it',
+        }
+      : 'ignore',
+  [FLOWER_IMAGE]: (value, data) =>
+    value === PLUGIN_FLOWER_IMAGE || data[FLOWER] !== true
+      ? 'ignore'
+      : {
+          error: `celery-queues cannot deploy another Flower image yet; remove the key to use its own (${PLUGIN_FLOWER_IMAGE} is the plugin's default)`,
+        },
+};
+type Verdict = 'ignore' | { warning: string } | { error: string };
+const BOOLEAN_KEYS = new Set([FLOWER, SERVICE_MONITOR, MULTIQUEUE, 'CELERY_FLOWER_EXPOSE_SERVICE']);
+
+/**
+ * The native config for a ConfigMap of tutor-contrib-celery settings; undefined (with the reasons
+ * in `results`) when a value cannot be read. The result is validated by the native schema.
+ */
 export function fromTutorSettings(
-  _configMap: Record<string, unknown>,
+  configMap: Record<string, unknown>,
   results: Results,
-): unknown | undefined {
-  results.error('the ConfigMap form of the config is not supported yet', { ref: CONFIG_REF });
-  return undefined;
+): TutorSettings | undefined {
+  const metadata = configMap.metadata as Record<string, unknown> | undefined;
+  const name = typeof metadata?.name === 'string' ? metadata.name : '';
+  const ref: ResourceRef = { apiVersion: 'v1', kind: 'ConfigMap', name };
+  const errorsBefore = results.list.length;
+  const fail = (field: Path, message: string) =>
+    results.error(message, { ref, field: fieldPath(field) });
+
+  const rawData = configMap.data ?? {};
+  if (typeof rawData !== 'object' || rawData === null || Array.isArray(rawData)) {
+    fail(['data'], 'must be a mapping of tutor-contrib-celery setting names to values');
+    return undefined;
+  }
+  // Every value as plain data: booleans from "true"/"false", structures from YAML or JSON text.
+  const data: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(rawData as Record<string, unknown>)) {
+    const value = readValue(key, raw, (message) => fail(['data', key], message));
+    if (value !== INVALID) data[key] = value;
+  }
+
+  const spec: Record<string, unknown> = {};
+  const variantSources = new Map<string, Path>();
+  const known = new Set<string>([
+    WORKERS_CONFIG,
+    MULTIQUEUE,
+    VARIANTS,
+    FLOWER,
+    SERVICE_MONITOR,
+    ...SERVICES.map(explicitQueuesKey),
+    ...Object.keys(UNMAPPED),
+  ]);
+  for (const key of Object.keys(rawData as object)) {
+    if (!known.has(key)) {
+      fail(
+        ['data', key],
+        `unknown key ${JSON.stringify(key)}: the ConfigMap form takes tutor-contrib-celery's settings (${[...known].sort().join(', ')})`,
+      );
+    }
+  }
+
+  // Workers and their autoscaling.
+  const workers = readWorkers(data, fail, results, ref);
+  if (workers) {
+    for (const [service, variants] of workers) {
+      const queues: Record<string, unknown> = {};
+      for (const { variant, source, attributes } of variants) {
+        queues[variant] = queueSpec(variant, attributes);
+        variantSources.set(`${service}\u0000${variant}`, source);
+      }
+      spec[service] = { queues };
+    }
+  }
+
+  // Task routes.
+  const explicitQueues: Record<string, unknown> = {};
+  for (const service of SERVICES) {
+    const key = explicitQueuesKey(service);
+    const routes = data[key];
+    if (routes === undefined || routes === null) continue;
+    if (!isPlainObject(routes)) {
+      fail(['data', key], 'must be a mapping of task names to routes ({queue: ...})');
+      continue;
+    }
+    // The plugin's default is {}: no routes, and no explicitQueues in the native form.
+    if (Object.keys(routes).length > 0) explicitQueues[service] = routes;
+  }
+  if (Object.keys(explicitQueues).length > 0) spec.explicitQueues = explicitQueues;
+
+  // Flower.
+  if (data[FLOWER] === true) {
+    const flower: Record<string, unknown> = { enabled: true };
+    if (data[SERVICE_MONITOR] === true) flower.serviceMonitor = { enabled: true };
+    spec.flower = flower;
+  } else if (data[SERVICE_MONITOR] === true) {
+    results.warning(
+      `has no effect without ${FLOWER}: "true" (the plugin renders the ServiceMonitor only with Flower)`,
+      { ref, field: fieldPath(['data', SERVICE_MONITOR]) },
+    );
+  }
+
+  for (const [key, verdictOf] of Object.entries(UNMAPPED)) {
+    if (!(key in data)) continue;
+    const verdict = verdictOf(data[key], data);
+    if (verdict === 'ignore') continue;
+    const where = { ref, field: fieldPath(['data', key]) };
+    if ('error' in verdict) results.error(verdict.error, where);
+    else results.warning(verdict.warning, where);
+  }
+
+  if (results.list.slice(errorsBefore).some((r) => r.severity === 'error')) return undefined;
+  return {
+    config: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec },
+    ref,
+    sourcePath: (path) => sourcePath(path, variantSources),
+  };
+}
+
+interface VariantEntry {
+  variant: string;
+  source: Path;
+  attributes: Record<string, unknown>;
+}
+
+function readWorkers(
+  data: Record<string, unknown>,
+  fail: (field: Path, message: string) => void,
+  results: Results,
+  ref: ResourceRef,
+): Map<ServiceName, VariantEntry[]> | undefined {
+  const hasOld = MULTIQUEUE in data || VARIANTS in data;
+  if (WORKERS_CONFIG in data && hasOld) {
+    fail(
+      ['data', MULTIQUEUE in data ? MULTIQUEUE : VARIANTS],
+      `comes from tutor-contrib-celery before v18.3, ${WORKERS_CONFIG} from v18.3 on: keep only ${WORKERS_CONFIG}`,
+    );
+    return undefined;
+  }
+  const out = new Map<ServiceName, VariantEntry[]>();
+  if (WORKERS_CONFIG in data) {
+    const config = data[WORKERS_CONFIG];
+    if (config === null) return out;
+    if (!isPlainObject(config)) {
+      fail(['data', WORKERS_CONFIG], 'must be a mapping {service: {variant: {...}}}');
+      return undefined;
+    }
+    for (const [service, variants] of Object.entries(config)) {
+      const base: Path = ['data', WORKERS_CONFIG, service];
+      if (!isService(service)) {
+        fail(base, `unknown service ${JSON.stringify(service)}: lms or cms`);
+        continue;
+      }
+      if (variants === null) continue;
+      if (!isPlainObject(variants)) {
+        fail(base, 'must be a mapping of variant names to their settings');
+        continue;
+      }
+      const list: VariantEntry[] = [];
+      for (const [variant, attributes] of Object.entries(variants)) {
+        const source = [...base, variant];
+        const attrs = attributes ?? {};
+        if (!isPlainObject(attrs)) {
+          fail(source, `must be a mapping of ${VARIANT_KEYS.join(', ')}`);
+          continue;
+        }
+        for (const key of Object.keys(attrs)) {
+          if (!VARIANT_KEYS.includes(key)) {
+            fail(
+              [...source, key],
+              `unknown key ${JSON.stringify(key)}: ${VARIANT_KEYS.join(', ')}`,
+            );
+          }
+        }
+        const extra = attrs.extra_params;
+        if (isPlainObject(extra)) {
+          // The plugin's README once showed {pool: gevent}; its template renders only the keys.
+          const flags = Object.entries(extra).map(([k, v]) => `--${k}=${v}`);
+          fail(
+            [...source, 'extra_params'],
+            `must be a list of celery worker flags, e.g. ${JSON.stringify(flags)}`,
+          );
+        }
+        list.push({ variant, source, attributes: attrs });
+      }
+      out.set(service, list);
+    }
+    return out;
+  }
+  if (!hasOld) return out;
+  if (data[MULTIQUEUE] !== true) {
+    if (VARIANTS in data) {
+      results.warning(
+        `has no effect without ${MULTIQUEUE}: "true" (as in tutor-contrib-celery before v18.3)`,
+        { ref, field: fieldPath(['data', VARIANTS]) },
+      );
+    }
+    return out;
+  }
+  const variants = VARIANTS in data ? data[VARIANTS] : PLUGIN_DEFAULT_VARIANTS;
+  if (!isPlainObject(variants)) {
+    fail(['data', VARIANTS], 'must be a mapping {service: [variant, ...]}');
+    return undefined;
+  }
+  for (const [service, names] of Object.entries(variants)) {
+    const base: Path = ['data', VARIANTS, service];
+    if (!isService(service)) {
+      fail(base, `unknown service ${JSON.stringify(service)}: lms or cms`);
+      continue;
+    }
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+      fail(base, 'must be a list of variant names');
+      continue;
+    }
+    out.set(
+      service,
+      names.map((variant, i) => ({ variant, source: [...base, i], attributes: {} })),
+    );
+  }
+  return out;
+}
+
+function queueSpec(variant: string, attributes: Record<string, unknown>): Record<string, unknown> {
+  const queue: Record<string, unknown> = {};
+  if (attributes.extra_params !== undefined) queue.extraArgs = attributes.extra_params;
+  const autoscaling: Record<string, unknown> = {};
+  for (const [theirs, ours] of Object.entries(AUTOSCALING_KEYS)) {
+    if (attributes[theirs] !== undefined) autoscaling[ours] = attributes[theirs];
+  }
+  if (Object.keys(autoscaling).length > 0) {
+    if (variant === DEFAULT_VARIANT && autoscaling.maxReplicas === undefined) {
+      autoscaling.maxReplicas = PLUGIN_STOCK_MAX_REPLICAS;
+    }
+    queue.autoscaling = autoscaling;
+  }
+  return queue;
+}
+
+// The native schema's field paths, back in the ConfigMap's terms.
+function sourcePath(path: readonly PropertyKey[], variantSources: Map<string, Path>): Path {
+  const [, section, a, b, c, d, ...rest] = path;
+  if (isService(section) && a === 'queues' && typeof b === 'string') {
+    const source = variantSources.get(`${section}\u0000${b}`) ?? ['data', WORKERS_CONFIG, section];
+    if (c === 'extraArgs') return [...source, 'extra_params', ...(d === undefined ? [] : [d])];
+    if (c === 'autoscaling') {
+      const theirs = Object.entries(AUTOSCALING_KEYS).find(([, ours]) => ours === d)?.[0];
+      return theirs ? [...source, theirs, ...rest] : source;
+    }
+    return source;
+  }
+  if (isService(section)) return ['data', WORKERS_CONFIG, section];
+  if (section === 'explicitQueues' && isService(a)) {
+    return ['data', explicitQueuesKey(a), ...path.slice(3)];
+  }
+  if (section === 'flower') return ['data', a === 'serviceMonitor' ? SERVICE_MONITOR : FLOWER];
+  return ['data'];
+}
+
+const INVALID = Symbol('invalid');
+
+function readValue(key: string, raw: unknown, fail: (message: string) => void): unknown {
+  if (BOOLEAN_KEYS.has(key)) {
+    if (typeof raw === 'boolean') return raw;
+    if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) {
+      return raw.trim().toLowerCase() === 'true';
+    }
+    fail(`must be "true" or "false", not ${JSON.stringify(raw)}`);
+    return INVALID;
+  }
+  if (key === WORKERS_CONFIG || key === VARIANTS || key.endsWith('_EXPLICIT_QUEUES')) {
+    if (typeof raw !== 'string') return raw;
+    const doc = parseYaml(raw);
+    const error = doc.errors[0];
+    if (error) {
+      fail(`is not valid YAML or JSON: ${error.message.split('\n')[0]}`);
+      return INVALID;
+    }
+    if (!isMap(doc.contents) && !isSeq(doc.contents) && !isScalar(doc.contents)) return null;
+    return toPlain(doc);
+  }
+  return raw;
+}
+
+function isService(value: unknown): value is ServiceName {
+  return (SERVICES as readonly unknown[]).includes(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,9 @@
 // Reading the functionConfig: the native CeleryQueues resource, or the ConfigMap form that
 // carries tutor-contrib-celery's settings (see legacy.ts).
 import type { z } from 'zod';
+import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
+import { fieldPath } from './field-path.js';
 import { fromTutorSettings } from './legacy.js';
 import { API_VERSION, type CeleryQueues, celeryQueues, KIND } from './schema.js';
 
@@ -19,27 +21,38 @@ export function loadConfig(value: unknown, results: Results): CeleryQueues | und
   }
   const obj = value as Record<string, unknown>;
   let native: unknown = obj;
+  let source: Source = NATIVE;
   if (obj.kind === 'ConfigMap' && obj.apiVersion === 'v1') {
-    native = fromTutorSettings(obj, results);
-    if (native === undefined) return undefined;
+    const settings = fromTutorSettings(obj, results);
+    if (settings === undefined) return undefined;
+    native = settings.config;
+    source = { ref: settings.ref, path: settings.sourcePath };
   }
   const parsed = celeryQueues.safeParse(native);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) reportIssue(issue, results);
+    for (const issue of parsed.error.issues) reportIssue(issue, results, source);
     return undefined;
   }
   return parsed.data;
 }
 
-function reportIssue(issue: z.core.$ZodIssue, results: Results): void {
-  const path = [...issue.path];
+/** Where the config came from: the resource to name in messages, and its spelling of a field. */
+interface Source {
+  ref: ResourceRef;
+  path: (path: readonly PropertyKey[]) => PropertyKey[];
+}
+const NATIVE: Source = { ref: CONFIG_REF, path: (path) => [...path] };
+
+function reportIssue(issue: z.core.$ZodIssue, results: Results, source: Source): void {
+  const path = source.path(issue.path);
+  const ref = source.ref;
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     // One message per unknown key, naming the key itself as the field.
     for (const key of issue.keys) {
       results.error(`unknown field ${JSON.stringify(key)}${nearest(key, path)}`, {
-        ref: CONFIG_REF,
-        field: fieldPath([...path, key]),
+        ref,
+        field: fieldPath(source.path([...issue.path, key])),
       });
     }
     return;
@@ -49,22 +62,11 @@ function reportIssue(issue: z.core.$ZodIssue, results: Results): void {
   } else if (issue.code === 'invalid_value' && path.length === 1 && path[0] === 'kind') {
     message = `kind must be ${KIND} (or a ConfigMap with tutor-contrib-celery's CELERY_* keys)`;
   }
-  results.error(message, { ref: CONFIG_REF, field: fieldPath(path) || '(root)' });
+  results.error(message, { ref, field: fieldPath(path) || '(root)' });
 }
 
 function nearest(_key: string, path: PropertyKey[]): string {
   return path.length === 0 ? '' : ` in ${fieldPath(path)}`;
 }
 
-/** `['spec','lms','queues','high','extraArgs',0]` -> `spec.lms.queues.high.extraArgs[0]`. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else {
-      const key = String(part);
-      out += /^[A-Za-z_][\w-]*$/.test(key) ? `${out ? '.' : ''}${key}` : `[${JSON.stringify(key)}]`;
-    }
-  }
-  return out;
-}
+export { fieldPath };

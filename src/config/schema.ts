@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { derivedNames, MAX_NAME_LENGTH, type SERVICES, variantSlug } from '../names.js';
 import { parseArgs } from '../workers/args.js';
+import { checkVariant, sizingFields, workerDefaults } from './sizing.js';
 
 export const API_VERSION = 'tutor-krm.dev/v1alpha1';
 export const KIND = 'CeleryQueues';
@@ -226,7 +227,9 @@ export const queueSpec = z
   .strictObject({
     extraArgs,
     autoscaling: autoscaling.optional(),
+    ...sizingFields,
   })
+  .superRefine(checkVariant)
   .describe('One queue and its worker. The variant `default` tunes the stock worker itself.');
 
 const VARIANT = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
@@ -270,6 +273,7 @@ function serviceSpec(service: (typeof SERVICES)[number]) {
         .describe(
           `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
         ),
+      workerDefaults: workerDefaults.optional(),
     })
     .describe(`The ${service.toUpperCase()} Celery workers.`);
 }
@@ -587,7 +591,8 @@ const monitoring = z
     prometheus: z
       .strictObject({
         serverAddress: z
-          .url({ protocol: /^https?$/ })
+          .string()
+          .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// URL')
           .describe(
             'The Prometheus HTTP API that KEDA queries, e.g. http://prometheus-operated.monitoring.svc:9090.',
           ),

@@ -25,13 +25,25 @@ export function isBookkeepingAnnotation(key: string): boolean {
   );
 }
 
+// Where kpt keeps a resource: its file and its position in the file, in the current
+// (internal.) and the legacy spelling; kpt writes both and reads either.
+const FILE_ANNOTATIONS = [
+  ['internal.config.kubernetes.io/path', 'internal.config.kubernetes.io/index'],
+  ['config.kubernetes.io/path', 'config.kubernetes.io/index'],
+] as const;
+// kpt's record of a file's sequence style (compact or wide), used when it writes the file back.
+const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
+
 export class Edit {
   private readonly byKey = new Map<Key, Item>();
   private readonly working = new Map<Item, Doc>();
   private readonly after = new Map<Item, Item[]>();
+  /** Input item written again -> its new version. */
   private readonly replaced = new Map<Item, Item>();
   private readonly removed = new Set<Item>();
   private readonly createdKeys = new Set<Key>();
+  /** The highest index used so far in each file of a kpt package (see `place`). */
+  private fileEnds: Map<string, number> | undefined;
 
   constructor(
     readonly items: readonly Item[],
@@ -63,9 +75,10 @@ export class Edit {
   }
 
   /**
-   * Adds a resource the function writes, after `anchor` in the output. If the input already has
-   * it from an earlier run, it replaces that one in place (and keeps its bookkeeping); if the
-   * input has a resource of that name that the function did not write, that is an error.
+   * Adds a resource the function writes, after `anchor` in the output, in the order of the calls.
+   * If the input already has it from an earlier run, it takes that one's place in this order (and
+   * keeps its bookkeeping), so the output is the same whatever an earlier run wrote; if the input
+   * has a resource of that name that the function did not write, that is an error.
    */
   create(doc: Doc, anchor: Item, generatedBy: string): boolean {
     doc.setIn(['metadata', 'annotations', GENERATED_BY], generatedBy);
@@ -89,13 +102,57 @@ export class Edit {
         return false;
       }
       copyBookkeeping(existing.doc, doc);
-      this.replaced.set(existing, Item.created(doc));
-      return true;
     }
+    // A regenerated resource keeps its file and index; a new one joins its anchor's file.
+    if (!existing) this.place(doc, anchor);
+    const created = Item.created(doc);
+    if (existing) this.replaced.set(existing, created);
     const list = this.after.get(anchor) ?? [];
-    list.push(Item.created(doc));
+    list.push(created);
     this.after.set(anchor, list);
     return true;
+  }
+
+  /**
+   * Which file of a kpt package a new resource is written to: the file of the resource it
+   * derives from, after everything already in that file. kpt would otherwise write it to
+   * `<namespace>/<kind>_<name>.yaml`; it sorts a file's resources by index and refuses two
+   * with the same one, so the new resource takes the file's next free index. Orchestrators
+   * that track no files (Kustomize, a pipe) set no path, and get none back.
+   */
+  private place(doc: Doc, anchor: Item): void {
+    let placed = false;
+    let index: string | undefined;
+    for (const [pathKey, indexKey] of FILE_ANNOTATIONS) {
+      const path = anchor.annotation(pathKey);
+      if (path === undefined) continue;
+      setAnnotation(doc, pathKey, path);
+      placed = true;
+      if (anchor.annotation(indexKey) === undefined) continue;
+      // Both spellings must agree, or kpt refuses the output.
+      index ??= String(this.nextIndex(path));
+      setAnnotation(doc, indexKey, index);
+    }
+    // The file's sequence style, so that the whole file reads alike.
+    const seqIndent = anchor.annotation(SEQ_INDENT);
+    if (placed && seqIndent !== undefined) setAnnotation(doc, SEQ_INDENT, seqIndent);
+  }
+
+  private nextIndex(path: string): number {
+    if (!this.fileEnds) {
+      this.fileEnds = new Map();
+      for (const item of this.items) {
+        for (const [pathKey, indexKey] of FILE_ANNOTATIONS) {
+          const file = item.annotation(pathKey);
+          const index = Number(item.annotation(indexKey));
+          if (file === undefined || !Number.isInteger(index)) continue;
+          this.fileEnds.set(file, Math.max(this.fileEnds.get(file) ?? -1, index));
+        }
+      }
+    }
+    const next = (this.fileEnds.get(path) ?? -1) + 1;
+    this.fileEnds.set(path, next);
+    return next;
   }
 
   /** Was this input item written again in this run? */
@@ -108,18 +165,26 @@ export class Edit {
   }
 
   output(): Item[] {
+    const previous = new Map([...this.replaced].map(([old, created]) => [created, old]));
     const out: Item[] = [];
     for (const item of this.items) {
-      const replacement = this.replaced.get(item);
-      if (replacement) out.push(sameResource(item, replacement.doc) ? item : replacement);
-      else if (!this.removed.has(item)) {
+      // A resource written again goes where this run writes it (after its anchor), not where
+      // the input had it.
+      if (!this.removed.has(item) && !this.replaced.has(item)) {
         const doc = this.working.get(item);
         out.push(doc && !sameResource(item, doc) ? Item.created(doc) : item);
       }
-      out.push(...(this.after.get(item) ?? []));
+      for (const created of this.after.get(item) ?? []) {
+        const old = previous.get(created);
+        out.push(old && sameResource(old, created.doc) ? old : created);
+      }
     }
     return out;
   }
+}
+
+function setAnnotation(doc: Doc, key: string, value: string): void {
+  doc.setIn(['metadata', 'annotations', key], value);
 }
 
 function sameResource(item: Item, doc: Doc): boolean {

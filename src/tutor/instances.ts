@@ -3,18 +3,29 @@
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
-import { plainAt } from '../krm/yaml.js';
-import { GENERATED_BY, SERVICES, type ServiceName, STOCK_ARGS, stockWorkerName } from '../names.js';
+import { type Doc, plainAt } from '../krm/yaml.js';
+import {
+  GENERATED_BY,
+  SERVICES,
+  type ServiceName,
+  STOCK_FIELDS,
+  stockWorkerName,
+} from '../names.js';
 import { queuesOf } from '../workers/args.js';
+import { readStockFields, restoreStockFields, type StockFields } from './stock.js';
 
 export interface StockWorker {
   service: ServiceName;
   item: Item;
+  /** The Deployment as Tutor rendered it (an earlier run's changes undone). Never modify it. */
+  pristine: Doc;
+  /** What an earlier run changed on it, as recorded in its STOCK_FIELDS annotation. */
+  recorded: StockFields | undefined;
   /** Index of the celery container in the pod template. */
   container: number;
   /** The container field holding the celery command line. */
   argsField: 'args' | 'command';
-  /** The command line as Tutor rendered it (kept in an annotation once the function changed it). */
+  /** The command line as Tutor rendered it. */
   stockArgs: string[];
   /** The queues the stock worker consumed as Tutor rendered it. */
   stockQueues: string[];
@@ -42,12 +53,17 @@ export function findInstances(
 ): TutorInstance[] {
   const byNamespace = new Map<string, TutorInstance>();
   const generated: Item[] = [];
+  // Stock workers already reported as unreadable: not reported again as missing.
+  const unreadable = new Set<string>();
   for (const item of items) {
     if (item.annotation(GENERATED_BY) !== undefined) generated.push(item);
     const service = SERVICES.find((s) => item.name === stockWorkerName(s));
     if (!service || !isDeployment(item) || item.isLocalConfig) continue;
     const worker = readStockWorker(item, service, results);
-    if (!worker) continue;
+    if (!worker) {
+      unreadable.add(`${item.namespace}/${service}`);
+      continue;
+    }
     let instance = byNamespace.get(item.namespace);
     if (!instance) {
       instance = { namespace: item.namespace, workers: {}, generated: [], anchor: item };
@@ -66,7 +82,7 @@ export function findInstances(
   }
   for (const instance of instances) {
     for (const service of configured) {
-      if (!instance.workers[service]) {
+      if (!instance.workers[service] && !unreadable.has(`${instance.namespace}/${service}`)) {
         results.error(
           `namespace ${instance.namespace || '(none)'} has no stock Deployment ${stockWorkerName(service)} to take the ${service.toUpperCase()} queues from`,
           { ref: CONFIG_REF, field: `spec.${service}` },
@@ -82,7 +98,19 @@ function readStockWorker(
   service: ServiceName,
   results: Results,
 ): StockWorker | undefined {
-  const containers = plainAt(item.doc, ['spec', 'template', 'spec', 'containers']);
+  const where = { item, field: `metadata.annotations.${STOCK_FIELDS}` };
+  const recorded = readStockFields(item);
+  if (typeof recorded === 'string') {
+    results.error(recorded, where);
+    return undefined;
+  }
+  const pristine = item.doc.clone();
+  const problem = recorded && restoreStockFields(pristine, recorded);
+  if (problem) {
+    results.error(problem, where);
+    return undefined;
+  }
+  const containers = plainAt(pristine, ['spec', 'template', 'spec', 'containers']);
   const list = Array.isArray(containers) ? containers : [];
   const index = findCeleryContainer(list, item.name);
   if (index < 0) {
@@ -95,23 +123,10 @@ function readStockWorker(
   const container = list[index] as Record<string, unknown>;
   const argsField = isCelery(container.args) ? 'args' : 'command';
   const field = `spec.template.spec.containers[${index}].${argsField}`;
-  const current = container[argsField];
-  if (!Array.isArray(current) || !current.every((a) => typeof a === 'string')) {
+  const stockArgs = container[argsField];
+  if (!Array.isArray(stockArgs) || !stockArgs.every((a) => typeof a === 'string')) {
     results.error('the celery command line is not a list of strings', { item, field });
     return undefined;
-  }
-  let stockArgs = current as string[];
-  const recorded = item.annotation(STOCK_ARGS);
-  if (recorded !== undefined) {
-    const parsed = parseRecordedArgs(recorded);
-    if (!parsed) {
-      results.error(`annotation ${STOCK_ARGS} is not a JSON list of strings`, {
-        item,
-        field: `metadata.annotations.${STOCK_ARGS}`,
-      });
-      return undefined;
-    }
-    stockArgs = parsed;
   }
   const stockQueues = queuesOf(stockArgs);
   if (!stockQueues || stockQueues.length === 0) {
@@ -121,7 +136,16 @@ function readStockWorker(
     );
     return undefined;
   }
-  return { service, item, container: index, argsField, stockArgs, stockQueues };
+  return {
+    service,
+    item,
+    pristine,
+    recorded,
+    container: index,
+    argsField,
+    stockArgs,
+    stockQueues,
+  };
 }
 
 function findCeleryContainer(containers: unknown[], name: string): number {
@@ -135,13 +159,4 @@ function findCeleryContainer(containers: unknown[], name: string): number {
 
 function isCelery(args: unknown): boolean {
   return Array.isArray(args) && args.includes('worker') && args.some((a) => /celery/.test(a));
-}
-
-function parseRecordedArgs(text: string): string[] | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return Array.isArray(value) && value.every((a) => typeof a === 'string') ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }

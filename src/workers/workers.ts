@@ -1,29 +1,39 @@
 // Per-queue workers: a Deployment per configured variant, cloned from the stock worker, and the
 // stock worker narrowed to the queues left to it, so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
+import { fieldPath } from '../config/load.js';
 import { isBookkeepingAnnotation } from '../krm/edit.js';
 import { type LabelSelector, selectorMatches } from '../krm/k8s.js';
+import { CONFIG_REF } from '../krm/results.js';
 import { type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
   DEFAULT_VARIANT,
   GENERATED_BY,
+  NAME_LABEL,
   queueName,
   SERVICES,
-  STOCK_ARGS,
   workerHostname,
   workerName,
 } from '../names.js';
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
 import { workerArgs } from './args.js';
+import {
+  applySizing,
+  checkPodLabels,
+  sizingArgs,
+  type WorkerSizing,
+  workerSizing,
+} from './sizing.js';
 
-export const NAME_LABEL = 'app.kubernetes.io/name';
+export { NAME_LABEL };
 
 export const workers: Family = (plan) => {
   for (const service of SERVICES) {
     const stock = plan.instance.workers[service];
     const config = plan.spec[service];
     if (!stock || !config) continue;
+    if (!checkPodLabels(plan.spec, service, stock.pristine, plan.results)) continue;
     const variants = Object.entries(config.queues).filter(([v]) => v !== DEFAULT_VARIANT);
     const ownQueues = new Set(variants.map(([v]) => queueName(service, v)));
     // The stock worker keeps every queue no new worker takes, and always the default queue
@@ -41,15 +51,17 @@ export const workers: Family = (plan) => {
 
 function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): Worker {
   const config = plan.spec[stock.service]?.queues[DEFAULT_VARIANT];
-  const args = workerArgs(stock.stockArgs, { queues, extraArgs: config?.extraArgs ?? [] });
+  const sizing = workerSizing(plan.spec, stock.service, DEFAULT_VARIANT);
+  const extraArgs = config?.extraArgs ?? [];
+  const args = workerArgs(stock.stockArgs, {
+    queues,
+    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs],
+  });
+  // The working copy starts as Tutor rendered it (see tutor/stock.ts).
   const doc = plan.edit.modify(stock.item);
   setStringList(doc, argsPath(stock), args);
-  if (sameList(args, stock.stockArgs)) {
-    // deleteIn throws where the path is missing: a worker without annotations.
-    if (doc.hasIn(['metadata', 'annotations', STOCK_ARGS])) {
-      doc.deleteIn(['metadata', 'annotations', STOCK_ARGS]);
-    }
-  } else doc.setIn(['metadata', 'annotations', STOCK_ARGS], JSON.stringify(stock.stockArgs));
+  applySizing(doc, stock.container, sizing);
+  warnIdle(plan, sizing, queues);
   return {
     service: stock.service,
     variant: DEFAULT_VARIANT,
@@ -70,31 +82,35 @@ function clone(
   const { service } = stock;
   const name = workerName(service, variant);
   const queue = queueName(service, variant);
-  // From the input as it came: its bookkeeping is the stock worker's, not the clone's.
-  const doc = stock.item.doc.clone();
-  doc.setIn(['metadata', 'name'], name);
-  dropAnnotations(
-    doc,
-    (key) => isBookkeepingAnnotation(key) || key === STOCK_ARGS || key === GENERATED_BY,
-  );
+  // From the stock worker as Tutor rendered it; its bookkeeping is the stock worker's, not the
+  // clone's.
+  const doc = stock.pristine.clone();
+  // New nodes for the values that name the clone: a user's comment on the stock worker's name
+  // ("# the stock LMS worker") is about the stock worker, and must not follow the clone.
+  doc.setIn(['metadata', 'name'], doc.createNode(name));
+  dropAnnotations(doc, (key) => isBookkeepingAnnotation(key) || key === GENERATED_BY);
   for (const path of [
     ['metadata', 'labels'],
     ['spec', 'selector', 'matchLabels'],
     ['spec', 'template', 'metadata', 'labels'],
   ]) {
-    doc.setIn([...path, NAME_LABEL], name);
+    doc.setIn([...path, NAME_LABEL], doc.createNode(name));
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
-  doc.setIn([...container, 'name'], name);
+  doc.setIn([...container, 'name'], doc.createNode(name));
+  const sizing = workerSizing(plan.spec, service, variant);
+  const extraArgs = config?.extraArgs ?? [];
   setStringList(
     doc,
     argsPath(stock),
     workerArgs(stock.stockArgs, {
       queues: [queue],
       hostname: workerHostname(service, variant),
-      extraArgs: config?.extraArgs ?? [],
+      extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs],
     }),
   );
+  applySizing(doc, stock.container, sizing);
+  warnIdle(plan, sizing, [queue]);
 
   // Each worker's pods must belong to its own Deployment only.
   const stockSelector = plainAt(plan.edit.current(stock.item), ['spec', 'selector']);
@@ -110,6 +126,15 @@ function clone(
   return { service, variant, name, queues: [queue], doc, stock, config };
 }
 
+// Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
+function warnIdle(plan: InstancePlan, { sizing, from }: WorkerSizing, queues: string[]): void {
+  if (sizing.replicas !== 0) return;
+  plan.results.warning(
+    `replicas 0: nothing consumes ${queues.join(', ')} until the worker is scaled up`,
+    { ref: CONFIG_REF, field: fieldPath([...(from.replicas ?? []), 'replicas']) },
+  );
+}
+
 export function argsPath(stock: StockWorker): (string | number)[] {
   return ['spec', 'template', 'spec', 'containers', stock.container, stock.argsField];
 }
@@ -122,8 +147,4 @@ export function dropAnnotations(doc: Doc, drop: (key: string) => boolean): void 
     return !drop(String(key));
   });
   if (annotations.items.length === 0) doc.deleteIn(['metadata', 'annotations']);
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -1,0 +1,46 @@
+// PodDisruptionBudgets: one per worker that asks for it, with maxUnavailable, so a node drain or
+// a cluster upgrade takes down at most that many of the worker's pods at once, yet is never
+// blocked by a one-replica worker (as a minAvailable of 1 would block it).
+import { Document } from 'yaml';
+import { parseOptions, plainAt } from '../krm/yaml.js';
+import { disruptionBudgetName } from '../names.js';
+import type { Family, Worker } from '../plan.js';
+import { workerSizing } from '../workers/sizing.js';
+
+export const disruptionBudgets: Family = (plan) => {
+  for (const worker of plan.workers) {
+    const budget = workerSizing(plan.spec, worker.service, worker.variant).sizing
+      .podDisruptionBudget;
+    if (!budget?.enabled) continue;
+    plan.edit.create(
+      budgetFor(worker, budget.maxUnavailable),
+      worker.stock.item,
+      worker.stock.item.name,
+    );
+  }
+};
+
+function budgetFor(worker: Worker, maxUnavailable: number | string): Document {
+  const namespace = worker.doc.getIn(['metadata', 'namespace']);
+  const labels = plainAt(worker.doc, ['metadata', 'labels']);
+  return new Document(
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: {
+        // Filled by edit.create; first, where Kustomize and kubectl print it.
+        annotations: {},
+        ...(labels ? { labels } : {}),
+        name: disruptionBudgetName(worker.service, worker.variant),
+        ...(namespace !== undefined ? { namespace } : {}),
+      },
+      spec: {
+        maxUnavailable,
+        // The worker's own selector: it selects exactly its pods (the workers family checks
+        // that the stock worker's selects none of the clones').
+        selector: plainAt(worker.doc, ['spec', 'selector']),
+      },
+    },
+    parseOptions,
+  );
+}

@@ -1,0 +1,172 @@
+// Sizing and placing a worker: replicas, resources, scheduling, graceful shutdown, extra env,
+// pod labels and annotations, and Celery's concurrency and pool. What the config does not set
+// stays as the stock worker has it (Tutor's, or a plugin's such as tutor-contrib-pod-autoscaling).
+import { isMap, isSeq, type YAMLMap } from 'yaml';
+import { fieldPath } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
+import { SIZING_FLAGS, SIZING_KEYS, type Sizing } from '../config/sizing.js';
+import { CONFIG_REF, type Results } from '../krm/results.js';
+import { type Doc, plainAt } from '../krm/yaml.js';
+import type { ServiceName } from '../names.js';
+import { parseArgs } from './args.js';
+
+type SizingKey = keyof Sizing;
+
+export interface WorkerSizing {
+  sizing: Sizing;
+  /** Where each field was set in the config (`spec.lms.queues.high`), for messages. */
+  from: Partial<Record<SizingKey, (string | number)[]>>;
+}
+
+/**
+ * A worker's sizing: spec.<service>.workerDefaults, each field the variant sets replacing the
+ * default's as a whole. `default` is the stock worker. An autoscaled worker takes no replicas
+ * from the defaults (KEDA owns them; the schema refuses them on the variant itself).
+ */
+export function workerSizing(spec: Spec, service: ServiceName, variant: string): WorkerSizing {
+  const config = spec[service];
+  const own = config?.queues[variant];
+  const out: WorkerSizing = { sizing: {}, from: {} };
+  const layers: [Sizing | undefined, (string | number)[]][] = [
+    [config?.workerDefaults, ['spec', service, 'workerDefaults']],
+    [own, ['spec', service, 'queues', variant]],
+  ];
+  for (const [layer, path] of layers) {
+    for (const key of SIZING_KEYS) {
+      const value = layer?.[key];
+      if (value === undefined) continue;
+      (out.sizing as Record<string, unknown>)[key] = value;
+      out.from[key] = path;
+    }
+  }
+  if (own?.autoscaling?.enabled) {
+    delete out.sizing.replicas;
+    delete out.from.replicas;
+  }
+  return out;
+}
+
+/**
+ * The celery flags that concurrency and pool become, to go before the variant's extraArgs. A
+ * flag the variant's extraArgs set itself wins over the defaults' field (the schema refuses both
+ * on one variant).
+ */
+export function sizingArgs(sizing: Sizing, extraArgs: readonly string[]): string[] {
+  const given = new Set(parseArgs(extraArgs).map((g) => g.flag));
+  const flags: string[] = [];
+  for (const [field, flag] of Object.entries(SIZING_FLAGS)) {
+    const value = sizing[field as keyof typeof SIZING_FLAGS];
+    if (value !== undefined && !given.has(flag)) flags.push(`${flag}=${value}`);
+  }
+  return flags;
+}
+
+const POD = ['spec', 'template', 'spec'];
+const POD_META = ['spec', 'template', 'metadata'];
+/** Pod spec fields the config sets as a whole, in the order they are added. */
+const POD_FIELDS = [
+  'nodeSelector',
+  'tolerations',
+  'affinity',
+  'priorityClassName',
+  'terminationGracePeriodSeconds',
+] as const;
+
+/**
+ * Pod labels the config may not set: those the workers' selector uses (the stock worker's keys;
+ * a clone changes only the value of its name label). Reported once per config field; false if
+ * any.
+ */
+export function checkPodLabels(
+  spec: Spec,
+  service: ServiceName,
+  stock: Doc,
+  results: Results,
+): boolean {
+  const selector = plainAt(stock, ['spec', 'selector']) as
+    | { matchLabels?: Record<string, string>; matchExpressions?: { key: string }[] }
+    | undefined;
+  const selectorKeys = new Set([
+    ...Object.keys(selector?.matchLabels ?? {}),
+    ...(selector?.matchExpressions ?? []).map((e) => e.key),
+  ]);
+  const config = spec[service];
+  const layers: [Sizing | undefined, (string | number)[]][] = [
+    [config?.workerDefaults, ['spec', service, 'workerDefaults']],
+    ...Object.entries(config?.queues ?? {}).map(([variant, q]): [Sizing, (string | number)[]] => [
+      q,
+      ['spec', service, 'queues', variant],
+    ]),
+  ];
+  let ok = true;
+  for (const [layer, path] of layers) {
+    for (const key of Object.keys(layer?.labels ?? {})) {
+      if (!selectorKeys.has(key)) continue;
+      results.error(
+        `${key} is in the selector of Deployment ${String(stock.getIn(['metadata', 'name']))} and its clones: a pod label the selector uses cannot be changed`,
+        { ref: CONFIG_REF, field: fieldPath([...path, 'labels', key]) },
+      );
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/**
+ * Applies a worker's sizing to its Deployment (in place). `container` is the index of the celery
+ * container. Pod labels must have passed checkPodLabels.
+ */
+export function applySizing(doc: Doc, container: number, { sizing }: WorkerSizing): void {
+  const selector = plainAt(doc, ['spec', 'selector']) as
+    | { matchLabels?: Record<string, string> }
+    | undefined;
+  if (sizing.replicas !== undefined) setFirst(doc, ['spec'], 'replicas', sizing.replicas);
+  const containerPath = [...POD, 'containers', container];
+  if (sizing.resources !== undefined) {
+    doc.setIn([...containerPath, 'resources'], doc.createNode(sizing.resources));
+  }
+  if (sizing.env !== undefined) mergeEnv(doc, [...containerPath, 'env'], sizing.env);
+  for (const field of POD_FIELDS) {
+    const value = sizing[field];
+    if (value !== undefined) doc.setIn([...POD, field], doc.createNode(value));
+  }
+  if (sizing.topologySpreadConstraints !== undefined) {
+    // Without a selector a constraint counts no pods; the worker's own pods are what to spread.
+    const own = { matchLabels: selector?.matchLabels ?? {} };
+    const constraints = sizing.topologySpreadConstraints.map((c) =>
+      c.labelSelector ? c : { ...c, labelSelector: own },
+    );
+    doc.setIn([...POD, 'topologySpreadConstraints'], doc.createNode(constraints));
+  }
+  for (const [key, value] of Object.entries(sizing.labels ?? {})) {
+    doc.setIn([...POD_META, 'labels', key], value);
+  }
+  for (const [key, value] of Object.entries(sizing.annotations ?? {})) {
+    doc.setIn([...POD_META, 'annotations', key], value);
+  }
+}
+
+// A variable named like a stock one replaces it where it stands; the others go after the stock
+// ones, in the config's order.
+function mergeEnv(doc: Doc, path: (string | number)[], env: NonNullable<Sizing['env']>): void {
+  const seq = doc.getIn(path, true);
+  if (!isSeq(seq)) {
+    doc.setIn(path, doc.createNode(env));
+    return;
+  }
+  for (const variable of env) {
+    const node = doc.createNode(variable);
+    const at = seq.items.findIndex((item) => isMap(item) && item.get('name') === variable.name);
+    if (at >= 0) seq.items[at] = node;
+    else seq.items.push(node);
+  }
+}
+
+// Sets `key` in the map at `path`; a new key goes first (replicas reads best above the selector
+// and the pod template, where kubectl and Helm charts put it).
+function setFirst(doc: Doc, path: string[], key: string, value: unknown): void {
+  const map = doc.getIn(path, true);
+  if (isMap(map) && !(map as YAMLMap).has(key)) {
+    (map as YAMLMap).items.unshift(doc.createPair(key, value));
+  } else doc.setIn([...path, key], value);
+}
