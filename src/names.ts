@@ -93,3 +93,10 @@ export function settingsHashAnnotation(service: ServiceName): string {
 }
 /** The same for Tutor's Caddyfile, which Flower's site goes into. */
 export const CADDYFILE_HASH = `${ANNOTATION_PREFIX}/caddyfile-hash`;
+/** celery-exporter's Deployment, Service and ServiceMonitor, one per instance. */
+export const EXPORTER_NAME = 'celery-exporter';
+/** celery-exporter's default port, named like Flower's metrics port. */
+export const EXPORTER_PORT = 9808;
+export const EXPORTER_PORT_NAME = 'metrics';
+/** The PrometheusRule with the celery-mixin's alerts. */
+export const ALERTS_NAME = 'celery-alerts';

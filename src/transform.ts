@@ -7,6 +7,7 @@ import { flower } from './flower/flower.js';
 import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
 import { type Result, Results } from './krm/results.js';
+import { monitoring } from './monitoring/monitoring.js';
 import type { Family, InstancePlan } from './plan.js';
 import { settings } from './settings/settings.js';
 import { findInstances, type TutorInstance } from './tutor/instances.js';
@@ -20,6 +21,7 @@ export const FAMILIES: readonly Family[] = [
   autoscaling,
   flower,
   disruptionBudgets,
+  monitoring,
 ];
 
 export interface TransformResult {

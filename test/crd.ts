@@ -62,9 +62,24 @@ export function crdSchema(file: string, version = 'v1alpha1'): Schema {
   return schema;
 }
 
+// CRD patterns are Go regular expressions; some of the Prometheus Operator's use Go's
+// case-insensitive group flag `(?i)` (`^(?i)(abort|warn)?$`), which JavaScript spells as a flag.
+const goRegExp = Object.assign(
+  (pattern: string, flags: string) =>
+    pattern.includes('(?i)')
+      ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`)
+      : new RegExp(pattern, flags),
+  { code: 'new RegExp' },
+);
+
 export function crdValidator(file: string, version?: string): ValidateFunction {
   // Kubernetes' own keywords (x-kubernetes-*) and formats (int32, int64) mean nothing to ajv.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    validateFormats: false,
+    code: { regExp: goRegExp },
+  });
   return ajv.compile(crdSchema(file, version));
 }
 

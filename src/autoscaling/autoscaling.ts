@@ -5,6 +5,8 @@ import { type BrokerCredentials, brokerConnection } from '../broker/connection.j
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
+import { workerArgsOf } from '../monitoring/alerts.js';
+import { concurrencyOf, loadQuery, nodeNamePattern } from '../monitoring/promql.js';
 import {
   BROKER_TRIGGER_AUTHENTICATION,
   GENERATED_BY,
@@ -15,6 +17,7 @@ import type { Family, InstancePlan, Worker } from '../plan.js';
 import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
 import {
   type Autoscaling,
+  type LoadTrigger,
   scaledObject,
   TRANSFER_HPA_OWNERSHIP,
   triggerAuthentication,
@@ -32,8 +35,9 @@ export const autoscaling: Family = (plan) => {
     const resolved = resolveExisting(plan, worker, settings, existing);
     if (!resolved) continue;
 
+    const load = loadTrigger(plan, worker, settings);
     let authentication: string | undefined;
-    if (connection.credentials) {
+    if (connection.credentials && (!load || load.listTrigger)) {
       if (!auth) {
         const doc = triggerAuthentication(
           BROKER_TRIGGER_AUTHENTICATION,
@@ -66,12 +70,35 @@ export const autoscaling: Family = (plan) => {
         connection,
         ...(authentication ? { authentication } : {}),
         ...(resolved.transferHpa ? { transferHpa: resolved.transferHpa } : {}),
+        ...(load ? { load } : {}),
       }),
     );
     if (!plan.edit.create(doc, worker.stock.item, worker.name)) continue;
     dropReplicas(plan, worker);
   }
 };
+
+// Load scaling: KEDA asks Prometheus for the worker's waiting plus running tasks, as
+// celery-exporter reports them (the config check makes sure the exporter and the server are set).
+function loadTrigger(
+  plan: InstancePlan,
+  worker: Worker,
+  settings: Autoscaling,
+): LoadTrigger | undefined {
+  const server = plan.spec.monitoring?.prometheus?.serverAddress;
+  if (!settings.load?.enabled || server === undefined) return undefined;
+  const args = workerArgsOf(worker);
+  return {
+    serverAddress: server,
+    query: loadQuery({
+      namespace: plan.instance.namespace,
+      queues: worker.queues,
+      nodes: nodeNamePattern(args, worker.name),
+    }),
+    threshold: settings.load.tasksPerReplica ?? concurrencyOf(args) ?? settings.listLength,
+    listTrigger: settings.load.listTrigger,
+  };
+}
 
 // A fixed count would fight KEDA: every apply (or GitOps sync) resets what KEDA scaled.
 function dropReplicas(plan: InstancePlan, worker: Worker): void {

@@ -26,6 +26,18 @@ export interface ScaledObjectInput {
   authentication?: string;
   /** An HPA that KEDA is to take over. */
   transferHpa?: string;
+  /** A prometheus trigger on the worker's load (waiting plus running tasks). */
+  load?: LoadTrigger;
+}
+
+export interface LoadTrigger {
+  serverAddress: string;
+  /** One number: the tasks waiting in the worker's queues plus those its workers run. */
+  query: string;
+  /** Tasks per replica. */
+  threshold: number;
+  /** Keep the redis list trigger(s) next to it. */
+  listTrigger: boolean;
 }
 
 /** A Redis list whose length counts toward the worker's load, and its trigger's name. */
@@ -68,7 +80,8 @@ export function scaledObject(input: ScaledObjectInput): Record<string, unknown> 
   // KEDA takes the largest of several triggers' replica counts, not their sum: adding up the
   // priority lists takes a formula.
   const modifiers = lists.length > 1;
-  const triggers = lists.map((list) => {
+  const listTriggers = input.load && !input.load.listTrigger ? [] : lists;
+  const triggers: Record<string, unknown>[] = listTriggers.map((list) => {
     // Every trigger metadata value is a string, by KEDA's API.
     const meta: Record<string, string> = {
       address: input.connection.clusterAddress,
@@ -87,6 +100,19 @@ export function scaledObject(input: ScaledObjectInput): Record<string, unknown> 
       ...(input.authentication ? { authenticationRef: { name: input.authentication } } : {}),
     };
   });
+  if (input.load) {
+    triggers.push({
+      type: 'prometheus',
+      metadata: {
+        serverAddress: input.load.serverAddress,
+        query: input.load.query,
+        threshold: String(input.load.threshold),
+        // No answer means the exporter is not scraped (the queue lengths are always there):
+        // an error keeps the replicas (or KEDA's fallback applies), where 0 would scale down.
+        ignoreNullValues: 'false',
+      },
+    });
+  }
 
   const hpaConfig: Record<string, unknown> = {};
   if (input.transferHpa) hpaConfig.name = input.transferHpa;

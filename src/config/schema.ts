@@ -170,6 +170,32 @@ const autoscaling = z
       .describe(
         'Tasks sent with a priority wait in extra Redis lists next to the queue’s own, which KEDA does not see unless these are counted.',
       ),
+    load: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Scale on the tasks waiting in the queue plus the tasks its workers are running, read from celery-exporter through Prometheus (a KEDA prometheus trigger). Needs monitoring.exporter and monitoring.prometheus.serverAddress.',
+          ),
+        tasksPerReplica: z
+          .int()
+          .min(1)
+          .optional()
+          .describe(
+            "Target waiting plus running tasks per replica (the trigger's threshold). Default: the worker's --concurrency, or listLength when it sets none.",
+          ),
+        listTrigger: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Keep the Redis list trigger next to this one: KEDA runs the larger of the two replica counts, and the list still wakes and scales the worker when Prometheus cannot be read. false: this trigger only.',
+          ),
+      })
+      .optional()
+      .describe(
+        'Load-aware scaling: a worker that has taken its tasks leaves the Redis list empty while it is busy, so the list alone lets KEDA scale a busy worker down.',
+      ),
   })
   .superRefine((a, ctx) => {
     if (a.minReplicas > a.maxReplicas) {
@@ -184,6 +210,14 @@ const autoscaling = z
         code: 'custom',
         path: ['fallback', 'replicas'],
         message: `fallback.replicas (${a.fallback.replicas}) is above maxReplicas (${a.maxReplicas}), which caps it`,
+      });
+    }
+    if (a.load?.enabled && a.priorityLists?.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['load'],
+        message:
+          'load and priorityLists cannot be combined: the priority lists are added up in a KEDA formula that the load trigger cannot join, and celery-exporter counts only the queue’s own list; choose one',
       });
     }
   })
@@ -441,6 +475,135 @@ const redis = z
     'The Celery broker (Redis), when it is not what Tutor’s openedx-config says. Credentials only ever travel through a Secret.',
   );
 
+// celery-exporter, the celery-mixin's alerts, and where KEDA finds Prometheus (issue 11).
+const duration = z
+  .string()
+  .regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'must be a Prometheus duration such as 30s or 10m');
+
+const exporterServiceMonitor = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Write the ServiceMonitor celery-exporter (on by default: the alerts and load scaling select the exporter’s series by the job label it gives them, job="celery-exporter").',
+      ),
+    labels: labelMap
+      .default({ release: 'prometheus' })
+      .describe(
+        'Labels by which your Prometheus picks ServiceMonitors up; kube-prometheus-stack looks for release: <its Helm release name>. Replaces the default.',
+      ),
+    interval: duration.default('30s').describe('How often Prometheus scrapes the exporter.'),
+  })
+  .describe('A Prometheus Operator ServiceMonitor for the exporter’s metrics port.');
+
+const exporter = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Deploy celery-exporter next to the workers: queue lengths read from Redis for every queue of the instance, and task and worker metrics from Celery events.',
+      ),
+    image: z
+      .string()
+      .min(1)
+      .default('docker.io/danihodovic/celery-exporter')
+      .describe('The exporter image, without its tag.'),
+    version: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as 0.12.0')
+      .default('0.12.0')
+      .describe(
+        'The image tag: a celery-exporter release without its "v". Default: the release celery-exporter’s own Helm chart deploys. The metrics this function queries are those of 0.12.',
+      ),
+    resources: z
+      .strictObject({
+        requests: resourceList.optional().describe('Resource requests (cpu, memory).'),
+        limits: resourceList.optional().describe('Resource limits (cpu, memory).'),
+      })
+      .default({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } })
+      .describe(
+        "The exporter container's resources (replaces the default). It keeps recent task states in memory.",
+      ),
+    serviceMonitor: exporterServiceMonitor.prefault({}),
+  })
+  .describe(
+    'danihodovic/celery-exporter, the Celery exporter behind the celery-mixin: one Deployment, Service and ServiceMonitor celery-exporter per instance.',
+  );
+
+const alerts = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Write the PrometheusRule celery-alerts with the celery-mixin’s alerts on the exporter’s metrics. Needs monitoring.exporter.',
+      ),
+    labels: labelMap
+      .default({ release: 'prometheus' })
+      .describe(
+        'Labels by which your Prometheus picks PrometheusRules up (kube-prometheus-stack: release: <its Helm release name>). Replaces the default.',
+      ),
+    taskFailureRate: z
+      .strictObject({
+        threshold: z
+          .number()
+          .gt(0)
+          .lt(100)
+          .default(5)
+          .describe('Percent of the finished tasks of one name and queue that failed.'),
+        window: duration.default('10m').describe('Over how long the failures are counted.'),
+      })
+      .prefault({})
+      .describe('CeleryTaskHighFailRate: too many tasks of one name fail.'),
+    queueLength: z
+      .strictObject({
+        threshold: z.int().min(0).default(100).describe('Tasks waiting in one queue.'),
+        for: duration.default('20m').describe('How long the queue must stay that long.'),
+      })
+      .prefault({})
+      .describe('CeleryHighQueueLength: a queue stays long, per queue.'),
+    workerDown: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Write CeleryWorkerDown rules.'),
+        for: duration
+          .default('15m')
+          .describe('How long a worker Deployment must have no worker online.'),
+        includeScaleToZero: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Also watch the workers that may scale to zero (autoscaled with minReplicas 0): they then alert whenever their queue stays empty that long (a warning says so).',
+          ),
+      })
+      .prefault({})
+      .describe(
+        'CeleryWorkerDown: no worker of a worker Deployment online. Left out for workers that may scale to zero, which have no worker online whenever their queue is empty.',
+      ),
+  })
+  .describe('Prometheus alerts on the exporter’s metrics, as the celery-mixin has them.');
+
+const monitoring = z
+  .strictObject({
+    exporter: exporter.optional(),
+    alerts: alerts.optional(),
+    prometheus: z
+      .strictObject({
+        serverAddress: z
+          .string()
+          .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// URL')
+          .describe(
+            'The Prometheus HTTP API that KEDA queries, e.g. http://prometheus-operated.monitoring.svc:9090.',
+          ),
+      })
+      .optional()
+      .describe('Where KEDA reads the exporter’s metrics from, for autoscaling.load.'),
+  })
+  .describe(
+    'Queue monitoring from celery-exporter: its Deployment and ServiceMonitor, alerts, real queue lengths on the dashboard, and load-aware autoscaling.',
+  );
+
 export const spec = z
   .strictObject({
     lms: serviceSpec('lms').optional(),
@@ -452,6 +615,47 @@ export const spec = z
       .describe('CELERY_ACKS_LATE in the settings (true, as tutor-contrib-celery).'),
     flower: flower.optional(),
     redis: redis.optional(),
+    monitoring: monitoring.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const exporterOn = spec.monitoring?.exporter?.enabled === true;
+    if (spec.monitoring?.alerts?.enabled && !exporterOn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['monitoring', 'alerts'],
+        message:
+          'the alerts read celery-exporter’s metrics: set monitoring.exporter.enabled: true, or drop monitoring.alerts',
+      });
+    }
+    for (const service of ['lms', 'cms'] as const) {
+      for (const [variant, queue] of Object.entries(spec[service]?.queues ?? {})) {
+        if (!queue.autoscaling?.load?.enabled) continue;
+        const path = [service, 'queues', variant, 'autoscaling', 'load'];
+        if (!queue.autoscaling.enabled) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `needs autoscaling: set spec.${service}.queues.${variant}.autoscaling.enabled: true`,
+          });
+        }
+        if (!exporterOn) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message:
+              'load scaling reads celery-exporter’s metrics: set monitoring.exporter.enabled: true',
+          });
+        }
+        if (!spec.monitoring?.prometheus) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message:
+              'load scaling needs the Prometheus KEDA queries: set monitoring.prometheus.serverAddress',
+          });
+        }
+      }
+    }
   })
   .describe('What to do with the Tutor instances in the input.');
 
@@ -470,4 +674,5 @@ export const celeryQueues = z
 export type CeleryQueues = z.output<typeof celeryQueues>;
 export type Spec = CeleryQueues['spec'];
 export type QueueSpec = z.output<typeof queueSpec>;
+export type Monitoring = z.output<typeof monitoring>;
 export type Service = (typeof SERVICES)[number];

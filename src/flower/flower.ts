@@ -5,6 +5,7 @@ import { type BrokerConnection, brokerConnection, brokerUrlEnv } from '../broker
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
+import { exporterQueuePanels } from '../monitoring/dashboard.js';
 import {
   CADDYFILE_HASH,
   FLOWER_DASHBOARD_NAME,
@@ -45,7 +46,7 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
   if (!stock) return;
   const connection = brokerConnection(plan, stock.service);
   if (!connection) return;
-  const { labels, selector } = flowerLabels(stock);
+  const { labels, selector } = componentLabels(stock, FLOWER_NAME);
   const meta = (name: string, extraLabels: Record<string, string> = {}) => ({
     name,
     ...(instance.namespace ? { namespace: instance.namespace } : {}),
@@ -97,7 +98,11 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
       metadata.annotations = { [dashboard.folderAnnotation]: dashboard.folder };
     }
     const key = flowerDashboardKey(instance.namespace);
-    const json = `${JSON.stringify(flowerDashboard({ namespace: instance.namespace }), null, 2)}\n`;
+    const model = flowerDashboard({
+      namespace: instance.namespace,
+      ...exporterQueuePanels(plan.spec.monitoring),
+    });
+    const json = `${JSON.stringify(model, null, 2)}\n`;
     const doc = docFrom({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [key]: json } });
     // Readable in the output as it is in Grafana: a literal block, line for line.
     const node = doc.getIn(['data', key], true);
@@ -107,10 +112,13 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
 }
 
 /**
- * Labels like the stock worker's (Tutor's instance, part-of, managed-by), named flower; the
- * selector is the stock worker's with the name swapped, so it selects Flower's pods only.
+ * Labels like the stock worker's (Tutor's instance, part-of, managed-by), named `name`; the
+ * selector is the stock worker's with the name swapped, so it selects that component's pods only.
  */
-function flowerLabels(stock: StockWorker): {
+export function componentLabels(
+  stock: StockWorker,
+  name: string,
+): {
   labels: Record<string, string>;
   selector: Record<string, string>;
 } {
@@ -123,8 +131,8 @@ function flowerLabels(stock: StockWorker): {
   const labels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
   const selector = strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels']));
   return {
-    labels: { ...labels, [NAME_LABEL]: FLOWER_NAME },
-    selector: { ...selector, [NAME_LABEL]: FLOWER_NAME },
+    labels: { ...labels, [NAME_LABEL]: name },
+    selector: { ...selector, [NAME_LABEL]: name },
   };
 }
 

@@ -1,0 +1,162 @@
+// celery-exporter per instance: its Deployment, Service and ServiceMonitor. The broker URL only
+// ever comes from a Secret, as Flower's and KEDA's credentials do.
+import { type BrokerConnection, brokerUrlEnv } from '../broker/connection.js';
+import type { Monitoring } from '../config/schema.js';
+import {
+  DEFAULT_VARIANT,
+  EXPORTER_NAME,
+  EXPORTER_PORT,
+  EXPORTER_PORT_NAME,
+  SERVICES,
+} from '../names.js';
+import type { InstancePlan, Worker } from '../plan.js';
+
+export type ExporterConfig = NonNullable<Monitoring['exporter']>;
+
+// The uid of the user `exporter` that the image's Dockerfile adds (adduser, the first user of
+// a python:slim image). A number: with a named USER, Kubernetes cannot verify runAsNonRoot.
+const EXPORTER_UID = 1000;
+
+// Seconds between reconnections to a broker that went away. celery-exporter's default, 0,
+// exits instead, and a Redis restart would leave the exporter in CrashLoopBackOff for minutes.
+const RETRY_INTERVAL = 5;
+
+/**
+ * Every queue of the instance: what its workers consume and where its task routes send tasks.
+ * The exporter learns queues from live workers only; given them all, it keeps reporting the
+ * queues whose workers are scaled to zero, and the ones nobody consumes.
+ */
+export function instanceQueues(plan: InstancePlan): string[] {
+  const queues: string[] = [];
+  const add = (q: string) => {
+    if (!queues.includes(q)) queues.push(q);
+  };
+  const workers = instanceWorkers(plan);
+  for (const service of SERVICES) {
+    for (const w of workers.filter((x) => x.service === service)) w.queues.forEach(add);
+    for (const route of Object.values(plan.spec.explicitQueues?.[service] ?? {})) add(route.queue);
+  }
+  return queues;
+}
+
+/**
+ * Every worker Deployment of the instance: those the workers family planned, and the stock
+ * workers of services the config leaves alone, as they came.
+ */
+export function instanceWorkers(plan: InstancePlan): Worker[] {
+  const workers = [...plan.workers];
+  for (const service of SERVICES) {
+    const stock = plan.instance.workers[service];
+    if (!stock || workers.some((w) => w.service === service)) continue;
+    workers.push({
+      service,
+      variant: DEFAULT_VARIANT,
+      name: stock.item.name,
+      queues: stock.stockQueues,
+      doc: plan.edit.current(stock.item),
+      stock,
+      config: undefined,
+    });
+  }
+  return workers;
+}
+
+export interface ExporterInput {
+  metadata: (name: string, extraLabels?: Record<string, string>) => Record<string, unknown>;
+  selector: Record<string, string>;
+  namespace: string;
+  config: ExporterConfig;
+  connection: BrokerConnection;
+  queues: string[];
+}
+
+export function exporterDeployment(input: ExporterInput): Record<string, unknown> {
+  const metadata = input.metadata(EXPORTER_NAME);
+  const probe = (initialDelaySeconds: number, periodSeconds: number, failureThreshold: number) => ({
+    // /health connects to the broker: a broker the exporter cannot reach shows as not ready.
+    httpGet: { path: '/health', port: EXPORTER_PORT_NAME },
+    ...(initialDelaySeconds ? { initialDelaySeconds } : {}),
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata,
+    spec: {
+      // It counts Celery events as they pass: two replicas would each count every event, and
+      // the alerts' and dashboard's sums would double.
+      replicas: 1,
+      selector: { matchLabels: input.selector },
+      template: {
+        metadata: { labels: { ...(metadata.labels as Record<string, string>) } },
+        spec: {
+          // It reads its options from CE_* variables; Service links add only noise.
+          enableServiceLinks: false,
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: EXPORTER_UID,
+            runAsGroup: EXPORTER_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: EXPORTER_NAME,
+              image: `${input.config.image}:${input.config.version}`,
+              args: [
+                `--queues=${input.queues.join(',')}`,
+                `--port=${EXPORTER_PORT}`,
+                `--retry-interval=${RETRY_INTERVAL}`,
+              ],
+              env: brokerUrlEnv(input.connection, 'CE_BROKER_URL'),
+              ports: [{ name: EXPORTER_PORT_NAME, containerPort: EXPORTER_PORT, protocol: 'TCP' }],
+              readinessProbe: probe(0, 10, 3),
+              livenessProbe: probe(30, 20, 6),
+              resources: input.config.resources,
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function exporterService(input: ExporterInput): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: input.metadata(EXPORTER_NAME),
+    spec: {
+      type: 'ClusterIP',
+      selector: input.selector,
+      ports: [
+        {
+          name: EXPORTER_PORT_NAME,
+          port: EXPORTER_PORT,
+          targetPort: EXPORTER_PORT_NAME,
+          protocol: 'TCP',
+        },
+      ],
+    },
+  };
+}
+
+export function exporterServiceMonitor(input: ExporterInput): Record<string, unknown> {
+  const monitor = input.config.serviceMonitor;
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: input.metadata(EXPORTER_NAME, monitor.labels),
+    spec: {
+      selector: { matchLabels: input.selector },
+      ...(input.namespace ? { namespaceSelector: { matchNames: [input.namespace] } } : {}),
+      endpoints: [{ port: EXPORTER_PORT_NAME, path: '/metrics', interval: monitor.interval }],
+    },
+  };
+}
