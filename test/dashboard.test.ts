@@ -1,7 +1,6 @@
 // The Grafana dashboard: it parses, it is small enough for kubectl apply, each of the contract's
 // nine panels has a query, every query is PromQL (parsed by Prometheus' own grammar) over
 // metrics Flower really exports with labels those metrics have, and it loads from a ConfigMap.
-import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
@@ -12,6 +11,7 @@ import {
   type PanelSpec,
 } from '../src/flower/dashboard.js';
 import { configPath, find, fixture, RENDERS, resources, runStream } from './helpers.js';
+import { interpolate, type Selector, selectorsOf } from './promql.js';
 
 // What Flower exports, and with which labels: flower/events.py, class PrometheusMetrics, at the
 // tags v2.0.1 (the default image) and v2.1.0 of mher/flower (identical there). A histogram is
@@ -41,46 +41,6 @@ const CONTRACT = [
   'success ratio',
   'failure ratio',
 ];
-
-type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
-
-// Grafana's variables, replaced as Grafana would before the query reaches Prometheus.
-function interpolate(expr: string): string {
-  return expr
-    .replaceAll('$__rate_interval', '1m')
-    .replaceAll('$__range', '1h')
-    .replace(/\$(namespace|worker|task)\b/g, '.*');
-}
-
-interface Selector {
-  metric: string;
-  labels: string[];
-}
-
-/** The selectors of a PromQL query, or the text of the first syntax error. */
-function selectorsOf(expr: string): Selector[] | string {
-  const query = interpolate(expr);
-  const tree = parser.parse(query);
-  const found: Selector[] = [];
-  let error: string | undefined;
-  tree.iterate({
-    enter(node) {
-      if (node.type.isError) error ??= `syntax error at ${node.from} in ${query}`;
-      if (node.name === 'VectorSelector') {
-        const n = node.node as SyntaxNode;
-        const id = n.getChild('Identifier');
-        const labels: string[] = [];
-        const matchers = n.getChild('LabelMatchers');
-        for (let m = matchers?.firstChild; m; m = m.nextSibling) {
-          const name = m.getChild('LabelName');
-          if (name) labels.push(query.slice(name.from, name.to));
-        }
-        found.push({ metric: id ? query.slice(id.from, id.to) : '', labels });
-      }
-    },
-  });
-  return error ?? found;
-}
 
 const out = resources(runStream(fixture(RENDERS.custom), configPath('flower')).stdout);
 const configMap = find(out, 'ConfigMap', 'flower-dashboard') as Record<string, any>;
@@ -132,8 +92,7 @@ describe('the panels', () => {
     const used = new Set<string>();
     for (const panel of panels) {
       for (const target of panel.targets) {
-        const selectors = selectorsOf(target.expr);
-        if (typeof selectors === 'string') throw new Error(`${panel.title}: ${selectors}`);
+        const selectors = selectorsOf(interpolate(target.expr));
         expect(selectors.length, panel.title).toBeGreaterThan(0);
         for (const { metric, labels } of selectors) {
           expect(Object.keys(FLOWER_METRICS), `${panel.title}: ${metric}`).toContain(metric);
@@ -162,7 +121,7 @@ describe('the panels', () => {
   it('filter by namespace everywhere, by task and worker where the metric has them', () => {
     for (const panel of panels) {
       for (const target of panel.targets) {
-        for (const { metric, labels } of selectorsOf(target.expr) as Selector[]) {
+        for (const { metric, labels } of selectorsOf(interpolate(target.expr))) {
           expect(labels, `${panel.title} ${metric}`).toContain('namespace');
           if (FLOWER_METRICS[metric]?.includes('task')) expect(labels).toContain('task');
         }
@@ -212,7 +171,7 @@ describe('the variables', () => {
     for (const v of variables.slice(1)) {
       const m = /^label_values\((.+), (\w+)\)$/.exec(v.query.query);
       expect(m, v.name).not.toBeNull();
-      const [{ metric, labels }] = selectorsOf(m?.[1] as string) as [Selector];
+      const [{ metric, labels }] = selectorsOf(interpolate(m?.[1] as string)) as [Selector];
       expect(Object.keys(FLOWER_METRICS)).toContain(metric);
       expect([...(FLOWER_METRICS[metric] ?? []), ...TARGET_LABELS]).toContain(m?.[2]);
       expect(labels.every((l) => l === 'namespace')).toBe(true);

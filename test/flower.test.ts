@@ -6,13 +6,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { flowerSite, withFlowerSite } from '../src/flower/caddyfile.js';
 import { HASH_SUFFIX } from '../src/krm/hash.js';
 import { type LabelSelector, selectorMatches } from '../src/krm/k8s.js';
+import { crdValidator } from './crd.js';
 import {
   configPath,
   expectGolden,
@@ -20,7 +20,6 @@ import {
   fixture,
   otherThanSettings,
   RENDERS,
-  ROOT,
   resources,
   runCli,
   runStream,
@@ -56,34 +55,8 @@ function caddyfileOf(list: Record<string, any>[], namespace: string): string {
   return cm?.data?.Caddyfile;
 }
 
-// --- the ServiceMonitor CRD, closed: every object that lists its properties takes no others.
-function closed(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(closed);
-  if (!schema || typeof schema !== 'object') return schema;
-  const out: any = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = closed(v);
-  if (
-    out.type === 'object' &&
-    out.properties &&
-    out.additionalProperties === undefined &&
-    !out['x-kubernetes-preserve-unknown-fields']
-  ) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
-function crdValidator(path: string, version: string) {
-  const crd = parse(readFileSync(join(ROOT, path), 'utf8'));
-  const schema = crd.spec.versions.find((v: any) => v.name === version).schema.openAPIV3Schema;
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  return ajv.compile(closed(schema));
-}
-
-const validateServiceMonitor = crdValidator(
-  'test/schemas/prometheus-operator/crd-servicemonitors.yaml',
-  'v1',
-);
+// The ServiceMonitor CRD, closed: every object that lists its properties takes no others.
+const validateServiceMonitor = crdValidator('prometheus-operator/crd-servicemonitors.yaml', 'v1');
 
 describe.each(['v20', 'custom'] as const)('render %s with Flower', (render) => {
   const input = fixture(RENDERS[render]);

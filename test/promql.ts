@@ -15,7 +15,10 @@ export interface Selector {
 
 /** Grafana's variables, replaced as Grafana would before the query reaches Prometheus. */
 export function interpolate(expr: string): string {
-  return expr.replaceAll('$__rate_interval', '1m').replace(/\$(namespace|worker|task)\b/g, '.*');
+  return expr
+    .replaceAll('$__rate_interval', '1m')
+    .replaceAll('$__range', '1h')
+    .replace(/\$(namespace|worker|task)\b/g, '.*');
 }
 
 /** The vector selectors of a PromQL expression; throws on the first syntax error. */
