@@ -4,6 +4,7 @@ import { isScalar } from 'yaml';
 import { type BrokerConnection, brokerConnection, brokerUrlEnv } from '../broker/connection.js';
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
+import { httpProbes } from '../krm/k8s.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
 import { exporterQueuePanels } from '../monitoring/dashboard.js';
 import {
@@ -155,13 +156,7 @@ function deployment(
       },
     });
   }
-  const probe = (initialDelaySeconds: number, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path: '/healthcheck', port: FLOWER_PORT_NAME },
-    ...(initialDelaySeconds ? { initialDelaySeconds } : {}),
-    periodSeconds,
-    timeoutSeconds: 5,
-    failureThreshold,
-  });
+  const probes = httpProbes('/healthcheck', FLOWER_PORT_NAME);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -190,9 +185,7 @@ function deployment(
               image: config.image,
               ports: [{ name: FLOWER_PORT_NAME, containerPort: FLOWER_PORT, protocol: 'TCP' }],
               env,
-              readinessProbe: probe(0, 10, 3),
-              // Generous: a Flower busy replaying a burst of events must not be killed for it.
-              livenessProbe: probe(30, 20, 6),
+              ...probes,
               resources: config.resources,
               securityContext: {
                 allowPrivilegeEscalation: false,

@@ -66,3 +66,18 @@ export function podSpecPath(kind: string): string[] | undefined {
       return undefined;
   }
 }
+
+/**
+ * An HTTP probe of a component's port. Readiness answers early and often; liveness waits for
+ * a slow start and tolerates a few misses before the kubelet restarts the container.
+ */
+export function httpProbes(path: string, port: string) {
+  const probe = (initialDelaySeconds: number, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port },
+    ...(initialDelaySeconds ? { initialDelaySeconds } : {}),
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  return { readinessProbe: probe(0, 10, 3), livenessProbe: probe(30, 20, 6) };
+}

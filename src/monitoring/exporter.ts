@@ -2,6 +2,7 @@
 // ever comes from a Secret, as Flower's and KEDA's credentials do.
 import { type BrokerConnection, brokerUrlEnv } from '../broker/connection.js';
 import type { Monitoring } from '../config/schema.js';
+import { httpProbes } from '../krm/k8s.js';
 import {
   DEFAULT_VARIANT,
   EXPORTER_NAME,
@@ -72,14 +73,8 @@ export interface ExporterInput {
 
 export function exporterDeployment(input: ExporterInput): Record<string, unknown> {
   const metadata = input.metadata(EXPORTER_NAME);
-  const probe = (initialDelaySeconds: number, periodSeconds: number, failureThreshold: number) => ({
-    // /health connects to the broker: a broker the exporter cannot reach shows as not ready.
-    httpGet: { path: '/health', port: EXPORTER_PORT_NAME },
-    ...(initialDelaySeconds ? { initialDelaySeconds } : {}),
-    periodSeconds,
-    timeoutSeconds: 5,
-    failureThreshold,
-  });
+  // /health connects to the broker: a broker the exporter cannot reach shows as not ready.
+  const probes = httpProbes('/health', EXPORTER_PORT_NAME);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -112,8 +107,7 @@ export function exporterDeployment(input: ExporterInput): Record<string, unknown
               ],
               env: brokerUrlEnv(input.connection, 'CE_BROKER_URL'),
               ports: [{ name: EXPORTER_PORT_NAME, containerPort: EXPORTER_PORT, protocol: 'TCP' }],
-              readinessProbe: probe(0, 10, 3),
-              livenessProbe: probe(30, 20, 6),
+              ...probes,
               resources: input.config.resources,
               securityContext: {
                 allowPrivilegeEscalation: false,
