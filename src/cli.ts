@@ -1,16 +1,18 @@
 // The shell around the pure core: standard input and output, the two containers, exit codes.
 // Every failure is one line on stderr and the input written back unchanged; never a stack trace.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync, writeSync } from 'node:fs';
 import { isNode, type Node } from 'yaml';
 import { loadConfig } from './config/load.js';
 import {
   type Input,
+  parseResourceList,
+  type ResourceListInput,
   readResourceList,
   readStream,
   writeResourceList,
   writeStream,
 } from './krm/io.js';
-import { InputError, type Item } from './krm/item.js';
+import { InputError, type Item, NeedsFullParse } from './krm/item.js';
 import { formatResult, type Result, Results } from './krm/results.js';
 import { parseYaml, toPlain } from './krm/yaml.js';
 import { transform } from './transform.js';
@@ -99,7 +101,13 @@ export function run(argv: readonly string[], io: Io): number {
     return 1;
   }
   try {
-    return args.config === undefined ? runResourceList(text, io) : runStream(text, args.config, io);
+    if (args.config !== undefined) return runStream(text, args.config, io);
+    try {
+      return runResourceList(text, readResourceList, io);
+    } catch (e) {
+      if (!(e instanceof NeedsFullParse)) throw e;
+      return runResourceList(text, parseResourceList, io);
+    }
   } catch (e) {
     // The input goes back as it came, so a pipe loses nothing.
     io.stdout(text);
@@ -112,8 +120,8 @@ export function run(argv: readonly string[], io: Io): number {
   }
 }
 
-function runResourceList(text: string, io: Io): number {
-  const input = readResourceList(text);
+function runResourceList(text: string, read: (text: string) => ResourceListInput, io: Io): number {
+  const input = read(text);
   const results = new Results();
   const fc = input.functionConfig;
   const fnConfig = isNode(fc) ? nodeToPlain(fc) : fc;
@@ -167,11 +175,57 @@ function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
+// Standard input and output through plain system calls: `process.stdout` loads Node's stream
+// machinery, which costs a run more than a whole small transform does.
 export function nodeIo(): Io {
   return {
-    stdin: () => readFileSync(0, 'utf8'),
+    stdin: () => readAll(0),
     readFile: (path) => readFileSync(path, 'utf8'),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => writeAll(1, text),
+    stderr: (text) => writeAll(2, text),
   };
+}
+
+function readAll(fd: number): string {
+  let buffer = Buffer.allocUnsafe(1 << 16);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
+    }
+    let n: number;
+    try {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EOF') break;
+      if (code !== 'EAGAIN') throw e;
+      pause(); // a non-blocking pipe with nothing in it yet
+      continue;
+    }
+    if (n === 0) break;
+    length += n;
+  }
+  return buffer.toString('utf8', 0, length);
+}
+
+function writeAll(fd: number, text: string): void {
+  const buffer = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += writeSync(fd, buffer, offset);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return; // the reader is gone: nobody is left to tell
+      if (code !== 'EAGAIN') throw e;
+      pause(); // a non-blocking pipe that is full
+    }
+  }
+}
+
+function pause(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
 }

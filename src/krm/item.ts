@@ -2,7 +2,7 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap } from 'yaml';
-import { type Doc, parseYaml } from './yaml.js';
+import { type Doc, isUnresolvedAlias, parseYaml } from './yaml.js';
 
 export interface ResourceRef {
   apiVersion: string;
@@ -14,15 +14,22 @@ export interface ResourceRef {
 /** Input the function cannot read: reported in one line, the input written back unchanged. */
 export class InputError extends Error {}
 
+/**
+ * A lazily parsed item turned out to need what only the whole input can give (an alias to an
+ * anchor in another item): the shell reads the input again with the full parser.
+ */
+export class NeedsFullParse extends Error {}
+
 export class Item {
   private parsed: Doc | undefined;
   private header: Header | undefined;
+  private deindented: string | undefined;
 
   private constructor(
-    /** The item's YAML as a document of its own (a ResourceList item de-indented), if known. */
-    private readonly source: string | undefined,
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
     readonly raw: string | undefined,
+    /** Columns of `raw` that belong to the container: a ResourceList entry's `- ` and indent. */
+    private readonly indent: number,
     /** Where the item sits in the input, for messages: `items[3]`, `document 4`. */
     readonly position: string,
     readonly fromInput: boolean,
@@ -31,19 +38,30 @@ export class Item {
     this.parsed = doc;
   }
 
-  /** An input item kept as text, parsed on first use. */
-  static lazy(source: string, raw: string, position: string): Item {
-    return new Item(source, raw, position, true, undefined);
+  /**
+   * An input item kept as text, parsed on first use. `indent` columns of every line are the
+   * container's (the splitter checked that each line has them, or is blank).
+   */
+  static lazy(raw: string, indent: number, position: string): Item {
+    return new Item(raw, indent, position, true, undefined);
   }
 
   /** An input item that was parsed with its container (the full path). */
   static parsedInput(doc: Doc, position: string): Item {
-    return new Item(undefined, undefined, position, true, doc);
+    return new Item(undefined, 0, position, true, doc);
   }
 
   /** A resource the function writes. */
   static created(doc: Doc): Item {
-    return new Item(undefined, undefined, 'new', false, doc);
+    return new Item(undefined, 0, 'new', false, doc);
+  }
+
+  /** The item's YAML as a document of its own (a ResourceList entry de-indented). */
+  get source(): string | undefined {
+    if (this.deindented === undefined && this.raw !== undefined) {
+      this.deindented = deindent(this.raw, this.indent);
+    }
+    return this.deindented;
   }
 
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
@@ -52,6 +70,7 @@ export class Item {
       const doc = parseYaml(this.source ?? '');
       const error = doc.errors[0];
       if (error) {
+        if (isUnresolvedAlias(error) && this.indent > 0) throw new NeedsFullParse();
         throw new InputError(`${this.position}: not valid YAML: ${firstLine(error.message)}`);
       }
       this.parsed = doc;
@@ -66,8 +85,8 @@ export class Item {
   private get head(): Header {
     if (this.header === undefined) {
       this.header =
-        (this.parsed === undefined && this.source !== undefined
-          ? scanHeader(this.source)
+        (this.parsed === undefined && this.raw !== undefined
+          ? scanHeader(this.raw, this.indent)
           : undefined) ?? headerOf(this.doc, this.position);
     }
     return this.header;
@@ -100,7 +119,7 @@ export class Item {
 
   /** A cheap test before parsing: can this item contain `text` at all? */
   mentions(text: string): boolean {
-    if (this.source !== undefined && this.parsed === undefined) return this.source.includes(text);
+    if (this.raw !== undefined && this.parsed === undefined) return this.raw.includes(text);
     return true;
   }
 
@@ -146,7 +165,8 @@ const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const NOT_A_STRING =
   /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF|nan|NaN|NAN))$/;
 
-export function scanHeader(source: string): Header | undefined {
+/** `indent`: columns at the start of each line that belong to the container. */
+export function scanHeader(source: string, container = 0): Header | undefined {
   const header: Header = { apiVersion: '', kind: '', name: '', namespace: '' };
   const seen = new Set<string>();
   let inMetadata = false;
@@ -155,7 +175,7 @@ export function scanHeader(source: string): Header | undefined {
   while (start < source.length) {
     let end = source.indexOf('\n', start);
     if (end < 0) end = source.length;
-    const line = source.slice(start, end);
+    const line = source.slice(Math.min(start + container, end), end);
     start = end + 1;
     if (line === '' || line[0] === '#') continue;
     if (line[0] !== ' ') {
@@ -203,11 +223,20 @@ export function scanHeader(source: string): Header | undefined {
 
 function scalar(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const text = raw.trimEnd();
+  // A comment after the value (`name: lms-worker # the stock worker`).
+  const hash = raw.search(/\s#/);
+  const text = (hash < 0 ? raw : raw.slice(0, hash)).trimEnd();
   if (PLAIN.test(text)) return NOT_A_STRING.test(text) ? undefined : text;
   if (/^'[^']*'$/.test(text)) return text.slice(1, -1);
   if (/^"[^"\\]*"$/.test(text)) return text.slice(1, -1);
   return undefined;
+}
+
+/** A ResourceList entry as a document of its own: its `- ` and indentation taken off. */
+export function deindent(raw: string, indent: number): string {
+  if (indent === 0) return raw;
+  // Blank lines may be shorter than the indentation; inside a block scalar they stay blank.
+  return raw.slice(indent).replace(new RegExp(`\\n {0,${indent}}`, 'g'), '\n');
 }
 
 function firstLine(message: string): string {

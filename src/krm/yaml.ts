@@ -3,16 +3,24 @@
 import {
   type Document,
   type DocumentOptions,
+  isAlias,
+  isCollection,
   isNode,
+  isPair,
   isScalar,
   isSeq,
   type Node,
+  Pair,
   type ParseOptions,
   parseDocument,
+  Scalar,
   type ScalarTag,
+  type Schema,
   type SchemaOptions,
   type ToStringOptions,
-  visit,
+  YAMLMap,
+  YAMLParseError,
+  YAMLSeq,
 } from 'yaml';
 
 export type Doc = Document.Parsed | Document;
@@ -41,7 +49,68 @@ export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
 export const MAX_ALIAS_COUNT = 100;
 
 export function parseYaml(text: string): Document.Parsed {
-  return parseDocument(text, parseOptions);
+  const doc = parseDocument(text, parseOptions);
+  if (text.includes('*')) checkAliases(doc);
+  return doc;
+}
+
+/**
+ * Aliases cost nothing to parse; expanding them is what explodes (an alias bomb). Adds an error
+ * to the document when they would expand too far, or name no anchor.
+ */
+export function checkAliases(doc: Document.Parsed): void {
+  if (doc.errors.length === 0 && hasAlias(doc.contents)) {
+    try {
+      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const message = (e as Error).message;
+      doc.errors.push(
+        new YAMLParseError(
+          [0, 0],
+          'BAD_ALIAS',
+          message.startsWith('Excessive alias count')
+            ? `too many aliases (more than ${MAX_ALIAS_COUNT} expansions of one anchor): refused as a resource exhaustion attack`
+            : message,
+        ),
+      );
+    }
+  }
+}
+
+/** An alias without its anchor in the document: the anchor is in another item. */
+export function isUnresolvedAlias(error: { code: string; message: string }): boolean {
+  return error.code === 'BAD_ALIAS' && error.message.startsWith('Unresolved alias');
+}
+
+function hasAlias(node: unknown): boolean {
+  if (isAlias(node)) return true;
+  if (isCollection(node)) return node.items.some(hasAlias);
+  if (isPair(node)) return hasAlias(node.key) || hasAlias(node.value);
+  return false;
+}
+
+/**
+ * Replaces every alias by a copy of what it names, so that parts of the document can stand
+ * alone (the full path cuts a ResourceList into item documents). Call after parseYaml checked
+ * the aliases.
+ */
+export function expandAliases(doc: Doc): void {
+  if (!hasAlias(doc.contents)) return;
+  const expand = (node: unknown): unknown => {
+    if (isAlias(node)) {
+      const target = node.resolve(doc as Document);
+      const copy = cloneNode(target, doc.schema) as Node;
+      if (copy && 'anchor' in copy) copy.anchor = undefined;
+      return expand(copy);
+    }
+    if (isCollection(node)) node.items = node.items.map(expand) as typeof node.items;
+    else if (isPair(node)) {
+      node.key = expand(node.key);
+      node.value = expand(node.value);
+    }
+    return node;
+  };
+  doc.contents = expand(doc.contents) as Node;
 }
 
 // Strings that YAML 1.1 readers (kubectl and client-go, through go-yaml v2) take for booleans or
@@ -49,18 +118,23 @@ export function parseYaml(text: string): Document.Parsed {
 const AMBIGUOUS_IN_YAML_11 =
   /^(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?0[0-7]+|[-+]?0b[01_]+|[-+]?[0-9][0-9]*_[0-9_]*(?:\.[0-9_]*)?)$/;
 
-function quoteAmbiguousStrings(doc: Doc): void {
-  visit(doc, {
-    Scalar(_key, node) {
-      if (
-        typeof node.value === 'string' &&
-        (node.type === undefined || node.type === 'PLAIN') &&
-        AMBIGUOUS_IN_YAML_11.test(node.value)
-      ) {
-        node.type = 'QUOTE_DOUBLE';
-      }
-    },
-  });
+// A plain walk: yaml's `visit` builds a frozen path array per node, which costs more than the
+// check itself on every resource printed.
+function quoteAmbiguousStrings(node: unknown): void {
+  if (isScalar(node)) {
+    if (
+      typeof node.value === 'string' &&
+      (node.type === undefined || node.type === 'PLAIN') &&
+      AMBIGUOUS_IN_YAML_11.test(node.value)
+    ) {
+      node.type = 'QUOTE_DOUBLE';
+    }
+  } else if (isCollection(node)) {
+    for (const item of node.items) quoteAmbiguousStrings(item);
+  } else if (isPair(node)) {
+    quoteAmbiguousStrings(node.key);
+    quoteAmbiguousStrings(node.value);
+  }
 }
 
 export function stringifyOptions(wideSequences: boolean): ToStringOptions {
@@ -70,13 +144,60 @@ export function stringifyOptions(wideSequences: boolean): ToStringOptions {
     minContentWidth: 0,
     doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER,
     indentSeq: wideSequences,
+    // No `---` or %TAG lines: the containers write their own separators. (Finding the %TAG
+    // lines to print also walks the whole document.)
+    directives: false,
   };
 }
 
 /** A resource document as text, in the style Kustomize and kpt print (compact sequences). */
 export function printDoc(doc: Doc, wideSequences = false): string {
-  quoteAmbiguousStrings(doc);
+  quoteAmbiguousStrings(doc.contents);
   return doc.toString(stringifyOptions(wideSequences));
+}
+
+/**
+ * A deep copy to edit, as `doc.clone()` gives, at a fraction of its cost: yaml's clone copies
+ * every node through property descriptors, and it dominated the time of large inputs.
+ */
+export function cloneDoc(doc: Doc): Doc {
+  const contents = doc.contents;
+  // The document shell (schema, directives, options) is cloned by yaml itself, without its
+  // contents; the contents are put straight back, so the original is never left changed.
+  doc.contents = null;
+  let copy: Doc;
+  try {
+    copy = doc.clone();
+  } finally {
+    doc.contents = contents;
+  }
+  copy.contents = isNode(contents) ? cloneNode(contents, copy.schema) : contents;
+  return copy;
+}
+
+const NODE_TYPE = Symbol.for('yaml.node.type');
+const NODE_CLASSES: readonly unknown[] = [Scalar.prototype, YAMLMap.prototype, YAMLSeq.prototype];
+
+function cloneNode<T>(node: T, schema: Schema): T {
+  if (isPair(node))
+    return new Pair(cloneNode(node.key, schema), cloneNode(node.value, schema)) as T;
+  if (!isNode(node)) return node;
+  const proto = Object.getPrototypeOf(node);
+  // Anything but the three plain node classes (aliases, custom subclasses) takes yaml's way.
+  if (isAlias(node) || !NODE_CLASSES.includes(proto)) return node.clone(schema) as T;
+  const copy = Object.assign(Object.create(proto), node);
+  Object.defineProperty(copy, NODE_TYPE, { value: (node as Record<symbol, unknown>)[NODE_TYPE] });
+  if (node.range) copy.range = [...node.range];
+  if (isCollection(node)) {
+    Object.defineProperty(copy, 'schema', {
+      value: schema,
+      configurable: true,
+      enumerable: false,
+      writable: true,
+    });
+    copy.items = node.items.map((item) => cloneNode(item, schema));
+  }
+  return copy;
 }
 
 export function isStringScalar(node: unknown): node is { value: string } & Node {

@@ -3,7 +3,7 @@
 import { isMap } from 'yaml';
 import { isBookkeepingAnnotation } from '../krm/edit.js';
 import { type LabelSelector, selectorMatches } from '../krm/k8s.js';
-import { type Doc, plainAt, setStringList } from '../krm/yaml.js';
+import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
   DEFAULT_VARIANT,
   GENERATED_BY,
@@ -67,7 +67,7 @@ function clone(
   const name = workerName(service, variant);
   const queue = queueName(service, variant);
   // From the input as it came: its bookkeeping is the stock worker's, not the clone's.
-  const doc = stock.item.doc.clone();
+  const doc = cloneDoc(stock.item.doc);
   doc.setIn(['metadata', 'name'], name);
   dropAnnotations(
     doc,
