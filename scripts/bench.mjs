@@ -3,7 +3,7 @@
 // measured in one run. Prints a Markdown table of medians (wall time, peak memory) and the
 // bundle size. Not a test: numbers depend on the machine; the ratios are what to compare.
 //
-//   BENCH_RUNS=7 npm run bench        (runs per row; default 5)
+//   BENCH_RUNS=7 npm run bench        (rounds; default 5)
 //   BENCH_SIZES=1,10 npm run bench    (instances per input; default 1,10,100)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,10 +25,16 @@ const report = join(work, 'report.json');
 const preload = join(work, 'report-usage.cjs');
 writeFileSync(
   preload,
+  // VmHWM, not getrusage's maxrss: Linux carries the forking parent's (this script's) peak
+  // into a child's maxrss across exec, and would report the bench's own memory.
   `process.on('exit', () => {
+  const fs = require('node:fs');
   const cpu = process.cpuUsage();
-  require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({
-    maxRssKb: process.resourceUsage().maxRSS, cpuUs: cpu.user + cpu.system }));
+  let kb = process.resourceUsage().maxRSS;
+  try {
+    kb = Number(/^VmHWM:\\s+(\\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+  } catch {}
+  fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({ maxRssKb: kb, cpuUs: cpu.user + cpu.system }));
 });
 `,
 );
@@ -109,62 +115,87 @@ function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function measure(argv, inputFile) {
-  once(argv, inputFile); // warm the page cache
-  const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(once(argv, inputFile));
-  return {
-    ms: median(samples.map((s) => s.ms)),
-    cpu: median(samples.map((s) => s.cpu)),
-    mb: median(samples.map((s) => s.mb)),
-  };
-}
+const summary = (samples) => ({
+  ms: median(samples.map((x) => x.ms)),
+  cpu: median(samples.map((x) => x.cpu)),
+  mb: median(samples.map((x) => x.mb)),
+});
 
 const node = process.execPath;
-const rows = [];
-const bare = measure([node, '-e', '0']);
-rows.push({ what: '`node -e 0`', input: '', ...bare });
-const version = measure([node, bundle, '--version']);
-rows.push({ what: 'celery-queues --version (load only)', input: '', ...version });
-
-const results = {};
+// Every command of the table, run in rounds (each command once a round), so that whatever else
+// the machine does weighs on every row alike.
+const commands = [
+  { key: 'bare', what: '`node -e 0`', input: '', argv: [node, '-e', '0'] },
+  {
+    key: 'version',
+    what: 'celery-queues --version (load only)',
+    input: '',
+    argv: [node, bundle, '--version'],
+  },
+];
 for (const form of ['resourceList', 'stream']) {
   for (const n of sizes) {
     const text = form === 'resourceList' ? resourceList(n) : stream(n);
     const file = join(work, `${form}-${n}.yaml`);
     writeFileSync(file, text);
     const input = `${n} × Tutor v20 ${form === 'resourceList' ? 'ResourceList' : 'stream'} (${(text.length / 1e6).toFixed(2)} MB)`;
-    const fn = measure(
-      form === 'resourceList' ? [node, bundle] : [node, bundle, '--config', config],
+    const fnArgv = form === 'resourceList' ? [node, bundle] : [node, bundle, '--config', config];
+    commands.push({ key: `${form}-${n}:fn`, what: 'celery-queues', input, argv: fnArgv, file });
+    commands.push({
+      key: `${form}-${n}:plain`,
+      what: 'plain `yaml` round trip',
+      input,
+      argv: [node, roundTrip],
       file,
-    );
-    const plain = measure([node, roundTrip], file);
-    results[`${form}-${n}`] = { fn, plain };
-    rows.push({ what: 'celery-queues', input, ...fn, vsYaml: fn.ms / plain.ms });
-    rows.push({ what: 'plain `yaml` round trip', input, ...plain });
+    });
   }
+}
+for (const c of commands) once(c.argv, c.file); // warm the page cache
+const samples = new Map(commands.map((c) => [c.key, []]));
+for (let round = 0; round < runs; round++) {
+  for (const c of commands) samples.get(c.key).push(once(c.argv, c.file));
+}
+const measured = new Map(commands.map((c) => [c.key, summary(samples.get(c.key))]));
+
+const bare = measured.get('bare');
+const rows = [];
+const results = {};
+for (const c of commands) {
+  const m = measured.get(c.key);
+  const [group, role] = c.key.split(':');
+  if (role === 'fn') {
+    const plain = measured.get(`${group}:plain`);
+    results[group] = { fn: m, plain };
+    rows.push({ what: c.what, input: c.input, ...m, plain });
+  } else rows.push({ what: c.what, input: c.input, ...m });
 }
 
 const size = statSync(bundle).size;
 const gz = gzipSync(readFileSync(bundle)).length;
 if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
 
+const ratio = (a, b) => `${(a.ms / b.ms).toFixed(2)}x (${(a.cpu / b.cpu).toFixed(2)}x)`;
 const out = [];
 out.push(
-  `${runs} runs per row, medians; Node ${process.versions.node}, ${process.platform}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}).`,
+  `${runs} rounds (each command once a round), medians; Node ${process.versions.node}, ${process.platform}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}).`,
 );
 out.push('');
 out.push(
-  '| Command | Input | Wall time | CPU time | Peak memory | vs `node -e 0` | vs plain `yaml` |',
+  '| Command | Input | Wall time | CPU time | Peak memory | vs `node -e 0`: wall (CPU) | vs plain `yaml`: wall (CPU) |',
 );
 out.push('|---|---|--:|--:|--:|--:|--:|');
 for (const r of rows) {
   out.push(
-    `| ${r.what} | ${r.input} | ${r.ms.toFixed(0)} ms | ${r.cpu.toFixed(0)} ms | ${r.mb.toFixed(0)} MB | ${(r.ms / bare.ms).toFixed(2)}x | ${r.vsYaml === undefined ? '' : `${r.vsYaml.toFixed(2)}x`} |`,
+    `| ${r.what} | ${r.input} | ${r.ms.toFixed(0)} ms | ${r.cpu.toFixed(0)} ms | ${r.mb.toFixed(0)} MB | ${ratio(r, bare)} | ${r.plain ? ratio(r, r.plain) : ''} |`,
   );
 }
 out.push('');
-out.push(`Bundle: ${(size / 1024).toFixed(0)} KB (${(gz / 1024).toFixed(0)} KB gzipped).`);
+const file = readFileSync(bundle, 'utf8');
+const programKb = JSON.parse(/^const program = (".*");$/m.exec(file)?.[1] ?? '""').length / 1024;
+const cacheKb = ((/Buffer\.from\('([^']*)'/.exec(file)?.[1].length ?? 0) * 0.75) / 1024;
+out.push(
+  `Bundle: ${(size / 1024).toFixed(0)} KB, ${(gz / 1024).toFixed(0)} KB gzipped (the program ${programKb.toFixed(0)} KB, its V8 code cache ${cacheKb.toFixed(0)} KB in base64).`,
+);
 // Linear growth: the cost of each added instance, from the 1 -> 10 and 10 -> 100 steps.
 for (const form of ['resourceList', 'stream']) {
   const steps = [];
@@ -173,20 +204,19 @@ for (const form of ['resourceList', 'stream']) {
     const b = results[`${form}-${sizes[i]}`].fn;
     const n = sizes[i] - sizes[i - 1];
     steps.push(
-      `${sizes[i - 1]} → ${sizes[i]}: ${((b.ms - a.ms) / n).toFixed(1)} ms, ${((b.mb - a.mb) / n).toFixed(2)} MB`,
+      `${sizes[i - 1]} → ${sizes[i]}: ${((b.ms - a.ms) / n).toFixed(1)} ms wall, ${((b.cpu - a.cpu) / n).toFixed(1)} ms CPU, ${((b.mb - a.mb) / n).toFixed(2)} MB`,
     );
   }
   if (steps.length) out.push(`Cost of each added instance (${form}): ${steps.join('; ')}.`);
 }
 const targets = [];
 const one = results['resourceList-1'];
-if (one)
-  targets.push(`1 instance ${(one.fn.ms / bare.ms).toFixed(2)}x \`node -e 0\` (target ≤ 1.5x)`);
+if (one) targets.push(`1 instance ${ratio(one.fn, bare)} \`node -e 0\` (target ≤ 1.5x)`);
 const hundred = results['resourceList-100'];
 if (hundred) {
   targets.push(
-    `100 instances ${(hundred.fn.ms / hundred.plain.ms).toFixed(2)}x the plain round trip (target ≤ 0.25x) at ${hundred.fn.mb.toFixed(0)} MB peak (target ≤ 300 MB)`,
+    `100 instances ${ratio(hundred.fn, hundred.plain)} the plain round trip (target ≤ 0.25x) at ${hundred.fn.mb.toFixed(0)} MB peak (target ≤ 300 MB)`,
   );
 }
-if (targets.length) out.push(`Targets (ResourceList): ${targets.join('; ')}.`);
+if (targets.length) out.push(`Targets (ResourceList), wall (CPU): ${targets.join('; ')}.`);
 console.log(out.join('\n'));

@@ -13,6 +13,18 @@ const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const outfile = `${root}dist/celery-queues.js`;
 
+// yaml's ES module build (the same code as its CommonJS one, which Node gets by default): as a
+// module, esbuild inlines its functions and drops the unused ones; as CommonJS every call to it
+// goes through a getter.
+const yamlAsModule = {
+  name: 'yaml-as-module',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, () => ({
+      path: `${root}node_modules/yaml/browser/index.js`,
+    }));
+  },
+};
+
 const bundled = await build({
   entryPoints: [`${root}src/main.ts`],
   bundle: true,
@@ -24,6 +36,7 @@ const bundled = await build({
   legalComments: 'none',
   define: { VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
+  plugins: [yamlAsModule],
 });
 const code = bundled.outputFiles[0].text.replace(/^#!.*\n/, '');
 // The module wrapper Node itself puts around a CommonJS file.
@@ -38,10 +51,8 @@ const warm = spawnSync(process.execPath, [`${root}scripts/warm-up.cjs`, programF
   maxBuffer: 1 << 28,
 });
 rmSync(programFile);
-if (warm.status !== 0) {
-  process.stderr.write(warm.stderr);
-  throw new Error('build: warming the code cache failed');
-}
+process.stderr.write(warm.stderr);
+if (warm.status !== 0) throw new Error('build: warming the code cache failed');
 const cache = warm.stdout.toString('base64');
 
 const loader = `#!/usr/bin/env node

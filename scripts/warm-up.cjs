@@ -42,7 +42,8 @@ for (const [argv, stdin] of runs) {
       failed += text;
     },
   });
-  if (status !== 0) throw new Error(`warm-up run ${JSON.stringify(argv)} failed: ${failed}`);
+  // A failing run still warms what it ran; the tests, not the build, judge the output.
+  if (status !== 0) process.stderr.write(`warm-up run ${JSON.stringify(argv)}: ${failed}`);
 }
 
 const cache = script.createCachedData();

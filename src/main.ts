@@ -5,4 +5,4 @@ import { nodeIo, run } from './cli.js';
 // hands the bundle a module of its own, so only a real start runs the function.
 export { nodeIo, run };
 
-if (require.main === module) process.exitCode = run(process.argv.slice(2), nodeIo());
+if (require.main === module) process.exit(run(process.argv.slice(2), nodeIo()));

@@ -316,11 +316,7 @@ const layout = fc.record({
 
 type Layout = typeof layout extends fc.Arbitrary<infer T> ? T : never;
 
-function printResourceList(
-  items: unknown[],
-  functionConfig: unknown,
-  l: Layout,
-): string {
+function printResourceList(items: unknown[], functionConfig: unknown, l: Layout): string {
   const list: Record<string, unknown> = {
     apiVersion: 'config.kubernetes.io/v1',
     kind: 'ResourceList',

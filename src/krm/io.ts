@@ -14,6 +14,7 @@ import {
   parseOptions,
   parseYaml,
   printDoc,
+  printResource,
 } from './yaml.js';
 
 export interface ResourceListInput {
@@ -230,19 +231,15 @@ export function writeResourceList(
 function entryText(item: Item, indent: number): string {
   if (item.raw !== undefined) return item.raw;
   const pad = ' '.repeat(indent);
-  const text = printResource(item).replace(/\n+$/, '');
+  const text = resourceText(item).replace(/\n+$/, '');
   return `${text
     .split('\n')
     .map((line, n) => (n === 0 ? `${pad}- ${line}` : line === '' ? '' : `${pad}  ${line}`))
     .join('\n')}\n`;
 }
 
-/** A resource as a document of its own, in the sequence style its file uses (kpt records it). */
-export function printResource(item: Item): string {
-  const wide = item.annotation('internal.config.kubernetes.io/seqindent') === 'wide';
-  const doc = item.doc;
-  doc.commentBefore = null; // kpt keeps a file's head comment itself; printing it doubles it
-  return printDoc(doc, wide);
+function resourceText(item: Item): string {
+  return printResource(item.doc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,7 +316,7 @@ export function parseStream(text: string): Item[] {
 
 export function writeStream(items: readonly Item[]): string {
   return items
-    .map((item) => (item.raw !== undefined ? item.raw : printResource(item)))
+    .map((item) => item.raw ?? resourceText(item))
     .map((text) => (text.endsWith('\n') ? text : `${text}\n`))
     .join('---\n');
 }

@@ -172,14 +172,18 @@ export function scanHeader(source: string, container = 0): Header | undefined {
   let inMetadata = false;
   let metaIndent = -1;
   let start = 0;
+  // Line by line without cutting out lines that cannot matter: most of a resource is deeper
+  // than its top-level keys and outside metadata.
   while (start < source.length) {
     let end = source.indexOf('\n', start);
     if (end < 0) end = source.length;
-    const line = source.slice(Math.min(start + container, end), end);
+    const from = Math.min(start + container, end);
     start = end + 1;
-    if (line === '' || line[0] === '#') continue;
-    if (line[0] !== ' ') {
+    const first = source.charCodeAt(from);
+    if (from === end || first === 35 /* # */) continue;
+    if (first !== 32 /* space */) {
       inMetadata = false;
+      const line = source.slice(from, end);
       const m = TOP.exec(line);
       if (!m) {
         // Any other top-level key is fine; anything else (flow style, anchors, tags,
@@ -201,14 +205,15 @@ export function scanHeader(source: string, container = 0): Header | undefined {
       continue;
     }
     if (!inMetadata) continue;
-    let indent = 0;
-    while (line[indent] === ' ') indent++;
-    if (line[indent] === '#' || indent === line.length) continue;
+    let indent = 1;
+    while (source.charCodeAt(from + indent) === 32) indent++;
+    if (from + indent >= end || source.charCodeAt(from + indent) === 35) continue;
     if (metaIndent < 0) metaIndent = indent;
     if (indent !== metaIndent) continue;
-    const m = /^(name|namespace):(?: +(.*))?$/.exec(line.slice(indent));
+    const line = source.slice(from + indent, end);
+    const m = /^(name|namespace):(?: +(.*))?$/.exec(line);
     if (!m) {
-      if (!/^[A-Za-z_][\w./-]*:(?: |$)/.test(line.slice(indent))) return undefined;
+      if (!/^[A-Za-z_][\w./-]*:(?: |$)/.test(line)) return undefined;
       continue;
     }
     const key = m[1] as 'name' | 'namespace';

@@ -43,6 +43,8 @@ export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   uniqueKeys: true,
   customTags: (tags) => [octal11, ...tags],
   prettyErrors: false,
+  // yaml's own warnings would be extra lines on stderr; problems are errors or results.
+  logLevel: 'error',
 };
 
 /** Limits that keep hostile input (alias bombs, deep nesting) from eating the machine. */
@@ -187,7 +189,8 @@ function cloneNode<T>(node: T, schema: Schema): T {
   if (isAlias(node) || !NODE_CLASSES.includes(proto)) return node.clone(schema) as T;
   const copy = Object.assign(Object.create(proto), node);
   Object.defineProperty(copy, NODE_TYPE, { value: (node as Record<symbol, unknown>)[NODE_TYPE] });
-  if (node.range) copy.range = [...node.range];
+  // Positions in the input mean nothing for a copy; leaving them out saves an array a node.
+  copy.range = undefined;
   if (isCollection(node)) {
     Object.defineProperty(copy, 'schema', {
       value: schema,
@@ -198,6 +201,14 @@ function cloneNode<T>(node: T, schema: Schema): T {
     copy.items = node.items.map((item) => cloneNode(item, schema));
   }
   return copy;
+}
+
+/** A resource as a document of its own, in the sequence style its file uses (kpt records it). */
+export function printResource(doc: Doc): string {
+  const wide =
+    doc.getIn(['metadata', 'annotations', 'internal.config.kubernetes.io/seqindent']) === 'wide';
+  doc.commentBefore = null; // kpt keeps a file's head comment itself; printing it doubles it
+  return printDoc(doc, wide);
 }
 
 export function isStringScalar(node: unknown): node is { value: string } & Node {
