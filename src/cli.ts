@@ -111,9 +111,7 @@ export function run(argv: readonly string[], io: Io): number {
   } catch (e) {
     // The input goes back as it came, so a pipe loses nothing.
     io.stdout(text);
-    io.stderr(
-      `celery-queues: error: ${e instanceof InputError ? '' : 'internal error: '}${message(e)}\n`,
-    );
+    io.stderr(`celery-queues: error: ${describeFailure(e)}\n`);
     if (!(e instanceof InputError) && process.env.CELERY_QUEUES_DEBUG)
       io.stderr(`${(e as Error).stack}\n`);
     return 1;
@@ -171,6 +169,15 @@ function ensureNewline(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
+function describeFailure(e: unknown): string {
+  if (e instanceof InputError) return message(e);
+  // Recursion too deep for the stack: input nested past what the parser checks beforehand.
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return 'input: nested too deeply to read: refused as a resource exhaustion attack';
+  }
+  return `internal error: ${message(e)}`;
+}
+
 function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
@@ -180,7 +187,16 @@ function message(e: unknown): string {
 export function nodeIo(): Io {
   return {
     stdin: () => readAll(0),
-    readFile: (path) => readFileSync(path, 'utf8'),
+    readFile: (path) => {
+      try {
+        return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+          readFileSync(path),
+        );
+      } catch (e) {
+        if (e instanceof TypeError) throw new InputError(`${path} is not UTF-8 text, as YAML is`);
+        throw e;
+      }
+    },
     stdout: (text) => writeAll(1, text),
     stderr: (text) => writeAll(2, text),
   };
@@ -208,7 +224,14 @@ function readAll(fd: number): string {
     if (n === 0) break;
     length += n;
   }
-  return buffer.toString('utf8', 0, length);
+  try {
+    // Keep a byte-order mark: an unchanged input goes back byte for byte.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+      buffer.subarray(0, length),
+    );
+  } catch {
+    throw new InputError('the input is not UTF-8 text, as YAML is');
+  }
 }
 
 function writeAll(fd: number, text: string): void {

@@ -1,15 +1,18 @@
 // The pure core: items and a config in, items and results out. On any error the items come
 // back exactly as they went in.
+
+import { routes } from './checks/routes.js';
 import type { CeleryQueues } from './config/schema.js';
 import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
 import { type Result, Results } from './krm/results.js';
+import { checkItems } from './krm/validate.js';
 import type { Family, InstancePlan } from './plan.js';
 import { findInstances, type TutorInstance } from './tutor/instances.js';
 import { workers } from './workers/workers.js';
 
 /** The output families, in the order they run: later ones read what earlier ones planned. */
-export const FAMILIES: readonly Family[] = [workers];
+export const FAMILIES: readonly Family[] = [workers, routes];
 
 export interface TransformResult {
   items: Item[];
@@ -19,6 +22,8 @@ export interface TransformResult {
 export function transform(items: readonly Item[], config: CeleryQueues): TransformResult {
   const results = new Results();
   try {
+    checkItems(items, results);
+    if (results.hasErrors) return { items: [...items], results: results.list };
     const edit = new Edit(items, results);
     const instances = findInstances(items, config.spec, results);
     if (!results.hasErrors) {

@@ -4,15 +4,15 @@
 // The fast path splits the text into items without parsing them; it applies to the block
 // layout that Kustomize, kpt and `kubectl kustomize` print. Anything else goes through the full
 // parser. Both give the same items.
-import { Document, isMap, isScalar, isSeq, type Node, parseAllDocuments, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { InputError, Item } from './item.js';
 import type { Result } from './results.js';
 import {
-  checkAliases,
   type Doc,
   expandAliases,
   parseOptions,
   parseYaml,
+  parseYamlStream,
   printDoc,
   printResource,
 } from './yaml.js';
@@ -299,12 +299,9 @@ function hasContent(chunk: string): boolean {
 
 /** The full path for streams: every document through the parser. */
 export function parseStream(text: string): Item[] {
-  const docs = parseAllDocuments(text, parseOptions);
-  if (!Array.isArray(docs)) return [];
   const items: Item[] = [];
-  for (const doc of docs) {
+  for (const doc of parseYamlStream(text)) {
     const position = `document ${items.length + 1}`;
-    checkAliases(doc);
     const error = doc.errors[0];
     if (error) throw new InputError(`${position}: not valid YAML: ${firstLine(error.message)}`);
     // An empty document (two markers in a row, only comments) is no resource.

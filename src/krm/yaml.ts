@@ -12,6 +12,7 @@ import {
   type Node,
   Pair,
   type ParseOptions,
+  parseAllDocuments,
   parseDocument,
   Scalar,
   type ScalarTag,
@@ -49,11 +50,121 @@ export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
 
 /** Limits that keep hostile input (alias bombs, deep nesting) from eating the machine. */
 export const MAX_ALIAS_COUNT = 100;
+/**
+ * Flow collections (`[`, `{`) nested deeper than this are refused before parsing: yaml builds
+ * about a kilobyte per level before it runs out of stack, so a few megabytes of `[` would take
+ * gigabytes. Kubernetes manifests, even as JSON, nest a few dozen levels at most.
+ */
+export const MAX_FLOW_DEPTH = 1000;
 
 export function parseYaml(text: string): Document.Parsed {
+  const refused = refuseHostile(text);
+  if (refused) return refused;
   const doc = parseDocument(text, parseOptions);
+  explainErrors(doc, text);
   if (text.includes('*')) checkAliases(doc);
   return doc;
+}
+
+/** Every document of a stream, with the same checks as parseYaml. */
+export function parseYamlStream(text: string): Document.Parsed[] {
+  const refused = refuseHostile(text);
+  if (refused) return [refused];
+  const docs = parseAllDocuments(text, parseOptions);
+  if (!Array.isArray(docs)) return [];
+  for (const doc of docs) {
+    explainErrors(doc, text);
+    checkAliases(doc);
+  }
+  return docs;
+}
+
+/**
+ * YAML held as text inside a resource (`lms.env.yml` in a ConfigMap), as plain data; throws an
+ * Error with a one-line message when it is not YAML or is hostile.
+ */
+export function parseYamlValue(text: string): unknown {
+  const doc = parseYaml(text);
+  const error = doc.errors[0];
+  if (error) throw new Error(error.message.split('\n')[0]);
+  return toPlain(doc);
+}
+
+function refuseHostile(text: string): Document.Parsed | undefined {
+  if (!flowNestingTooDeep(text)) return undefined;
+  const doc = parseDocument('', parseOptions);
+  doc.errors.push(
+    new YAMLParseError(
+      [0, 0],
+      'RESOURCE_EXHAUSTION',
+      `collections nested more than ${MAX_FLOW_DEPTH} levels deep: refused as a resource exhaustion attack`,
+    ),
+  );
+  return doc;
+}
+
+/** One line each, with the line of the text it is about. */
+function explainErrors(doc: Document.Parsed, text: string): void {
+  for (const error of doc.errors) {
+    if (error.message.startsWith('Maximum call stack size exceeded')) {
+      error.message = 'nested too deeply to read: refused as a resource exhaustion attack';
+      continue;
+    }
+    const at = error.pos[0];
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+    error.message = `${error.message.split('\n')[0]} (line ${line})`;
+  }
+}
+
+/**
+ * Counts flow-collection nesting in one pass, outside quoted strings and comments. Brackets in
+ * plain and block scalars count too: they can only make the count higher, and legitimate text
+ * does not leave a thousand of them open.
+ */
+export function flowNestingTooDeep(text: string): boolean {
+  if (text.length < MAX_FLOW_DEPTH) return false;
+  const interesting = /[[\]{}"'#]/g;
+  let depth = 0;
+  for (let m = interesting.exec(text); m !== null; m = interesting.exec(text)) {
+    const at = m.index;
+    const c = text.charCodeAt(at);
+    if (c === 91 || c === 123) {
+      if (++depth > MAX_FLOW_DEPTH) return true;
+    } else if (c === 93 || c === 125) {
+      if (depth > 0) depth--;
+    } else {
+      const before = at === 0 ? 10 : text.charCodeAt(at - 1);
+      // Only where a token starts: an apostrophe inside a word is not a quote.
+      const tokenStart =
+        before === 10 ||
+        before === 32 ||
+        before === 9 ||
+        before === 91 ||
+        before === 123 ||
+        before === 44 ||
+        before === 58 ||
+        before === 45;
+      if (!tokenStart) continue;
+      let end: number;
+      if (c === 35)
+        end = text.indexOf('\n', at); // a comment
+      else if (c === 34) {
+        end = at;
+        do end = text.indexOf('"', end + 1);
+        while (end > 0 && isEscaped(text, end));
+      } else end = text.indexOf("'", at + 1);
+      if (end < 0) return false; // unterminated: the parser will say so, quickly
+      interesting.lastIndex = end + 1;
+    }
+  }
+  return false;
+}
+
+function isEscaped(text: string, at: number): boolean {
+  let backslashes = 0;
+  for (let i = at - 1; i >= 0 && text.charCodeAt(i) === 92; i--) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 /**
@@ -71,8 +182,10 @@ export function checkAliases(doc: Document.Parsed): void {
           [0, 0],
           'BAD_ALIAS',
           message.startsWith('Excessive alias count')
-            ? `too many aliases (more than ${MAX_ALIAS_COUNT} expansions of one anchor): refused as a resource exhaustion attack`
-            : message,
+            ? `aliases expand more than ${MAX_ALIAS_COUNT} times: refused as a resource exhaustion attack (an alias bomb)`
+            : message.startsWith('Maximum call stack')
+              ? 'nested too deeply to read: refused as a resource exhaustion attack'
+              : message,
         ),
       );
     }
