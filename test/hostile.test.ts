@@ -3,10 +3,10 @@
 // exit status 1 and one line on stderr, not a crash. A generous timeout only guards against a
 // hang; nothing here measures time.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { splitResourceListText } from '../src/krm/io.js';
 import { parseYamlValue } from '../src/krm/yaml.js';
@@ -15,6 +15,7 @@ import { BUNDLE, configPath, fixture, RENDERS, runCli } from './helpers.js';
 const HEAP_MB = 64;
 
 const dir = mkdtempSync(join(tmpdir(), 'celery-queues-hostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function tempFile(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -290,30 +290,25 @@ export function cloneDoc(doc: Doc): Doc {
   return copy;
 }
 
-const NODE_TYPE = Symbol.for('yaml.node.type');
-const NODE_CLASSES: readonly unknown[] = [Scalar.prototype, YAMLMap.prototype, YAMLSeq.prototype];
-
 function cloneNode<T>(node: T, schema: Schema): T {
   if (isPair(node))
     return new Pair(cloneNode(node.key, schema), cloneNode(node.value, schema)) as T;
   if (!isNode(node)) return node;
+  // Through the constructors (they set yaml's node type and schema), then the node's own
+  // fields. Anything but the three plain node classes (aliases, subclasses) takes yaml's way.
   const proto = Object.getPrototypeOf(node);
-  // Anything but the three plain node classes (aliases, custom subclasses) takes yaml's way.
-  if (isAlias(node) || !NODE_CLASSES.includes(proto)) return node.clone(schema) as T;
-  const copy = Object.assign(Object.create(proto), node);
-  Object.defineProperty(copy, NODE_TYPE, { value: (node as Record<symbol, unknown>)[NODE_TYPE] });
+  let copy: Scalar | YAMLMap | YAMLSeq;
+  if (proto === Scalar.prototype) copy = new Scalar((node as Scalar).value);
+  else if (proto === YAMLMap.prototype) copy = new YAMLMap(schema);
+  else if (proto === YAMLSeq.prototype) copy = new YAMLSeq(schema);
+  else return node.clone(schema) as T;
+  Object.assign(copy, node);
   // Positions in the input mean nothing for a copy; leaving them out saves an array a node.
   copy.range = undefined;
   if (isCollection(node)) {
-    Object.defineProperty(copy, 'schema', {
-      value: schema,
-      configurable: true,
-      enumerable: false,
-      writable: true,
-    });
-    copy.items = node.items.map((item) => cloneNode(item, schema));
+    (copy as YAMLMap | YAMLSeq).items = node.items.map((item) => cloneNode(item, schema)) as never;
   }
-  return copy;
+  return copy as T;
 }
 
 /** A resource as a document of its own, in the sequence style its file uses (kpt records it). */
