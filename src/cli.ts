@@ -1,16 +1,18 @@
 // The shell around the pure core: standard input and output, the two containers, exit codes.
 // Every failure is one line on stderr and the input written back unchanged; never a stack trace.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync, writeSync } from 'node:fs';
 import { isNode, type Node } from 'yaml';
 import { loadConfig } from './config/load.js';
 import {
   type Input,
+  parseResourceList,
+  type ResourceListInput,
   readResourceList,
   readStream,
-  writeResourceList,
-  writeStream,
+  resourceListChunks,
+  streamChunks,
 } from './krm/io.js';
-import { InputError, type Item } from './krm/item.js';
+import { InputError, type Item, NeedsFullParse } from './krm/item.js';
 import { formatResult, type Result, Results } from './krm/results.js';
 import { parseYaml, toPlain } from './krm/yaml.js';
 import { transform } from './transform.js';
@@ -113,28 +115,32 @@ export function run(argv: readonly string[], io: Io): number {
     return 1;
   }
   try {
-    return args.config === undefined ? runResourceList(text, io) : runStream(text, args.config, io);
+    if (args.config !== undefined) return runStream(text, args.config, io);
+    try {
+      return runResourceList(text, readResourceList, io);
+    } catch (e) {
+      if (!(e instanceof NeedsFullParse)) throw e;
+      return runResourceList(text, parseResourceList, io);
+    }
   } catch (e) {
     // The input goes back as it came, so a pipe loses nothing.
     io.stdout(text);
-    io.stderr(
-      `celery-queues: error: ${e instanceof InputError ? '' : 'internal error: '}${message(e)}\n`,
-    );
+    io.stderr(`celery-queues: error: ${describeFailure(e)}\n`);
     if (!(e instanceof InputError) && process.env.CELERY_QUEUES_DEBUG)
       io.stderr(`${(e as Error).stack}\n`);
     return 1;
   }
 }
 
-function runResourceList(text: string, io: Io): number {
-  const input = readResourceList(text);
+function runResourceList(text: string, read: (text: string) => ResourceListInput, io: Io): number {
+  const input = read(text);
   const results = new Results();
   const fc = input.functionConfig;
   const fnConfig = isNode(fc) ? nodeToPlain(fc) : fc;
   const config = loadConfig(fnConfig, results);
   const out = config ? transform(input.items, config) : { items: input.items, results: [] };
   const all = [...results.list, ...out.results];
-  io.stdout(writeResourceList(input, out.items, all));
+  for (const chunk of resourceListChunks(input, out.items, all)) io.stdout(chunk);
   return report(all, io, false);
 }
 
@@ -154,9 +160,8 @@ function runStream(text: string, configFile: string, io: Io): number {
   const config = loadConfig(toPlain(configDoc), results);
   const out = config ? transform(input.items, config) : { items: input.items, results: [] };
   const all = [...results.list, ...out.results];
-  io.stdout(
-    writeStream(all.some((r) => r.severity === 'error') ? input.items : (out.items as Item[])),
-  );
+  const items = all.some((r) => r.severity === 'error') ? input.items : (out.items as Item[]);
+  for (const chunk of streamChunks(items)) io.stdout(chunk);
   return report(all, io, true);
 }
 
@@ -177,15 +182,86 @@ function ensureNewline(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
+function describeFailure(e: unknown): string {
+  if (e instanceof InputError) return message(e);
+  // Recursion too deep for the stack: input nested past what the parser checks beforehand.
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return 'input: nested too deeply to read: refused as a resource exhaustion attack';
+  }
+  return `internal error: ${message(e)}`;
+}
+
 function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
+// Standard input and output through plain system calls: `process.stdout` loads Node's stream
+// machinery, which costs a run more than a whole small transform does.
 export function nodeIo(): Io {
   return {
-    stdin: () => readFileSync(0, 'utf8'),
-    readFile: (path) => readFileSync(path, 'utf8'),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdin: () => readAll(0),
+    readFile: (path) => {
+      try {
+        return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+          readFileSync(path),
+        );
+      } catch (e) {
+        if (e instanceof TypeError) throw new InputError(`${path} is not UTF-8 text, as YAML is`);
+        throw e;
+      }
+    },
+    stdout: (text) => writeAll(1, text),
+    stderr: (text) => writeAll(2, text),
   };
+}
+
+function readAll(fd: number): string {
+  let buffer = Buffer.allocUnsafe(1 << 16);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
+    }
+    let n: number;
+    try {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EOF') break;
+      if (code !== 'EAGAIN') throw e;
+      pause(); // a non-blocking pipe with nothing in it yet
+      continue;
+    }
+    if (n === 0) break;
+    length += n;
+  }
+  try {
+    // Keep a byte-order mark: an unchanged input goes back byte for byte.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+      buffer.subarray(0, length),
+    );
+  } catch {
+    throw new InputError('the input is not UTF-8 text, as YAML is');
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buffer = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += writeSync(fd, buffer, offset);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return; // the reader is gone: nobody is left to tell
+      if (code !== 'EAGAIN') throw e;
+      pause(); // a non-blocking pipe that is full
+    }
+  }
+}
+
+function pause(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
 }

@@ -7,6 +7,7 @@ import { flower } from './flower/flower.js';
 import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
 import { type Result, Results } from './krm/results.js';
+import { checkItems } from './krm/validate.js';
 import { monitoring } from './monitoring/monitoring.js';
 import type { Family, InstancePlan } from './plan.js';
 import { settings } from './settings/settings.js';
@@ -32,6 +33,8 @@ export interface TransformResult {
 export function transform(items: readonly Item[], config: CeleryQueues): TransformResult {
   const results = new Results();
   try {
+    checkItems(items, results);
+    if (results.hasErrors) return { items: [...items], results: results.list };
     const edit = new Edit(items, results);
     const instances = findInstances(items, config.spec, results);
     if (!results.hasErrors) {

@@ -77,7 +77,7 @@ describe('the image (Dockerfile)', () => {
     expect(uid.stdout.trim()).toBe('65534');
   });
 
-  it('transforms a ResourceList the way Kustomize runs it (nobody, no network, read-only)', () => {
+  it('transforms a ResourceList the way Kustomize runs it, locked down further (nobody, no network, read-only root, no capabilities)', () => {
     const input = fixture('krm/kustomize-4.5.4-exec-input.yaml').replace(
       /functionConfig:[\s\S]*$/,
       `functionConfig:\n${readFileSync(join(ROOT, 'test/configs/recommended.yaml'), 'utf8').replace(/^(?!#)/gm, '  ')}`,
@@ -92,7 +92,9 @@ describe('the image (Dockerfile)', () => {
         '--user',
         'nobody',
         '--security-opt=no-new-privileges',
+        '--cap-drop=ALL',
         '--read-only',
+        '--tmpfs=/tmp:ro',
         IMAGE,
       ],
       input,

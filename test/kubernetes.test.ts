@@ -105,9 +105,10 @@ describe('every golden output', () => {
   );
 
   it.each(goldens)('%s: its Deployments and PodDisruptionBudgets are valid Kubernetes', (file) => {
-    const list = resources(readFileSync(join(dir, file), 'utf8')).filter(
-      (r) => r.kind === 'Deployment' || r.kind === 'PodDisruptionBudget',
-    );
+    // A golden ResourceList (what Kustomize or kpt got back) holds its resources as items.
+    const list = resources(readFileSync(join(dir, file), 'utf8'))
+      .flatMap((r) => (r.kind === 'ResourceList' ? r.items : [r]))
+      .filter((r) => r.kind === 'Deployment' || r.kind === 'PodDisruptionBudget');
     expect(list.length).toBeGreaterThan(0);
     for (const r of list) {
       expect([r.kind, r.metadata.name, kubernetesProblems(r)]).toEqual([

@@ -7,7 +7,7 @@ import { Results } from '../src/krm/results.js';
 import { parseYaml, toPlain } from '../src/krm/yaml.js';
 
 function item(yaml: string, n: number): Item {
-  return Item.lazy(yaml, yaml, `items[${n}]`);
+  return Item.lazy(yaml, 0, `items[${n}]`);
 }
 
 function deployment(name: string, annotations: Record<string, string>): string {

@@ -57,12 +57,25 @@ function reportIssue(issue: z.core.$ZodIssue, results: Results, source: Source):
     }
     return;
   }
-  if (issue.code === 'invalid_value' && path.length === 1 && path[0] === 'apiVersion') {
+  const received = /received (\w+)/.exec(message)?.[1];
+  if (issue.code === 'invalid_type' && path[0] === 'spec' && path[1] === 'explicitQueues') {
+    // Routes are the one map of free-form keys: say what shape they take.
+    if (path.length === 4) {
+      message = `a route is a mapping such as {queue: edx.${String(path[2])}.core.high}, not ${article(received)}`;
+    } else if (path.length === 3) {
+      message = `routes are a mapping of task name to route, not ${article(received === 'array' ? 'list' : received)}`;
+    }
+  } else if (issue.code === 'invalid_value' && path.length === 1 && path[0] === 'apiVersion') {
     message = `apiVersion must be ${API_VERSION}`;
   } else if (issue.code === 'invalid_value' && path.length === 1 && path[0] === 'kind') {
     message = `kind must be ${KIND} (or a ConfigMap with tutor-contrib-celery's CELERY_* keys)`;
   }
   results.error(message, { ref, field: fieldPath(path) || '(root)' });
+}
+
+function article(type: string | undefined): string {
+  if (!type) return 'that';
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 function nearest(_key: string, path: PropertyKey[]): string {

@@ -5,7 +5,7 @@ import { isMap, type YAMLMap } from 'yaml';
 import { GENERATED_BY } from '../names.js';
 import { Item } from './item.js';
 import type { Results } from './results.js';
-import { type Doc, deepEqual, toPlain } from './yaml.js';
+import { cloneDoc, type Doc, deepEqual, toPlain } from './yaml.js';
 
 type Key = string;
 
@@ -63,7 +63,7 @@ export class Edit {
     if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
     let doc = this.working.get(item);
     if (!doc) {
-      doc = item.doc.clone();
+      doc = cloneDoc(item.doc);
       this.working.set(item, doc);
     }
     return doc;

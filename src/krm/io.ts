@@ -4,10 +4,18 @@
 // The fast path splits the text into items without parsing them; it applies to the block
 // layout that Kustomize, kpt and `kubectl kustomize` print. Anything else goes through the full
 // parser. Both give the same items.
-import { Document, isMap, isSeq, type Node, parseAllDocuments, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { InputError, Item } from './item.js';
 import type { Result } from './results.js';
-import { type Doc, parseOptions, parseYaml, printDoc } from './yaml.js';
+import {
+  type Doc,
+  expandAliases,
+  parseOptions,
+  parseYaml,
+  parseYamlStream,
+  printDoc,
+  printResource,
+} from './yaml.js';
 
 export interface ResourceListInput {
   form: 'resourceList';
@@ -34,85 +42,97 @@ export function readResourceList(text: string): ResourceListInput {
   return splitResourceList(text) ?? parseResourceList(text);
 }
 
-interface Split {
+export interface Split {
+  /** The input without its items: the envelope (apiVersion, kind, functionConfig, results). */
   rest: string;
-  sources: { source: string; raw: string }[];
+  /** Each entry's exact text, from its `- ` to its last line's newline. */
+  entries: string[];
+  /** Spaces before each entry's `- `. */
   indent: number;
 }
 
-/** The fast path: cut the `items:` block into entries, de-indent each. Undefined: not this form. */
+/**
+ * The fast path: cut the `items:` block into entries without parsing them. It accepts the
+ * layout Kustomize and kpt print (a block mapping at column 0, one `items:` key holding a
+ * block sequence whose entries all start at the same column, nothing but entries and blank
+ * lines inside it) and returns undefined for anything else, which the full parser then reads.
+ */
 export function splitResourceListText(text: string): Split | undefined {
-  const lines = text.split('\n');
-  const rest: string[] = [];
-  const sources: { source: string; raw: string }[] = [];
-  let i = 0;
-  let foundItems = false;
-  let itemIndent = 0;
-  while (i < lines.length) {
-    const line = lines[i] as string;
-    if (!/^items:[ \t]*$/.test(line)) {
-      if (line.startsWith(' ') && !foundItems && rest.length === 0) return undefined;
-      rest.push(line);
-      i++;
-      continue;
-    }
-    if (foundItems) return undefined;
-    foundItems = true;
-    rest.push(line);
-    i++;
-    // The first entry fixes the indentation of all of them.
-    let j = i;
-    while (j < lines.length && isBlank(lines[j] as string)) j++;
-    const first = lines[j];
-    const m = first === undefined ? null : /^( *)- \S/.exec(first);
-    if (!m) continue; // no block entries: `items:` is null, or a flow sequence follows (rest)
-    const indent = (m[1] as string).length;
-    itemIndent = indent;
-    const dash = `${' '.repeat(indent)}- `;
-    const inner = ' '.repeat(indent + 2);
-    let current: string[] | undefined;
-    let currentRaw: string[] | undefined;
-    const flush = () => {
-      if (current && currentRaw) {
-        // Blank lines after an entry belong to the layout, not to the resource.
-        while (currentRaw.length > 1 && isBlank(currentRaw[currentRaw.length - 1] as string)) {
-          currentRaw.pop();
-          current.pop();
-        }
-        sources.push({ source: `${current.join('\n')}\n`, raw: currentRaw.join('\n') });
-      }
-    };
-    for (; i < lines.length; i++) {
-      const l = lines[i] as string;
-      if (l.startsWith(dash)) {
-        if (l[dash.length] === ' ') return undefined;
-        flush();
-        current = [l.slice(dash.length)];
-        currentRaw = [l];
-      } else if (l.startsWith(inner)) {
-        if (!current || !currentRaw) return undefined;
-        current.push(l.slice(inner.length));
-        currentRaw.push(l);
-      } else if (isBlank(l)) {
-        if (!current || !currentRaw) return undefined;
-        current.push('');
-        currentRaw.push(l);
-      } else if (indent === 0 && l[0] !== ' ' && l[0] !== '-' && l[0] !== '#') {
-        break; // the next top-level key
-      } else if (indent > 0 && l[0] !== ' ' && l[0] !== '#') {
-        break;
-      } else {
-        return undefined; // comments between entries, odd indentation: the parser's job
-      }
-    }
-    flush();
+  // Line ends other than \n, directives and tabs in the layout are left to the parser.
+  if (text.includes('\r') || text.startsWith('%')) return undefined;
+  let itemsLine = -1;
+  if (text.startsWith('items:')) itemsLine = 0;
+  else {
+    const at = text.indexOf('\nitems:');
+    if (at >= 0) itemsLine = at + 1;
   }
-  if (!foundItems) return undefined;
-  return { rest: rest.join('\n'), sources, indent: itemIndent };
+  if (itemsLine < 0) return undefined;
+  if (text.indexOf('\nitems:', itemsLine + 1) >= 0) return undefined;
+  const itemsEnd = lineEnd(text, itemsLine);
+  const itemsKey = text.slice(itemsLine, itemsEnd);
+  // No items at all: nothing to cut; the envelope parse reads `items: []`.
+  if (/^items: *\[\] *$/.test(itemsKey)) return { rest: text, entries: [], indent: 0 };
+  if (!/^items: *$/.test(itemsKey)) return undefined;
+  const blockStart = Math.min(itemsEnd + 1, text.length);
+
+  // The first entry fixes the column of all of them.
+  let first = blockStart;
+  while (first < text.length && isBlankLine(text, first)) first = lineEnd(text, first) + 1;
+  const m = /^( *)- \S/.exec(text.slice(first, Math.min(lineEnd(text, first), first + 200)));
+  if (!m) {
+    // No block entries: `items:` is empty (null); the parser reads the rest.
+    return { rest: text, entries: [], indent: 0 };
+  }
+  const indent = (m[1] as string).length;
+  const dash = `${' '.repeat(indent)}- `;
+  const inner = indent + 2;
+  const entries: string[] = [];
+  let entryStart = -1;
+  let pos = first;
+  let blockEnd = text.length;
+  while (pos < text.length) {
+    const end = lineEnd(text, pos);
+    if (text.startsWith(dash, pos)) {
+      if (text.charCodeAt(pos + dash.length) === 32 /* more than one space */) return undefined;
+      if (entryStart >= 0) entries.push(text.slice(entryStart, pos));
+      entryStart = pos;
+    } else if (!hasSpaces(text, pos, inner, end)) {
+      if (isBlankLine(text, pos)) {
+        // A short blank line: inside an entry (a block scalar's empty line) or after it.
+      } else if (text.charCodeAt(pos) !== 32 && text.charCodeAt(pos) !== 35 /* # */) {
+        if (indent === 0 && text.charCodeAt(pos) === 45 /* - */) return undefined;
+        blockEnd = pos; // the next top-level key
+        break;
+      } else return undefined; // comments between entries, odd indentation: the parser's job
+    }
+    pos = end + 1;
+  }
+  if (entryStart >= 0) entries.push(text.slice(entryStart, blockEnd));
+  const last = entries[entries.length - 1];
+  if (last !== undefined && !last.endsWith('\n')) entries[entries.length - 1] = `${last}\n`;
+  return { rest: text.slice(0, blockStart) + text.slice(blockEnd), entries, indent };
 }
 
-function isBlank(line: string): boolean {
-  return /^[ \t]*$/.test(line);
+function lineEnd(text: string, from: number): number {
+  const end = text.indexOf('\n', from);
+  return end < 0 ? text.length : end;
+}
+
+/** Does the line at `pos` start with `n` spaces? */
+function hasSpaces(text: string, pos: number, n: number, end: number): boolean {
+  if (end - pos < n) return false;
+  for (let i = pos; i < pos + n; i++) if (text.charCodeAt(i) !== 32) return false;
+  return true;
+}
+
+/** Only spaces, or nothing, up to the line's end. */
+function isBlankLine(text: string, pos: number): boolean {
+  for (let i = pos; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) return true;
+    if (c !== 32) return false;
+  }
+  return true;
 }
 
 function splitResourceList(text: string): ResourceListInput | undefined {
@@ -120,20 +140,25 @@ function splitResourceList(text: string): ResourceListInput | undefined {
   if (!split) return undefined;
   const head = parseYaml(split.rest);
   if (head.errors.length > 0 || !isMap(head.contents)) return undefined;
-  const itemsNode = head.get('items');
-  // A flow or non-empty `items` left in the rest means the layout was not the block one.
-  if (split.sources.length > 0 ? itemsNode != null : isSeq(itemsNode) && itemsNode.items.length)
-    return undefined;
+  const itemsNode = head.get('items', true);
+  const emptyItems =
+    itemsNode == null ||
+    (isScalar(itemsNode) && itemsNode.value == null) ||
+    (split.entries.length === 0 && isSeq(itemsNode) && itemsNode.items.length === 0);
+  // Anything else left under `items` (a flow sequence, say) is for the full parser.
+  if (!emptyItems) return undefined;
   const envelope = readEnvelope(head);
+  const columns = split.indent + 2;
   return {
     form: 'resourceList',
     ...envelope,
     itemIndent: split.indent,
-    items: split.sources.map((s, n) => Item.lazy(s.source, s.raw, `items[${n}]`)),
+    items: split.entries.map((raw, n) => Item.lazy(raw, columns, `items[${n}]`)),
   };
 }
 
-function parseResourceList(text: string): ResourceListInput {
+/** The full path: the whole input through the parser. */
+export function parseResourceList(text: string): ResourceListInput {
   const doc = parseYaml(text);
   const error = doc.errors[0];
   if (error?.code === 'MULTIPLE_DOCS') {
@@ -143,6 +168,7 @@ function parseResourceList(text: string): ResourceListInput {
   }
   if (error) throw new InputError(`input: not valid YAML: ${firstLine(error.message)}`);
   if (!isMap(doc.contents)) throw new InputError('input: not a ResourceList (not a mapping)');
+  expandAliases(doc);
   const envelope = readEnvelope(doc);
   const itemsNode = doc.get('items', true);
   if (itemsNode != null && !isSeq(itemsNode)) {
@@ -180,11 +206,24 @@ export function writeResourceList(
   items: readonly Item[],
   results: readonly Result[],
 ): string {
-  const out: string[] = [`apiVersion: ${input.apiVersion}`, 'kind: ResourceList'];
-  if (items.length === 0) out.push('items: []');
+  return [...resourceListChunks(input, items, results)].join('');
+}
+
+/**
+ * The ResourceList as text, a piece at a time: a large output is written piece by piece and
+ * never held in memory whole (unchanged entries are slices of the input's own text).
+ */
+export function* resourceListChunks(
+  input: ResourceListInput,
+  items: readonly Item[],
+  results: readonly Result[],
+): Generator<string> {
+  yield `apiVersion: ${input.apiVersion}\nkind: ResourceList\n`;
+  if (items.length === 0) yield 'items: []\n';
   else {
-    out.push('items:');
-    for (const item of items) out.push(entryText(item, input.itemIndent));
+    yield 'items:\n';
+    // Entries end with their own newline: an unchanged one is its exact input text.
+    for (const item of items) yield entryText(item, input.itemIndent);
   }
   const tail = new Document({}, parseOptions) as Doc;
   const map = tail.contents as YAMLMap;
@@ -193,26 +232,21 @@ export function writeResourceList(
   if (isSeq(input.results)) allResults.push(...input.results.items);
   allResults.push(...results.map((r) => tail.createNode(r)));
   if (allResults.length > 0) map.set('results', tail.createNode(allResults));
-  if (map.items.length > 0) out.push(printDoc(tail).trimEnd());
-  return `${out.join('\n')}\n`;
+  if (map.items.length > 0) yield `${printDoc(tail).trimEnd()}\n`;
 }
 
 function entryText(item: Item, indent: number): string {
   if (item.raw !== undefined) return item.raw;
   const pad = ' '.repeat(indent);
-  const text = printResource(item).replace(/\n+$/, '');
-  return text
+  const text = resourceText(item).replace(/\n+$/, '');
+  return `${text
     .split('\n')
     .map((line, n) => (n === 0 ? `${pad}- ${line}` : line === '' ? '' : `${pad}  ${line}`))
-    .join('\n');
+    .join('\n')}\n`;
 }
 
-/** A resource as a document of its own, in the sequence style its file uses (kpt records it). */
-export function printResource(item: Item): string {
-  const wide = item.annotation('internal.config.kubernetes.io/seqindent') === 'wide';
-  const doc = item.doc;
-  doc.commentBefore = null; // kpt keeps a file's head comment itself; printing it doubles it
-  return printDoc(doc, wide);
+function resourceText(item: Item): string {
+  return printResource(item.doc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,46 +256,80 @@ export function readStream(text: string): StreamInput {
   return { form: 'stream', items: splitStream(text) ?? parseStream(text) };
 }
 
-function splitStream(text: string): Item[] | undefined {
+/**
+ * The fast path for streams: cut at `---` lines without parsing. Anything the cut could get
+ * wrong (markers with content, document ends, directives, other line ends) is for the parser.
+ */
+export function splitStream(text: string): Item[] | undefined {
+  if (text.includes('\r') || text.startsWith('%') || text.startsWith('...')) return undefined;
+  if (/\n(?:%|\.\.\.)/.test(text)) return undefined;
   const items: Item[] = [];
-  let chunk: string[] = [];
-  let n = 0;
-  const flush = () => {
-    if (chunk.some((l) => !isBlank(l) && !l.startsWith('#'))) {
-      const raw = `${chunk.join('\n').replace(/\n+$/, '')}\n`;
-      items.push(Item.lazy(raw, raw, `document ${n}`));
+  let start = 0;
+  for (;;) {
+    const marker = nextMarker(text, start);
+    if (marker === undefined) return undefined;
+    const end = marker < 0 ? text.length : marker;
+    const raw = text.slice(start, end);
+    if (hasContent(raw)) {
+      items.push(
+        Item.lazy(raw.endsWith('\n') ? raw : `${raw}\n`, 0, `document ${items.length + 1}`),
+      );
     }
-    n++;
-    chunk = [];
-  };
-  for (const line of text.split('\n')) {
-    if (/^---[ \t]*$/.test(line)) flush();
-    else if (line.startsWith('---') || line.startsWith('...') || line.startsWith('%'))
-      return undefined;
-    else chunk.push(line);
+    if (marker < 0) return items;
+    start = lineEnd(text, marker) + 1;
   }
-  flush();
-  return items;
 }
 
-function parseStream(text: string): Item[] {
-  const docs = parseAllDocuments(text, parseOptions);
-  if (!Array.isArray(docs)) return [];
+/** Where the next `---` line starts; -1: none; undefined: a marker line the cut cannot handle. */
+function nextMarker(text: string, from: number): number | undefined {
+  let lineStart = from;
+  for (;;) {
+    let pos = lineStart;
+    if (!text.startsWith('---', pos)) {
+      const at = text.indexOf('\n---', lineStart);
+      if (at < 0) return -1;
+      pos = at + 1;
+    }
+    const end = lineEnd(text, pos);
+    const rest = text.slice(pos + 3, end);
+    if (/^[ \t]*$/.test(rest)) return pos;
+    // `---` followed by content on its line: not a plain marker.
+    if (/^[ \t]/.test(rest)) return undefined;
+    lineStart = end + 1; // `---x` is text, not a marker
+  }
+}
+
+/** A line that is neither blank nor a comment. */
+function hasContent(chunk: string): boolean {
+  return /^[ \t]*[^ \t\n#]/m.test(chunk);
+}
+
+/** The full path for streams: every document through the parser. */
+export function parseStream(text: string): Item[] {
   const items: Item[] = [];
-  docs.forEach((doc, n) => {
+  for (const doc of parseYamlStream(text)) {
+    const position = `document ${items.length + 1}`;
     const error = doc.errors[0];
-    if (error) throw new InputError(`document ${n}: not valid YAML: ${firstLine(error.message)}`);
-    if (doc.contents == null) return;
-    items.push(Item.parsedInput(doc, `document ${n}`));
-  });
+    if (error) throw new InputError(`${position}: not valid YAML: ${firstLine(error.message)}`);
+    // An empty document (two markers in a row, only comments) is no resource.
+    if (doc.contents == null || (isScalar(doc.contents) && doc.contents.source === '')) continue;
+    items.push(Item.parsedInput(doc, position));
+  }
   return items;
 }
 
 export function writeStream(items: readonly Item[]): string {
-  return items
-    .map((item) => (item.raw !== undefined ? item.raw : printResource(item)))
-    .map((text) => (text.endsWith('\n') ? text : `${text}\n`))
-    .join('---\n');
+  return [...streamChunks(items)].join('');
+}
+
+/** The manifest stream as text, a document at a time. */
+export function* streamChunks(items: readonly Item[]): Generator<string> {
+  let first = true;
+  for (const item of items) {
+    const text = item.raw ?? resourceText(item);
+    yield `${first ? '' : '---\n'}${text}${text.endsWith('\n') ? '' : '\n'}`;
+    first = false;
+  }
 }
 
 function firstLine(message: string): string {

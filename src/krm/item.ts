@@ -2,7 +2,7 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap } from 'yaml';
-import { type Doc, parseYaml } from './yaml.js';
+import { type Doc, isUnresolvedAlias, parseYaml } from './yaml.js';
 
 export interface ResourceRef {
   apiVersion: string;
@@ -14,15 +14,24 @@ export interface ResourceRef {
 /** Input the function cannot read: reported in one line, the input written back unchanged. */
 export class InputError extends Error {}
 
+/**
+ * A lazily parsed item turned out to need what only the whole input can give (an alias to an
+ * anchor in another item): the shell reads the input again with the full parser.
+ */
+export class NeedsFullParse extends Error {}
+
 export class Item {
   private parsed: Doc | undefined;
   private header: Header | undefined;
+  private deindented: string | undefined;
+  /** metadata.annotations read off the text (null: not in a form the scan reads). */
+  private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
 
   private constructor(
-    /** The item's YAML as a document of its own (a ResourceList item de-indented), if known. */
-    private readonly source: string | undefined,
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
     readonly raw: string | undefined,
+    /** Columns of `raw` that belong to the container: a ResourceList entry's `- ` and indent. */
+    private readonly indent: number,
     /** Where the item sits in the input, for messages: `items[3]`, `document 4`. */
     readonly position: string,
     readonly fromInput: boolean,
@@ -31,19 +40,30 @@ export class Item {
     this.parsed = doc;
   }
 
-  /** An input item kept as text, parsed on first use. */
-  static lazy(source: string, raw: string, position: string): Item {
-    return new Item(source, raw, position, true, undefined);
+  /**
+   * An input item kept as text, parsed on first use. `indent` columns of every line are the
+   * container's (the splitter checked that each line has them, or is blank).
+   */
+  static lazy(raw: string, indent: number, position: string): Item {
+    return new Item(raw, indent, position, true, undefined);
   }
 
   /** An input item that was parsed with its container (the full path). */
   static parsedInput(doc: Doc, position: string): Item {
-    return new Item(undefined, undefined, position, true, doc);
+    return new Item(undefined, 0, position, true, doc);
   }
 
   /** A resource the function writes. */
   static created(doc: Doc): Item {
-    return new Item(undefined, undefined, 'new', false, doc);
+    return new Item(undefined, 0, 'new', false, doc);
+  }
+
+  /** The item's YAML as a document of its own (a ResourceList entry de-indented). */
+  get source(): string | undefined {
+    if (this.deindented === undefined && this.raw !== undefined) {
+      this.deindented = deindent(this.raw, this.indent);
+    }
+    return this.deindented;
   }
 
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
@@ -52,6 +72,7 @@ export class Item {
       const doc = parseYaml(this.source ?? '');
       const error = doc.errors[0];
       if (error) {
+        if (isUnresolvedAlias(error) && this.indent > 0) throw new NeedsFullParse();
         throw new InputError(`${this.position}: not valid YAML: ${firstLine(error.message)}`);
       }
       this.parsed = doc;
@@ -66,8 +87,8 @@ export class Item {
   private get head(): Header {
     if (this.header === undefined) {
       this.header =
-        (this.parsed === undefined && this.source !== undefined
-          ? scanHeader(this.source)
+        (this.parsed === undefined && this.raw !== undefined
+          ? scanHeader(this.raw, this.indent)
           : undefined) ?? headerOf(this.doc, this.position);
     }
     return this.header;
@@ -100,12 +121,19 @@ export class Item {
 
   /** A cheap test before parsing: can this item contain `text` at all? */
   mentions(text: string): boolean {
-    if (this.source !== undefined && this.parsed === undefined) return this.source.includes(text);
-    return true;
+    // An input item's text is what it holds, parsed or not (edits go to working copies).
+    return this.raw === undefined || this.raw.includes(text);
   }
 
   annotation(key: string): string | undefined {
     if (!this.mentions(key)) return undefined;
+    if (this.parsed === undefined && this.raw !== undefined) {
+      // kpt's and Kustomize's bookkeeping is read off every item: without parsing, if the
+      // annotations are plain block-style scalars.
+      this.annotations ??= scanAnnotations(this.raw, this.indent) ?? null;
+      const scanned = this.annotations?.get(key);
+      if (this.annotations && scanned !== UNREADABLE) return scanned;
+    }
     const value = this.doc.getIn(['metadata', 'annotations', key]);
     return typeof value === 'string' ? value : undefined;
   }
@@ -146,20 +174,25 @@ const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const NOT_A_STRING =
   /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF|nan|NaN|NAN))$/;
 
-export function scanHeader(source: string): Header | undefined {
+/** `indent`: columns at the start of each line that belong to the container. */
+export function scanHeader(source: string, container = 0): Header | undefined {
   const header: Header = { apiVersion: '', kind: '', name: '', namespace: '' };
   const seen = new Set<string>();
   let inMetadata = false;
   let metaIndent = -1;
   let start = 0;
+  // Line by line without cutting out lines that cannot matter: most of a resource is deeper
+  // than its top-level keys and outside metadata.
   while (start < source.length) {
     let end = source.indexOf('\n', start);
     if (end < 0) end = source.length;
-    const line = source.slice(start, end);
+    const from = Math.min(start + container, end);
     start = end + 1;
-    if (line === '' || line[0] === '#') continue;
-    if (line[0] !== ' ') {
+    const first = source.charCodeAt(from);
+    if (from === end || first === 35 /* # */) continue;
+    if (first !== 32 /* space */) {
       inMetadata = false;
+      const line = source.slice(from, end);
       const m = TOP.exec(line);
       if (!m) {
         // Any other top-level key is fine; anything else (flow style, anchors, tags,
@@ -181,14 +214,15 @@ export function scanHeader(source: string): Header | undefined {
       continue;
     }
     if (!inMetadata) continue;
-    let indent = 0;
-    while (line[indent] === ' ') indent++;
-    if (line[indent] === '#' || indent === line.length) continue;
+    let indent = 1;
+    while (source.charCodeAt(from + indent) === 32) indent++;
+    if (from + indent >= end || source.charCodeAt(from + indent) === 35) continue;
     if (metaIndent < 0) metaIndent = indent;
     if (indent !== metaIndent) continue;
-    const m = /^(name|namespace):(?: +(.*))?$/.exec(line.slice(indent));
+    const line = source.slice(from + indent, end);
+    const m = /^(name|namespace):(?: +(.*))?$/.exec(line);
     if (!m) {
-      if (!/^[A-Za-z_][\w./-]*:(?: |$)/.test(line.slice(indent))) return undefined;
+      if (!/^[A-Za-z_][\w./-]*:(?: |$)/.test(line)) return undefined;
       continue;
     }
     const key = m[1] as 'name' | 'namespace';
@@ -201,13 +235,83 @@ export function scanHeader(source: string): Header | undefined {
   return seen.has('apiVersion') && seen.has('kind') && seen.has('metadata') ? header : undefined;
 }
 
+/** An annotation whose value the scan cannot read (a block scalar, escapes): parse instead. */
+const UNREADABLE = Symbol('unreadable');
+
+/**
+ * metadata.annotations off block-style YAML without parsing: plain and simply quoted values;
+ * others are UNREADABLE. Undefined when the layout is not the simple block one.
+ */
+export function scanAnnotations(
+  source: string,
+  container = 0,
+): Map<string, string | typeof UNREADABLE> | undefined {
+  const found = new Map<string, string | typeof UNREADABLE>();
+  // 0: before metadata, 1: in metadata, 2: in its annotations, 3: after them.
+  let state = 0;
+  let metaIndent = -1;
+  let annotationIndent = -1;
+  let last: string | undefined;
+  for (const full of source.split('\n')) {
+    const line = full.slice(Math.min(container, full.length));
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const indent = line.length - line.trimStart().length;
+    if (indent === 0) {
+      if (state === 1 || state === 2) state = 3;
+      if (/^metadata:\s*$/.test(line)) {
+        if (state !== 0) return undefined;
+        state = 1;
+      } else if (/^metadata:/.test(line)) return undefined;
+      continue;
+    }
+    if (state === 1 || state === 2) {
+      if (metaIndent < 0) metaIndent = indent;
+      if (indent < metaIndent) return undefined;
+      if (indent === metaIndent) {
+        state = 1;
+        const key = /^([\w.-]+):(.*)$/.exec(line.slice(indent));
+        if (!key) return undefined;
+        if (key[1] === 'annotations') {
+          if ((key[2] ?? '').trim() !== '') return undefined;
+          state = 2;
+          annotationIndent = -1;
+        }
+        continue;
+      }
+      if (state !== 2) continue;
+      if (annotationIndent < 0) annotationIndent = indent;
+      if (indent > annotationIndent) {
+        // A value that goes on over more lines (block scalar, folded plain scalar).
+        if (last !== undefined) found.set(last, UNREADABLE);
+        continue;
+      }
+      if (indent < annotationIndent) return undefined;
+      const entry = /^([A-Za-z0-9][\w./-]*):(?: +(.*))?$/.exec(line.slice(indent));
+      if (!entry) return undefined;
+      last = entry[1] as string;
+      if (found.has(last)) return undefined;
+      found.set(last, scalar(entry[2]) ?? UNREADABLE);
+    }
+  }
+  return found;
+}
+
 function scalar(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const text = raw.trimEnd();
+  // A comment after the value (`name: lms-worker # the stock worker`).
+  const hash = raw.search(/\s#/);
+  const text = (hash < 0 ? raw : raw.slice(0, hash)).trimEnd();
   if (PLAIN.test(text)) return NOT_A_STRING.test(text) ? undefined : text;
   if (/^'[^']*'$/.test(text)) return text.slice(1, -1);
   if (/^"[^"\\]*"$/.test(text)) return text.slice(1, -1);
   return undefined;
+}
+
+/** A ResourceList entry as a document of its own: its `- ` and indentation taken off. */
+export function deindent(raw: string, indent: number): string {
+  if (indent === 0) return raw;
+  // Blank lines may be shorter than the indentation; inside a block scalar they stay blank.
+  return raw.slice(indent).replace(new RegExp(`\\n {0,${indent}}`, 'g'), '\n');
 }
 
 function firstLine(message: string): string {

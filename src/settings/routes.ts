@@ -37,10 +37,14 @@ export function configRoutes(plan: InstancePlan, service: ServiceName): Route[] 
     .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
 }
 
-/** Reports routes to queues that no worker of the instance consumes after the transform. */
+/**
+ * Reports routes to queues that no worker of the instance consumes after the transform, and
+ * workers on queues that nothing routes tasks to (pods that would idle).
+ */
 export function lintRoutes(plan: InstancePlan): void {
   const consumed = consumedQueues(plan);
   const where = plan.instance.namespace ? `namespace ${plan.instance.namespace}` : 'the input';
+  lintIdleWorkers(plan, where);
   for (const service of SERVICES) {
     for (const route of configRoutes(plan, service)) {
       if (consumed.has(route.queue)) continue;
@@ -69,6 +73,37 @@ export function lintRoutes(plan: InstancePlan): void {
       const ref = { item: stock.item };
       if (stockHadIt) plan.results.warning(message, ref);
       else plan.results.info(message, ref);
+    }
+  }
+}
+
+/**
+ * The queues edx-platform's own code sends tasks to (its routing keys: default, high for bulk
+ * e-mail, high_mem for reports, low in Studio), whatever a worker consumes.
+ */
+const EDX_PLATFORM_QUEUES: Readonly<Record<ServiceName, readonly string[]>> = {
+  lms: ['default', 'high', 'high_mem'].map((v) => queueName('lms', v)),
+  cms: ['default', 'high', 'low'].map((v) => queueName('cms', v)),
+};
+
+// A queue gets tasks from edx-platform's own routing (its queues, the stock workers' queues, its
+// default routes) or from the config's routes; a worker on any other queue waits for nothing.
+function lintIdleWorkers(plan: InstancePlan, where: string): void {
+  const routed = new Set<string>();
+  for (const service of SERVICES) {
+    for (const q of EDX_PLATFORM_QUEUES[service]) routed.add(q);
+    for (const q of plan.instance.workers[service]?.stockQueues ?? []) routed.add(q);
+    for (const route of EDX_PLATFORM_DEFAULT_ROUTES[service]) routed.add(route.queue);
+    for (const route of configRoutes(plan, service)) routed.add(route.queue);
+  }
+  for (const worker of plan.workers) {
+    if (worker.variant === 'default') continue;
+    for (const queue of worker.queues) {
+      if (routed.has(queue)) continue;
+      plan.results.warning(
+        `nothing routes tasks to ${queue}, so ${worker.name} in ${where} would idle: route tasks to it in spec.explicitQueues.${worker.service}`,
+        { ref: CONFIG_REF, field: fieldPath(['spec', worker.service, 'queues', worker.variant]) },
+      );
     }
   }
 }

@@ -1,9 +1,8 @@
 // The Celery broker as Tutor describes it: `openedx-config`'s lms.env.yml / cms.env.yml, the
 // ConfigMap the stock workers mount at /openedx/config.
-import { parse } from 'yaml';
 import type { Item } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
-import { plainAt } from '../krm/yaml.js';
+import { parseYamlValue, plainAt } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 import type { StockWorker, TutorInstance } from './instances.js';
 
@@ -97,7 +96,7 @@ export function readBroker(
   }
   let env: Record<string, unknown>;
   try {
-    const value = parse(text, { maxAliasCount: 100 }) as unknown;
+    const value = parseYamlValue(text);
     env = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
   } catch (e) {
     results.error(`data.${key} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, {

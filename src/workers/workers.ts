@@ -5,7 +5,7 @@ import { fieldPath } from '../config/load.js';
 import { isBookkeepingAnnotation } from '../krm/edit.js';
 import { type LabelSelector, selectorMatches } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { type Doc, plainAt, setStringList } from '../krm/yaml.js';
+import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
   DEFAULT_VARIANT,
   GENERATED_BY,
@@ -84,7 +84,7 @@ function clone(
   const queue = queueName(service, variant);
   // From the stock worker as Tutor rendered it; its bookkeeping is the stock worker's, not the
   // clone's.
-  const doc = stock.pristine.clone();
+  const doc = cloneDoc(stock.pristine);
   // New nodes for the values that name the clone: a user's comment on the stock worker's name
   // ("# the stock LMS worker") is about the stock worker, and must not follow the clone.
   doc.setIn(['metadata', 'name'], doc.createNode(name));

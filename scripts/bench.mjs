@@ -1,0 +1,222 @@
+// `npm run bench`: the built bundle as a whole process on inputs made from the real Tutor render,
+// next to a bare `node -e 0` and a plain `yaml` parseDocument + toString of the same input, all
+// measured in one run. Prints a Markdown table of medians (wall time, peak memory) and the
+// bundle size. Not a test: numbers depend on the machine; the ratios are what to compare.
+//
+//   BENCH_RUNS=7 npm run bench        (rounds; default 5)
+//   BENCH_SIZES=1,10 npm run bench    (instances per input; default 1,10,100)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const root = new URL('..', import.meta.url).pathname;
+const bundle = join(root, 'dist', 'celery-queues.js');
+const config = join(root, 'test', 'configs', 'recommended.yaml');
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const sizes = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
+const work = join(tmpdir(), `celery-queues-bench-${process.pid}`);
+mkdirSync(work, { recursive: true });
+
+// Peak memory and CPU time: each measured process reports its own on exit (`--require` of a
+// few lines below, loaded by every row alike), so the bench needs nothing but Node.
+const report = join(work, 'report.json');
+const preload = join(work, 'report-usage.cjs');
+writeFileSync(
+  preload,
+  // VmHWM, not getrusage's maxrss: Linux carries the forking parent's (this script's) peak
+  // into a child's maxrss across exec, and would report the bench's own memory.
+  `process.on('exit', () => {
+  const fs = require('node:fs');
+  const cpu = process.cpuUsage();
+  let kb = process.resourceUsage().maxRSS;
+  try {
+    kb = Number(/^VmHWM:\\s+(\\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+  } catch {}
+  fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify({ maxRssKb: kb, cpuUs: cpu.user + cpu.system }));
+});
+`,
+);
+if (!existsSync(bundle)) {
+  console.error('bench: dist/celery-queues.js is missing (npm run build)');
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs: the real Tutor v20 render, copied into N namespaces. The ResourceList is the one
+// Kustomize 4.5.4 really sent an exec function (test/fixtures/krm/), with the recommended
+// config as its functionConfig; the stream is `kubectl kustomize` output.
+
+const NAMESPACED =
+  /^(\s*(?:namespace|name|internal\.config\.kubernetes\.io\/previousNames|internal\.config\.kubernetes\.io\/previousNamespaces): )openedx$/gm;
+const inNamespace = (text, n) =>
+  text.replace(NAMESPACED, `$1openedx-${String(n).padStart(3, '0')}`);
+
+const kustomizeInput = readFileSync(
+  join(root, 'test', 'fixtures', 'krm', 'kustomize-4.5.4-exec-input.yaml'),
+  'utf8',
+);
+const itemsText = kustomizeInput.slice(
+  kustomizeInput.indexOf('items:\n') + 'items:\n'.length,
+  kustomizeInput.indexOf('functionConfig:'),
+);
+const configText = readFileSync(config, 'utf8')
+  .split('\n')
+  .filter((l) => !l.startsWith('#') && l !== '')
+  .map((l) => `  ${l}`)
+  .join('\n');
+const render = readFileSync(join(root, 'test', 'fixtures', 'tutor', 'stock-v20.yaml'), 'utf8');
+
+function resourceList(instances) {
+  const items = [];
+  for (let n = 0; n < instances; n++) items.push(inNamespace(itemsText, n));
+  return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.join('')}functionConfig:\n${configText}\n`;
+}
+
+function stream(instances) {
+  const docs = [];
+  for (let n = 0; n < instances; n++) docs.push(inNamespace(render, n));
+  return docs.join('---\n');
+}
+
+// The plain round trip a function built directly on `yaml` would do: parse all, print all.
+const roundTrip = join(work, 'yaml-round-trip.mjs');
+writeFileSync(
+  roundTrip,
+  `import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from ${JSON.stringify(join(root, 'node_modules', 'yaml', 'dist', 'index.js'))};
+const docs = parseAllDocuments(readFileSync(0, 'utf8'));
+process.stdout.write(docs.map((d) => d.toString()).join(''));
+`,
+);
+
+// ---------------------------------------------------------------------------------------------
+
+function once(argv, inputFile) {
+  const input = inputFile ? readFileSync(inputFile) : '';
+  rmSync(report, { force: true });
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], ['--require', preload, ...argv.slice(1)], {
+    input,
+    maxBuffer: 1 << 30,
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) {
+    throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-500)}`);
+  }
+  const usage = JSON.parse(readFileSync(report, 'utf8'));
+  return { ms, cpu: usage.cpuUs / 1000, mb: usage.maxRssKb / 1024 };
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const summary = (samples) => ({
+  ms: median(samples.map((x) => x.ms)),
+  cpu: median(samples.map((x) => x.cpu)),
+  mb: median(samples.map((x) => x.mb)),
+});
+
+const node = process.execPath;
+// Every command of the table, run in rounds (each command once a round), so that whatever else
+// the machine does weighs on every row alike.
+const commands = [
+  { key: 'bare', what: '`node -e 0`', input: '', argv: [node, '-e', '0'] },
+  {
+    key: 'version',
+    what: 'celery-queues --version (load only)',
+    input: '',
+    argv: [node, bundle, '--version'],
+  },
+];
+for (const form of ['resourceList', 'stream']) {
+  for (const n of sizes) {
+    const text = form === 'resourceList' ? resourceList(n) : stream(n);
+    const file = join(work, `${form}-${n}.yaml`);
+    writeFileSync(file, text);
+    const input = `${n} × Tutor v20 ${form === 'resourceList' ? 'ResourceList' : 'stream'} (${(text.length / 1e6).toFixed(2)} MB)`;
+    const fnArgv = form === 'resourceList' ? [node, bundle] : [node, bundle, '--config', config];
+    commands.push({ key: `${form}-${n}:fn`, what: 'celery-queues', input, argv: fnArgv, file });
+    commands.push({
+      key: `${form}-${n}:plain`,
+      what: 'plain `yaml` round trip',
+      input,
+      argv: [node, roundTrip],
+      file,
+    });
+  }
+}
+for (const c of commands) once(c.argv, c.file); // warm the page cache
+const samples = new Map(commands.map((c) => [c.key, []]));
+for (let round = 0; round < runs; round++) {
+  for (const c of commands) samples.get(c.key).push(once(c.argv, c.file));
+}
+const measured = new Map(commands.map((c) => [c.key, summary(samples.get(c.key))]));
+
+const bare = measured.get('bare');
+const rows = [];
+const results = {};
+for (const c of commands) {
+  const m = measured.get(c.key);
+  const [group, role] = c.key.split(':');
+  if (role === 'fn') {
+    const plain = measured.get(`${group}:plain`);
+    results[group] = { fn: m, plain };
+    rows.push({ what: c.what, input: c.input, ...m, plain });
+  } else rows.push({ what: c.what, input: c.input, ...m });
+}
+
+const size = statSync(bundle).size;
+const gz = gzipSync(readFileSync(bundle)).length;
+if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+
+const ratio = (a, b) => `${(a.ms / b.ms).toFixed(2)}x (${(a.cpu / b.cpu).toFixed(2)}x)`;
+const out = [];
+out.push(
+  `${runs} rounds (each command once a round), medians; Node ${process.versions.node}, ${process.platform}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}).`,
+);
+out.push('');
+out.push(
+  '| Command | Input | Wall time | CPU time | Peak memory | vs `node -e 0`: wall (CPU) | vs plain `yaml`: wall (CPU) |',
+);
+out.push('|---|---|--:|--:|--:|--:|--:|');
+for (const r of rows) {
+  out.push(
+    `| ${r.what} | ${r.input} | ${r.ms.toFixed(0)} ms | ${r.cpu.toFixed(0)} ms | ${r.mb.toFixed(0)} MB | ${ratio(r, bare)} | ${r.plain ? ratio(r, r.plain) : ''} |`,
+  );
+}
+out.push('');
+const file = readFileSync(bundle, 'utf8');
+const programKb = JSON.parse(/^const program = (".*");$/m.exec(file)?.[1] ?? '""').length / 1024;
+const cacheKb = ((/Buffer\.from\('([^']*)'/.exec(file)?.[1].length ?? 0) * 0.75) / 1024;
+out.push(
+  `Bundle: ${(size / 1024).toFixed(0)} KB, ${(gz / 1024).toFixed(0)} KB gzipped (the program ${programKb.toFixed(0)} KB, its V8 code cache ${cacheKb.toFixed(0)} KB in base64).`,
+);
+// Linear growth: the cost of each added instance, from the 1 -> 10 and 10 -> 100 steps.
+for (const form of ['resourceList', 'stream']) {
+  const steps = [];
+  for (let i = 1; i < sizes.length; i++) {
+    const a = results[`${form}-${sizes[i - 1]}`].fn;
+    const b = results[`${form}-${sizes[i]}`].fn;
+    const n = sizes[i] - sizes[i - 1];
+    steps.push(
+      `${sizes[i - 1]} → ${sizes[i]}: ${((b.ms - a.ms) / n).toFixed(1)} ms wall, ${((b.cpu - a.cpu) / n).toFixed(1)} ms CPU, ${((b.mb - a.mb) / n).toFixed(2)} MB`,
+    );
+  }
+  if (steps.length) out.push(`Cost of each added instance (${form}): ${steps.join('; ')}.`);
+}
+const targets = [];
+const one = results['resourceList-1'];
+if (one) targets.push(`1 instance ${ratio(one.fn, bare)} \`node -e 0\` (target ≤ 1.5x)`);
+const hundred = results['resourceList-100'];
+if (hundred) {
+  targets.push(
+    `100 instances ${ratio(hundred.fn, hundred.plain)} the plain round trip (target ≤ 0.25x) at ${hundred.fn.mb.toFixed(0)} MB peak (target ≤ 300 MB)`,
+  );
+}
+if (targets.length) out.push(`Targets (ResourceList), wall (CPU): ${targets.join('; ')}.`);
+console.log(out.join('\n'));
