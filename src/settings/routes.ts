@@ -69,7 +69,7 @@ export function lintRoutes(plan: InstancePlan): void {
       const stockHadIt = SERVICES.some((s) =>
         plan.instance.workers[s]?.stockQueues.includes(queue),
       );
-      const message = `edx-platform routes ${tasks.length} ${service.toUpperCase()} task${tasks.length === 1 ? '' : 's'} to queue ${queue} by default (${tasks.join(', ')}), which no worker in ${where} consumes${stockHadIt ? '' : ' (stock Tutor has no consumer for it either)'}. ${wayOut(queue, consumed, `spec.explicitQueues.${service}`)}`;
+      const message = `edx-platform routes ${tasks.length} ${service.toUpperCase()} task${tasks.length === 1 ? '' : 's'} to queue ${queue} by default (${tasks.join(', ')}), which no worker in ${where} consumes${stockHadIt ? '' : ' (stock Tutor has no consumer for it either)'}. ${wayOut(queue, ownQueues(consumed, service), `spec.explicitQueues.${service}`)}`;
       const ref = { item: stock.item };
       if (stockHadIt) plan.results.warning(message, ref);
       else plan.results.info(message, ref);
@@ -115,6 +115,11 @@ function variantOf(queue: string): { service: ServiceName; variant: string } | u
   const service = m[1] as ServiceName;
   const variant = m[2] as string;
   return queue === queueName(service, variant) ? { service, variant } : undefined;
+}
+
+// edx-platform's own tasks of a service run on that service's workers (its Celery app).
+function ownQueues(consumed: ReadonlySet<string>, service: ServiceName): Set<string> {
+  return new Set([...consumed].filter((q) => q.startsWith(`edx.${service}.`)));
 }
 
 function wayOut(queue: string, consumed: ReadonlySet<string>, routesField?: string): string {
