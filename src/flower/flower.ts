@@ -4,7 +4,7 @@ import { isScalar } from 'yaml';
 import { type BrokerConnection, brokerConnection, brokerUrlEnv } from '../broker/connection.js';
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
-import { httpProbes } from '../krm/k8s.js';
+import { componentDeployment, httpProbes } from '../krm/k8s.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
 import { exporterQueuePanels } from '../monitoring/dashboard.js';
 import {
@@ -156,47 +156,19 @@ function deployment(
       },
     });
   }
-  const probes = httpProbes('/healthcheck', FLOWER_PORT_NAME);
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
+  return componentDeployment({
     metadata,
-    spec: {
-      // Flower keeps its state in memory: two replicas would show two different pictures.
-      replicas: 1,
-      selector: { matchLabels: selector },
-      template: {
-        // A copy: the same object twice would print as a YAML alias.
-        metadata: { labels: { ...(metadata.labels as Record<string, string>) } },
-        spec: {
-          // A Service named flower would give every pod FLOWER_PORT=tcp://...:5555, which
-          // Flower reads as its port option and dies on.
-          enableServiceLinks: false,
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: FLOWER_UID,
-            runAsGroup: FLOWER_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: FLOWER_NAME,
-              image: config.image,
-              ports: [{ name: FLOWER_PORT_NAME, containerPort: FLOWER_PORT, protocol: 'TCP' }],
-              env,
-              ...probes,
-              resources: config.resources,
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-              },
-            },
-          ],
-        },
-      },
+    selector,
+    uid: FLOWER_UID,
+    container: {
+      name: FLOWER_NAME,
+      image: config.image,
+      ports: [{ name: FLOWER_PORT_NAME, containerPort: FLOWER_PORT, protocol: 'TCP' }],
+      env,
+      ...httpProbes('/healthcheck', FLOWER_PORT_NAME),
+      resources: config.resources,
     },
-  };
+  });
 }
 
 /**

@@ -81,3 +81,54 @@ export function httpProbes(path: string, port: string) {
   });
   return { readinessProbe: probe(0, 10, 3), livenessProbe: probe(30, 20, 6) };
 }
+
+export interface ComponentDeployment {
+  metadata: Record<string, unknown>;
+  selector: Record<string, string>;
+  /** The image's own non-root user, as numbers: with a named USER, Kubernetes cannot verify runAsNonRoot. */
+  uid: number;
+  /** The one container: name, image, ports, env, probes, resources. */
+  container: Record<string, unknown>;
+}
+
+/**
+ * A monitoring component (Flower, celery-exporter) as a locked-down one-replica Deployment.
+ * One replica: each keeps what it learnt from Celery's events in memory, so two would show two
+ * pictures (Flower) or count every event twice (the exporter).
+ */
+export function componentDeployment(c: ComponentDeployment): Record<string, unknown> {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: c.metadata,
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: c.selector },
+      template: {
+        // A copy: the same object twice would print as a YAML alias.
+        metadata: { labels: { ...(c.metadata.labels as Record<string, string>) } },
+        spec: {
+          // Service links inject <SERVICE>_PORT=tcp://... variables: a Service named flower
+          // gives FLOWER_PORT, which Flower reads as its port option and dies on.
+          enableServiceLinks: false,
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: c.uid,
+            runAsGroup: c.uid,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              ...c.container,
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // ever comes from a Secret, as Flower's and KEDA's credentials do.
 import { type BrokerConnection, brokerUrlEnv } from '../broker/connection.js';
 import type { Monitoring } from '../config/schema.js';
-import { httpProbes } from '../krm/k8s.js';
+import { componentDeployment, httpProbes } from '../krm/k8s.js';
 import {
   DEFAULT_VARIANT,
   EXPORTER_NAME,
@@ -73,52 +73,25 @@ export interface ExporterInput {
 
 export function exporterDeployment(input: ExporterInput): Record<string, unknown> {
   const metadata = input.metadata(EXPORTER_NAME);
-  // /health connects to the broker: a broker the exporter cannot reach shows as not ready.
-  const probes = httpProbes('/health', EXPORTER_PORT_NAME);
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
+  return componentDeployment({
     metadata,
-    spec: {
-      // It counts Celery events as they pass: two replicas would each count every event, and
-      // the alerts' and dashboard's sums would double.
-      replicas: 1,
-      selector: { matchLabels: input.selector },
-      template: {
-        metadata: { labels: { ...(metadata.labels as Record<string, string>) } },
-        spec: {
-          // It reads its options from CE_* variables; Service links add only noise.
-          enableServiceLinks: false,
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: EXPORTER_UID,
-            runAsGroup: EXPORTER_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: EXPORTER_NAME,
-              image: `${input.config.image}:${input.config.version}`,
-              args: [
-                `--queues=${input.queues.join(',')}`,
-                `--port=${EXPORTER_PORT}`,
-                `--retry-interval=${RETRY_INTERVAL}`,
-              ],
-              env: brokerUrlEnv(input.connection, 'CE_BROKER_URL'),
-              ports: [{ name: EXPORTER_PORT_NAME, containerPort: EXPORTER_PORT, protocol: 'TCP' }],
-              ...probes,
-              resources: input.config.resources,
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-              },
-            },
-          ],
-        },
-      },
+    selector: input.selector,
+    uid: EXPORTER_UID,
+    container: {
+      name: EXPORTER_NAME,
+      image: `${input.config.image}:${input.config.version}`,
+      args: [
+        `--queues=${input.queues.join(',')}`,
+        `--port=${EXPORTER_PORT}`,
+        `--retry-interval=${RETRY_INTERVAL}`,
+      ],
+      env: brokerUrlEnv(input.connection, 'CE_BROKER_URL'),
+      ports: [{ name: EXPORTER_PORT_NAME, containerPort: EXPORTER_PORT, protocol: 'TCP' }],
+      // /health connects to the broker: a broker the exporter cannot reach shows as not ready.
+      ...httpProbes('/health', EXPORTER_PORT_NAME),
+      resources: input.config.resources,
     },
-  };
+  });
 }
 
 export function exporterService(input: ExporterInput): Record<string, unknown> {
