@@ -1,11 +1,13 @@
 // A staged change to the item list. Nothing touches the input until `output()`: on error the
 // transform returns the input as it came, and an item whose edit changes nothing goes out
 // exactly as it came in.
-import { isMap, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { GENERATED_BY } from '../names.js';
 import { Item } from './item.js';
+import { type Path, type ScalarEdit, spliceScalars } from './outline.js';
+import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
-import { cloneDoc, type Doc, deepEqual, toPlain } from './yaml.js';
+import { cloneDoc, type Doc, deepEqual, plainAt, toPlain } from './yaml.js';
 
 type Key = string;
 
@@ -37,6 +39,8 @@ const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
 export class Edit {
   private readonly byKey = new Map<Key, Item>();
   private readonly working = new Map<Item, Doc>();
+  /** Input item -> the item as edited in its text (see `setStrings`), while it has no working copy. */
+  private readonly spliced = new Map<Item, Item>();
   private readonly after = new Map<Item, Item[]>();
   /** Input item written again -> its new version. */
   private readonly replaced = new Map<Item, Item>();
@@ -63,7 +67,10 @@ export class Edit {
     if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
     let doc = this.working.get(item);
     if (!doc) {
-      doc = cloneDoc(item.doc);
+      // An item edited as text so far goes on from its edited text (a document of its own).
+      const spliced = this.spliced.get(item);
+      doc = spliced ? spliced.doc : cloneDoc(item.doc);
+      this.spliced.delete(item);
       this.working.set(item, doc);
     }
     return doc;
@@ -71,7 +78,58 @@ export class Edit {
 
   /** The current state of an item: its working copy if it has one. */
   current(item: Item): Doc {
-    return this.working.get(item) ?? item.doc;
+    return this.working.get(item) ?? (this.spliced.get(item) ?? item).doc;
+  }
+
+  /** The item as it stands, as text: undefined once it has a working copy. */
+  private text(item: Item): Item | undefined {
+    if (this.working.has(item)) return undefined;
+    const text = this.spliced.get(item) ?? item;
+    return text.raw !== undefined ? text : undefined;
+  }
+
+  /** The plain value at a path of an item as it stands, read off its text when it can be. */
+  plainAt(item: Item, path: Path): unknown {
+    const text = this.text(item);
+    return text ? text.plainAt(path) : plainAt(this.current(item), path);
+  }
+
+  /** The item as it stands, for the reference search (src/krm/refs.ts). */
+  tree(item: Item): Tree {
+    const outline = this.text(item)?.outline;
+    return outline ? outlineTree(outline) : docTree(this.current(item));
+  }
+
+  /** Can the item as it stands contain `text`? (A cheap test before reading it.) */
+  mentions(item: Item, text: string): boolean {
+    if (this.working.has(item)) return true;
+    return (this.spliced.get(item) ?? item).mentions(text);
+  }
+
+  /**
+   * Sets string scalars of an input item. When the item is still text in a layout the outline
+   * reads, the new values are spliced into the text, each in its scalar's own style, and the
+   * item is never parsed; otherwise they are set on its working copy.
+   */
+  setStrings(item: Item, edits: readonly ScalarEdit[]): void {
+    if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
+    const text = this.text(item);
+    const outline = text?.outline;
+    if (text && outline) {
+      const spliced = spliceScalars(outline, edits);
+      if (spliced !== undefined) {
+        if (spliced === item.raw) this.spliced.delete(item);
+        else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced));
+        return;
+      }
+    }
+    const doc = this.modify(item);
+    for (const edit of edits) {
+      const node = doc.getIn(edit.path, true);
+      // The scalar itself: its quoting style and comments stay.
+      if (isScalar(node)) node.value = edit.value;
+      else doc.setIn(edit.path, edit.value);
+    }
   }
 
   /**
@@ -172,7 +230,9 @@ export class Edit {
       // the input had it.
       if (!this.removed.has(item) && !this.replaced.has(item)) {
         const doc = this.working.get(item);
-        out.push(doc && !sameResource(item, doc) ? Item.created(doc) : item);
+        out.push(
+          doc && !sameResource(item, doc) ? Item.created(doc) : (this.spliced.get(item) ?? item),
+        );
       }
       for (const created of this.after.get(item) ?? []) {
         const old = previous.get(created);

@@ -2,7 +2,8 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap } from 'yaml';
-import { type Doc, isUnresolvedAlias, parseYaml } from './yaml.js';
+import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
+import { type Doc, isUnresolvedAlias, parseYaml, plainAt } from './yaml.js';
 
 export interface ResourceRef {
   apiVersion: string;
@@ -26,6 +27,8 @@ export class Item {
   private deindented: string | undefined;
   /** metadata.annotations read off the text (null: not in a form the scan reads). */
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
+  /** The text's outline (null: the outline cannot read it). */
+  private outlined: Outline | null | undefined;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -82,6 +85,32 @@ export class Item {
 
   get isParsed(): boolean {
     return this.parsed !== undefined;
+  }
+
+  /**
+   * The outline of the item's text (see outline.ts): its paths and where their scalars are,
+   * without a parse. Undefined for an item without text, or with text the outline cannot read.
+   */
+  get outline(): Outline | undefined {
+    if (this.outlined === undefined) {
+      this.outlined = (this.raw !== undefined ? outline(this.raw, this.indent) : undefined) ?? null;
+    }
+    return this.outlined ?? undefined;
+  }
+
+  /** The plain value at a path, read off the text when the outline can, else parsed. */
+  plainAt(path: Path): unknown {
+    const o = this.parsed === undefined ? this.outline : undefined;
+    if (o) {
+      const value = plainValueAt(o, path);
+      if (value !== UNREAD) return value;
+    }
+    return plainAt(this.doc, path);
+  }
+
+  /** The same resource with other text in the same layout (an edit spliced into the text). */
+  withText(raw: string): Item {
+    return new Item(raw, this.indent, this.position, false, undefined);
   }
 
   private get head(): Header {

@@ -3,7 +3,7 @@
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
-import { type Doc, plainAt } from '../krm/yaml.js';
+import { cloneDoc, type Doc, plainAt } from '../krm/yaml.js';
 import {
   GENERATED_BY,
   SERVICES,
@@ -104,7 +104,7 @@ function readStockWorker(
     results.error(recorded, where);
     return undefined;
   }
-  const pristine = item.doc.clone();
+  const pristine = cloneDoc(item.doc);
   const problem = recorded && restoreStockFields(pristine, recorded);
   if (problem) {
     results.error(problem, where);
