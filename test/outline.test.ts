@@ -30,7 +30,7 @@ function expectAgrees(o: Outline, parsed: unknown, label = ''): void {
         expect(value, where).toBeNull();
         break;
       case 'scalar': {
-        const read = scalarValue(o, node);
+        const read = node.style === 'plain' ? plainValueAt(o, path) : scalarValue(o, node);
         if (read === UNREADABLE)
           expect(typeof value === 'string' && node.style !== 'folded').toBe(false);
         else expect(read, where).toBe(value);
@@ -137,6 +137,7 @@ const { tree } = fc.letrec((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     text,
     fc.integer(),
+    fc.double(),
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('tree'), { maxLength: 3 }),

@@ -41,9 +41,17 @@ export class Edit {
   private readonly working = new Map<Item, Doc>();
   /** Input item -> the item as edited in its text (see `setStrings`), while it has no working copy. */
   private readonly spliced = new Map<Item, Item>();
+  /** Input item -> what goes out for it (itself, or its changes printed), once `settle`d. */
+  private readonly settled = new Map<Item, Item>();
   private readonly after = new Map<Item, Item[]>();
   /** Input item written again -> its new version. */
   private readonly replaced = new Map<Item, Item>();
+  /** New version -> the input item it replaces. */
+  private readonly previous = new Map<Item, Item>();
+  /** Written resources not yet settled. */
+  private unsettled: Item[] = [];
+  /** Written resource -> what goes out for it, once settled (itself, or the identical input). */
+  private readonly final = new Map<Item, Item>();
   private readonly removed = new Set<Item>();
   private readonly createdKeys = new Set<Key>();
   /** The highest index used so far in each file of a kpt package (see `place`). */
@@ -67,24 +75,32 @@ export class Edit {
     if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
     let doc = this.working.get(item);
     if (!doc) {
-      // An item edited as text so far goes on from its edited text (a document of its own).
-      const spliced = this.spliced.get(item);
-      doc = spliced ? spliced.doc : cloneDoc(item.doc);
+      // An item edited (as text, or settled) so far goes on from its edited version, which is
+      // a document of its own.
+      const edited = this.edited(item);
+      doc = edited ? edited.doc : cloneDoc(item.doc);
       this.spliced.delete(item);
+      this.settled.delete(item);
       this.working.set(item, doc);
     }
     return doc;
   }
 
+  /** An input item's edited version when it has no working copy (a splice, or settled changes). */
+  private edited(item: Item): Item | undefined {
+    const edited = this.spliced.get(item) ?? this.settled.get(item);
+    return edited === item ? undefined : edited;
+  }
+
   /** The current state of an item: its working copy if it has one. */
   current(item: Item): Doc {
-    return this.working.get(item) ?? (this.spliced.get(item) ?? item).doc;
+    return this.working.get(item) ?? (this.edited(item) ?? item).doc;
   }
 
   /** The item as it stands, as text: undefined once it has a working copy. */
   private text(item: Item): Item | undefined {
     if (this.working.has(item)) return undefined;
-    const text = this.spliced.get(item) ?? item;
+    const text = this.edited(item) ?? item;
     return text.raw !== undefined ? text : undefined;
   }
 
@@ -103,7 +119,7 @@ export class Edit {
   /** Can the item as it stands contain `text`? (A cheap test before reading it.) */
   mentions(item: Item, text: string): boolean {
     if (this.working.has(item)) return true;
-    return (this.spliced.get(item) ?? item).mentions(text);
+    return (this.edited(item) ?? item).mentions(text);
   }
 
   /**
@@ -118,6 +134,7 @@ export class Edit {
     if (text && outline) {
       const spliced = spliceScalars(outline, edits);
       if (spliced !== undefined) {
+        this.settled.delete(item);
         if (spliced === item.raw) this.spliced.delete(item);
         else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced));
         return;
@@ -164,7 +181,11 @@ export class Edit {
     // A regenerated resource keeps its file and index; a new one joins its anchor's file.
     if (!existing) this.place(doc, anchor);
     const created = Item.created(doc);
-    if (existing) this.replaced.set(existing, created);
+    if (existing) {
+      this.replaced.set(existing, created);
+      this.previous.set(created, existing);
+    }
+    this.unsettled.push(created);
     const list = this.after.get(anchor) ?? [];
     list.push(created);
     this.after.set(anchor, list);
@@ -222,8 +243,34 @@ export class Edit {
     this.removed.add(item);
   }
 
+  /**
+   * Everything staged so far is final (an Open edX instance is done): each changed resource is
+   * printed now, and every document let go, input ones included. A large input then holds
+   * text, not documents, until the output is written; what is asked for again is parsed again.
+   */
+  settle(): void {
+    for (const [item, doc] of this.working) {
+      const out = sameResource(item, doc) ? item : Item.created(doc);
+      out.settle();
+      this.settled.set(item, out);
+    }
+    this.working.clear();
+    for (const created of this.unsettled) {
+      const out = this.decide(created);
+      out.settle();
+      this.final.set(created, out);
+    }
+    this.unsettled = [];
+    for (const item of this.items) item.release();
+  }
+
+  /** A written resource, or the input one it replaces when that is the same resource. */
+  private decide(created: Item): Item {
+    const old = this.previous.get(created);
+    return old && sameResource(old, created.doc) ? old : created;
+  }
+
   output(): Item[] {
-    const previous = new Map([...this.replaced].map(([old, created]) => [created, old]));
     const out: Item[] = [];
     for (const item of this.items) {
       // A resource written again goes where this run writes it (after its anchor), not where
@@ -231,12 +278,13 @@ export class Edit {
       if (!this.removed.has(item) && !this.replaced.has(item)) {
         const doc = this.working.get(item);
         out.push(
-          doc && !sameResource(item, doc) ? Item.created(doc) : (this.spliced.get(item) ?? item),
+          doc && !sameResource(item, doc)
+            ? Item.created(doc)
+            : (this.spliced.get(item) ?? this.settled.get(item) ?? item),
         );
       }
       for (const created of this.after.get(item) ?? []) {
-        const old = previous.get(created);
-        out.push(old && sameResource(old, created.doc) ? old : created);
+        out.push(this.final.get(created) ?? this.decide(created));
       }
     }
     return out;

@@ -246,7 +246,7 @@ function entryText(item: Item, indent: number): string {
 }
 
 function resourceText(item: Item): string {
-  return printResource(item.doc);
+  return item.printed ?? printResource(item.doc);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // of it is never parsed and goes out byte for byte.
 import { isMap } from 'yaml';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
-import { type Doc, isUnresolvedAlias, parseYaml, plainAt } from './yaml.js';
+import { type Doc, isUnresolvedAlias, parseYaml, plainAt, printResource } from './yaml.js';
 
 export interface ResourceRef {
   apiVersion: string;
@@ -29,6 +29,10 @@ export class Item {
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
   /** The text's outline (null: the outline cannot read it). */
   private outlined: Outline | null | undefined;
+  /** A written resource's text, once printed (see `settle`): a document of its own. */
+  private printedText: string | undefined;
+  /** Parsed once, and the document since let go (see `release`). */
+  private wasParsed = false;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -66,7 +70,32 @@ export class Item {
     if (this.deindented === undefined && this.raw !== undefined) {
       this.deindented = deindent(this.raw, this.indent);
     }
-    return this.deindented;
+    return this.deindented ?? this.printedText;
+  }
+
+  /** A written resource's text, once `settle` printed it. */
+  get printed(): string | undefined {
+    return this.printedText;
+  }
+
+  /**
+   * A written resource is final: it is printed now and its document let go, so that a large
+   * input holds text rather than documents until the output is written. Read again, it is
+   * parsed from that text.
+   */
+  settle(): void {
+    if (this.raw !== undefined || this.printedText !== undefined || !this.parsed) return;
+    this.printedText = printResource(this.parsed);
+    this.parsed = undefined;
+  }
+
+  /** Lets go of what was read off an input item's text; it is read again if asked for. */
+  release(): void {
+    if (this.raw === undefined) return;
+    if (this.parsed !== undefined) this.wasParsed = true;
+    this.parsed = undefined;
+    this.deindented = undefined;
+    this.outlined = undefined;
   }
 
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
@@ -84,7 +113,7 @@ export class Item {
   }
 
   get isParsed(): boolean {
-    return this.parsed !== undefined;
+    return this.parsed !== undefined || this.wasParsed;
   }
 
   /**

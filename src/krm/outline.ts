@@ -199,16 +199,18 @@ function readKey(
   let key: string;
   let after: number;
   if (q === 39 || q === 34) {
-    const close = source.indexOf(q === 39 ? "'" : '"', at + 1);
-    if (close < 0 || close >= end) return undefined;
+    const found = source.slice(at + 1, end).indexOf(q === 39 ? "'" : '"');
+    if (found < 0) return undefined;
+    const close = at + 1 + found;
     key = source.slice(at + 1, close);
     // No escapes, no doubled quotes: anything else is the parser's.
     if (q === 34 && key.includes('\\')) return undefined;
     if (q === 39 && source.charCodeAt(close + 1) === 39) return undefined;
     after = close + 1;
   } else {
-    const colon = source.indexOf(':', at);
-    if (colon < 0 || colon >= end) return undefined;
+    const found = source.slice(at, end).indexOf(':');
+    if (found < 0) return undefined;
+    const colon = at + found;
     key = source.slice(at, colon);
     if (!PLAIN_KEY.test(key) || NOT_A_STRING.test(key)) return undefined;
     after = colon;
@@ -280,8 +282,8 @@ function readValue(
     return { pending: false, next: lineNext, single: true };
   } else {
     let stop = end;
-    const comment = source.indexOf(' #', at);
-    if (comment >= 0 && comment < end) stop = comment;
+    const comment = source.slice(at, end).indexOf(' #');
+    if (comment >= 0) stop = at + comment;
     while (stop > at && source.charCodeAt(stop - 1) === 32) stop--;
     const text = source.slice(at, stop);
     if (NOT_PLAIN_START.test(text) || text.includes(': ') || text.endsWith(':')) return undefined;
@@ -401,15 +403,16 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 };
 
 function closingSingleQuote(source: string, at: number, end: number): number {
-  let i = at + 1;
+  const line = source.slice(at, end);
+  let i = 1;
   for (;;) {
-    const quote = source.indexOf("'", i);
-    if (quote < 0 || quote >= end) return -1;
-    if (source.charCodeAt(quote + 1) === 39) {
+    const quote = line.indexOf("'", i);
+    if (quote < 0) return -1;
+    if (line.charCodeAt(quote + 1) === 39) {
       i = quote + 2;
       continue;
     }
-    return quote + 1;
+    return at + quote + 1;
   }
 }
 
@@ -572,6 +575,25 @@ function oddBackslashesBefore(source: string, at: number): boolean {
   return n % 2 === 1;
 }
 
+/** A plain scalar as the core schema reads it (and 0644 the YAML 1.1 way, as yaml.ts does). */
+function resolvePlain(text: string): unknown {
+  if (/^0[0-7]+$/.test(text)) return Number.parseInt(text, 8);
+  if (/^(?:~|[Nn]ull|NULL)$/.test(text)) return null;
+  if (/^(?:[Tt]rue|TRUE)$/.test(text)) return true;
+  if (/^(?:[Ff]alse|FALSE)$/.test(text)) return false;
+  if (/^0o[0-7]+$/.test(text)) return Number.parseInt(text.slice(2), 8);
+  if (/^[-+]?[0-9]+$/.test(text)) return Number.parseInt(text, 10);
+  if (/^0x[0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
+  if (/^[-+]?\.(?:inf|Inf|INF)$/.test(text)) {
+    return text.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+  if (/^\.(?:nan|NaN|NAN)$/.test(text)) return Number.NaN;
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text)) {
+    return Number.parseFloat(text);
+  }
+  return text;
+}
+
 /** The lines of a block scalar's content, indentation taken off (blank lines as ''). */
 function blockLines(o: Outline, s: Scalar): { lines: string[]; starts: number[] } {
   const { source, container } = o;
@@ -618,7 +640,9 @@ export function plainValueAt(o: Outline, path: Path): unknown {
     case 'null':
       return null;
     case 'scalar':
-      return scalarValue(o, node);
+      return node.style === 'plain'
+        ? resolvePlain(o.source.slice(node.start, node.end))
+        : scalarValue(o, node);
     case 'map': {
       const out: Record<string, unknown> = {};
       for (const key of node.keys) {
@@ -713,6 +737,10 @@ export function isPlainSafe(value: string): boolean {
 function commonPrefix(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
+  // A whole block at a time first: long values (settings files) mostly share a long head.
+  for (let size = 4096; size >= 16; size >>= 4) {
+    while (i + size <= n && a.slice(i, i + size) === b.slice(i, i + size)) i += size;
+  }
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   // Never between the halves of a surrogate pair.
   if (i > 0 && i < n && isHighSurrogate(a.charCodeAt(i - 1))) i--;

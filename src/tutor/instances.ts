@@ -17,8 +17,11 @@ import { readStockFields, restoreStockFields, type StockFields } from './stock.j
 export interface StockWorker {
   service: ServiceName;
   item: Item;
-  /** The Deployment as Tutor rendered it (an earlier run's changes undone). Never modify it. */
-  pristine: Doc;
+  /**
+   * The Deployment as Tutor rendered it (an earlier run's changes undone), made on first use.
+   * Never modify it (but for a renamed ConfigMap, see rollout.ts).
+   */
+  readonly pristine: Doc;
   /** What an earlier run changed on it, as recorded in its STOCK_FIELDS annotation. */
   recorded: StockFields | undefined;
   /** Index of the celery container in the pod template. */
@@ -104,13 +107,19 @@ function readStockWorker(
     results.error(recorded, where);
     return undefined;
   }
-  const pristine = cloneDoc(item.doc);
-  const problem = recorded && restoreStockFields(pristine, recorded);
-  if (problem) {
-    results.error(problem, where);
-    return undefined;
+  // Without a record the stock worker is its input: its containers are read off its text, and
+  // it is parsed only when its instance's turn comes (see transform.ts).
+  let pristine: Doc | undefined;
+  if (recorded) {
+    pristine = cloneDoc(item.doc);
+    const problem = restoreStockFields(pristine, recorded);
+    if (problem) {
+      results.error(problem, where);
+      return undefined;
+    }
   }
-  const containers = plainAt(pristine, ['spec', 'template', 'spec', 'containers']);
+  const containersPath = ['spec', 'template', 'spec', 'containers'];
+  const containers = pristine ? plainAt(pristine, containersPath) : item.plainAt(containersPath);
   const list = Array.isArray(containers) ? containers : [];
   const index = findCeleryContainer(list, item.name);
   if (index < 0) {
@@ -139,7 +148,10 @@ function readStockWorker(
   return {
     service,
     item,
-    pristine,
+    get pristine() {
+      pristine ??= cloneDoc(item.doc);
+      return pristine;
+    },
     recorded,
     container: index,
     argsField,
