@@ -1,5 +1,6 @@
 // The CeleryQueues functionConfig: the one source of its types, validation, defaults, the JSON
 // Schema in fn-config/ and the reference table in the README (`npm run gen` writes both).
+import './zod-setup.js';
 import * as z from 'zod';
 import { derivedNames, MAX_NAME_LENGTH, type SERVICES, variantSlug } from '../names.js';
 import { parseArgs } from '../workers/args.js';

@@ -2,6 +2,7 @@
 // the service-wide defaults (spec.<service>.workerDefaults) share. The Kubernetes structures
 // (affinity, tolerations, env...) are checked here as the API server would check them, with
 // unknown fields refused, so a typo fails the render instead of the rollout.
+import './zod-setup.js';
 import * as z from 'zod';
 import { quantityValue } from '../krm/quantity.js';
 import { dnsSubdomainProblem, labelValueProblem, qualifiedNameProblem } from '../krm/validation.js';
