@@ -2,7 +2,7 @@
 // the parser does, and its splices must give what the same edit on the parsed document gives.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { readResourceList, readStream } from '../src/krm/io.js';
 import { deindent, type Item } from '../src/krm/item.js';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../src/krm/outline.js';
 import { toPlain } from '../src/krm/yaml.js';
 import { fixture, RENDERS } from './helpers.js';
+import { doc, inContainer, print, style, text } from './yaml-arbitraries.js';
 
 /** Every node the outline found agrees with the parsed value at its path. */
 function expectAgrees(o: Outline, parsed: unknown, label = ''): void {
@@ -76,107 +77,6 @@ describe('the outline of real inputs', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Generated documents, printed in the styles yaml knows
-
-const KEYS = [
-  'a',
-  'name',
-  'data',
-  'b.c/d',
-  'x_y',
-  'production.py',
-  '1',
-  'true',
-  'a b',
-  "it's",
-  'k-8',
-];
-const text = fc.oneof(
-  fc.constantFrom(
-    '',
-    ' ',
-    'plain',
-    'two words',
-    'a: b',
-    'a #b',
-    '#x',
-    '- x',
-    '0644',
-    '12',
-    '1.5',
-    'true',
-    'null',
-    '~',
-    'yes',
-    'line\nline\n',
-    'line\nline',
-    'trailing\n\n',
-    ' lead',
-    'tab\there',
-    'quote"s',
-    "it's",
-    'back\\slash',
-    '\u00e9t\u00e9 \u{1f600}',
-    'ctl\u0001\u007f',
-    'sp \nx',
-    'x\n  indented\n',
-  ),
-  fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.string({
-    unit: fc.constantFrom('a', ' ', '\n', '"', "'", '\\', ':', '#', '-', '\t'),
-    maxLength: 16,
-  }),
-  // Long enough to be folded over lines.
-  fc.string({
-    unit: fc.constantFrom('word', ' ', '  ', '\n', '"', '\\', '\t', '\u00e9'),
-    maxLength: 60,
-  }),
-);
-
-const { tree } = fc.letrec((tie) => ({
-  tree: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    text,
-    fc.integer(),
-    fc.double(),
-    fc.boolean(),
-    fc.constant(null),
-    fc.array(tie('tree'), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom(...KEYS), tie('tree'), { maxKeys: 4 }),
-  ),
-}));
-const doc = fc.dictionary(fc.constantFrom(...KEYS), tree, { minKeys: 1, maxKeys: 5 });
-
-const style = fc.record({
-  indentSeq: fc.boolean(),
-  lineWidth: fc.constantFrom(0, 40),
-  defaultStringType: fc.constantFrom('PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL'),
-  defaultKeyType: fc.constantFrom(null, 'PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE'),
-  container: fc.constantFrom(0, 2, 4),
-});
-
-/** A document as a ResourceList entry `container - 2` columns in, as the splitter leaves it. */
-function inContainer(source: string, container: number): string {
-  if (container === 0) return source;
-  const pad = ' '.repeat(container);
-  return source
-    .split('\n')
-    .map((line, i) =>
-      i === 0 ? `${' '.repeat(container - 2)}- ${line}` : line === '' ? '' : pad + line,
-    )
-    .join('\n');
-}
-
-type Style = typeof style extends fc.Arbitrary<infer T> ? T : never;
-
-function print(value: unknown, s: Style): string {
-  return stringify(value, {
-    indentSeq: s.indentSeq,
-    lineWidth: s.lineWidth,
-    minContentWidth: 0,
-    defaultStringType: s.defaultStringType,
-    defaultKeyType: s.defaultKeyType,
-  });
-}
 
 describe('the outline of generated documents', () => {
   it('reads what it accepts as the parser does, and accepts the usual layouts', () => {

@@ -2,6 +2,7 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap } from 'yaml';
+import { composeOutline } from './compose.js';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
 import { type Doc, isUnresolvedAlias, parseYaml, plainAt, printResource } from './yaml.js';
 
@@ -101,6 +102,14 @@ export class Item {
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
   get doc(): Doc {
     if (this.parsed === undefined) {
+      // Built off the outline when the text is in its subset (most rendered manifests are):
+      // the same document, without yaml's parser.
+      const o = this.raw !== undefined ? this.outline : undefined;
+      const composed = o && composeOutline(o);
+      if (composed) {
+        this.parsed = composed;
+        return composed;
+      }
       const doc = parseYaml(this.source ?? '');
       const error = doc.errors[0];
       if (error) {

@@ -25,18 +25,50 @@ export interface Scalar {
   indent: number;
 }
 
+export type KeyStyle = 'plain' | 'single' | 'double';
+
+export interface MapNode {
+  kind: 'map';
+  keys: string[];
+  keyStyles: KeyStyle[];
+  /** Where each entry starts (its key) and ends (after its last line). */
+  starts: number[];
+  ends: number[];
+  /** The column of the keys (after the container's). */
+  col: number;
+  /** `{}`: a flow mapping, empty. */
+  flow: boolean;
+}
+
+export interface SeqNode {
+  kind: 'seq';
+  length: number;
+  /** Where each entry starts (its `-`) and ends (after its last line). */
+  starts: number[];
+  ends: number[];
+  /** The column of the dashes (after the container's). */
+  col: number;
+  /** `[]`: a flow sequence, empty. */
+  flow: boolean;
+}
+
 export type OutlineNode =
   | Scalar
   /** A key or entry with nothing after it, and nothing nested under it: null. */
   | { kind: 'null' }
-  | { kind: 'map'; keys: string[] }
-  | { kind: 'seq'; length: number };
+  | MapNode
+  | SeqNode;
 
 export interface Outline {
   readonly source: string;
   /** Columns at the start of each line that belong to the container (a ResourceList entry). */
   readonly container: number;
   readonly nodes: ReadonlyMap<string, OutlineNode>;
+  /**
+   * No comments and no blank lines (outside block scalars): nothing the parser would keep
+   * that the outline does not know of.
+   */
+  readonly simple: boolean;
 }
 
 /** The key of a path in `Outline.nodes`. */
@@ -49,6 +81,9 @@ interface Frame {
   kind: 'map' | 'seq';
   path: (string | number)[];
   keys: string[];
+  keyStyles: KeyStyle[];
+  starts: number[];
+  ends: number[];
   seen: Set<string> | undefined;
   length: number;
 }
@@ -64,6 +99,7 @@ interface Pending {
 // function reads the YAML 1.1 way, as an octal number).
 const NOT_A_STRING =
   /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const MAX_DEPTH = 100;
 const PLAIN_KEY = /^[A-Za-z0-9_./$][A-Za-z0-9_./$-]*$/;
 // What may not start a plain scalar (YAML's indicators), and what may not follow a plain
 // scalar's first character on one line in block context.
@@ -79,34 +115,45 @@ export function outline(source: string, container = 0): Outline | undefined {
   if (source.includes('\r')) return undefined;
   const nodes = new Map<string, OutlineNode>();
   const stack: Frame[] = [];
+  const state = { simple: true };
   let pending: Pending | undefined;
   // After a scalar on its line: the column a continuation line would have to exceed.
   let scalarOwner = -1;
   const n = source.length;
   let pos = 0;
   while (pos < n) {
+    const lineStart = pos;
     let end = source.indexOf('\n', pos);
     if (end < 0) end = n;
     const from = pos + container;
     pos = end + 1;
-    if (from >= end) continue; // a blank line shorter than the container
+    if (from >= end) {
+      state.simple = false; // a blank line shorter than the container
+      continue;
+    }
     let c = from;
     while (c < end && source.charCodeAt(c) === 32) c++;
-    if (c === end) continue;
+    if (c === end) {
+      state.simple = false;
+      continue;
+    }
     const first = source.charCodeAt(c);
     if (first === 9) return undefined; // a tab: the parser knows where it may stand
-    if (first === 35) continue; // a comment line
+    if (first === 35) {
+      state.simple = false; // a comment line
+      continue;
+    }
     const col = c - from;
     if (scalarOwner >= 0 && col > scalarOwner) return undefined; // a multi-line scalar
     scalarOwner = -1;
     const isDash = first === 45 && (c + 1 === end || source.charCodeAt(c + 1) === 32);
+    // Manifests nest a few dozen levels; deeper is for the parser and its limits.
+    if (stack.length > MAX_DEPTH) return undefined;
     if (pending) {
       const p = pending;
       pending = undefined;
       if (isDash && (col > p.col || (col === p.col && !p.isEntry))) {
-        const frame = newFrame(col, 'seq', p.path);
-        stack.push(frame);
-        nodes.set(pathKey(p.path), { kind: 'seq', length: 0 });
+        stack.push(newFrame(col, 'seq', p.path));
       } else if (!isDash && col > p.col) {
         stack.push(newFrame(col, 'map', p.path));
       } else nodes.set(pathKey(p.path), { kind: 'null' });
@@ -114,7 +161,7 @@ export function outline(source: string, container = 0): Outline | undefined {
     while (stack.length > 0) {
       const top = stack[stack.length - 1] as Frame;
       if (top.col > col || (top.col === col && top.kind === 'seq' && !isDash)) {
-        close(top, nodes);
+        close(top, nodes, lineStart);
         stack.pop();
       } else break;
     }
@@ -129,6 +176,8 @@ export function outline(source: string, container = 0): Outline | undefined {
     let frame = top;
     if (isDash) {
       if (top.kind !== 'seq') return undefined;
+      if (top.length > 0) top.ends.push(lineStart);
+      top.starts.push(c);
       const entry = [...top.path, top.length++];
       at = c + 1;
       while (at < end && source.charCodeAt(at) === 32) at++;
@@ -137,7 +186,7 @@ export function outline(source: string, container = 0): Outline | undefined {
         return undefined;
       }
       if (!startsKey(source, at, end)) {
-        const value = readValue(source, at, end, col, container, pos, nodes, entry);
+        const value = readValue(source, at, end, col, container, pos, nodes, entry, state);
         if (value === undefined) return undefined;
         if (value.pending) return undefined;
         pos = value.next;
@@ -152,9 +201,12 @@ export function outline(source: string, container = 0): Outline | undefined {
     frame.seen ??= new Set();
     if (frame.seen.has(key.key)) return undefined;
     frame.seen.add(key.key);
+    if (frame.keys.length > 0) frame.ends.push(lineStart);
     frame.keys.push(key.key);
+    frame.keyStyles.push(key.style);
+    frame.starts.push(at);
     const path = [...frame.path, key.key];
-    const value = readValue(source, key.next, end, frame.col, container, pos, nodes, path);
+    const value = readValue(source, key.next, end, frame.col, container, pos, nodes, path, state);
     if (value === undefined) return undefined;
     if (value.pending) pending = { path, col: frame.col, isEntry: false };
     else {
@@ -164,20 +216,40 @@ export function outline(source: string, container = 0): Outline | undefined {
   }
   if (pending) nodes.set(pathKey(pending.path), { kind: 'null' });
   if (stack.length === 0) return undefined; // no mapping at all
-  while (stack.length > 0) close(stack.pop() as Frame, nodes);
-  return { source, container, nodes };
+  while (stack.length > 0) close(stack.pop() as Frame, nodes, n);
+  return { source, container, nodes, simple: state.simple };
 }
 
 function newFrame(col: number, kind: 'map' | 'seq', path: (string | number)[]): Frame {
-  return { col, kind, path, keys: [], seen: undefined, length: 0 };
+  return {
+    col,
+    kind,
+    path,
+    keys: [],
+    keyStyles: [],
+    starts: [],
+    ends: [],
+    seen: undefined,
+    length: 0,
+  };
 }
 
-function close(frame: Frame, nodes: Map<string, OutlineNode>): void {
+function close(frame: Frame, nodes: Map<string, OutlineNode>, at: number): void {
+  if (frame.starts.length > 0) frame.ends.push(at);
+  const { col, starts, ends } = frame;
   nodes.set(
     pathKey(frame.path),
     frame.kind === 'map'
-      ? { kind: 'map', keys: frame.keys }
-      : { kind: 'seq', length: frame.length },
+      ? {
+          kind: 'map',
+          keys: frame.keys,
+          keyStyles: frame.keyStyles,
+          starts,
+          ends,
+          col,
+          flow: false,
+        }
+      : { kind: 'seq', length: frame.length, starts, ends, col, flow: false },
   );
 }
 
@@ -194,7 +266,7 @@ function readKey(
   source: string,
   at: number,
   end: number,
-): { key: string; next: number } | undefined {
+): { key: string; next: number; style: KeyStyle } | undefined {
   const q = source.charCodeAt(at);
   let key: string;
   let after: number;
@@ -218,7 +290,7 @@ function readKey(
   if (source.charCodeAt(after) !== 58 /* : */) return undefined;
   const next = after + 1;
   if (next < end && source.charCodeAt(next) !== 32) return undefined;
-  return { key, next };
+  return { key, next, style: q === 39 ? 'single' : q === 34 ? 'double' : 'plain' };
 }
 
 interface Value {
@@ -243,15 +315,19 @@ function readValue(
   lineNext: number,
   nodes: Map<string, OutlineNode>,
   path: (string | number)[],
+  state: { simple: boolean },
 ): Value | undefined {
   while (at < end && source.charCodeAt(at) === 32) at++;
-  if (at === end || source.charCodeAt(at) === 35)
+  if (at === end || source.charCodeAt(at) === 35) {
+    if (at < end) state.simple = false;
     return { pending: true, next: lineNext, single: false };
+  }
   const key = pathKey(path);
   const c = source.charCodeAt(at);
   if (c === 124 /* | */ || c === 62 /* > */) {
     const block = readBlockScalar(source, at, end, owner, container, lineNext);
     if (!block) return undefined;
+    if (source.slice(at, end).includes('#')) state.simple = false;
     nodes.set(key, {
       kind: 'scalar',
       style: c === 124 ? 'literal' : 'folded',
@@ -267,7 +343,7 @@ function readValue(
     const scanned = scanDoubleQuoted(source, at, end, owner, container);
     if (!scanned) return undefined;
     valueEnd = scanned.end;
-    if (!restIsComment(source, valueEnd, scanned.lineEnd)) return undefined;
+    if (!restIsComment(source, valueEnd, scanned.lineEnd, state)) return undefined;
     nodes.set(key, { kind: 'scalar', style: 'double', start: at, end: valueEnd, indent: 0 });
     return { pending: false, next: Math.min(scanned.lineEnd + 1, source.length), single: true };
   } else if (c === 39 /* ' */) {
@@ -277,13 +353,22 @@ function readValue(
   } else if (c === 123 /* { */ || c === 91 /* [ */) {
     // Only the empty flow collections: `resources: {}`, `args: []`.
     if (source.charCodeAt(at + 1) !== (c === 123 ? 125 : 93)) return undefined;
-    if (!restIsComment(source, at + 2, end)) return undefined;
-    nodes.set(key, c === 123 ? { kind: 'map', keys: [] } : { kind: 'seq', length: 0 });
+    if (!restIsComment(source, at + 2, end, state)) return undefined;
+    const empty = { starts: [], ends: [], col: owner + 2, flow: true };
+    nodes.set(
+      key,
+      c === 123
+        ? { kind: 'map', keys: [], keyStyles: [], ...empty }
+        : { kind: 'seq', length: 0, ...empty },
+    );
     return { pending: false, next: lineNext, single: true };
   } else {
     let stop = end;
     const comment = source.slice(at, end).indexOf(' #');
-    if (comment >= 0) stop = at + comment;
+    if (comment >= 0) {
+      stop = at + comment;
+      state.simple = false;
+    }
     while (stop > at && source.charCodeAt(stop - 1) === 32) stop--;
     const text = source.slice(at, stop);
     if (NOT_PLAIN_START.test(text) || text.includes(': ') || text.endsWith(':')) return undefined;
@@ -291,16 +376,26 @@ function readValue(
     nodes.set(key, { kind: 'scalar', style: 'plain', start: at, end: stop, indent: 0 });
     return { pending: false, next: lineNext, single: true };
   }
-  if (!restIsComment(source, valueEnd, end)) return undefined;
+  if (!restIsComment(source, valueEnd, end, state)) return undefined;
   nodes.set(key, { kind: 'scalar', style, start: at, end: valueEnd, indent: 0 });
   return { pending: false, next: lineNext, single: true };
 }
 
 /** Only spaces, then a comment or the line end. */
-function restIsComment(source: string, at: number, end: number): boolean {
+function restIsComment(
+  source: string,
+  at: number,
+  end: number,
+  state: { simple: boolean },
+): boolean {
   let i = at;
   while (i < end && source.charCodeAt(i) === 32) i++;
-  return i === end || (i > at && source.charCodeAt(i) === 35);
+  if (i === end) return true;
+  if (i > at && source.charCodeAt(i) === 35) {
+    state.simple = false;
+    return true;
+  }
+  return false;
 }
 
 /**
