@@ -5,6 +5,7 @@ import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { GENERATED_BY } from '../names.js';
 import { Item } from './item.js';
 import { type Path, type ScalarEdit, spliceScalars } from './outline.js';
+import { printEdited } from './patch.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
 import { cloneDoc, type Doc, deepEqual, plainAt, toPlain } from './yaml.js';
@@ -250,14 +251,24 @@ export class Edit {
    */
   settle(): void {
     for (const [item, doc] of this.working) {
-      const out = sameResource(item, doc) ? item : Item.created(doc);
-      out.settle();
+      // As an edit of its text when it can be: same text, same resource.
+      const edited = printEdited(doc);
+      let out: Item;
+      if (edited) out = edited.text === item.raw ? item : item.withText(edited.text);
+      else {
+        out = sameResource(item, doc) ? item : Item.created(doc);
+        out.settle();
+      }
       this.settled.set(item, out);
     }
     this.working.clear();
     for (const created of this.unsettled) {
-      const out = this.decide(created);
-      out.settle();
+      let out = this.decide(created);
+      if (out === created) {
+        const edited = printEdited(created.doc);
+        if (edited) out = Item.written(edited.text, edited.container);
+        else out.settle();
+      }
       this.final.set(created, out);
     }
     this.unsettled = [];

@@ -4,7 +4,14 @@
 import { isMap } from 'yaml';
 import { composeOutline } from './compose.js';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
-import { type Doc, isUnresolvedAlias, parseYaml, plainAt, printResource } from './yaml.js';
+import {
+  type Doc,
+  isUnresolvedAlias,
+  parseYaml,
+  plainAt,
+  printResource,
+  setOrigin,
+} from './yaml.js';
 
 export interface ResourceRef {
   apiVersion: string;
@@ -66,6 +73,11 @@ export class Item {
     return new Item(undefined, 0, 'new', false, doc);
   }
 
+  /** A resource the function writes, as text in the input's layout (`container` columns in). */
+  static written(raw: string, container: number): Item {
+    return new Item(raw, container, 'new', false, undefined);
+  }
+
   /** The item's YAML as a document of its own (a ResourceList entry de-indented). */
   get source(): string | undefined {
     if (this.deindented === undefined && this.raw !== undefined) {
@@ -107,6 +119,7 @@ export class Item {
       const o = this.raw !== undefined ? this.outline : undefined;
       const composed = o && composeOutline(o);
       if (composed) {
+        setOrigin(composed, o);
         this.parsed = composed;
         return composed;
       }
