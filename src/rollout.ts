@@ -84,7 +84,7 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
     out.push({
       item,
       refs,
-      docs: stock ? [stock.pristine] : [],
+      docs: stock ? [stock.ownPristine()] : [],
       kind: item.kind,
       label: item.label,
     });

@@ -9,6 +9,7 @@ import {
   escapeDouble,
   type Outline,
   outline,
+  outlineNodes,
   plainValueAt,
   type ScalarEdit,
   scalarValue,
@@ -21,8 +22,7 @@ import { doc, inContainer, print, style, text } from './yaml-arbitraries.js';
 
 /** Every node the outline found agrees with the parsed value at its path. */
 function expectAgrees(o: Outline, parsed: unknown, label = ''): void {
-  for (const [key, node] of o.nodes) {
-    const path = key === '' ? [] : key.split('\u0000');
+  for (const [path, node] of outlineNodes(o.root)) {
     let value: unknown = parsed;
     for (const part of path) value = (value as Record<string, unknown>)?.[part];
     const where = `${label} ${path.join('.')}`;
@@ -45,7 +45,7 @@ function expectAgrees(o: Outline, parsed: unknown, label = ''): void {
         break;
       case 'seq':
         expect(Array.isArray(value), where).toBe(true);
-        expect((value as unknown[]).length, where).toBe(node.length);
+        expect((value as unknown[]).length, where).toBe(node.items.length);
         break;
     }
   }
@@ -114,7 +114,7 @@ describe('the outline of generated documents', () => {
           const raw = inContainer(source, container);
           const o = outline(raw, container);
           if (!o) return;
-          const strings = [...o.nodes].filter(
+          const strings = [...outlineNodes(o.root)].filter(
             ([, n]) => n.kind === 'scalar' && scalarValue(o, n) !== UNREADABLE,
           );
           if (strings.length === 0) return;
@@ -122,14 +122,11 @@ describe('the outline of generated documents', () => {
           const expected = parse(source);
           const used = new Set<string>();
           for (const [i, v] of picks) {
-            const [key] = strings[i % strings.length] as [string, unknown];
+            const [path] = strings[i % strings.length] as [(string | number)[], unknown];
+            const key = path.join('.');
             if (used.has(key)) continue;
             used.add(key);
-            const path = key.split('\u0000');
-            edits.push({
-              path: path.map((p, j) => (isSeqAt(o, path.slice(0, j)) ? Number(p) : p)),
-              value: v,
-            });
+            edits.push({ path, value: v });
             let parent = expected;
             for (const part of path.slice(0, -1)) parent = parent[part];
             parent[path[path.length - 1] as string] = v;
@@ -147,10 +144,6 @@ describe('the outline of generated documents', () => {
     expect(spliced).toBeGreaterThan(250);
   });
 });
-
-function isSeqAt(o: Outline, path: string[]): boolean {
-  return o.nodes.get(path.join('\u0000'))?.kind === 'seq';
-}
 
 // ---------------------------------------------------------------------------------------------
 // Literal cases

@@ -7,7 +7,7 @@ import { Document, type Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import {
   type KeyStyle,
   type Outline,
-  pathKey,
+  type OutlineNode,
   type Scalar as ScalarNode,
   scalarValue,
   UNREADABLE,
@@ -20,38 +20,34 @@ export function composeOutline(o: Outline): Doc | undefined {
   const doc = new Document(undefined, parseOptions) as Doc;
   const schema = doc.schema;
   let failed = false;
-  const build = (path: (string | number)[]): Node | null => {
-    const node = o.nodes.get(pathKey(path));
-    switch (node?.kind) {
+  const build = (node: OutlineNode): Node => {
+    switch (node.kind) {
       case 'map': {
         const map = new YAMLMap(schema);
         if (node.flow) map.flow = true;
-        node.keys.forEach((key, i) => {
-          map.items.push(
-            new Pair(keyNode(key, node.keyStyles[i] as KeyStyle), build([...path, key])),
-          );
-        });
+        for (let i = 0; i < node.keys.length; i++) {
+          const key = keyNode(node.keys[i] as string, node.keyStyles[i] as KeyStyle);
+          map.items.push(new Pair(key, build(node.values[i] as OutlineNode)));
+        }
         return map;
       }
       case 'seq': {
         const seq = new YAMLSeq(schema);
         if (node.flow) seq.flow = true;
-        for (let i = 0; i < node.length; i++) seq.items.push(build([...path, i]));
+        for (const item of node.items) seq.items.push(build(item));
         return seq;
       }
-      case 'scalar':
-        return scalarNode(o, node) ?? fail();
+      case 'scalar': {
+        const scalar = scalarNode(o, node);
+        if (scalar) return scalar;
+        failed = true;
+        return emptyNode();
+      }
       case 'null':
         return emptyNode();
-      default:
-        return fail();
     }
   };
-  const fail = (): null => {
-    failed = true;
-    return null;
-  };
-  const contents = build([]);
+  const contents = build(o.root);
   if (failed) return undefined;
   doc.contents = contents;
   return doc;

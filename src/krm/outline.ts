@@ -31,6 +31,7 @@ export interface MapNode {
   kind: 'map';
   keys: string[];
   keyStyles: KeyStyle[];
+  values: OutlineNode[];
   /** Where each entry starts (its key) and ends (after its last line). */
   starts: number[];
   ends: number[];
@@ -42,7 +43,7 @@ export interface MapNode {
 
 export interface SeqNode {
   kind: 'seq';
-  length: number;
+  items: OutlineNode[];
   /** Where each entry starts (its `-`) and ends (after its last line). */
   starts: number[];
   ends: number[];
@@ -52,18 +53,18 @@ export interface SeqNode {
   flow: boolean;
 }
 
-export type OutlineNode =
-  | Scalar
-  /** A key or entry with nothing after it, and nothing nested under it: null. */
-  | { kind: 'null' }
-  | MapNode
-  | SeqNode;
+/** A key or entry with nothing after it, and nothing nested under it: null. */
+export interface NullNode {
+  kind: 'null';
+}
+
+export type OutlineNode = Scalar | NullNode | MapNode | SeqNode;
 
 export interface Outline {
   readonly source: string;
   /** Columns at the start of each line that belong to the container (a ResourceList entry). */
   readonly container: number;
-  readonly nodes: ReadonlyMap<string, OutlineNode>;
+  readonly root: MapNode;
   /**
    * No comments and no blank lines (outside block scalars): nothing the parser would keep
    * that the outline does not know of.
@@ -71,29 +72,51 @@ export interface Outline {
   readonly simple: boolean;
 }
 
-/** The key of a path in `Outline.nodes`. */
-export function pathKey(path: Path): string {
-  return path.join('\u0000');
+/** The node at a path; undefined when there is none. */
+export function nodeAt(o: Outline, path: Path): OutlineNode | undefined {
+  let node: OutlineNode | undefined = o.root;
+  for (const part of path) {
+    if (node?.kind === 'map') node = node.values[node.keys.indexOf(String(part))];
+    else if (node?.kind === 'seq') node = node.items[Number(part)];
+    else return undefined;
+  }
+  return node;
 }
 
+/** Every node with its path, depth first (for tests and checks). */
+export function* outlineNodes(
+  node: OutlineNode,
+  path: (string | number)[] = [],
+): Generator<[(string | number)[], OutlineNode]> {
+  yield [path, node];
+  if (node.kind === 'map') {
+    for (let i = 0; i < node.keys.length; i++) {
+      yield* outlineNodes(node.values[i] as OutlineNode, [...path, node.keys[i] as string]);
+    }
+  } else if (node.kind === 'seq') {
+    for (let i = 0; i < node.items.length; i++) {
+      yield* outlineNodes(node.items[i] as OutlineNode, [...path, i]);
+    }
+  }
+}
+
+/** A collection being read, and the entry of its parent that it is the value of. */
 interface Frame {
-  col: number;
-  kind: 'map' | 'seq';
-  path: (string | number)[];
-  keys: string[];
-  keyStyles: KeyStyle[];
-  starts: number[];
-  ends: number[];
+  node: MapNode | SeqNode;
   seen: Set<string> | undefined;
-  length: number;
+  parent: Frame | undefined;
+  slot: number;
 }
 
 interface Pending {
-  path: (string | number)[];
+  frame: Frame;
+  slot: number;
   /** Column of the key (or dash) that owns the value to come. */
   col: number;
   isEntry: boolean;
 }
+
+const NULL: NullNode = { kind: 'null' };
 
 // Plain scalars the core schema reads as something other than a string (and 0644, which the
 // function reads the YAML 1.1 way, as an octal number).
@@ -113,8 +136,8 @@ const NOT_PLAIN_START = /^(?:[-?:](?:\s|$)|[,[\]{}#&*!|>'"%@`])/;
 export function outline(source: string, container = 0): Outline | undefined {
   // Other line ends than \n are the parser's.
   if (source.includes('\r')) return undefined;
-  const nodes = new Map<string, OutlineNode>();
   const stack: Frame[] = [];
+  let root: MapNode | undefined;
   const state = { simple: true };
   let pending: Pending | undefined;
   // After a scalar on its line: the column a continuation line would have to exceed.
@@ -146,39 +169,43 @@ export function outline(source: string, container = 0): Outline | undefined {
     const col = c - from;
     if (scalarOwner >= 0 && col > scalarOwner) return undefined; // a multi-line scalar
     scalarOwner = -1;
-    const isDash = first === 45 && (c + 1 === end || source.charCodeAt(c + 1) === 32);
     // Manifests nest a few dozen levels; deeper is for the parser and its limits.
     if (stack.length > MAX_DEPTH) return undefined;
+    const isDash = first === 45 && (c + 1 === end || source.charCodeAt(c + 1) === 32);
     if (pending) {
       const p = pending;
       pending = undefined;
       if (isDash && (col > p.col || (col === p.col && !p.isEntry))) {
-        stack.push(newFrame(col, 'seq', p.path));
+        stack.push(newFrame(col, 'seq', p.frame, p.slot));
       } else if (!isDash && col > p.col) {
-        stack.push(newFrame(col, 'map', p.path));
-      } else nodes.set(pathKey(p.path), { kind: 'null' });
+        stack.push(newFrame(col, 'map', p.frame, p.slot));
+      } else setSlot(p.frame, p.slot, NULL);
     }
     while (stack.length > 0) {
       const top = stack[stack.length - 1] as Frame;
-      if (top.col > col || (top.col === col && top.kind === 'seq' && !isDash)) {
-        close(top, nodes, lineStart);
+      if (top.node.col > col || (top.node.col === col && top.node.kind === 'seq' && !isDash)) {
+        close(top, lineStart);
         stack.pop();
       } else break;
     }
     if (stack.length === 0) {
       // The resource itself: a mapping at column 0, opened once.
-      if (nodes.size > 0 || col !== 0 || isDash) return undefined;
-      stack.push(newFrame(0, 'map', []));
+      if (root || col !== 0 || isDash) return undefined;
+      const frame = newFrame(0, 'map', undefined, 0);
+      root = frame.node as MapNode;
+      stack.push(frame);
     }
     const top = stack[stack.length - 1] as Frame;
-    if (top.col !== col) return undefined;
+    if (top.node.col !== col) return undefined;
     let at = c;
     let frame = top;
     if (isDash) {
-      if (top.kind !== 'seq') return undefined;
-      if (top.length > 0) top.ends.push(lineStart);
-      top.starts.push(c);
-      const entry = [...top.path, top.length++];
+      const seq = top.node;
+      if (seq.kind !== 'seq') return undefined;
+      if (seq.starts.length > 0) seq.ends.push(lineStart);
+      seq.starts.push(c);
+      const slot = seq.items.length;
+      seq.items.push(NULL);
       at = c + 1;
       while (at < end && source.charCodeAt(at) === 32) at++;
       // `-` alone, or a nested `- -`: left to the parser.
@@ -186,71 +213,65 @@ export function outline(source: string, container = 0): Outline | undefined {
         return undefined;
       }
       if (!startsKey(source, at, end)) {
-        const value = readValue(source, at, end, col, container, pos, nodes, entry, state);
-        if (value === undefined) return undefined;
-        if (value.pending) return undefined;
+        const value = readValue(source, at, end, col, container, pos, state);
+        if (value === undefined || value.node === undefined) return undefined;
+        seq.items[slot] = value.node;
         pos = value.next;
         scalarOwner = value.single ? col : -1;
         continue;
       }
-      frame = newFrame(at - from, 'map', entry);
+      frame = newFrame(at - from, 'map', top, slot);
       stack.push(frame);
-    } else if (top.kind !== 'map') return undefined;
+    } else if (top.node.kind !== 'map') return undefined;
+    const map = frame.node as MapNode;
     const key = readKey(source, at, end);
     if (!key) return undefined;
     frame.seen ??= new Set();
     if (frame.seen.has(key.key)) return undefined;
     frame.seen.add(key.key);
-    if (frame.keys.length > 0) frame.ends.push(lineStart);
-    frame.keys.push(key.key);
-    frame.keyStyles.push(key.style);
-    frame.starts.push(at);
-    const path = [...frame.path, key.key];
-    const value = readValue(source, key.next, end, frame.col, container, pos, nodes, path, state);
+    if (map.keys.length > 0) map.ends.push(lineStart);
+    map.keys.push(key.key);
+    map.keyStyles.push(key.style);
+    map.starts.push(at);
+    const slot = map.values.length;
+    map.values.push(NULL);
+    const value = readValue(source, key.next, end, map.col, container, pos, state);
     if (value === undefined) return undefined;
-    if (value.pending) pending = { path, col: frame.col, isEntry: false };
+    if (value.node === undefined) pending = { frame, slot, col: map.col, isEntry: false };
     else {
+      map.values[slot] = value.node;
       pos = value.next;
-      scalarOwner = value.single ? frame.col : -1;
+      scalarOwner = value.single ? map.col : -1;
     }
   }
-  if (pending) nodes.set(pathKey(pending.path), { kind: 'null' });
-  if (stack.length === 0) return undefined; // no mapping at all
-  while (stack.length > 0) close(stack.pop() as Frame, nodes, n);
-  return { source, container, nodes, simple: state.simple };
+  if (pending) setSlot(pending.frame, pending.slot, NULL);
+  if (!root) return undefined; // no mapping at all
+  while (stack.length > 0) close(stack.pop() as Frame, n);
+  return { source, container, root, simple: state.simple };
 }
 
-function newFrame(col: number, kind: 'map' | 'seq', path: (string | number)[]): Frame {
-  return {
-    col,
-    kind,
-    path,
-    keys: [],
-    keyStyles: [],
-    starts: [],
-    ends: [],
-    seen: undefined,
-    length: 0,
-  };
+function newFrame(
+  col: number,
+  kind: 'map' | 'seq',
+  parent: Frame | undefined,
+  slot: number,
+): Frame {
+  const common = { starts: [], ends: [], col, flow: false };
+  const node: MapNode | SeqNode =
+    kind === 'map'
+      ? { kind, keys: [], keyStyles: [], values: [], ...common }
+      : { kind, items: [], ...common };
+  if (parent) setSlot(parent, slot, node);
+  return { node, seen: undefined, parent, slot };
 }
 
-function close(frame: Frame, nodes: Map<string, OutlineNode>, at: number): void {
-  if (frame.starts.length > 0) frame.ends.push(at);
-  const { col, starts, ends } = frame;
-  nodes.set(
-    pathKey(frame.path),
-    frame.kind === 'map'
-      ? {
-          kind: 'map',
-          keys: frame.keys,
-          keyStyles: frame.keyStyles,
-          starts,
-          ends,
-          col,
-          flow: false,
-        }
-      : { kind: 'seq', length: frame.length, starts, ends, col, flow: false },
-  );
+function setSlot(frame: Frame, slot: number, node: OutlineNode): void {
+  if (frame.node.kind === 'map') frame.node.values[slot] = node;
+  else frame.node.items[slot] = node;
+}
+
+function close(frame: Frame, at: number): void {
+  if (frame.node.starts.length > 0) frame.node.ends.push(at);
 }
 
 function isDashAt(source: string, at: number, end: number): boolean {
@@ -294,8 +315,8 @@ function readKey(
 }
 
 interface Value {
-  /** Nothing after the key on its line: the value is nested below, or null. */
-  pending: boolean;
+  /** The value read; undefined when nothing follows the key on its line (nested, or null). */
+  node: OutlineNode | undefined;
   /** Where scanning goes on (past a block scalar's lines). */
   next: number;
   /** A scalar on one line, which no more indented line may continue. */
@@ -313,72 +334,67 @@ function readValue(
   owner: number,
   container: number,
   lineNext: number,
-  nodes: Map<string, OutlineNode>,
-  path: (string | number)[],
   state: { simple: boolean },
 ): Value | undefined {
   while (at < end && source.charCodeAt(at) === 32) at++;
   if (at === end || source.charCodeAt(at) === 35) {
     if (at < end) state.simple = false;
-    return { pending: true, next: lineNext, single: false };
+    return { node: undefined, next: lineNext, single: false };
   }
-  const key = pathKey(path);
   const c = source.charCodeAt(at);
   if (c === 124 /* | */ || c === 62 /* > */) {
     const block = readBlockScalar(source, at, end, owner, container, lineNext);
     if (!block) return undefined;
     if (source.slice(at, end).includes('#')) state.simple = false;
-    nodes.set(key, {
-      kind: 'scalar',
-      style: c === 124 ? 'literal' : 'folded',
-      start: at,
-      end: block.end,
-      indent: block.indent,
-    });
-    return { pending: false, next: block.end, single: false };
+    const style = c === 124 ? 'literal' : 'folded';
+    const node: Scalar = { kind: 'scalar', style, start: at, end: block.end, indent: block.indent };
+    return { node, next: block.end, single: false };
   }
-  let valueEnd: number;
-  let style: ScalarStyle;
   if (c === 34 /* " */) {
     const scanned = scanDoubleQuoted(source, at, end, owner, container);
     if (!scanned) return undefined;
-    valueEnd = scanned.end;
-    if (!restIsComment(source, valueEnd, scanned.lineEnd, state)) return undefined;
-    nodes.set(key, { kind: 'scalar', style: 'double', start: at, end: valueEnd, indent: 0 });
-    return { pending: false, next: Math.min(scanned.lineEnd + 1, source.length), single: true };
-  } else if (c === 39 /* ' */) {
-    valueEnd = closingSingleQuote(source, at, end);
-    if (valueEnd < 0) return undefined;
-    style = 'single';
-  } else if (c === 123 /* { */ || c === 91 /* [ */) {
+    if (!restIsComment(source, scanned.end, scanned.lineEnd, state)) return undefined;
+    return {
+      node: { kind: 'scalar', style: 'double', start: at, end: scanned.end, indent: 0 },
+      next: Math.min(scanned.lineEnd + 1, source.length),
+      single: true,
+    };
+  }
+  if (c === 39 /* ' */) {
+    const valueEnd = closingSingleQuote(source, at, end);
+    if (valueEnd < 0 || !restIsComment(source, valueEnd, end, state)) return undefined;
+    return {
+      node: { kind: 'scalar', style: 'single', start: at, end: valueEnd, indent: 0 },
+      next: lineNext,
+      single: true,
+    };
+  }
+  if (c === 123 /* { */ || c === 91 /* [ */) {
     // Only the empty flow collections: `resources: {}`, `args: []`.
     if (source.charCodeAt(at + 1) !== (c === 123 ? 125 : 93)) return undefined;
     if (!restIsComment(source, at + 2, end, state)) return undefined;
     const empty = { starts: [], ends: [], col: owner + 2, flow: true };
-    nodes.set(
-      key,
+    const node: MapNode | SeqNode =
       c === 123
-        ? { kind: 'map', keys: [], keyStyles: [], ...empty }
-        : { kind: 'seq', length: 0, ...empty },
-    );
-    return { pending: false, next: lineNext, single: true };
-  } else {
-    let stop = end;
-    const comment = source.slice(at, end).indexOf(' #');
-    if (comment >= 0) {
-      stop = at + comment;
-      state.simple = false;
-    }
-    while (stop > at && source.charCodeAt(stop - 1) === 32) stop--;
-    const text = source.slice(at, stop);
-    if (NOT_PLAIN_START.test(text) || text.includes(': ') || text.endsWith(':')) return undefined;
-    if (text.includes('\t')) return undefined;
-    nodes.set(key, { kind: 'scalar', style: 'plain', start: at, end: stop, indent: 0 });
-    return { pending: false, next: lineNext, single: true };
+        ? { kind: 'map', keys: [], keyStyles: [], values: [], ...empty }
+        : { kind: 'seq', items: [], ...empty };
+    return { node, next: lineNext, single: true };
   }
-  if (!restIsComment(source, valueEnd, end, state)) return undefined;
-  nodes.set(key, { kind: 'scalar', style, start: at, end: valueEnd, indent: 0 });
-  return { pending: false, next: lineNext, single: true };
+  let stop = end;
+  const comment = source.slice(at, end).indexOf(' #');
+  if (comment >= 0) {
+    stop = at + comment;
+    state.simple = false;
+  }
+  while (stop > at && source.charCodeAt(stop - 1) === 32) stop--;
+  const text = source.slice(at, stop);
+  if (NOT_PLAIN_START.test(text) || text.includes(': ') || text.endsWith(':')) return undefined;
+  if (text.includes('\t')) return undefined;
+  return {
+    node: { kind: 'scalar', style: 'plain', start: at, end: stop, indent: 0 },
+    next: lineNext,
+    single: true,
+  };
 }
 
 /** Only spaces, then a comment or the line end. */
@@ -443,38 +459,24 @@ const INVALID = -2;
  * `end`; -1 when the scalar goes on past the line; INVALID for an escape YAML does not have.
  */
 function closingQuoteInLine(source: string, from: number, end: number): number {
-  // Searches within the line only: a long scalar folded over many lines stays linear.
+  // Within the line only: a long scalar folded over many lines stays linear. Regular
+  // expressions do the character work: settings files are tens of kilobytes of escapes.
   const line = source.slice(from, end);
-  let i = 0;
   let quote = line.indexOf('"');
-  for (;;) {
-    const slash = line.indexOf('\\', i);
-    if (slash < 0 || (quote >= 0 && slash > quote)) return quote >= 0 ? from + quote + 1 : -1;
-    const length = escapeLength(source, from + slash, end);
-    if (length < 0) return INVALID;
-    if (length === 0) return -1; // an escaped line break
-    i = slash + length;
-    // An escaped quote: look for the next one (each search starts where the last one ended).
-    if (quote >= 0 && i > quote) quote = line.indexOf('"', i);
+  while (quote >= 0 && oddBackslashesBefore(line, quote)) quote = line.indexOf('"', quote + 1);
+  let body = quote >= 0 ? line.slice(0, quote) : line;
+  // A `\` at the line's end joins the next line to this one.
+  const joined = quote < 0 && oddBackslashesBefore(line, line.length);
+  if (joined) {
+    if (end >= source.length) return INVALID;
+    body = body.slice(0, -1);
   }
+  if (body.includes('\\') && body.replace(VALID_ESCAPE, '').includes('\\')) return INVALID;
+  return quote >= 0 ? from + quote + 1 : -1;
 }
 
-/**
- * The length of the escape at `at` (a backslash) on a line that ends at `end`: 0 for an escaped
- * line break, -1 if YAML has no such escape.
- */
-function escapeLength(source: string, at: number, end: number): number {
-  if (at + 1 === end) return end < source.length ? 0 : -1;
-  const e = source[at + 1] as string;
-  const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-  if (hex > 0) {
-    if (at + 2 + hex > end || !/^[0-9a-fA-F]+$/.test(source.slice(at + 2, at + 2 + hex))) {
-      return -1;
-    }
-    return 2 + hex;
-  }
-  return SIMPLE_ESCAPES[e] === undefined ? -1 : 2;
-}
+const VALID_ESCAPE =
+  /\\(?:[0abt\tnvfre "/\\N_LP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})/g;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   '0': '\0',
@@ -596,6 +598,13 @@ function decodeDouble(
   to: number,
   limit: number,
 ): { value: string; raw: number; decoded: number } {
+  if (limit === Number.POSITIVE_INFINITY) {
+    const body = source.slice(from, to);
+    if (!body.includes('\n')) {
+      const value = body.includes('\\') ? body.replace(ESCAPE, unescapeOne) : body;
+      return { value, raw: to, decoded: value.length };
+    }
+  }
   let out = '';
   let pos = from;
   for (;;) {
@@ -664,6 +673,14 @@ function decodeDouble(
   }
 }
 
+const ESCAPE = /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g;
+
+function unescapeOne(_: string, e: string): string {
+  return e.length > 1
+    ? String.fromCodePoint(Number.parseInt(e.slice(1), 16))
+    : (SIMPLE_ESCAPES[e] as string);
+}
+
 function oddBackslashesBefore(source: string, at: number): boolean {
   let n = 0;
   for (let i = at - 1; i >= 0 && source.charCodeAt(i) === 92; i--) n++;
@@ -729,8 +746,12 @@ function literalValue(o: Outline, s: Scalar): string {
  * when absent, UNREADABLE when some part needs the parser.
  */
 export function plainValueAt(o: Outline, path: Path): unknown {
-  const node = o.nodes.get(pathKey(path));
-  if (node === undefined) return undefined;
+  const node = nodeAt(o, path);
+  return node === undefined ? undefined : plainValue(o, node);
+}
+
+/** The plain value of a node (UNREADABLE when some part of it needs the parser). */
+export function plainValue(o: Outline, node: OutlineNode): unknown {
   switch (node.kind) {
     case 'null':
       return null;
@@ -740,17 +761,17 @@ export function plainValueAt(o: Outline, path: Path): unknown {
         : scalarValue(o, node);
     case 'map': {
       const out: Record<string, unknown> = {};
-      for (const key of node.keys) {
-        const value = plainValueAt(o, [...path, key]);
+      for (let i = 0; i < node.keys.length; i++) {
+        const value = plainValue(o, node.values[i] as OutlineNode);
         if (value === UNREADABLE) return UNREADABLE;
-        out[key] = value;
+        out[node.keys[i] as string] = value;
       }
       return out;
     }
     case 'seq': {
       const out: unknown[] = [];
-      for (let i = 0; i < node.length; i++) {
-        const value = plainValueAt(o, [...path, i]);
+      for (const item of node.items) {
+        const value = plainValue(o, item);
         if (value === UNREADABLE) return UNREADABLE;
         out.push(value);
       }
@@ -775,7 +796,7 @@ export interface ScalarEdit {
 export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string | undefined {
   const pieces: { start: number; end: number; text: string }[] = [];
   for (const edit of edits) {
-    const node = o.nodes.get(pathKey(edit.path));
+    const node = nodeAt(o, edit.path);
     if (node?.kind !== 'scalar') return undefined;
     const old = scalarValue(o, node);
     if (old === UNREADABLE) return undefined;
@@ -810,7 +831,11 @@ function rewrite(
     case 'double': {
       // From the first character that differs; the rest of the input's text stays as it was.
       const same = commonPrefix(old, value);
-      const kept = decodeDouble(o.source, s.start + 1, s.end - 1, same);
+      // Text added at the end (the common case) keeps everything up to the closing quote.
+      const kept =
+        same === old.length
+          ? { raw: s.end - 1, decoded: same }
+          : decodeDouble(o.source, s.start + 1, s.end - 1, same);
       return { start: kept.raw, end: s.end, text: `${escapeDouble(value.slice(kept.decoded))}"` };
     }
     case 'literal':
@@ -818,6 +843,11 @@ function rewrite(
     default:
       return undefined;
   }
+}
+
+/** A plain scalar the core schema reads as a string (not a number, boolean or null). */
+export function readsAsString(text: string): boolean {
+  return !NOT_A_STRING.test(text);
 }
 
 /** A string that reads back as itself, plain, in block context. */

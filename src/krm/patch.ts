@@ -23,12 +23,19 @@ import {
   type MapNode,
   type Outline,
   type OutlineNode,
-  pathKey,
-  plainValueAt,
+  plainValue,
+  readsAsString,
   type SeqNode,
   UNREADABLE,
 } from './outline.js';
-import { type Doc, hasWideSequences, originOf, parseOptions, printDoc } from './yaml.js';
+import {
+  type Doc,
+  hasWideSequences,
+  isAmbiguousInYaml11,
+  originOf,
+  parseOptions,
+  printDoc,
+} from './yaml.js';
 
 const FAIL = Symbol('fail');
 /** undefined: the same as the input (its text stands); a string: the new text; FAIL: give up. */
@@ -44,11 +51,10 @@ interface Context {
  * layout (a ResourceList entry's included); undefined when this cannot follow the changes.
  */
 export function printAsEdit(o: Outline, doc: Doc, wide: boolean): string | undefined {
-  const root = o.nodes.get('');
-  if (!o.simple || doc.comment || root?.kind !== 'map' || root.flow) return undefined;
-  if (!isMap(doc.contents)) return undefined;
+  const root = o.root;
+  if (!o.simple || doc.comment || root.flow || !isMap(doc.contents)) return undefined;
   const ctx: Context = { o, wide };
-  const r = mapEntries(ctx, [], doc.contents, root);
+  const r = mapEntries(ctx, doc.contents, root);
   if (r === FAIL) return undefined;
   if (r === undefined) return o.source;
   // The first line keeps the container's columns (a ResourceList entry's `- `).
@@ -80,7 +86,7 @@ function hasProps(node: unknown): boolean {
 }
 
 /** A mapping's entries, from its first key; the entries after the first at its column. */
-function mapEntries(ctx: Context, path: (string | number)[], map: YAMLMap, orig: MapNode): Result {
+function mapEntries(ctx: Context, map: YAMLMap, orig: MapNode): Result {
   if (map.flow || hasProps(map) || map.items.length === 0) return FAIL;
   const { source } = ctx.o;
   let changed = map.items.length !== orig.keys.length;
@@ -92,17 +98,17 @@ function mapEntries(ctx: Context, path: (string | number)[], map: YAMLMap, orig:
     const i = orig.keys.indexOf(key);
     if (i < 0) {
       changed = true;
-      parts.push(render(ctx, entryOf(pair), orig.col));
+      parts.push(renderEntry(ctx, pair, orig.col));
       continue;
     }
     if (i < last) return FAIL; // reordered
     if (i !== last + 1) changed = true; // entries dropped before this one
     last = i;
-    const r = hasProps(pair.key) ? FAIL : entry(ctx, [...path, key], pair, orig, i);
+    const r = hasProps(pair.key) ? FAIL : entry(ctx, pair, orig, i);
     if (r === FAIL) {
       // Printed whole: what yaml makes of it is what it is.
       changed = true;
-      parts.push(render(ctx, entryOf(pair), orig.col));
+      parts.push(renderEntry(ctx, pair, orig.col));
     } else if (r === undefined) {
       parts.push(source.slice(orig.starts[i], orig.ends[i]));
     } else {
@@ -115,17 +121,9 @@ function mapEntries(ctx: Context, path: (string | number)[], map: YAMLMap, orig:
 }
 
 /** One entry of a mapping, from its key; FAIL when it is to be printed whole. */
-function entry(
-  ctx: Context,
-  path: (string | number)[],
-  pair: Pair,
-  orig: MapNode,
-  i: number,
-): Result {
-  const origValue = ctx.o.nodes.get(pathKey(path));
-  const value = pair.value;
-  if (!origValue) return FAIL;
-  const nested = collection(ctx, path, value, origValue);
+function entry(ctx: Context, pair: Pair, orig: MapNode, i: number): Result {
+  const origValue = orig.values[i] as OutlineNode;
+  const nested = collection(ctx, pair.value, origValue);
   if (nested === FAIL || nested === undefined) return nested;
   // The key's own line stays; the collection goes on below it.
   const { source } = ctx.o;
@@ -138,65 +136,91 @@ function entry(
  * A value against its input: undefined if the same, the text of a block collection (from its
  * first key or dash) if changed, FAIL if it is to be printed whole.
  */
-function collection(
-  ctx: Context,
-  path: (string | number)[],
-  value: unknown,
-  orig: OutlineNode,
-): Result {
+function collection(ctx: Context, value: unknown, orig: OutlineNode): Result {
   if (isAlias(value) || hasProps(value)) return FAIL;
   if (isMap(value) && orig.kind === 'map' && !orig.flow && !value.flow && value.items.length > 0) {
-    return mapEntries(ctx, path, value, orig);
+    return mapEntries(ctx, value, orig);
   }
   if (isSeq(value) && orig.kind === 'seq' && !orig.flow && !value.flow && value.items.length > 0) {
-    return seqItems(ctx, path, value, orig);
+    return seqItems(ctx, value, orig);
   }
-  return sameLeaf(ctx, path, value, orig) ? undefined : FAIL;
+  return sameLeaf(ctx, value, orig) ? undefined : FAIL;
 }
 
 /** A scalar, or an empty collection, with the value its input has. */
-function sameLeaf(
-  ctx: Context,
-  path: (string | number)[],
-  value: unknown,
-  orig: OutlineNode,
-): boolean {
+function sameLeaf(ctx: Context, value: unknown, orig: OutlineNode): boolean {
   if (isScalar(value)) {
     if (orig.kind !== 'scalar' && orig.kind !== 'null') return false;
-    const read = plainValueAt(ctx.o, path);
+    const read = plainValue(ctx.o, orig);
     return read !== UNREADABLE && read === value.value;
   }
   if (value === null || value === undefined) return orig.kind === 'null';
   if (isMap(value) && value.items.length === 0)
     return orig.kind === 'map' && orig.keys.length === 0;
-  if (isSeq(value) && value.items.length === 0) return orig.kind === 'seq' && orig.length === 0;
+  if (isSeq(value) && value.items.length === 0)
+    return orig.kind === 'seq' && orig.items.length === 0;
   return false;
 }
 
 /** A sequence's entries, from its first dash; the entries after the first at its column. */
-function seqItems(ctx: Context, path: (string | number)[], seq: YAMLSeq, orig: SeqNode): Result {
+function seqItems(ctx: Context, seq: YAMLSeq, orig: SeqNode): Result {
   const { source } = ctx.o;
-  let changed = seq.items.length !== orig.length;
+  let changed = seq.items.length !== orig.items.length;
   const parts: string[] = [];
   seq.items.forEach((item, i) => {
-    if (i >= orig.length || isPair(item)) {
+    const origItem = orig.items[i];
+    if (origItem === undefined || isPair(item)) {
       changed = true;
-      parts.push(render(ctx, seqOf(item), orig.col));
+      parts.push(renderItem(ctx, item, orig.col));
       return;
     }
-    const itemPath = [...path, i];
-    const origItem = ctx.o.nodes.get(pathKey(itemPath));
-    const r = origItem ? collection(ctx, itemPath, item, origItem) : FAIL;
+    const r = collection(ctx, item, origItem);
     if (r === undefined) {
       parts.push(source.slice(orig.starts[i], orig.ends[i]));
       return;
     }
     changed = true;
-    if (r === FAIL || origItem?.kind !== 'map') parts.push(render(ctx, seqOf(item), orig.col));
+    if (r === FAIL || origItem.kind !== 'map') parts.push(renderItem(ctx, item, orig.col));
     // `- ` (and whatever spaces the input had after it), then the mapping.
     else parts.push(source.slice(orig.starts[i], origItem.starts[0]) + r);
   });
   return changed ? parts.join(pad(ctx, orig.col)) : undefined;
+}
+
+// What yaml never prints plain (an indicator first, `: ` or ` #` inside, a space or `:` last);
+// anything else that is printable ASCII, one line, and reads back as a string, it does.
+const NOT_PLAIN = /^[\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|:[ \t]|[\t ]#|[\t :]$|^(?:---|\.\.\.)/;
+
+/** A string yaml prints as it is; undefined for one it would quote or fold. */
+function plain(node: unknown): string | undefined {
+  let value = node;
+  if (isScalar(node)) {
+    if (hasProps(node) || (node.type !== undefined && node.type !== 'PLAIN')) return undefined;
+    value = node.value;
+  }
+  // (Keys of 1024 characters and more yaml writes as explicit `? ` keys.)
+  if (typeof value !== 'string' || value.length > 1000 || !/^[\x20-\x7e]+$/.test(value)) {
+    return undefined;
+  }
+  if (NOT_PLAIN.test(value) || !readsAsString(value) || isAmbiguousInYaml11(value)) {
+    return undefined;
+  }
+  return value;
+}
+
+/** A mapping entry with a string key and value, as yaml prints it, without yaml. */
+function renderEntry(ctx: Context, pair: Pair, col: number): string {
+  const key = plain(pair.key);
+  const value = plain(pair.value);
+  if (key !== undefined && value !== undefined) return `${key}: ${value}\n`;
+  return render(ctx, entryOf(pair), col);
+}
+
+/** A sequence entry with a string value, as yaml prints it, without yaml. */
+function renderItem(ctx: Context, item: unknown, col: number): string {
+  const value = plain(item);
+  if (value !== undefined) return `- ${value}\n`;
+  return render(ctx, seqOf(item), col);
 }
 
 function entryOf(pair: Pair): YAMLMap {

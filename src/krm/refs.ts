@@ -3,7 +3,7 @@
 // ConfigMap that no longer exists.
 import { isMap, isScalar, isSeq } from 'yaml';
 import { podSpecPath } from './k8s.js';
-import { type Outline, pathKey, scalarValue, UNREADABLE } from './outline.js';
+import { nodeAt, type Outline, scalarValue, UNREADABLE } from './outline.js';
 import type { Doc } from './yaml.js';
 
 type Path = (string | number)[];
@@ -40,12 +40,12 @@ export function docTree(doc: Doc): Tree {
 export function outlineTree(o: Outline): Tree {
   return {
     listLength: (path) => {
-      const node = o.nodes.get(pathKey(path));
-      return node?.kind === 'seq' ? node.length : undefined;
+      const node = nodeAt(o, path);
+      return node?.kind === 'seq' ? node.items.length : undefined;
     },
-    isMap: (path) => o.nodes.get(pathKey(path))?.kind === 'map',
+    isMap: (path) => nodeAt(o, path)?.kind === 'map',
     string: (path) => {
-      const node = o.nodes.get(pathKey(path));
+      const node = nodeAt(o, path);
       if (node?.kind !== 'scalar') return undefined;
       const value = scalarValue(o, node);
       return value === UNREADABLE ? undefined : value;

@@ -240,6 +240,11 @@ export function expandAliases(doc: Doc): void {
 const AMBIGUOUS_IN_YAML_11 =
   /^(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?0[0-7]+|[-+]?0b[01_]+|[-+]?[0-9][0-9]*_[0-9_]*(?:\.[0-9_]*)?)$/;
 
+/** A string that YAML 1.1 readers take for a boolean or a number: printed quoted. */
+export function isAmbiguousInYaml11(value: string): boolean {
+  return AMBIGUOUS_IN_YAML_11.test(value);
+}
+
 // A plain walk: yaml's `visit` builds a frozen path array per node, which costs more than the
 // check itself on every resource printed.
 function quoteAmbiguousStrings(node: unknown): void {

@@ -18,10 +18,12 @@ export interface StockWorker {
   service: ServiceName;
   item: Item;
   /**
-   * The Deployment as Tutor rendered it (an earlier run's changes undone), made on first use.
-   * Never modify it (but for a renamed ConfigMap, see rollout.ts).
+   * The Deployment as Tutor rendered it (an earlier run's changes undone). Never modify it: see
+   * `ownPristine`.
    */
   readonly pristine: Doc;
+  /** The pristine form as a copy of its own, to change (a renamed ConfigMap: see rollout.ts). */
+  ownPristine(): Doc;
   /** What an earlier run changed on it, as recorded in its STOCK_FIELDS annotation. */
   recorded: StockFields | undefined;
   /** Index of the celery container in the pod template. */
@@ -148,7 +150,12 @@ function readStockWorker(
   return {
     service,
     item,
+    // Without a record the pristine form is the input's own document until someone needs to
+    // change it: most runs never copy it.
     get pristine() {
+      return pristine ?? item.doc;
+    },
+    ownPristine() {
       pristine ??= cloneDoc(item.doc);
       return pristine;
     },
