@@ -69,7 +69,7 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
   const out: Mounter[] = [];
   const seen = new Set<Doc>();
   const stockWorkers = new Map(Object.values(plan.instance.workers).map((s) => [s.item, s]));
-  for (const item of plan.edit.items) {
+  for (const item of plan.edit.itemsIn(plan.instance.namespace)) {
     // What an earlier run wrote is in the plan again (below) or about to be removed.
     if (item.namespace !== plan.instance.namespace || !plan.edit.mentions(item, name)) continue;
     if (item.isLocalConfig || item.annotation(GENERATED_BY) !== undefined) continue;

@@ -235,7 +235,10 @@ describe('splices', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => {
         const value = s.replace(/[\ud800-\udfff]/g, 'x');
-        expect(parse(`a: "${escapeDouble(value)}"\n`).a).toBe(value);
+        const source = `a: "${escapeDouble(value)}"\n`;
+        expect(parse(source).a).toBe(value);
+        // And the outline decodes it back (its shortcuts for the common escapes included).
+        expect(plainValueAt(outline(source) as Outline, ['a'])).toBe(value);
       }),
       { seed: 20261128, numRuns: 500 },
     );

@@ -67,6 +67,21 @@ export class Edit {
     }
   }
 
+  private byNamespace: Map<string, Item[]> | undefined;
+
+  /** The input items of a namespace, in input order (an instance's resources, say). */
+  itemsIn(namespace: string): readonly Item[] {
+    if (!this.byNamespace) {
+      this.byNamespace = new Map();
+      for (const item of this.items) {
+        const list = this.byNamespace.get(item.namespace);
+        if (list) list.push(item);
+        else this.byNamespace.set(item.namespace, [item]);
+      }
+    }
+    return this.byNamespace.get(namespace) ?? [];
+  }
+
   find(kind: string, namespace: string, name: string): Item | undefined {
     return this.byKey.get(keyOf(kind, namespace, name));
   }

@@ -23,6 +23,8 @@ export interface Scalar {
   end: number;
   /** Block scalars: the columns of indentation of their content (after the container's). */
   indent: number;
+  /** A double-quoted scalar's value, once decoded. */
+  decoded?: string;
 }
 
 export type KeyStyle = 'plain' | 'single' | 'double';
@@ -577,7 +579,9 @@ export function scalarValue(o: Outline, s: Scalar): string | typeof UNREADABLE {
     case 'single':
       return text.slice(1, -1).replaceAll("''", "'");
     case 'double':
-      return decodeDouble(o.source, s.start + 1, s.end - 1, Number.POSITIVE_INFINITY).value;
+      // Decoded once: a settings file is read, then edited.
+      s.decoded ??= decodeDouble(o.source, s.start + 1, s.end - 1, Number.POSITIVE_INFINITY).value;
+      return s.decoded;
     case 'literal':
       return literalValue(o, s);
     default:
@@ -601,7 +605,7 @@ function decodeDouble(
   if (limit === Number.POSITIVE_INFINITY) {
     const body = source.slice(from, to);
     if (!body.includes('\n')) {
-      const value = body.includes('\\') ? body.replace(ESCAPE, unescapeOne) : body;
+      const value = body.includes('\\') ? unescapeLine(body) : body;
       return { value, raw: to, decoded: value.length };
     }
   }
@@ -674,6 +678,26 @@ function decodeDouble(
 }
 
 const ESCAPE = /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g;
+
+/** A line of a double-quoted scalar with its escapes decoded. */
+function unescapeLine(body: string): string {
+  // Without `\\` or numbered escapes no two escapes overlap, and each kind is replaced at once
+  // (settings files hold thousands of `\n` and `\"`).
+  if (!/\\[\\xuU]/.test(body)) {
+    let out = body;
+    for (const [written, ch] of COMMON_ESCAPES) {
+      if (out.includes(written)) out = out.replaceAll(written, ch);
+    }
+    if (!out.includes('\\')) return out;
+  }
+  return body.replace(ESCAPE, unescapeOne);
+}
+
+const COMMON_ESCAPES: [string, string][] = [
+  ['\\n', '\n'],
+  ['\\"', '"'],
+  ['\\t', '\t'],
+];
 
 function unescapeOne(_: string, e: string): string {
   return e.length > 1
