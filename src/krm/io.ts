@@ -5,7 +5,9 @@
 // layout that Kustomize, kpt and `kubectl kustomize` print. Anything else goes through the full
 // parser. Both give the same items.
 import { Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { composeOutline } from './compose.js';
 import { InputError, Item } from './item.js';
+import { outline } from './outline.js';
 import type { Result } from './results.js';
 import {
   type Doc,
@@ -138,7 +140,10 @@ function isBlankLine(text: string, pos: number): boolean {
 function splitResourceList(text: string): ResourceListInput | undefined {
   const split = splitResourceListText(text);
   if (!split) return undefined;
-  const head = parseYaml(split.rest);
+  // The envelope (the functionConfig, any earlier results) is built off its outline when it can
+  // be, like the items: a run then often needs no YAML parser at all.
+  const outlined = outline(split.rest);
+  const head = (outlined && composeOutline(outlined)) ?? parseYaml(split.rest);
   if (head.errors.length > 0 || !isMap(head.contents)) return undefined;
   const itemsNode = head.get('items', true);
   const emptyItems =
