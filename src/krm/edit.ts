@@ -49,10 +49,8 @@ export class Edit {
   private readonly replaced = new Map<Item, Item>();
   /** New version -> the input item it replaces. */
   private readonly previous = new Map<Item, Item>();
-  /** Written resources not yet settled. */
-  private unsettled: Item[] = [];
-  /** Written resource -> what goes out for it, once settled (itself, or the identical input). */
-  private readonly final = new Map<Item, Item>();
+  /** Written resources not yet settled, with the list (after their anchor) that holds them. */
+  private unsettled: { created: Item; list: Item[] }[] = [];
   private readonly removed = new Set<Item>();
   private readonly createdKeys = new Set<Key>();
   /** The highest index used so far in each file of a kpt package (see `place`). */
@@ -201,10 +199,10 @@ export class Edit {
       this.replaced.set(existing, created);
       this.previous.set(created, existing);
     }
-    this.unsettled.push(created);
     const list = this.after.get(anchor) ?? [];
     list.push(created);
     this.after.set(anchor, list);
+    this.unsettled.push({ created, list });
     return true;
   }
 
@@ -277,17 +275,24 @@ export class Edit {
       this.settled.set(item, out);
     }
     this.working.clear();
-    for (const created of this.unsettled) {
+    for (const { created, list } of this.unsettled) {
       let out = this.decide(created);
       if (out === created) {
         const edited = printEdited(created.doc);
         if (edited) out = Item.written(edited.text, edited.container);
         else out.settle();
       }
-      this.final.set(created, out);
+      // What goes out takes the written resource's place (and its document goes).
+      list[list.indexOf(created)] = out;
+      const old = this.previous.get(created);
+      if (old) {
+        this.previous.delete(created);
+        this.replaced.set(old, out);
+      }
     }
     this.unsettled = [];
-    for (const item of this.items) item.release();
+    // What is kept is text: documents, outlines and decoded values are made again if asked for.
+    Item.releaseAll();
   }
 
   /** A written resource, or the input one it replaces when that is the same resource. */
@@ -309,9 +314,8 @@ export class Edit {
             : (this.spliced.get(item) ?? this.settled.get(item) ?? item),
         );
       }
-      for (const created of this.after.get(item) ?? []) {
-        out.push(this.final.get(created) ?? this.decide(created));
-      }
+      // Written resources not settled yet, or what settling them gave.
+      for (const created of this.after.get(item) ?? []) out.push(this.decide(created));
     }
     return out;
   }

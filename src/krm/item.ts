@@ -29,6 +29,9 @@ export class InputError extends Error {}
  */
 export class NeedsFullParse extends Error {}
 
+/** Items holding what was read off their text (a document, an outline), to let go of. */
+let holding: Item[] = [];
+
 export class Item {
   private parsed: Doc | undefined;
   private header: Header | undefined;
@@ -102,6 +105,15 @@ export class Item {
     this.parsed = undefined;
   }
 
+  /**
+   * Lets go of what was read off every item's text since the last call (documents, outlines):
+   * it is read again if asked for. See Edit.settle.
+   */
+  static releaseAll(): void {
+    for (const item of holding) item.release();
+    holding = [];
+  }
+
   /** Lets go of what was read off an input item's text; it is read again if asked for. */
   release(): void {
     if (this.raw === undefined) return;
@@ -116,6 +128,7 @@ export class Item {
     if (this.parsed === undefined) {
       // Built off the outline when the text is in its subset (most rendered manifests are):
       // the same document, without yaml's parser.
+      if (this.raw !== undefined) holding.push(this);
       const o = this.raw !== undefined ? this.outline : undefined;
       const composed = o && composeOutline(o);
       if (composed) {
@@ -145,6 +158,7 @@ export class Item {
   get outline(): Outline | undefined {
     if (this.outlined === undefined) {
       this.outlined = (this.raw !== undefined ? outline(this.raw, this.indent) : undefined) ?? null;
+      if (this.raw !== undefined) holding.push(this);
     }
     return this.outlined ?? undefined;
   }
