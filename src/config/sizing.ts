@@ -8,7 +8,7 @@ import { quantityValue } from '../krm/quantity.js';
 import { dnsSubdomainProblem, labelValueProblem, qualifiedNameProblem } from '../krm/validation.js';
 import { NAME_LABEL } from '../names.js';
 import { parseArgs } from '../workers/args.js';
-import { describe, meta } from './zod.js';
+import { deferred, describe, meta } from './zod.js';
 
 // Shown in the README's reference table instead of the structure's every field: these are
 // Kubernetes' own types, documented by Kubernetes. `id` puts each once under the JSON Schema's
@@ -66,32 +66,34 @@ const labelMap = z
 
 const resourceList = z.record(z.string(), quantity).check(z.superRefine(keysAre('resource name')));
 
-const resources = describe(
-  meta(
-    z
-      .strictObject({
-        limits: z.optional(resourceList),
-        requests: z.optional(resourceList),
-      })
-      .check(
-        z.superRefine((r, ctx) => {
-          for (const [name, request] of Object.entries(r.requests ?? {})) {
-            const limit = r.limits?.[name];
-            if (limit === undefined) continue;
-            const [req, lim] = [quantityValue(request), quantityValue(limit)];
-            if (req !== undefined && lim !== undefined && req > lim) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['requests', name],
-                message: `the request (${request}) is above the limit (${limit}); Kubernetes refuses that`,
-              });
+const resources = deferred(() =>
+  describe(
+    meta(
+      z
+        .strictObject({
+          limits: z.optional(resourceList),
+          requests: z.optional(resourceList),
+        })
+        .check(
+          z.superRefine((r, ctx) => {
+            for (const [name, request] of Object.entries(r.requests ?? {})) {
+              const limit = r.limits?.[name];
+              if (limit === undefined) continue;
+              const [req, lim] = [quantityValue(request), quantityValue(limit)];
+              if (req !== undefined && lim !== undefined && req > lim) {
+                ctx.addIssue({
+                  code: 'custom',
+                  path: ['requests', name],
+                  message: `the request (${request}) is above the limit (${limit}); Kubernetes refuses that`,
+                });
+              }
             }
-          }
-        }),
-      ),
-    { ...def('ResourceRequirements'), ...k8s('ResourceRequirements') },
+          }),
+        ),
+      { ...def('ResourceRequirements'), ...k8s('ResourceRequirements') },
+    ),
+    "The celery container's resources: `limits` and `requests`, each resource name -> Kubernetes quantity (`cpu: 500m`, `memory: 2Gi`). Replaces the stock worker's resources as a whole.",
   ),
-  "The celery container's resources: `limits` and `requests`, each resource name -> Kubernetes quantity (`cpu: 500m`, `memory: 2Gi`). Replaces the stock worker's resources as a whole.",
 );
 
 const selectorOperator = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']);
@@ -110,22 +112,24 @@ function requirementValues(
   }
 }
 
-const labelSelector = meta(
-  z.strictObject({
-    matchLabels: z.optional(labelMap),
-    matchExpressions: z.optional(
-      z.array(
-        z
-          .strictObject({
-            key: z.string().check(z.minLength(1)),
-            operator: selectorOperator,
-            values: z.optional(z.array(z.string())),
-          })
-          .check(z.superRefine(requirementValues)),
+const labelSelector = deferred(() =>
+  meta(
+    z.strictObject({
+      matchLabels: z.optional(labelMap),
+      matchExpressions: z.optional(
+        z.array(
+          z
+            .strictObject({
+              key: z.string().check(z.minLength(1)),
+              operator: selectorOperator,
+              values: z.optional(z.array(z.string())),
+            })
+            .check(z.superRefine(requirementValues)),
+        ),
       ),
-    ),
-  }),
-  def('LabelSelector'),
+    }),
+    def('LabelSelector'),
+  ),
 );
 
 const nodeSelectorRequirement = z
@@ -136,12 +140,14 @@ const nodeSelectorRequirement = z
   })
   .check(z.superRefine(requirementValues));
 
-const nodeSelectorTerm = meta(
-  z.strictObject({
-    matchExpressions: z.optional(z.array(nodeSelectorRequirement)),
-    matchFields: z.optional(z.array(nodeSelectorRequirement)),
-  }),
-  def('NodeSelectorTerm'),
+const nodeSelectorTerm = deferred(() =>
+  meta(
+    z.strictObject({
+      matchExpressions: z.optional(z.array(nodeSelectorRequirement)),
+      matchFields: z.optional(z.array(nodeSelectorRequirement)),
+    }),
+    def('NodeSelectorTerm'),
+  ),
 );
 
 const weight = z.int().check(z.gte(1)).check(z.lte(100));
@@ -155,92 +161,106 @@ const podAffinityTerm = z.strictObject({
   mismatchLabelKeys: z.optional(z.array(z.string())),
 });
 
-const podAffinity = meta(
-  z.strictObject({
-    requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(podAffinityTerm)),
-    preferredDuringSchedulingIgnoredDuringExecution: z.optional(
-      z.array(z.strictObject({ weight, podAffinityTerm })),
-    ),
-  }),
-  def('PodAffinity'),
-);
-
-const affinity = describe(
+const podAffinity = deferred(() =>
   meta(
     z.strictObject({
-      nodeAffinity: z.optional(
-        z.strictObject({
-          requiredDuringSchedulingIgnoredDuringExecution: z.optional(
-            z.strictObject({ nodeSelectorTerms: z.array(nodeSelectorTerm).check(z.minLength(1)) }),
-          ),
-          preferredDuringSchedulingIgnoredDuringExecution: z.optional(
-            z.array(z.strictObject({ weight, preference: nodeSelectorTerm })),
-          ),
-        }),
+      requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(podAffinityTerm)),
+      preferredDuringSchedulingIgnoredDuringExecution: z.optional(
+        z.array(z.strictObject({ weight, podAffinityTerm })),
       ),
-      podAffinity: z.optional(podAffinity),
-      podAntiAffinity: z.optional(podAffinity),
     }),
-    { ...def('Affinity'), ...k8s('Affinity') },
+    def('PodAffinity'),
   ),
-  "The pods' affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a pod spec.",
 );
 
-const toleration = meta(
-  z.strictObject({
-    key: z.optional(z.string()),
-    operator: z.optional(z.enum(['Exists', 'Equal'])),
-    value: z.optional(z.string()),
-    effect: z.optional(z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])),
-    tolerationSeconds: z.optional(z.int()),
-  }),
-  def('Toleration'),
-).check(
-  z.superRefine((t, ctx) => {
-    const problem = t.key ? qualifiedNameProblem(t.key) : undefined;
-    if (problem) ctx.addIssue({ code: 'custom', path: ['key'], message: `key ${problem}` });
-    if (!t.key && t.operator !== 'Exists') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['operator'],
-        message: 'a toleration without a key must have operator Exists',
-      });
-    }
-    if (t.operator === 'Exists' && t.value) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'operator Exists takes no value' });
-    }
-    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tolerationSeconds'],
-        message: 'tolerationSeconds needs effect NoExecute',
-      });
-    }
-  }),
+const affinity = deferred(() =>
+  describe(
+    meta(
+      z.strictObject({
+        nodeAffinity: z.optional(
+          z.strictObject({
+            requiredDuringSchedulingIgnoredDuringExecution: z.optional(
+              z.strictObject({
+                nodeSelectorTerms: z.array(nodeSelectorTerm).check(z.minLength(1)),
+              }),
+            ),
+            preferredDuringSchedulingIgnoredDuringExecution: z.optional(
+              z.array(z.strictObject({ weight, preference: nodeSelectorTerm })),
+            ),
+          }),
+        ),
+        podAffinity: z.optional(podAffinity),
+        podAntiAffinity: z.optional(podAffinity),
+      }),
+      { ...def('Affinity'), ...k8s('Affinity') },
+    ),
+    "The pods' affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a pod spec.",
+  ),
 );
 
-const topologySpreadConstraint = meta(
-  z.strictObject({
-    maxSkew: z.int().check(z.gte(1)),
-    topologyKey: z.string().check(z.minLength(1)),
-    whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
-    labelSelector: z.optional(labelSelector),
-    minDomains: z.optional(z.int().check(z.gte(1))),
-    nodeAffinityPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
-    nodeTaintsPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
-    matchLabelKeys: z.optional(z.array(z.string())),
-  }),
-  def('TopologySpreadConstraint'),
-).check(
-  z.superRefine((c, ctx) => {
-    if (c.minDomains !== undefined && c.whenUnsatisfiable !== 'DoNotSchedule') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minDomains'],
-        message: 'minDomains needs whenUnsatisfiable: DoNotSchedule',
-      });
-    }
-  }),
+const toleration = deferred(() =>
+  meta(
+    z.strictObject({
+      key: z.optional(z.string()),
+      operator: z.optional(z.enum(['Exists', 'Equal'])),
+      value: z.optional(z.string()),
+      effect: z.optional(z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])),
+      tolerationSeconds: z.optional(z.int()),
+    }),
+    def('Toleration'),
+  ).check(
+    z.superRefine((t, ctx) => {
+      const problem = t.key ? qualifiedNameProblem(t.key) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['key'], message: `key ${problem}` });
+      if (!t.key && t.operator !== 'Exists') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operator'],
+          message: 'a toleration without a key must have operator Exists',
+        });
+      }
+      if (t.operator === 'Exists' && t.value) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: 'operator Exists takes no value',
+        });
+      }
+      if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tolerationSeconds'],
+          message: 'tolerationSeconds needs effect NoExecute',
+        });
+      }
+    }),
+  ),
+);
+
+const topologySpreadConstraint = deferred(() =>
+  meta(
+    z.strictObject({
+      maxSkew: z.int().check(z.gte(1)),
+      topologyKey: z.string().check(z.minLength(1)),
+      whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+      labelSelector: z.optional(labelSelector),
+      minDomains: z.optional(z.int().check(z.gte(1))),
+      nodeAffinityPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
+      nodeTaintsPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
+      matchLabelKeys: z.optional(z.array(z.string())),
+    }),
+    def('TopologySpreadConstraint'),
+  ).check(
+    z.superRefine((c, ctx) => {
+      if (c.minDomains !== undefined && c.whenUnsatisfiable !== 'DoNotSchedule') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minDomains'],
+          message: 'minDomains needs whenUnsatisfiable: DoNotSchedule',
+        });
+      }
+    }),
+  ),
 );
 
 const keySelector = z.strictObject({
@@ -249,74 +269,78 @@ const keySelector = z.strictObject({
   optional: z.optional(z.boolean()),
 });
 
-const envVar = meta(
-  z.strictObject({
-    name: z.string().check(z.minLength(1)),
-    value: z.optional(z.string()),
-    valueFrom: z.optional(
-      z
-        .strictObject({
-          configMapKeyRef: z.optional(keySelector),
-          secretKeyRef: z.optional(keySelector),
-          fieldRef: z.optional(
-            z.strictObject({
-              fieldPath: z.string().check(z.minLength(1)),
-              apiVersion: z.optional(z.string()),
+const envVar = deferred(() =>
+  meta(
+    z.strictObject({
+      name: z.string().check(z.minLength(1)),
+      value: z.optional(z.string()),
+      valueFrom: z.optional(
+        z
+          .strictObject({
+            configMapKeyRef: z.optional(keySelector),
+            secretKeyRef: z.optional(keySelector),
+            fieldRef: z.optional(
+              z.strictObject({
+                fieldPath: z.string().check(z.minLength(1)),
+                apiVersion: z.optional(z.string()),
+              }),
+            ),
+            resourceFieldRef: z.optional(
+              z.strictObject({
+                resource: z.string().check(z.minLength(1)),
+                containerName: z.optional(z.string()),
+                divisor: z.optional(quantity),
+              }),
+            ),
+          })
+          .check(
+            z.superRefine((from, ctx) => {
+              if (Object.keys(from).length !== 1) {
+                ctx.addIssue({
+                  code: 'custom',
+                  message:
+                    'valueFrom takes exactly one of configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef',
+                });
+              }
             }),
           ),
-          resourceFieldRef: z.optional(
-            z.strictObject({
-              resource: z.string().check(z.minLength(1)),
-              containerName: z.optional(z.string()),
-              divisor: z.optional(quantity),
-            }),
-          ),
-        })
-        .check(
-          z.superRefine((from, ctx) => {
-            if (Object.keys(from).length !== 1) {
-              ctx.addIssue({
-                code: 'custom',
-                message:
-                  'valueFrom takes exactly one of configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef',
-              });
-            }
-          }),
-        ),
-    ),
-  }),
-  def('EnvVar'),
-).check(
-  z.superRefine((e, ctx) => {
-    if (e.name.includes('=')) {
-      ctx.addIssue({ code: 'custom', path: ['name'], message: 'an env name has no "="' });
-    }
-    if (e.value !== undefined && e.valueFrom !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'give value or valueFrom, not both' });
-    }
-  }),
+      ),
+    }),
+    def('EnvVar'),
+  ).check(
+    z.superRefine((e, ctx) => {
+      if (e.name.includes('=')) {
+        ctx.addIssue({ code: 'custom', path: ['name'], message: 'an env name has no "="' });
+      }
+      if (e.value !== undefined && e.valueFrom !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'give value or valueFrom, not both' });
+      }
+    }),
+  ),
 );
 
-const env = describe(
-  meta(
-    z.array(envVar).check(
-      z.superRefine((list, ctx) => {
-        const seen = new Set<string>();
-        list.forEach((e, i) => {
-          if (seen.has(e.name)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [i, 'name'],
-              message: `${e.name} is set twice`,
-            });
-          }
-          seen.add(e.name);
-        });
-      }),
+const env = deferred(() =>
+  describe(
+    meta(
+      z.array(envVar).check(
+        z.superRefine((list, ctx) => {
+          const seen = new Set<string>();
+          list.forEach((e, i) => {
+            if (seen.has(e.name)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, 'name'],
+                message: `${e.name} is set twice`,
+              });
+            }
+            seen.add(e.name);
+          });
+        }),
+      ),
+      k8s('list of EnvVar'),
     ),
-    k8s('list of EnvVar'),
+    'Environment variables for the celery container (name with value or valueFrom, as in a pod spec). One named like a stock variable replaces it; the others are added after the stock ones.',
   ),
-  'Environment variables for the celery container (name with value or valueFrom, as in a pod spec). One named like a stock variable replaces it; the others are added after the stock ones.',
 );
 
 const maxUnavailable = describe(
@@ -337,15 +361,17 @@ const maxUnavailable = describe(
   'How many of its pods a voluntary disruption (a node drain) may take down at once: a number (at least 1) or a percentage.',
 );
 
-const podDisruptionBudget = describe(
-  z.strictObject({
-    enabled: describe(
-      z._default(z.boolean(), false),
-      'Write a PodDisruptionBudget <worker>-pdb for this worker.',
-    ),
-    maxUnavailable,
-  }),
-  'A PodDisruptionBudget for the worker, with maxUnavailable (never minAvailable, which blocks drains of a one-replica worker).',
+const podDisruptionBudget = deferred(() =>
+  describe(
+    z.strictObject({
+      enabled: describe(
+        z._default(z.boolean(), false),
+        'Write a PodDisruptionBudget <worker>-pdb for this worker.',
+      ),
+      maxUnavailable,
+    }),
+    'A PodDisruptionBudget for the worker, with maxUnavailable (never minAvailable, which blocks drains of a one-replica worker).',
+  ),
 );
 
 /** The fields a variant shares with spec.<service>.workerDefaults, all optional. */
