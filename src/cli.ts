@@ -1,5 +1,6 @@
 // The shell around the pure core: standard input and output, the two containers, exit codes.
 // Every failure is one line on stderr and the input written back unchanged; never a stack trace.
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, readSync, writeSync } from 'node:fs';
 import { isNode, type Node } from 'yaml';
 import { loadConfig } from './config/load.js';
@@ -58,6 +59,8 @@ export interface Io {
   readFile: (path: string) => string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Writes out what `stdout` holds back, if it holds anything back. */
+  flush?: () => void;
 }
 
 interface Args {
@@ -89,6 +92,14 @@ function parseCommandLine(argv: readonly string[]): Args | string {
 
 /** Runs the function; returns the exit status. */
 export function run(argv: readonly string[], io: Io): number {
+  try {
+    return runWith(argv, io);
+  } finally {
+    io.flush?.();
+  }
+}
+
+function runWith(argv: readonly string[], io: Io): number {
   const args = parseCommandLine(argv);
   if (typeof args === 'string') {
     io.stderr(`celery-queues: error: ${args}\n`);
@@ -201,18 +212,30 @@ export function nodeIo(): Io {
   return {
     stdin: () => readAll(0),
     readFile: (path) => {
-      try {
-        return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
-          readFileSync(path),
-        );
-      } catch (e) {
-        if (e instanceof TypeError) throw new InputError(`${path} is not UTF-8 text, as YAML is`);
-        throw e;
-      }
+      const text = utf8(readFileSync(path));
+      if (text === undefined) throw new InputError(`${path} is not UTF-8 text, as YAML is`);
+      return text;
     },
-    stdout: (text) => writeAll(1, text),
+    // Many small pieces (a resource each) go out in few writes.
+    stdout: (text) => {
+      held.push(text);
+      heldLength += text.length;
+      if (heldLength > 1 << 20) flush();
+    },
     stderr: (text) => writeAll(2, text),
+    flush,
   };
+}
+
+let held: string[] = [];
+let heldLength = 0;
+
+function flush(): void {
+  if (held.length === 0) return;
+  const text = held.join('');
+  held = [];
+  heldLength = 0;
+  writeAll(1, text);
 }
 
 function readAll(fd: number): string {
@@ -237,14 +260,18 @@ function readAll(fd: number): string {
     if (n === 0) break;
     length += n;
   }
-  try {
-    // Keep a byte-order mark: an unchanged input goes back byte for byte.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
-      buffer.subarray(0, length),
-    );
-  } catch {
-    throw new InputError('the input is not UTF-8 text, as YAML is');
-  }
+  const text = utf8(buffer.subarray(0, length));
+  if (text === undefined) throw new InputError('the input is not UTF-8 text, as YAML is');
+  return text;
+}
+
+/**
+ * Bytes as UTF-8 text, a byte-order mark kept (an unchanged input goes back byte for byte);
+ * undefined when they are not UTF-8. (Checked, then decoded, natively: TextDecoder costs a run
+ * more to set up than the check and the decoding together.)
+ */
+function utf8(bytes: Buffer): string | undefined {
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
 function writeAll(fd: number, text: string): void {

@@ -3,11 +3,17 @@
 // a rendered stream the name ends in Kustomize's hash of the old content: the ConfigMap takes the
 // hash of its new content, and every reference in every workload follows. A name that carries
 // no content hash stays, and the pod templates that mount it carry the hash instead.
-import { isScalar } from 'yaml';
+import type { Edit } from './krm/edit.js';
 import { configMapHash, hashedName } from './krm/hash.js';
 import type { Item } from './krm/item.js';
-import { configMapRefs, podTemplateMetadataPath, renameConfigMapRefs } from './krm/refs.js';
-import { type Doc, deepEqual, plainAt } from './krm/yaml.js';
+import {
+  type ConfigMapRef,
+  configMapRefs,
+  docTree,
+  podTemplateMetadataPath,
+  renameConfigMapRefs,
+} from './krm/refs.js';
+import { type Doc, deepEqual } from './krm/yaml.js';
 import { DEFAULT_VARIANT, GENERATED_BY } from './names.js';
 import type { InstancePlan } from './plan.js';
 
@@ -29,11 +35,10 @@ export interface Rollout {
  * call more than once for one ConfigMap.
  */
 export function rollOut(plan: InstancePlan, item: Item, rollout: Rollout): void {
-  const before = contentOf(item.doc);
-  const doc = plan.edit.current(item);
-  const after = contentOf(doc);
-  const changed = !deepEqual(before, after);
   if (item.annotation(NEEDS_HASH_SUFFIX) === 'enabled') return;
+  const before = contentOf(item);
+  const after = contentOf(item, plan.edit);
+  const changed = !deepEqual(before, after);
   const hashed = hashedName(item.name, before);
   if (hashed) {
     if (changed) rename(plan, item, `${hashed.base}-${configMapHash(after, hashed.go)}`, rollout);
@@ -42,12 +47,18 @@ export function rollOut(plan: InstancePlan, item: Item, rollout: Rollout): void 
   annotateMounters(plan, item, configMapHash(after), changed, rollout);
 }
 
-function contentOf(doc: Doc): { data: unknown; binaryData: unknown } {
-  return { data: plainAt(doc, ['data']), binaryData: plainAt(doc, ['binaryData']) };
+/** A ConfigMap's content as it came in, or (with `edit`) as it stands. */
+function contentOf(item: Item, edit?: Edit): { data: unknown; binaryData: unknown } {
+  const at = (path: string[]) => (edit ? edit.plainAt(item, path) : item.plainAt(path));
+  return { data: at(['data']), binaryData: at(['binaryData']) };
 }
 
 interface Mounter {
-  /** The workload as it will be written, and for a stock worker also its pristine form. */
+  /** An input workload, edited through `plan.edit` (as text when it can be). */
+  item: Item | undefined;
+  /** Its references to the ConfigMap, as it stands. */
+  refs: ConfigMapRef[];
+  /** Documents that follow too: a stock worker's pristine form, a new worker. */
   docs: Doc[];
   kind: string;
   label: string;
@@ -58,26 +69,34 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
   const out: Mounter[] = [];
   const seen = new Set<Doc>();
   const stockWorkers = new Map(Object.values(plan.instance.workers).map((s) => [s.item, s]));
-  for (const item of plan.edit.items) {
+  for (const item of plan.edit.itemsIn(plan.instance.namespace)) {
     // What an earlier run wrote is in the plan again (below) or about to be removed.
-    if (item.namespace !== plan.instance.namespace || !item.mentions(name)) continue;
+    if (item.namespace !== plan.instance.namespace || !plan.edit.mentions(item, name)) continue;
     if (item.isLocalConfig || item.annotation(GENERATED_BY) !== undefined) continue;
-    if (!configMapRefs(plan.edit.current(item), item.kind).some((r) => r.name === name)) continue;
-    const doc = plan.edit.modify(item);
-    seen.add(doc);
+    const refs = configMapRefs(plan.edit.tree(item), item.kind).filter((r) => r.name === name);
+    if (refs.length === 0) continue;
     // A stock worker's record of what the function changed on it (STOCK_FIELDS) is taken
     // against its pristine form. A renamed ConfigMap is not such a change: Tutor would have
     // written the new name had it rendered the new content. So the pristine form follows too,
     // or the next run would put the old name back.
-    const pristine = stockWorkers.get(item)?.pristine;
-    out.push({ docs: pristine ? [doc, pristine] : [doc], kind: item.kind, label: item.label });
+    const stock = stockWorkers.get(item);
+    if (stock) seen.add(plan.edit.current(item));
+    out.push({
+      item,
+      refs,
+      docs: stock ? [stock.ownPristine()] : [],
+      kind: item.kind,
+      label: item.label,
+    });
   }
   for (const worker of plan.workers) {
     if (worker.variant === DEFAULT_VARIANT || seen.has(worker.doc)) continue;
-    if (!configMapRefs(worker.doc, 'Deployment').some((r) => r.name === name)) continue;
+    if (!configMapRefs(docTree(worker.doc), 'Deployment').some((r) => r.name === name)) continue;
     seen.add(worker.doc);
     const ns = plan.instance.namespace;
     out.push({
+      item: undefined,
+      refs: [],
       docs: [worker.doc],
       kind: 'Deployment',
       label: `Deployment ${ns ? `${ns}/` : ''}${worker.name}`,
@@ -87,9 +106,8 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
 }
 
 function rename(plan: InstancePlan, item: Item, to: string, rollout: Rollout): void {
-  const doc = plan.edit.modify(item);
   // The name this run gave it so far (an earlier call may have renamed it already).
-  const from = String(doc.getIn(['metadata', 'name']));
+  const from = String(plan.edit.plainAt(item, ['metadata', 'name']));
   if (from === to) return;
   const clash = plan.edit.find('ConfigMap', item.namespace, to);
   if (clash && clash !== item) {
@@ -99,13 +117,17 @@ function rename(plan: InstancePlan, item: Item, to: string, rollout: Rollout): v
     );
     return;
   }
-  const nameNode = doc.getIn(['metadata', 'name'], true);
-  if (isScalar(nameNode)) nameNode.value = to;
-  else doc.setIn(['metadata', 'name'], to);
+  plan.edit.setStrings(item, [{ path: ['metadata', 'name'], value: to }]);
   const renamed: string[] = [];
   for (const w of mounters(plan, from)) {
+    // Spliced into the workload's text when it can be (a hashed name is one scalar value).
+    if (w.item)
+      plan.edit.setStrings(
+        w.item,
+        w.refs.map((r) => ({ path: r.path, value: to })),
+      );
     const counts = w.docs.map((d) => renameConfigMapRefs(d, w.kind, from, to));
-    if ((counts[0] ?? 0) > 0) renamed.push(w.label);
+    if (w.item ? w.refs.length > 0 : (counts[0] ?? 0) > 0) renamed.push(w.label);
   }
   plan.results.info(
     `${rollout.what} changed: renamed to ${to} (Kustomize's hash of the new content), with the references in ${renamed.join(', ') || 'no workload'}, so their pods roll`,
@@ -131,14 +153,15 @@ function annotateMounters(
     const meta = podTemplateMetadataPath(w.kind);
     if (!meta) continue;
     const path = [...meta, 'annotations', key];
-    const current = w.docs[0]?.getIn(path);
+    const current = w.item ? plan.edit.plainAt(w.item, path) : w.docs[0]?.getIn(path);
     // Unchanged content rolls nothing, unless an earlier run's annotation must stay current.
     if (!changed && current === undefined) continue;
-    for (const doc of w.docs) if (doc.getIn(path) !== hash) doc.setIn(path, hash);
+    const docs = w.item ? [plan.edit.modify(w.item), ...w.docs] : w.docs;
+    for (const doc of docs) if (doc.getIn(path) !== hash) doc.setIn(path, hash);
     annotated.push(w.label);
   }
   if (!changed) return;
-  if (plainAt(plan.edit.current(item), ['immutable']) === true) {
+  if (plan.edit.plainAt(item, ['immutable']) === true) {
     plan.results.warning(
       'the ConfigMap is immutable and keeps its name, so the API server will refuse its new data: delete it before applying, or let Kustomize give it a hashed name',
       { item, field: 'immutable' },

@@ -38,12 +38,15 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
     const edit = new Edit(items, results);
     const instances = findInstances(items, config.spec, results);
     if (!results.hasErrors) {
-      for (const instance of instances) {
+      // One instance at a time, each let go of when done (its documents printed or released):
+      // what a large input holds meanwhile is text.
+      for (let instance = instances.shift(); instance; instance = instances.shift()) {
         const plan: InstancePlan = { instance, spec: config.spec, edit, results, workers: [] };
         resetStockWorkers(instance, edit);
         for (const family of FAMILIES) family(plan);
         recordStockWorkers(instance, edit);
         removeStale(instance, edit, results);
+        edit.settle();
       }
     }
     // Infos say what was done; on error nothing was.

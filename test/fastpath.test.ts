@@ -457,29 +457,51 @@ describe.each([
     expect(outEntries.filter((e) => kept.includes(e))).toEqual(kept);
   });
 
-  it('parses only what it reads or changes', () => {
+  it('parses only the stock workers, and writes what changed as edits of the input text', () => {
     const list = readResourceList(input);
     const results = new Results();
     const cfg = loadConfig(nodePlain(list.functionConfig), results);
-    transform(list.items, cfg as NonNullable<typeof cfg>);
+    const out = transform(list.items, cfg as NonNullable<typeof cfg>);
     expect(
       list.items
         .filter((i) => i.isParsed)
         .map((i) => i.name)
         .sort(),
-    ).toEqual(
+    ).toEqual(['cms-worker', 'lms-worker']);
+    const changed = out.items.filter((i) => !list.items.includes(i));
+    expect(changed.map((i) => i.name).sort()).toEqual(
       config === 'recommended'
-        ? ['cms-worker', 'lms-worker', 'openedx-settings-cms', 'openedx-settings-lms']
+        ? [
+            'cms-worker',
+            'cms-worker-high',
+            'cms-worker-low',
+            'lms-worker',
+            'lms-worker-high',
+            'lms-worker-high-mem',
+            'openedx-settings-cms',
+            'openedx-settings-lms',
+          ]
         : [
             'cms',
             'cms-job',
+            // the stock CMS worker, which this config leaves alone, mounts the settings too
             'cms-worker',
             'lms',
             'lms-job',
             'lms-worker',
-            'openedx-settings-cms-b8tm5dd5k6',
-            'openedx-settings-lms-5b87f2c2k4',
+            'lms-worker-high',
+            expect.stringMatching(/^openedx-settings-cms-/),
+            expect.stringMatching(/^openedx-settings-lms-/),
           ],
     );
+    // Settings and references spliced, workers printed as edits of the stock worker's text:
+    // yaml prints none of them, but for kpt's stock LMS worker, whose comment only the parser
+    // keeps, and its clone.
+    expect(
+      changed
+        .filter((i) => i.raw === undefined)
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(config === 'recommended' ? [] : ['lms-worker', 'lms-worker-high']);
   });
 });

@@ -26,7 +26,10 @@ import {
 export const autoscaling: Family = (plan) => {
   const scaled = plan.workers.filter((w) => w.config?.autoscaling?.enabled);
   if (scaled.length === 0) return;
-  const existing = existingAutoscalers(plan.edit.items, plan.instance.namespace);
+  const existing = existingAutoscalers(
+    plan.edit.itemsIn(plan.instance.namespace),
+    plan.instance.namespace,
+  );
   let auth: { credentials: BrokerCredentials; written: boolean } | undefined;
   for (const worker of scaled) {
     const settings = worker.config?.autoscaling as Autoscaling;

@@ -1,5 +1,6 @@
 // The JSON Schema and the README's reference table, both derived from the zod schema.
-import { z } from 'zod';
+
+import * as z from 'zod/mini';
 import { celeryQueues } from './schema.js';
 
 type JsonSchema = {

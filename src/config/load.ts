@@ -1,6 +1,7 @@
 // Reading the functionConfig: the native CeleryQueues resource, or the ConfigMap form that
 // carries tutor-contrib-celery's settings (see legacy.ts).
-import type { z } from 'zod';
+
+import type * as z from 'zod/mini';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
 import { fieldPath } from './field-path.js';

@@ -204,12 +204,14 @@ function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void 
 }
 
 function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
-  return plan.edit.items.some(
-    (item: Item) =>
-      item.kind === 'ConfigMap' &&
-      item.namespace === plan.instance.namespace &&
-      item.mentions(text),
-  );
+  return plan.edit
+    .itemsIn(plan.instance.namespace)
+    .some(
+      (item: Item) =>
+        item.kind === 'ConfigMap' &&
+        item.namespace === plan.instance.namespace &&
+        item.mentions(text),
+    );
 }
 
 /**

@@ -1,11 +1,14 @@
 // A staged change to the item list. Nothing touches the input until `output()`: on error the
 // transform returns the input as it came, and an item whose edit changes nothing goes out
 // exactly as it came in.
-import { isMap, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { GENERATED_BY } from '../names.js';
 import { Item } from './item.js';
+import { type Path, type ScalarEdit, spliceScalars } from './outline.js';
+import { printEdited } from './patch.js';
+import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
-import { cloneDoc, type Doc, deepEqual, toPlain } from './yaml.js';
+import { cloneDoc, type Doc, deepEqual, plainAt, toPlain } from './yaml.js';
 
 type Key = string;
 
@@ -37,9 +40,17 @@ const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
 export class Edit {
   private readonly byKey = new Map<Key, Item>();
   private readonly working = new Map<Item, Doc>();
+  /** Input item -> the item as edited in its text (see `setStrings`), while it has no working copy. */
+  private readonly spliced = new Map<Item, Item>();
+  /** Input item -> what goes out for it (itself, or its changes printed), once `settle`d. */
+  private readonly settled = new Map<Item, Item>();
   private readonly after = new Map<Item, Item[]>();
   /** Input item written again -> its new version. */
   private readonly replaced = new Map<Item, Item>();
+  /** New version -> the input item it replaces. */
+  private readonly previous = new Map<Item, Item>();
+  /** Written resources not yet settled, with the list (after their anchor) that holds them. */
+  private unsettled: { created: Item; list: Item[] }[] = [];
   private readonly removed = new Set<Item>();
   private readonly createdKeys = new Set<Key>();
   /** The highest index used so far in each file of a kpt package (see `place`). */
@@ -54,6 +65,21 @@ export class Edit {
     }
   }
 
+  private byNamespace: Map<string, Item[]> | undefined;
+
+  /** The input items of a namespace, in input order (an instance's resources, say). */
+  itemsIn(namespace: string): readonly Item[] {
+    if (!this.byNamespace) {
+      this.byNamespace = new Map();
+      for (const item of this.items) {
+        const list = this.byNamespace.get(item.namespace);
+        if (list) list.push(item);
+        else this.byNamespace.set(item.namespace, [item]);
+      }
+    }
+    return this.byNamespace.get(namespace) ?? [];
+  }
+
   find(kind: string, namespace: string, name: string): Item | undefined {
     return this.byKey.get(keyOf(kind, namespace, name));
   }
@@ -63,15 +89,78 @@ export class Edit {
     if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
     let doc = this.working.get(item);
     if (!doc) {
-      doc = cloneDoc(item.doc);
+      // An item edited (as text, or settled) so far goes on from its edited version, which is
+      // a document of its own.
+      const edited = this.edited(item);
+      doc = edited ? edited.doc : cloneDoc(item.doc);
+      this.spliced.delete(item);
+      this.settled.delete(item);
       this.working.set(item, doc);
     }
     return doc;
   }
 
+  /** An input item's edited version when it has no working copy (a splice, or settled changes). */
+  private edited(item: Item): Item | undefined {
+    const edited = this.spliced.get(item) ?? this.settled.get(item);
+    return edited === item ? undefined : edited;
+  }
+
   /** The current state of an item: its working copy if it has one. */
   current(item: Item): Doc {
-    return this.working.get(item) ?? item.doc;
+    return this.working.get(item) ?? (this.edited(item) ?? item).doc;
+  }
+
+  /** The item as it stands, as text: undefined once it has a working copy. */
+  private text(item: Item): Item | undefined {
+    if (this.working.has(item)) return undefined;
+    const text = this.edited(item) ?? item;
+    return text.raw !== undefined ? text : undefined;
+  }
+
+  /** The plain value at a path of an item as it stands, read off its text when it can be. */
+  plainAt(item: Item, path: Path): unknown {
+    const text = this.text(item);
+    return text ? text.plainAt(path) : plainAt(this.current(item), path);
+  }
+
+  /** The item as it stands, for the reference search (src/krm/refs.ts). */
+  tree(item: Item): Tree {
+    const outline = this.text(item)?.outline;
+    return outline ? outlineTree(outline) : docTree(this.current(item));
+  }
+
+  /** Can the item as it stands contain `text`? (A cheap test before reading it.) */
+  mentions(item: Item, text: string): boolean {
+    if (this.working.has(item)) return true;
+    return (this.edited(item) ?? item).mentions(text);
+  }
+
+  /**
+   * Sets string scalars of an input item. When the item is still text in a layout the outline
+   * reads, the new values are spliced into the text, each in its scalar's own style, and the
+   * item is never parsed; otherwise they are set on its working copy.
+   */
+  setStrings(item: Item, edits: readonly ScalarEdit[]): void {
+    if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
+    const text = this.text(item);
+    const outline = text?.outline;
+    if (text && outline) {
+      const spliced = spliceScalars(outline, edits);
+      if (spliced !== undefined) {
+        this.settled.delete(item);
+        if (spliced === item.raw) this.spliced.delete(item);
+        else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced));
+        return;
+      }
+    }
+    const doc = this.modify(item);
+    for (const edit of edits) {
+      const node = doc.getIn(edit.path, true);
+      // The scalar itself: its quoting style and comments stay.
+      if (isScalar(node)) node.value = edit.value;
+      else doc.setIn(edit.path, edit.value);
+    }
   }
 
   /**
@@ -106,10 +195,14 @@ export class Edit {
     // A regenerated resource keeps its file and index; a new one joins its anchor's file.
     if (!existing) this.place(doc, anchor);
     const created = Item.created(doc);
-    if (existing) this.replaced.set(existing, created);
+    if (existing) {
+      this.replaced.set(existing, created);
+      this.previous.set(created, existing);
+    }
     const list = this.after.get(anchor) ?? [];
     list.push(created);
     this.after.set(anchor, list);
+    this.unsettled.push({ created, list });
     return true;
   }
 
@@ -164,20 +257,65 @@ export class Edit {
     this.removed.add(item);
   }
 
+  /**
+   * Everything staged so far is final (an Open edX instance is done): each changed resource is
+   * printed now, and every document let go, input ones included. A large input then holds
+   * text, not documents, until the output is written; what is asked for again is parsed again.
+   */
+  settle(): void {
+    for (const [item, doc] of this.working) {
+      // As an edit of its text when it can be: same text, same resource.
+      const edited = printEdited(doc);
+      let out: Item;
+      if (edited) out = edited.text === item.raw ? item : item.withText(edited.text);
+      else {
+        out = sameResource(item, doc) ? item : Item.created(doc);
+        out.settle();
+      }
+      this.settled.set(item, out);
+    }
+    this.working.clear();
+    for (const { created, list } of this.unsettled) {
+      let out = this.decide(created);
+      if (out === created) {
+        const edited = printEdited(created.doc);
+        if (edited) out = Item.written(edited.text, edited.container);
+        else out.settle();
+      }
+      // What goes out takes the written resource's place (and its document goes).
+      list[list.indexOf(created)] = out;
+      const old = this.previous.get(created);
+      if (old) {
+        this.previous.delete(created);
+        this.replaced.set(old, out);
+      }
+    }
+    this.unsettled = [];
+    // What is kept is text: documents, outlines and decoded values are made again if asked for.
+    Item.releaseAll();
+  }
+
+  /** A written resource, or the input one it replaces when that is the same resource. */
+  private decide(created: Item): Item {
+    const old = this.previous.get(created);
+    return old && sameResource(old, created.doc) ? old : created;
+  }
+
   output(): Item[] {
-    const previous = new Map([...this.replaced].map(([old, created]) => [created, old]));
     const out: Item[] = [];
     for (const item of this.items) {
       // A resource written again goes where this run writes it (after its anchor), not where
       // the input had it.
       if (!this.removed.has(item) && !this.replaced.has(item)) {
         const doc = this.working.get(item);
-        out.push(doc && !sameResource(item, doc) ? Item.created(doc) : item);
+        out.push(
+          doc && !sameResource(item, doc)
+            ? Item.created(doc)
+            : (this.spliced.get(item) ?? this.settled.get(item) ?? item),
+        );
       }
-      for (const created of this.after.get(item) ?? []) {
-        const old = previous.get(created);
-        out.push(old && sameResource(old, created.doc) ? old : created);
-      }
+      // Written resources not settled yet, or what settling them gave.
+      for (const created of this.after.get(item) ?? []) out.push(this.decide(created));
     }
     return out;
   }

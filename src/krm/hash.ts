@@ -14,7 +14,16 @@
 //   Kustomize builds before it (4.5.4) write \u0008 and \u000c (see GoJson).
 // - The suffix is the first 10 hex digits of the SHA-256, with 0, 1, 3, a, e written as
 //   g, h, k, m, t (no vowels, no look-alikes).
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+
+// node:crypto is loaded when a hash is first needed: loading it (and the stream modules it
+// pulls in) costs a run that hashes nothing (Kustomize's exec input, say) several milliseconds.
+let crypto: typeof Crypto | undefined;
+
+function sha256Hex(text: string): string {
+  crypto ??= require('node:crypto') as typeof Crypto;
+  return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+}
 
 /** How Go's JSON encoder writes \b and \f: Go 1.22 and later (`short`), or before (`unicode`). */
 export type GoJson = 'short' | 'unicode';
@@ -35,7 +44,7 @@ export function configMapHash(content: ConfigMapContent, go: GoJson = 'short'): 
     name: '',
   };
   if (isMapping(content.binaryData)) hashed.binaryData = content.binaryData;
-  const hex = createHash('sha256').update(goJson(hashed, go), 'utf8').digest('hex');
+  const hex = sha256Hex(goJson(hashed, go));
   return hex.slice(0, 10).replace(/[013ae]/g, (c) => ENCODE[c] as string);
 }
 
@@ -89,21 +98,35 @@ function byCodePoint(a: string, b: string): number {
   return x.length - y.length;
 }
 
+// What Go's encoder escapes; a lone surrogate (invalid UTF-8 to Go) becomes U+FFFD.
+const GO_ESCAPED =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what Go escapes
+  /["\\\u0000-\u001f<>&\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 function goString(s: string, go: GoJson): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (go === 'short' && ch === '\b') out += '\\b';
-    else if (go === 'short' && ch === '\f') out += '\\f';
-    else if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029) {
-      out += `\\u${c.toString(16).padStart(4, '0')}`;
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      out += '\\ufffd'; // a lone surrogate is invalid UTF-8 to Go
-    } else out += ch;
-  }
-  return `${out}"`;
+  // One regular expression pass: settings files are tens of kilobytes, hashed twice a run.
+  const escaped = s.replace(GO_ESCAPED, (ch) => {
+    switch (ch) {
+      case '"':
+        return '\\"';
+      case '\\':
+        return '\\\\';
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      case '\b':
+        return go === 'short' ? '\\b' : '\\u0008';
+      case '\f':
+        return go === 'short' ? '\\f' : '\\u000c';
+      default: {
+        const c = ch.charCodeAt(0);
+        if (c >= 0xd800 && c <= 0xdfff) return '\\ufffd';
+        return `\\u${c.toString(16).padStart(4, '0')}`;
+      }
+    }
+  });
+  return `"${escaped}"`;
 }

@@ -5,7 +5,9 @@
 // layout that Kustomize, kpt and `kubectl kustomize` print. Anything else goes through the full
 // parser. Both give the same items.
 import { Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { composeOutline } from './compose.js';
 import { InputError, Item } from './item.js';
+import { outline } from './outline.js';
 import type { Result } from './results.js';
 import {
   type Doc,
@@ -85,29 +87,30 @@ export function splitResourceListText(text: string): Split | undefined {
   }
   const indent = (m[1] as string).length;
   const dash = `${' '.repeat(indent)}- `;
-  const inner = indent + 2;
-  const entries: string[] = [];
-  let entryStart = -1;
-  let pos = first;
+  // Every line of the block is an entry's first line, a line indented past the dash, or blank.
+  // The first other line ends the block (the next top-level key) or leaves the input to the
+  // parser (comments between entries, odd indentation). Native searches: inputs run to megabytes.
+  const other = new RegExp(`\\n(?!${dash}(?! )|${' '.repeat(indent + 2)}| *(?:\\n|$))`, 'g');
+  other.lastIndex = first - 1;
+  const found = other.exec(text);
   let blockEnd = text.length;
-  while (pos < text.length) {
-    const end = lineEnd(text, pos);
-    if (text.startsWith(dash, pos)) {
-      if (text.charCodeAt(pos + dash.length) === 32 /* more than one space */) return undefined;
-      if (entryStart >= 0) entries.push(text.slice(entryStart, pos));
-      entryStart = pos;
-    } else if (!hasSpaces(text, pos, inner, end)) {
-      if (isBlankLine(text, pos)) {
-        // A short blank line: inside an entry (a block scalar's empty line) or after it.
-      } else if (text.charCodeAt(pos) !== 32 && text.charCodeAt(pos) !== 35 /* # */) {
-        if (indent === 0 && text.charCodeAt(pos) === 45 /* - */) return undefined;
-        blockEnd = pos; // the next top-level key
-        break;
-      } else return undefined; // comments between entries, odd indentation: the parser's job
-    }
-    pos = end + 1;
+  if (found) {
+    const pos = found.index + 1;
+    const c = text.charCodeAt(pos);
+    if (c === 32 || c === 35 /* # */ || (indent === 0 && c === 45) /* - */) return undefined;
+    blockEnd = pos; // the next top-level key
   }
-  if (entryStart >= 0) entries.push(text.slice(entryStart, blockEnd));
+  const entries: string[] = [];
+  const marker = `\n${dash}`;
+  for (let start = first; ; ) {
+    const next = text.indexOf(marker, start);
+    if (next < 0 || next + 1 >= blockEnd) {
+      entries.push(text.slice(start, blockEnd));
+      break;
+    }
+    entries.push(text.slice(start, next + 1));
+    start = next + 1;
+  }
   const last = entries[entries.length - 1];
   if (last !== undefined && !last.endsWith('\n')) entries[entries.length - 1] = `${last}\n`;
   return { rest: text.slice(0, blockStart) + text.slice(blockEnd), entries, indent };
@@ -116,13 +119,6 @@ export function splitResourceListText(text: string): Split | undefined {
 function lineEnd(text: string, from: number): number {
   const end = text.indexOf('\n', from);
   return end < 0 ? text.length : end;
-}
-
-/** Does the line at `pos` start with `n` spaces? */
-function hasSpaces(text: string, pos: number, n: number, end: number): boolean {
-  if (end - pos < n) return false;
-  for (let i = pos; i < pos + n; i++) if (text.charCodeAt(i) !== 32) return false;
-  return true;
 }
 
 /** Only spaces, or nothing, up to the line's end. */
@@ -138,7 +134,10 @@ function isBlankLine(text: string, pos: number): boolean {
 function splitResourceList(text: string): ResourceListInput | undefined {
   const split = splitResourceListText(text);
   if (!split) return undefined;
-  const head = parseYaml(split.rest);
+  // The envelope (the functionConfig, any earlier results) is built off its outline when it can
+  // be, like the items: a run then often needs no YAML parser at all.
+  const outlined = outline(split.rest);
+  const head = (outlined && composeOutline(outlined)) ?? parseYaml(split.rest);
   if (head.errors.length > 0 || !isMap(head.contents)) return undefined;
   const itemsNode = head.get('items', true);
   const emptyItems =
@@ -246,7 +245,7 @@ function entryText(item: Item, indent: number): string {
 }
 
 function resourceText(item: Item): string {
-  return printResource(item.doc);
+  return item.printed ?? printResource(item.doc);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,16 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap } from 'yaml';
-import { type Doc, isUnresolvedAlias, parseYaml } from './yaml.js';
+import { composeOutline } from './compose.js';
+import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
+import {
+  type Doc,
+  isUnresolvedAlias,
+  parseYaml,
+  plainAt,
+  printResource,
+  setOrigin,
+} from './yaml.js';
 
 export interface ResourceRef {
   apiVersion: string;
@@ -20,12 +29,21 @@ export class InputError extends Error {}
  */
 export class NeedsFullParse extends Error {}
 
+/** Items holding what was read off their text (a document, an outline), to let go of. */
+let holding: Item[] = [];
+
 export class Item {
   private parsed: Doc | undefined;
   private header: Header | undefined;
   private deindented: string | undefined;
   /** metadata.annotations read off the text (null: not in a form the scan reads). */
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
+  /** The text's outline (null: the outline cannot read it). */
+  private outlined: Outline | null | undefined;
+  /** A written resource's text, once printed (see `settle`): a document of its own. */
+  private printedText: string | undefined;
+  /** Parsed once, and the document since let go (see `release`). */
+  private wasParsed = false;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -58,17 +76,66 @@ export class Item {
     return new Item(undefined, 0, 'new', false, doc);
   }
 
+  /** A resource the function writes, as text in the input's layout (`container` columns in). */
+  static written(raw: string, container: number): Item {
+    return new Item(raw, container, 'new', false, undefined);
+  }
+
   /** The item's YAML as a document of its own (a ResourceList entry de-indented). */
   get source(): string | undefined {
     if (this.deindented === undefined && this.raw !== undefined) {
       this.deindented = deindent(this.raw, this.indent);
     }
-    return this.deindented;
+    return this.deindented ?? this.printedText;
+  }
+
+  /** A written resource's text, once `settle` printed it. */
+  get printed(): string | undefined {
+    return this.printedText;
+  }
+
+  /**
+   * A written resource is final: it is printed now and its document let go, so that a large
+   * input holds text rather than documents until the output is written. Read again, it is
+   * parsed from that text.
+   */
+  settle(): void {
+    if (this.raw !== undefined || this.printedText !== undefined || !this.parsed) return;
+    this.printedText = printResource(this.parsed);
+    this.parsed = undefined;
+  }
+
+  /**
+   * Lets go of what was read off every item's text since the last call (documents, outlines):
+   * it is read again if asked for. See Edit.settle.
+   */
+  static releaseAll(): void {
+    for (const item of holding) item.release();
+    holding = [];
+  }
+
+  /** Lets go of what was read off an input item's text; it is read again if asked for. */
+  release(): void {
+    if (this.raw === undefined) return;
+    if (this.parsed !== undefined) this.wasParsed = true;
+    this.parsed = undefined;
+    this.deindented = undefined;
+    this.outlined = undefined;
   }
 
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
   get doc(): Doc {
     if (this.parsed === undefined) {
+      // Built off the outline when the text is in its subset (most rendered manifests are):
+      // the same document, without yaml's parser.
+      if (this.raw !== undefined) holding.push(this);
+      const o = this.raw !== undefined ? this.outline : undefined;
+      const composed = o && composeOutline(o);
+      if (composed) {
+        setOrigin(composed, o);
+        this.parsed = composed;
+        return composed;
+      }
       const doc = parseYaml(this.source ?? '');
       const error = doc.errors[0];
       if (error) {
@@ -81,7 +148,34 @@ export class Item {
   }
 
   get isParsed(): boolean {
-    return this.parsed !== undefined;
+    return this.parsed !== undefined || this.wasParsed;
+  }
+
+  /**
+   * The outline of the item's text (see outline.ts): its paths and where their scalars are,
+   * without a parse. Undefined for an item without text, or with text the outline cannot read.
+   */
+  get outline(): Outline | undefined {
+    if (this.outlined === undefined) {
+      this.outlined = (this.raw !== undefined ? outline(this.raw, this.indent) : undefined) ?? null;
+      if (this.raw !== undefined) holding.push(this);
+    }
+    return this.outlined ?? undefined;
+  }
+
+  /** The plain value at a path, read off the text when the outline can, else parsed. */
+  plainAt(path: Path): unknown {
+    const o = this.parsed === undefined ? this.outline : undefined;
+    if (o) {
+      const value = plainValueAt(o, path);
+      if (value !== UNREAD) return value;
+    }
+    return plainAt(this.doc, path);
+  }
+
+  /** The same resource with other text in the same layout (an edit spliced into the text). */
+  withText(raw: string): Item {
+    return new Item(raw, this.indent, this.position, false, undefined);
   }
 
   private get head(): Header {

@@ -3,6 +3,7 @@
 // ConfigMap that no longer exists.
 import { isMap, isScalar, isSeq } from 'yaml';
 import { podSpecPath } from './k8s.js';
+import { nodeAt, type Outline, scalarValue, UNREADABLE } from './outline.js';
 import type { Doc } from './yaml.js';
 
 type Path = (string | number)[];
@@ -13,27 +14,66 @@ export interface ConfigMapRef {
   path: Path;
 }
 
+/** What the reference search reads of a resource: a parsed document, or its text's outline. */
+export interface Tree {
+  /** The length of the list at a path; undefined when there is none. */
+  listLength(path: Path): number | undefined;
+  isMap(path: Path): boolean;
+  /** The string at a path; undefined when there is none. */
+  string(path: Path): string | undefined;
+}
+
+export function docTree(doc: Doc): Tree {
+  return {
+    listLength: (path) => {
+      const node = doc.getIn(path, true);
+      return isSeq(node) ? node.items.length : undefined;
+    },
+    isMap: (path) => isMap(doc.getIn(path, true)),
+    string: (path) => {
+      const node = doc.getIn(path, true);
+      return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+    },
+  };
+}
+
+export function outlineTree(o: Outline): Tree {
+  return {
+    listLength: (path) => {
+      const node = nodeAt(o, path);
+      return node?.kind === 'seq' ? node.items.length : undefined;
+    },
+    isMap: (path) => nodeAt(o, path)?.kind === 'map',
+    string: (path) => {
+      const node = nodeAt(o, path);
+      if (node?.kind !== 'scalar') return undefined;
+      const value = scalarValue(o, node);
+      return value === UNREADABLE ? undefined : value;
+    },
+  };
+}
+
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 /** Every ConfigMap a workload's pod spec names: volumes (plain, projected), envFrom, env. */
-export function configMapRefs(doc: Doc, kind: string): ConfigMapRef[] {
+export function configMapRefs(tree: Tree, kind: string): ConfigMapRef[] {
   const pod = podSpecPath(kind);
   if (!pod) return [];
   const refs: ConfigMapRef[] = [];
   const add = (path: Path) => {
-    const node = doc.getIn(path, true);
-    if (isScalar(node) && typeof node.value === 'string') refs.push({ name: node.value, path });
+    const name = tree.string(path);
+    if (name !== undefined) refs.push({ name, path });
   };
-  each(doc, [...pod, 'volumes'], (volume) => {
+  each(tree, [...pod, 'volumes'], (volume) => {
     add([...volume, 'configMap', 'name']);
-    each(doc, [...volume, 'projected', 'sources'], (source) => {
+    each(tree, [...volume, 'projected', 'sources'], (source) => {
       add([...source, 'configMap', 'name']);
     });
   });
   for (const list of CONTAINER_LISTS) {
-    each(doc, [...pod, list], (container) => {
-      each(doc, [...container, 'envFrom'], (envFrom) => add([...envFrom, 'configMapRef', 'name']));
-      each(doc, [...container, 'env'], (env) =>
+    each(tree, [...pod, list], (container) => {
+      each(tree, [...container, 'envFrom'], (envFrom) => add([...envFrom, 'configMapRef', 'name']));
+      each(tree, [...container, 'env'], (env) =>
         add([...env, 'valueFrom', 'configMapKeyRef', 'name']),
       );
     });
@@ -44,7 +84,7 @@ export function configMapRefs(doc: Doc, kind: string): ConfigMapRef[] {
 /** Renames every reference to ConfigMap `from`; returns how many it changed. */
 export function renameConfigMapRefs(doc: Doc, kind: string, from: string, to: string): number {
   let n = 0;
-  for (const ref of configMapRefs(doc, kind)) {
+  for (const ref of configMapRefs(docTree(doc), kind)) {
     if (ref.name !== from) continue;
     const node = doc.getIn(ref.path, true);
     // The scalar itself, so its quoting and comments stay.
@@ -61,10 +101,10 @@ export function podTemplateMetadataPath(kind: string): Path | undefined {
   return pod ? [...pod.slice(0, -1), 'metadata'] : undefined;
 }
 
-function each(doc: Doc, path: Path, visit: (path: Path) => void): void {
-  const node = doc.getIn(path, true);
-  if (!isSeq(node)) return;
-  node.items.forEach((item, i) => {
-    if (isMap(item)) visit([...path, i]);
-  });
+function each(tree: Tree, path: Path, visit: (path: Path) => void): void {
+  const length = tree.listLength(path) ?? 0;
+  for (let i = 0; i < length; i++) {
+    const entry = [...path, i];
+    if (tree.isMap(entry)) visit(entry);
+  }
 }

@@ -24,6 +24,8 @@ import {
   YAMLSeq,
 } from 'yaml';
 
+import type { Outline } from './outline.js';
+
 export type Doc = Document.Parsed | Document;
 
 // Kubernetes reads manifests as YAML 1.1 (kubectl, the API server); Kustomize and kpt print them
@@ -238,6 +240,11 @@ export function expandAliases(doc: Doc): void {
 const AMBIGUOUS_IN_YAML_11 =
   /^(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?0[0-7]+|[-+]?0b[01_]+|[-+]?[0-9][0-9]*_[0-9_]*(?:\.[0-9_]*)?)$/;
 
+/** A string that YAML 1.1 readers take for a boolean or a number: printed quoted. */
+export function isAmbiguousInYaml11(value: string): boolean {
+  return AMBIGUOUS_IN_YAML_11.test(value);
+}
+
 // A plain walk: yaml's `visit` builds a frozen path array per node, which costs more than the
 // check itself on every resource printed.
 function quoteAmbiguousStrings(node: unknown): void {
@@ -281,6 +288,25 @@ export function printDoc(doc: Doc, wideSequences = false): string {
  * every node through property descriptors, and it dominated the time of large inputs.
  */
 export function cloneDoc(doc: Doc): Doc {
+  const copy = cloneShell(doc);
+  const origin = origins.get(doc);
+  if (origin) origins.set(copy, origin);
+  return copy;
+}
+
+// The text each document was read from (its outline), carried over to its copies, so that a
+// changed resource can be printed as an edit of that text (src/krm/patch.ts).
+const origins = new WeakMap<Doc, Outline>();
+
+export function setOrigin(doc: Doc, origin: Outline): void {
+  origins.set(doc, origin);
+}
+
+export function originOf(doc: Doc): Outline | undefined {
+  return origins.get(doc);
+}
+
+function cloneShell(doc: Doc): Doc {
   const contents = doc.contents;
   // The document shell (schema, directives, options) is cloned by yaml itself, without its
   // contents; the contents are put straight back, so the original is never left changed.
@@ -318,10 +344,15 @@ function cloneNode<T>(node: T, schema: Schema): T {
 
 /** A resource as a document of its own, in the sequence style its file uses (kpt records it). */
 export function printResource(doc: Doc): string {
-  const wide =
-    doc.getIn(['metadata', 'annotations', 'internal.config.kubernetes.io/seqindent']) === 'wide';
   doc.commentBefore = null; // kpt keeps a file's head comment itself; printing it doubles it
-  return printDoc(doc, wide);
+  return printDoc(doc, hasWideSequences(doc));
+}
+
+/** kpt's record that the resource's file indents its sequences (`wide`), or not. */
+export function hasWideSequences(doc: Doc): boolean {
+  return (
+    doc.getIn(['metadata', 'annotations', 'internal.config.kubernetes.io/seqindent']) === 'wide'
+  );
 }
 
 export function isStringScalar(node: unknown): node is { value: string } & Node {

@@ -152,7 +152,7 @@ export function consumedQueues(plan: InstancePlan): Set<string> {
     for (const q of queuesOf(Array.isArray(args) ? args.map(String) : []) ?? []) consumed.add(q);
   }
   const stockItems = new Set(SERVICES.map((s) => plan.instance.workers[s]?.item));
-  for (const item of plan.edit.items) {
+  for (const item of plan.edit.itemsIn(plan.instance.namespace)) {
     if (stockItems.has(item) || !isOtherWorker(item, plan.instance.namespace)) continue;
     const containers = plainAt(item.doc, ['spec', 'template', 'spec', 'containers']);
     for (const c of Array.isArray(containers) ? containers : []) {

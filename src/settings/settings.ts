@@ -1,10 +1,7 @@
 // Task routing in the Django settings: the config's explicitQueues and acksLate written as one
 // block at the end of production.py in the LMS and CMS settings ConfigMaps the workers mount,
 // and a rollout of every pod that mounts them (src/rollout.ts).
-import { isScalar } from 'yaml';
 import type { Item } from '../krm/item.js';
-import type { Doc } from '../krm/yaml.js';
-import { plainAt } from '../krm/yaml.js';
 import { settingsHashAnnotation } from '../names.js';
 import type { Family, InstancePlan } from '../plan.js';
 import { rollOut } from '../rollout.js';
@@ -44,7 +41,7 @@ function writeSettings(plan: InstancePlan, mount: SettingsMount): void {
     });
     return;
   }
-  const text = plainAt(item.doc, ['data', PRODUCTION_KEY]);
+  const text = item.plainAt(['data', PRODUCTION_KEY]);
   if (typeof text !== 'string') {
     problem(`no ${FIELD}`, { item, field: FIELD });
     return;
@@ -54,17 +51,13 @@ function writeSettings(plan: InstancePlan, mount: SettingsMount): void {
     plan.results.error(edited.error, { item, field: FIELD });
     return;
   }
-  if (edited.text !== text) setText(plan.edit.modify(item), edited.text);
+  // Spliced into the ConfigMap's text when it can be: the rest of its bytes stay as they came.
+  if (edited.text !== text) {
+    plan.edit.setStrings(item, [{ path: ['data', PRODUCTION_KEY], value: edited.text }]);
+  }
   rollOut(plan, item, {
     what: `${mount.service.toUpperCase()} settings`,
     field: FIELD,
     hashAnnotation: settingsHashAnnotation(mount.service),
   });
-}
-
-function setText(doc: Doc, text: string): void {
-  const node = doc.getIn(['data', PRODUCTION_KEY], true);
-  // The scalar itself: its quoting style stays what the input used.
-  if (isScalar(node)) node.value = text;
-  else doc.setIn(['data', PRODUCTION_KEY], text);
 }

@@ -3,7 +3,7 @@
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
-import { type Doc, plainAt } from '../krm/yaml.js';
+import { cloneDoc, type Doc, plainAt } from '../krm/yaml.js';
 import {
   GENERATED_BY,
   SERVICES,
@@ -17,8 +17,13 @@ import { readStockFields, restoreStockFields, type StockFields } from './stock.j
 export interface StockWorker {
   service: ServiceName;
   item: Item;
-  /** The Deployment as Tutor rendered it (an earlier run's changes undone). Never modify it. */
-  pristine: Doc;
+  /**
+   * The Deployment as Tutor rendered it (an earlier run's changes undone). Never modify it: see
+   * `ownPristine`.
+   */
+  readonly pristine: Doc;
+  /** The pristine form as a copy of its own, to change (a renamed ConfigMap: see rollout.ts). */
+  ownPristine(): Doc;
   /** What an earlier run changed on it, as recorded in its STOCK_FIELDS annotation. */
   recorded: StockFields | undefined;
   /** Index of the celery container in the pod template. */
@@ -104,13 +109,19 @@ function readStockWorker(
     results.error(recorded, where);
     return undefined;
   }
-  const pristine = item.doc.clone();
-  const problem = recorded && restoreStockFields(pristine, recorded);
-  if (problem) {
-    results.error(problem, where);
-    return undefined;
+  // Without a record the stock worker is its input: its containers are read off its text, and
+  // it is parsed only when its instance's turn comes (see transform.ts).
+  let pristine: Doc | undefined;
+  if (recorded) {
+    pristine = cloneDoc(item.doc);
+    const problem = restoreStockFields(pristine, recorded);
+    if (problem) {
+      results.error(problem, where);
+      return undefined;
+    }
   }
-  const containers = plainAt(pristine, ['spec', 'template', 'spec', 'containers']);
+  const containersPath = ['spec', 'template', 'spec', 'containers'];
+  const containers = pristine ? plainAt(pristine, containersPath) : item.plainAt(containersPath);
   const list = Array.isArray(containers) ? containers : [];
   const index = findCeleryContainer(list, item.name);
   if (index < 0) {
@@ -139,7 +150,15 @@ function readStockWorker(
   return {
     service,
     item,
-    pristine,
+    // Without a record the pristine form is the input's own document until someone needs to
+    // change it: most runs never copy it.
+    get pristine() {
+      return pristine ?? item.doc;
+    },
+    ownPristine() {
+      pristine ??= cloneDoc(item.doc);
+      return pristine;
+    },
     recorded,
     container: index,
     argsField,

@@ -1,0 +1,43 @@
+// zod as the config schema uses it: the functional build (zod/mini), which builds a schema of
+// this size several times faster than the classic one with its methods on every schema (the
+// function pays that on every run), set up before any schema is built (so import this module
+// before zod/mini itself). zod/mini is imported as a namespace where it is used: a namespace
+// passed on whole would carry every locale and the JSON Schema code into the bundle.
+import { clone, config, globalRegistry, lazy, type ZodMiniLazy, type ZodMiniType } from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// The messages the classic build gives (it sets English up itself), and no generated parsers:
+// a config is parsed once a run, and compiling zod's (a `new Function` per object schema,
+// outside the bundle's code cache) costs more than it saves.
+config({ ...en(), jitless: true });
+
+/** A copy of a schema with a description (as classic zod's `.describe()`): README and JSON Schema. */
+export function describe<T extends ZodMiniType>(schema: T, description: string): T {
+  return meta(schema, { description });
+}
+
+/** A copy of a schema with metadata (as classic zod's `.meta()`). */
+export function meta<T extends ZodMiniType>(schema: T, data: Record<string, unknown>): T {
+  const copy = clone(schema);
+  globalRegistry.add(copy, data);
+  return copy;
+}
+
+/** Every part made with `deferred`, with its builder (see test/config.test.ts). */
+export const deferredParts: (() => ZodMiniType)[] = [];
+
+/**
+ * A part of the schema built when first needed: when a config sets it, or when the JSON Schema
+ * and the README reference are made. A config sets few of the fields, and every schema zod makes
+ * costs each start. zod asks a part whether it may be absent or undefined: `deferred` answers as
+ * the part itself would for a part that neither has a default nor is optional (a mapping, a
+ * list), without building it. Use it only for such parts, and put no `describe`, `meta` or
+ * `check` on the result (they would copy it without that answer): describe inside the builder.
+ */
+export function deferred<T extends ZodMiniType>(build: () => T): ZodMiniLazy<T> {
+  deferredParts.push(build);
+  const part = lazy(build);
+  Object.defineProperty(part._zod, 'optin', { value: undefined });
+  Object.defineProperty(part._zod, 'optout', { value: undefined });
+  return part;
+}

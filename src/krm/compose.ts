@@ -1,0 +1,123 @@
+// A resource's document built from its outline (src/krm/outline.ts) instead of by yaml's parser:
+// the outline has already found every node and decoded every scalar, so what is left is making
+// the nodes, as yaml's composer makes them (types, formats and source text of scalars, so that
+// they print the same). Only for text the outline reads whole and with nothing it does not keep
+// (comments, blank lines); test/compose.test.ts checks the documents against the parser's.
+import { Document, type Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import {
+  type KeyStyle,
+  type Outline,
+  type OutlineNode,
+  type Scalar as ScalarNode,
+  scalarValue,
+  UNREADABLE,
+} from './outline.js';
+import { type Doc, parseOptions } from './yaml.js';
+
+/** The document of an outlined resource, as parseDocument would give it; undefined if unsure. */
+export function composeOutline(o: Outline): Doc | undefined {
+  if (!o.simple) return undefined;
+  const doc = new Document(undefined, parseOptions) as Doc;
+  const schema = doc.schema;
+  let failed = false;
+  const build = (node: OutlineNode): Node => {
+    switch (node.kind) {
+      case 'map': {
+        const map = new YAMLMap(schema);
+        if (node.flow) map.flow = true;
+        for (let i = 0; i < node.keys.length; i++) {
+          const key = keyNode(node.keys[i] as string, node.keyStyles[i] as KeyStyle);
+          map.items.push(new Pair(key, build(node.values[i] as OutlineNode)));
+        }
+        return map;
+      }
+      case 'seq': {
+        const seq = new YAMLSeq(schema);
+        if (node.flow) seq.flow = true;
+        for (const item of node.items) seq.items.push(build(item));
+        return seq;
+      }
+      case 'scalar': {
+        const scalar = scalarNode(o, node);
+        if (scalar) return scalar;
+        failed = true;
+        return emptyNode();
+      }
+      case 'null':
+        return emptyNode();
+    }
+  };
+  const contents = build(o.root);
+  if (failed) return undefined;
+  doc.contents = contents;
+  return doc;
+}
+
+function keyNode(key: string, style: KeyStyle): Scalar {
+  const node = new Scalar(key);
+  node.source = key;
+  node.type = style === 'plain' ? 'PLAIN' : style === 'single' ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
+  return node;
+}
+
+function emptyNode(): Scalar {
+  const node = new Scalar(null);
+  node.source = '';
+  node.type = 'PLAIN';
+  return node;
+}
+
+function scalarNode(o: Outline, s: ScalarNode): Scalar | undefined {
+  if (s.style === 'plain') return plainNode(o.source.slice(s.start, s.end));
+  const value = scalarValue(o, s);
+  if (value === UNREADABLE) return undefined;
+  const node = new Scalar(value);
+  node.source = value;
+  node.type =
+    s.style === 'single' ? 'QUOTE_SINGLE' : s.style === 'double' ? 'QUOTE_DOUBLE' : 'BLOCK_LITERAL';
+  return node;
+}
+
+/**
+ * A plain scalar as yaml resolves it with the function's schema (the core schema, and 0644 read
+ * the YAML 1.1 way): the first tag whose test matches, its value, and the format it records.
+ */
+function plainNode(text: string): Scalar {
+  let value: unknown = text;
+  let format: string | undefined;
+  let fractionDigits: number | undefined;
+  if (/^0[0-7]+$/.test(text)) {
+    value = Number.parseInt(text, 8);
+    format = 'OCT1.1';
+  } else if (/^(?:~|[Nn]ull|NULL)$/.test(text)) value = null;
+  else if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(text))
+    value = text[0] === 't' || text[0] === 'T';
+  else if (/^0o[0-7]+$/.test(text)) {
+    value = Number.parseInt(text.slice(2), 8);
+    format = 'OCT';
+  } else if (/^[-+]?[0-9]+$/.test(text)) value = Number.parseInt(text, 10);
+  else if (/^0x[0-9a-fA-F]+$/.test(text)) {
+    value = Number.parseInt(text.slice(2), 16);
+    format = 'HEX';
+  } else if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text)) {
+    value =
+      text.slice(-3).toLowerCase() === 'nan'
+        ? Number.NaN
+        : text[0] === '-'
+          ? Number.NEGATIVE_INFINITY
+          : Number.POSITIVE_INFINITY;
+  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
+    value = Number.parseFloat(text);
+    format = 'EXP';
+  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) {
+    value = Number.parseFloat(text);
+    const dot = text.indexOf('.');
+    if (dot !== -1 && text[text.length - 1] === '0') fractionDigits = text.length - dot - 1;
+  }
+  const node = new Scalar(value);
+  if (fractionDigits !== undefined) node.minFractionDigits = fractionDigits;
+  node.source = text;
+  node.type = 'PLAIN';
+  if (format !== undefined) node.format = format;
+  return node;
+}
