@@ -57,6 +57,61 @@ describe('configMapHash', () => {
     );
     expect(goJson('<&>\u2028\u0000\ud800')).toBe('"\\u003c\\u0026\\u003e\\u2028\\u0000\\ufffd"');
   });
+
+  // goString fixes up JSON.stringify's output: text that looks like what it fixes (a literal
+  // backslash before `ud800`, `b`, `f`; lone surrogates next to pairs) must come out as Go has it.
+  it('escapes strings as Go does, character by character', () => {
+    const go = (s: string, flavour: 'short' | 'unicode'): string => {
+      let out = '"';
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        const ch = s[i] as string;
+        const pair =
+          (c >= 0xd800 && c <= 0xdbff && /[\udc00-\udfff]/.test(s[i + 1] ?? '')) ||
+          (c >= 0xdc00 && c <= 0xdfff && /[\ud800-\udbff]/.test(s[i - 1] ?? ''));
+        const short: Record<string, string> = {
+          '"': '\\"',
+          '\\': '\\\\',
+          '\n': '\\n',
+          '\r': '\\r',
+          '\t': '\\t',
+        };
+        if (flavour === 'short') Object.assign(short, { '\b': '\\b', '\f': '\\f' });
+        if (short[ch] !== undefined) out += short[ch];
+        else if (c >= 0xd800 && c <= 0xdfff && !pair) out += '\\ufffd';
+        else if (c < 0x20 || '<>&\u2028\u2029'.includes(ch))
+          out += `\\u${c.toString(16).padStart(4, '0')}`;
+        else out += ch;
+      }
+      return `${out}"`;
+    };
+    expect(goJson('\\ud800 \\\\b \\f \\u003c')).toBe('"\\\\ud800 \\\\\\\\b \\\\f \\\\u003c"');
+    const unit = fc.oneof(
+      fc.constantFrom(
+        '\\',
+        'u',
+        'd',
+        '8',
+        'f',
+        'b',
+        '0',
+        '\b',
+        '\f',
+        '<',
+        '\u2029',
+        '\ud83d',
+        '\ude00',
+      ),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 30 }), (s) => {
+        expect(goJson(s)).toBe(go(s, 'short'));
+        expect(goJson(s, 'unicode')).toBe(go(s, 'unicode'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('against the real Kustomize', () => {
