@@ -114,6 +114,34 @@ describe('configMapHash', () => {
   });
 });
 
+describe('configMapHash of one ConfigMap after another (long strings escaped once for both)', () => {
+  // Long strings that differ in the escapes Go's flavours write differently, reused between calls.
+  const long = (tail: string) => `${'x'.repeat(2000)}${tail}`;
+  const strings = ['a', '\b<', '\f&'].flatMap((t) => [long(t), t]);
+  const content = fc.record({
+    data: fc.dictionary(fc.constantFrom('a.py', 'b.py', 'c.py'), fc.constantFrom(...strings)),
+  });
+  const flavour = fc.constantFrom<'short' | 'unicode'>('short', 'unicode');
+
+  it('gives each the hash it gives alone, whatever came before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(content, flavour), { maxLength: 6 }), (calls) => {
+        const hashes = calls.map(([c, go]) => configMapHash(c, go));
+        // Alone: each content built anew (other string objects), after an unrelated call.
+        const alone = calls.map(([c, go]) => {
+          configMapHash({ data: { z: long('z') } }, go);
+          const copy = Object.fromEntries(
+            Object.entries(c.data).map(([k, v]) => [k, [...v].join('')]),
+          );
+          return configMapHash({ data: copy }, go);
+        });
+        expect(hashes).toEqual(alone);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('against the real Kustomize', () => {
   // What Go's JSON escapes, and anything else.
   const unit = fc.oneof(

@@ -4,7 +4,7 @@
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { GENERATED_BY } from '../names.js';
 import { Item } from './item.js';
-import { type Path, type ScalarEdit, spliceScalars } from './outline.js';
+import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './outline.js';
 import { printEdited } from './patch.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
@@ -42,6 +42,13 @@ export class Edit {
   private readonly working = new Map<Item, Doc>();
   /** Input item -> the item as edited in its text (see `setStrings`), while it has no working copy. */
   private readonly spliced = new Map<Item, Item>();
+  /**
+   * Input item -> every scalar spliced into its text so far (by canonical path), while each
+   * splice was of other scalars than the ones before: the edited text is then the input's text
+   * with these values, so it is read and spliced again off the input's outline (read already),
+   * never outlined and decoded anew. A settings ConfigMap is tens of kilobytes of quoted text.
+   */
+  private readonly splices = new Map<Item, Map<string, Splice>>();
   /** Input item -> what goes out for it (itself, or its changes printed), once `settle`d. */
   private readonly settled = new Map<Item, Item>();
   private readonly after = new Map<Item, Item[]>();
@@ -94,6 +101,7 @@ export class Edit {
       const edited = this.edited(item);
       doc = edited ? edited.doc : cloneDoc(item.doc);
       this.spliced.delete(item);
+      this.splices.delete(item);
       this.settled.delete(item);
       this.working.set(item, doc);
     }
@@ -121,13 +129,30 @@ export class Edit {
   /** The plain value at a path of an item as it stands, read off its text when it can be. */
   plainAt(item: Item, path: Path): unknown {
     const text = this.text(item);
-    return text ? text.plainAt(path) : plainAt(this.current(item), path);
+    if (!text) return plainAt(this.current(item), path);
+    const spliced = this.splicedOutline(item, text);
+    return spliced
+      ? withSplices(item.plainAt(path), spliced.outline, spliced.splices, path)
+      : text.plainAt(path);
   }
 
   /** The item as it stands, for the reference search (src/krm/refs.ts). */
   tree(item: Item): Tree {
-    const outline = this.text(item)?.outline;
+    const text = this.text(item);
+    const spliced = text && this.splicedOutline(item, text);
+    if (spliced) return splicedTree(spliced.outline, spliced.splices);
+    const outline = text?.outline;
     return outline ? outlineTree(outline) : docTree(this.current(item));
+  }
+
+  /** The input's outline and what was spliced into it, when that is what `text` is. */
+  private splicedOutline(
+    item: Item,
+    text: Item,
+  ): { outline: Outline; splices: Map<string, Splice> } | undefined {
+    const splices = text === item ? undefined : this.splices.get(item);
+    const outline = splices && item.outline;
+    return outline ? { outline, splices } : undefined;
   }
 
   /** Can the item as it stands contain `text`? (A cheap test before reading it.) */
@@ -144,11 +169,32 @@ export class Edit {
   setStrings(item: Item, edits: readonly ScalarEdit[]): void {
     if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
     const text = this.text(item);
+    // Other scalars than those spliced before: all of them spliced into the input's text at
+    // once, the same bytes as one splice after the other.
+    const prior = text === item ? new Map<string, Splice>() : text && this.splices.get(item);
+    const base = prior && item.outline;
+    const all = base && prior && withEdits(base, prior, edits);
+    if (text && base && all) {
+      const spliced = spliceScalars(base, [...all.values()]);
+      if (spliced !== undefined) {
+        this.settled.delete(item);
+        if (spliced === item.raw) {
+          this.spliced.delete(item);
+          this.splices.delete(item);
+        } else {
+          if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced));
+          this.splices.set(item, all);
+        }
+        return;
+      }
+    }
     const outline = text?.outline;
     if (text && outline) {
       const spliced = spliceScalars(outline, edits);
       if (spliced !== undefined) {
         this.settled.delete(item);
+        // The same scalar again: its edited text is what the next edit starts from.
+        this.splices.delete(item);
         if (spliced === item.raw) this.spliced.delete(item);
         else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced));
         return;
@@ -319,6 +365,78 @@ export class Edit {
     }
     return out;
   }
+}
+
+/** A string scalar spliced into an item's text, at its path as the input's outline spells it. */
+interface Splice {
+  path: (string | number)[];
+  value: string;
+}
+
+/** A path as the outline resolves it (map keys as strings, list indexes as numbers). */
+function canonicalPath(o: Outline, path: Path): (string | number)[] | undefined {
+  const out: (string | number)[] = [];
+  let node = nodeAt(o, []);
+  for (const part of path) {
+    if (node?.kind === 'map') {
+      const key = String(part);
+      node = node.values[node.keys.indexOf(key)];
+      out.push(key);
+    } else if (node?.kind === 'seq') {
+      const index = Number(part);
+      node = node.items[index];
+      out.push(index);
+    } else return undefined;
+  }
+  return node ? out : undefined;
+}
+
+/** `prior` and `edits` together; undefined when an edit is of a scalar spliced already (or none). */
+function withEdits(
+  o: Outline,
+  prior: Map<string, Splice>,
+  edits: readonly ScalarEdit[],
+): Map<string, Splice> | undefined {
+  const all = new Map(prior);
+  for (const edit of edits) {
+    const path = canonicalPath(o, edit.path);
+    if (!path) return undefined;
+    const key = JSON.stringify(path);
+    if (all.has(key)) return undefined;
+    all.set(key, { path, value: edit.value });
+  }
+  return all;
+}
+
+/** The plain value at `path` of the input's text (`base`) with the spliced values in it. */
+function withSplices(base: unknown, o: Outline, splices: Map<string, Splice>, path: Path): unknown {
+  const at = canonicalPath(o, path);
+  // No such path in the input: nor in its edited text (a splice changes no structure).
+  if (!at) return base;
+  let value = base;
+  for (const splice of splices.values()) {
+    if (splice.path.length < at.length || at.some((part, i) => splice.path[i] !== part)) continue;
+    value = setPlain(value, splice.path.slice(at.length), splice.value);
+  }
+  return value;
+}
+
+/** `value` with `to` at `path`: a copy of each collection on the way, never a change to it. */
+function setPlain(value: unknown, path: (string | number)[], to: string): unknown {
+  const [part, ...rest] = path;
+  if (part === undefined) return to;
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = (Array.isArray(value) ? [...value] : { ...value }) as Record<string, unknown>;
+  copy[part] = setPlain(copy[part], rest, to);
+  return copy;
+}
+
+/** The reference search over the input's outline, with the spliced values read instead. */
+function splicedTree(o: Outline, splices: Map<string, Splice>): Tree {
+  const tree = outlineTree(o);
+  const values = new Map<unknown, string>();
+  for (const splice of splices.values()) values.set(nodeAt(o, splice.path), splice.value);
+  return { ...tree, string: (node) => values.get(node) ?? tree.string(node) };
 }
 
 function setAnnotation(doc: Doc, key: string, value: string): void {

@@ -44,11 +44,26 @@ export function configMapHash(content: ConfigMapContent, go: GoJson = 'short'): 
     name: '',
   };
   if (isMapping(content.binaryData)) hashed.binaryData = content.binaryData;
-  const hex = sha256Hex(goJson(hashed, go));
+  const previous = escaped.go === go ? escaped.strings : undefined;
+  const strings = new Map<string, string>();
+  escaped = { go, strings };
+  const quote = (value: string): string => {
+    if (value.length < MEMO_MIN) return goString(value, go);
+    const text = previous?.get(value) ?? strings.get(value) ?? goString(value, go);
+    strings.set(value, text);
+    return text;
+  };
+  const hex = sha256Hex(goJson(hashed, go, quote));
   return hex.slice(0, 10).replace(/[013ae]/g, (c) => ENCODE[c] as string);
 }
 
 const ENCODE: Record<string, string> = { '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' };
+
+// A changed ConfigMap is hashed twice, as it came and as it stands, and both share most of their
+// strings (every file but the edited one): each long string is escaped once for both. Only the
+// strings of the last call are kept, so nothing outlives the ConfigMap.
+const MEMO_MIN = 1024;
+let escaped: { go: GoJson; strings: Map<string, string> } = { go: 'short', strings: new Map() };
 
 /**
  * When `name` is `<base>-<hash of this content>`, its base and the JSON flavour that made the
@@ -71,20 +86,27 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Plain data as Go's json.Marshal writes it (after a round trip through interface{}). */
-export function goJson(value: unknown, go: GoJson = 'short'): string {
+/**
+ * Plain data as Go's json.Marshal writes it (after a round trip through interface{}); `quote`
+ * writes each string (configMapHash reuses what it wrote for the last ConfigMap).
+ */
+export function goJson(
+  value: unknown,
+  go: GoJson = 'short',
+  quote: (s: string) => string = (s) => goString(s, go),
+): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return goString(value, go);
+  if (typeof value === 'string') return quote(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map((v) => goJson(v, go)).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => goJson(v, go, quote)).join(',')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
       byCodePoint(a, b),
     );
-    return `{${entries.map(([k, v]) => `${goString(k, go)}:${goJson(v, go)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${quote(k)}:${goJson(v, go, quote)}`).join(',')}}`;
   }
-  return goString(String(value), go);
+  return quote(String(value));
 }
 
 // Go sorts map keys by their UTF-8 bytes, which is code point order (not UTF-16 unit order).

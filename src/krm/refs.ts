@@ -1,9 +1,9 @@
 // Where a workload names a ConfigMap: the places Kustomize's name-reference fix-up rewrites when
 // it renames a generated ConfigMap. A rename here must reach all of them, or a pod mounts a
 // ConfigMap that no longer exists.
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isCollection, isMap, isScalar, isSeq } from 'yaml';
 import { podSpecPath } from './k8s.js';
-import { nodeAt, type Outline, scalarValue, UNREADABLE } from './outline.js';
+import { type Outline, type OutlineNode, scalarValue, UNREADABLE } from './outline.js';
 import type { Doc } from './yaml.js';
 
 type Path = (string | number)[];
@@ -14,40 +14,51 @@ export interface ConfigMapRef {
   path: Path;
 }
 
-/** What the reference search reads of a resource: a parsed document, or its text's outline. */
+/**
+ * What the reference search reads of a resource: a parsed document, or its text's outline. It
+ * goes from node to node, so that each entry of a list is found once, not again from the root
+ * for every path under it.
+ */
 export interface Tree {
-  /** The length of the list at a path; undefined when there is none. */
-  listLength(path: Path): number | undefined;
-  isMap(path: Path): boolean;
-  /** The string at a path; undefined when there is none. */
-  string(path: Path): string | undefined;
+  root: unknown;
+  /** A mapping's value at a key, or a list's entry at an index; undefined when there is none. */
+  child(node: unknown, key: string | number): unknown;
+  /** The length of a list; undefined when the node is none. */
+  listLength(node: unknown): number | undefined;
+  isMap(node: unknown): boolean;
+  /** The string a node holds; undefined when it holds none. */
+  string(node: unknown): string | undefined;
 }
 
 export function docTree(doc: Doc): Tree {
   return {
-    listLength: (path) => {
-      const node = doc.getIn(path, true);
-      return isSeq(node) ? node.items.length : undefined;
-    },
-    isMap: (path) => isMap(doc.getIn(path, true)),
-    string: (path) => {
-      const node = doc.getIn(path, true);
-      return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
-    },
+    root: doc.contents,
+    // As doc.getIn goes, one step at a time.
+    child: (node, key) => (isCollection(node) ? node.get(key, true) : undefined),
+    listLength: (node) => (isSeq(node) ? node.items.length : undefined),
+    isMap: (node) => isMap(node),
+    string: (node) => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined),
   };
 }
 
 export function outlineTree(o: Outline): Tree {
   return {
-    listLength: (path) => {
-      const node = nodeAt(o, path);
-      return node?.kind === 'seq' ? node.items.length : undefined;
+    root: o.root,
+    child: (node, key) => {
+      const n = node as OutlineNode | undefined;
+      if (n?.kind === 'map') return n.values[n.keys.indexOf(String(key))];
+      if (n?.kind === 'seq') return n.items[Number(key)];
+      return undefined;
     },
-    isMap: (path) => nodeAt(o, path)?.kind === 'map',
-    string: (path) => {
-      const node = nodeAt(o, path);
-      if (node?.kind !== 'scalar') return undefined;
-      const value = scalarValue(o, node);
+    listLength: (node) => {
+      const n = node as OutlineNode | undefined;
+      return n?.kind === 'seq' ? n.items.length : undefined;
+    },
+    isMap: (node) => (node as OutlineNode | undefined)?.kind === 'map',
+    string: (node) => {
+      const n = node as OutlineNode | undefined;
+      if (n?.kind !== 'scalar') return undefined;
+      const value = scalarValue(o, n);
       return value === UNREADABLE ? undefined : value;
     },
   };
@@ -57,24 +68,33 @@ const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] 
 
 /** Every ConfigMap a workload's pod spec names: volumes (plain, projected), envFrom, env. */
 export function configMapRefs(tree: Tree, kind: string): ConfigMapRef[] {
-  const pod = podSpecPath(kind);
-  if (!pod) return [];
-  const refs: ConfigMapRef[] = [];
-  const add = (path: Path) => {
-    const name = tree.string(path);
-    if (name !== undefined) refs.push({ name, path });
+  return refNodes(tree, kind).map(({ name, path }) => ({ name, path }));
+}
+
+/** The references, with the node that holds each name. */
+function refNodes(tree: Tree, kind: string): (ConfigMapRef & { node: unknown })[] {
+  const podPath = podSpecPath(kind);
+  if (!podPath) return [];
+  const pod = at(tree, tree.root, podPath);
+  const refs: (ConfigMapRef & { node: unknown })[] = [];
+  const add = (parent: unknown, path: Path, keys: string[]) => {
+    const node = at(tree, parent, keys);
+    const name = node === undefined ? undefined : tree.string(node);
+    if (name !== undefined) refs.push({ name, path: [...path, ...keys], node });
   };
-  each(tree, [...pod, 'volumes'], (volume) => {
-    add([...volume, 'configMap', 'name']);
-    each(tree, [...volume, 'projected', 'sources'], (source) => {
-      add([...source, 'configMap', 'name']);
+  each(tree, pod, podPath, ['volumes'], (volume, path) => {
+    add(volume, path, ['configMap', 'name']);
+    each(tree, volume, path, ['projected', 'sources'], (source, at) => {
+      add(source, at, ['configMap', 'name']);
     });
   });
   for (const list of CONTAINER_LISTS) {
-    each(tree, [...pod, list], (container) => {
-      each(tree, [...container, 'envFrom'], (envFrom) => add([...envFrom, 'configMapRef', 'name']));
-      each(tree, [...container, 'env'], (env) =>
-        add([...env, 'valueFrom', 'configMapKeyRef', 'name']),
+    each(tree, pod, podPath, [list], (container, path) => {
+      each(tree, container, path, ['envFrom'], (envFrom, at) =>
+        add(envFrom, at, ['configMapRef', 'name']),
+      );
+      each(tree, container, path, ['env'], (env, at) =>
+        add(env, at, ['valueFrom', 'configMapKeyRef', 'name']),
       );
     });
   }
@@ -84,11 +104,10 @@ export function configMapRefs(tree: Tree, kind: string): ConfigMapRef[] {
 /** Renames every reference to ConfigMap `from`; returns how many it changed. */
 export function renameConfigMapRefs(doc: Doc, kind: string, from: string, to: string): number {
   let n = 0;
-  for (const ref of configMapRefs(docTree(doc), kind)) {
+  for (const ref of refNodes(docTree(doc), kind)) {
     if (ref.name !== from) continue;
-    const node = doc.getIn(ref.path, true);
     // The scalar itself, so its quoting and comments stay.
-    if (isScalar(node)) node.value = to;
+    if (isScalar(ref.node)) ref.node.value = to;
     n++;
   }
   return n;
@@ -101,10 +120,28 @@ export function podTemplateMetadataPath(kind: string): Path | undefined {
   return pod ? [...pod.slice(0, -1), 'metadata'] : undefined;
 }
 
-function each(tree: Tree, path: Path, visit: (path: Path) => void): void {
-  const length = tree.listLength(path) ?? 0;
+/** The node at `keys` under `node`; undefined when there is none. */
+function at(tree: Tree, node: unknown, keys: readonly (string | number)[]): unknown {
+  let n = node;
+  for (const key of keys) {
+    if (n === undefined) return undefined;
+    n = tree.child(n, key);
+  }
+  return n;
+}
+
+/** Each mapping in the list at `keys` under `node` (at `path`), with its path. */
+function each(
+  tree: Tree,
+  node: unknown,
+  path: Path,
+  keys: string[],
+  visit: (entry: unknown, path: Path) => void,
+): void {
+  const list = at(tree, node, keys);
+  const length = list === undefined ? 0 : (tree.listLength(list) ?? 0);
   for (let i = 0; i < length; i++) {
-    const entry = [...path, i];
-    if (tree.isMap(entry)) visit(entry);
+    const entry = tree.child(list, i);
+    if (entry !== undefined && tree.isMap(entry)) visit(entry, [...path, ...keys, i]);
   }
 }
