@@ -38,17 +38,6 @@ export function selectorMatches(
   return true;
 }
 
-/** Workload kinds whose pod template may mount a ConfigMap or read it into env. */
-export const WORKLOAD_KINDS = [
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'CronJob',
-  'Pod',
-] as const;
-
 /** Where a workload kind keeps its pod spec. */
 export function podSpecPath(kind: string): string[] | undefined {
   switch (kind) {

@@ -355,10 +355,6 @@ export function hasWideSequences(doc: Doc): boolean {
   );
 }
 
-export function isStringScalar(node: unknown): node is { value: string } & Node {
-  return isScalar(node) && typeof node.value === 'string';
-}
-
 /** The document as plain data (aliases expanded, within bounds). */
 export function toPlain(doc: Doc): unknown {
   return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
