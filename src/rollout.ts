@@ -118,19 +118,20 @@ function rename(plan: InstancePlan, item: Item, to: string, rollout: Rollout): v
     return;
   }
   plan.edit.setStrings(item, [{ path: ['metadata', 'name'], value: to }]);
-  const renamed: string[] = [];
-  for (const w of mounters(plan, from)) {
+  // Every mounter names the ConfigMap (mounters() keeps no other).
+  const workloads = mounters(plan, from);
+  for (const w of workloads) {
     // Spliced into the workload's text when it can be (a hashed name is one scalar value).
     if (w.item)
       plan.edit.setStrings(
         w.item,
         w.refs.map((r) => ({ path: r.path, value: to })),
       );
-    const counts = w.docs.map((d) => renameConfigMapRefs(d, w.kind, from, to));
-    if (w.item ? w.refs.length > 0 : (counts[0] ?? 0) > 0) renamed.push(w.label);
+    for (const doc of w.docs) renameConfigMapRefs(doc, w.kind, from, to);
   }
+  const renamed = workloads.map((w) => w.label).join(', ') || 'no workload';
   plan.results.info(
-    `${rollout.what} changed: renamed to ${to} (Kustomize's hash of the new content), with the references in ${renamed.join(', ') || 'no workload'}, so their pods roll`,
+    `${rollout.what} changed: renamed to ${to} (Kustomize's hash of the new content), with the references in ${renamed}, so their pods roll`,
     { item, field: 'metadata.name' },
   );
 }

@@ -101,16 +101,12 @@ function refNodes(tree: Tree, kind: string): (ConfigMapRef & { node: unknown })[
   return refs;
 }
 
-/** Renames every reference to ConfigMap `from`; returns how many it changed. */
-export function renameConfigMapRefs(doc: Doc, kind: string, from: string, to: string): number {
-  let n = 0;
+/** Renames every reference to ConfigMap `from`. */
+export function renameConfigMapRefs(doc: Doc, kind: string, from: string, to: string): void {
   for (const ref of refNodes(docTree(doc), kind)) {
-    if (ref.name !== from) continue;
     // The scalar itself, so its quoting and comments stay.
-    if (isScalar(ref.node)) ref.node.value = to;
-    n++;
+    if (ref.name === from && isScalar(ref.node)) ref.node.value = to;
   }
-  return n;
 }
 
 /** The pod template's metadata: where an annotation makes a workload roll its pods. */
