@@ -145,19 +145,14 @@ function runWith(argv: readonly string[], io: Io): number {
 
 function runResourceList(text: string, read: (text: string) => ResourceListInput, io: Io): number {
   const input = read(text);
-  const results = new Results();
   const fc = input.functionConfig;
-  const fnConfig = isNode(fc) ? nodeToPlain(fc) : fc;
-  const config = loadConfig(fnConfig, results);
-  const out = config ? transform(input.items, config) : { items: input.items, results: [] };
-  const all = [...results.list, ...out.results];
-  for (const chunk of resourceListChunks(input, out.items, all)) io.stdout(chunk);
-  return report(all, io, false);
+  const out = configuredTransform(input.items, isNode(fc) ? nodeToPlain(fc) : fc);
+  for (const chunk of resourceListChunks(input, out.items, out.results)) io.stdout(chunk);
+  return report(out.results, io, false);
 }
 
 function runStream(text: string, configFile: string, io: Io): number {
   const input: Input = readStream(text);
-  const results = new Results();
   let configText: string;
   try {
     configText = io.readFile(configFile);
@@ -168,12 +163,21 @@ function runStream(text: string, configFile: string, io: Io): number {
   const error = configDoc.errors[0];
   if (error)
     throw new InputError(`--config ${configFile}: not valid YAML: ${error.message.split('\n')[0]}`);
-  const config = loadConfig(toPlain(configDoc), results);
-  const out = config ? transform(input.items, config) : { items: input.items, results: [] };
+  const out = configuredTransform(input.items, toPlain(configDoc));
+  for (const chunk of streamChunks(out.items)) io.stdout(chunk);
+  return report(out.results, io, true);
+}
+
+/** The functionConfig read, then the transform: the items as they came when either fails. */
+function configuredTransform(
+  items: readonly Item[],
+  functionConfig: unknown,
+): { items: readonly Item[]; results: Result[] } {
+  const results = new Results();
+  const config = loadConfig(functionConfig, results);
+  const out = config ? transform(items, config) : { items, results: [] };
   const all = [...results.list, ...out.results];
-  const items = all.some((r) => r.severity === 'error') ? input.items : (out.items as Item[]);
-  for (const chunk of streamChunks(items)) io.stdout(chunk);
-  return report(all, io, true);
+  return { items: all.some((r) => r.severity === 'error') ? items : out.items, results: all };
 }
 
 function report(results: readonly Result[], io: Io, includeInfo: boolean): number {
