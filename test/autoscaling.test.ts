@@ -13,24 +13,16 @@ import {
   otherThanSettings,
   RENDERS,
   resources,
-  runCli,
   runStream,
+  runWithConfig,
 } from './helpers.js';
 
 const HEADER =
   'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
 
-/** A config file for runCli from the YAML text of its spec. */
-function withSpec(spec: string): { argv: string[]; files: Record<string, string> } {
-  return {
-    argv: ['--config', '/config.yaml'],
-    files: { '/config.yaml': `${HEADER}spec:\n${spec.replace(/^/gm, '  ')}\n` },
-  };
-}
-
+/** The function with a config from the YAML text of its spec. */
 function runSpec(input: string, spec: string) {
-  const { argv, files } = withSpec(spec);
-  return runCli(argv, input, files);
+  return runWithConfig(input, `${HEADER}spec:\n${spec.replace(/^/gm, '  ')}\n`);
 }
 
 const ofKind = (list: Record<string, any>[], kind: string) => list.filter((r) => r.kind === kind);

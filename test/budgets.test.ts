@@ -1,7 +1,7 @@
 // PodDisruptionBudgets on literal YAML: what one looks like, where it goes, and that it goes
 // away with its setting.
 import { describe, expect, it } from 'vitest';
-import { otherThanSettings, resources, runCli } from './helpers.js';
+import { otherThanSettings, resources, runWithConfig } from './helpers.js';
 import { kubernetesProblems } from './kubernetes.js';
 
 const STOCK = `apiVersion: apps/v1
@@ -38,13 +38,9 @@ spec:
 ${defaults}    queues: ${queues}
 `;
 
-function run(input: string, cfg: string) {
-  return runCli(['--config', 'c.yaml'], input, { 'c.yaml': cfg });
-}
-
 describe('PodDisruptionBudgets', () => {
   it('one per worker that asks, after the workers of its stock worker, selecting its pods', () => {
-    const out = run(
+    const out = runWithConfig(
       STOCK,
       config('{high: {podDisruptionBudget: {enabled: true, maxUnavailable: 2}}}'),
     );
@@ -75,7 +71,7 @@ spec:
   });
 
   it('from workerDefaults for every worker, the stock one included, unless a variant opts out', () => {
-    const out = run(
+    const out = runWithConfig(
       STOCK,
       config(
         '{high: {}, low: {podDisruptionBudget: {enabled: false}}}',
@@ -91,11 +87,11 @@ spec:
 
   it('goes away when its setting does, and comes out unchanged while it stays', () => {
     const withBudget = config('{high: {podDisruptionBudget: {enabled: true}}}');
-    const once = run(STOCK, withBudget).stdout;
-    expect(run(once, withBudget).stdout).toBe(once);
+    const once = runWithConfig(STOCK, withBudget).stdout;
+    expect(runWithConfig(once, withBudget).stdout).toBe(once);
     const without = config('{high: {}}');
-    const again = run(once, without);
-    expect(again.stdout).toBe(run(STOCK, without).stdout);
+    const again = runWithConfig(once, without);
+    expect(again.stdout).toBe(runWithConfig(STOCK, without).stdout);
     expect(again.stderr).toContain('PodDisruptionBudget openedx/lms-worker-high-pdb: removed');
   });
 
@@ -113,7 +109,7 @@ spec:
       app.kubernetes.io/name: lms-worker-high
 `;
     const input = `${STOCK}${theirs}`;
-    const out = run(input, config('{high: {podDisruptionBudget: {enabled: true}}}'));
+    const out = runWithConfig(input, config('{high: {podDisruptionBudget: {enabled: true}}}'));
     expect(out.status).toBe(1);
     expect(out.stderr).toMatch(
       /^celery-queues: error: PodDisruptionBudget openedx\/lms-worker-high-pdb: the input already has PodDisruptionBudget openedx\/lms-worker-high-pdb, which celery-queues did not write/,

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { flowerSite, withFlowerSite } from '../src/flower/caddyfile.js';
 import { HASH_SUFFIX } from '../src/krm/hash.js';
 import { type LabelSelector, selectorMatches } from '../src/krm/k8s.js';
 import { crdValidator } from './crd.js';
 import {
+  celeryQueuesConfig,
   configPath,
   expectGolden,
   find,
@@ -21,26 +22,17 @@ import {
   otherThanSettings,
   RENDERS,
   resources,
-  runCli,
   runStream,
+  runWithConfig,
   twoInstances,
 } from './helpers.js';
 
 const GENERATED_BY = 'celery-queues.tutor-krm.dev/generated-by';
 const PASSWORD = 's3cret'; // REDIS_PASSWORD of the custom render (test/fixtures/tutor/README.md)
 
-function runWith(manifests: string, config: string) {
-  return runCli(['--config', '/config.yaml'], manifests, { '/config.yaml': config });
-}
-
 /** A CeleryQueues config with this `spec.flower` (and one LMS queue). */
 function flowerConfig(flower: Record<string, unknown>, extraSpec: Record<string, unknown> = {}) {
-  return stringify({
-    apiVersion: 'tutor-krm.dev/v1alpha1',
-    kind: 'CeleryQueues',
-    metadata: { name: 'celery-queues' },
-    spec: { lms: { queues: { high: {} } }, flower, ...extraSpec },
-  });
+  return celeryQueuesConfig({ lms: { queues: { high: {} } }, flower, ...extraSpec });
 }
 
 const FULL = readFileSync(configPath('flower'), 'utf8');
@@ -205,7 +197,7 @@ describe('the broker password', () => {
         { redis: { credentialsSecret: { name: 'my-redis', usernameKey: 'user' } } },
       ),
     ]) {
-      const out = runWith(input, config);
+      const out = runWithConfig(input, config);
       expect(out.status).toBe(0);
       const list = resources(out.stdout);
       expect(find(list, 'Deployment', 'flower')).toBeDefined();
@@ -223,8 +215,8 @@ describe('the broker password', () => {
   it('reaches Flower from the Secret’s URL key, or composed by Kubernetes from its password key', () => {
     const input = fixture(RENDERS.custom);
     const env = (config: string) =>
-      find(resources(runWith(input, config).stdout), 'Deployment', 'flower')?.spec.template.spec
-        .containers[0].env;
+      find(resources(runWithConfig(input, config).stdout), 'Deployment', 'flower')?.spec.template
+        .spec.containers[0].env;
     expect(env(flowerConfig({ enabled: true }))[0]).toEqual({
       name: 'CELERY_BROKER_URL',
       valueFrom: { secretKeyRef: { name: 'celery-queues-broker', key: 'url' } },
@@ -254,7 +246,9 @@ describe('the broker password', () => {
       },
     ]);
     // Tutor's own Redis has no password: a plain URL, no Secret.
-    const v20 = resources(runWith(fixture(RENDERS.v20), flowerConfig({ enabled: true })).stdout);
+    const v20 = resources(
+      runWithConfig(fixture(RENDERS.v20), flowerConfig({ enabled: true })).stdout,
+    );
     expect(find(v20, 'Deployment', 'flower')?.spec.template.spec.containers[0].env[0]).toEqual({
       name: 'CELERY_BROKER_URL',
       value: 'redis://redis:6379/0',
@@ -265,7 +259,7 @@ describe('the broker password', () => {
 
 describe('the Flower config', () => {
   it('takes image, resources, ServiceMonitor labels and interval, dashboard labels and folder', () => {
-    const out = runWith(
+    const out = runWithConfig(
       fixture(RENDERS.v20),
       flowerConfig({
         enabled: true,
@@ -297,7 +291,7 @@ describe('the Flower config', () => {
     expect(dashboard.metadata.annotations).toMatchObject({ grafana_folder: 'Celery' });
     // No folder, no folder annotation.
     const plain = resources(
-      runWith(
+      runWithConfig(
         fixture(RENDERS.v20),
         flowerConfig({ enabled: true, grafanaDashboard: { enabled: true } }),
       ).stdout,
@@ -348,7 +342,7 @@ describe('the Flower config', () => {
     [{ enabled: true, port: 80 }, 'spec.flower.port: unknown field "port" in spec.flower'],
   ])('refuses %j', (flower, message) => {
     const input = fixture(RENDERS.v20);
-    const out = runWith(input, flowerConfig(flower));
+    const out = runWithConfig(input, flowerConfig(flower));
     expect(out.status).toBe(1);
     expect(out.stdout).toBe(input);
     expect(out.stderr).toContain(`celery-queues: error: CeleryQueues celery-queues ${message}\n`);

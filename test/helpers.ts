@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { run } from '../src/cli.js';
 
 export const ROOT = join(__dirname, '..');
@@ -64,6 +64,21 @@ export function runCli(argv: string[], stdin = '', files: Record<string, string>
     },
   });
   return { status, stdout, stderr };
+}
+
+/** The text of a CeleryQueues config file with this spec. */
+export function celeryQueuesConfig(spec: unknown): string {
+  return stringify({
+    apiVersion: 'tutor-krm.dev/v1alpha1',
+    kind: 'CeleryQueues',
+    metadata: { name: 'celery-queues' },
+    spec,
+  });
+}
+
+/** The stream mode on a manifest text with a config file of this text. */
+export function runWithConfig(manifests: string, config: string): RunOutput {
+  return runCli(['--config', '/config.yaml'], manifests, { '/config.yaml': config });
 }
 
 /** The stream mode on a manifest text with a config file. */

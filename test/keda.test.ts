@@ -2,9 +2,16 @@
 // of 2.17 and 2.20, with unknown fields rejected (the API server would prune them silently).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { crdValidator, errorsOf } from './crd.js';
-import { configPath, fixture, RENDERS, resources, runCli, runStream } from './helpers.js';
+import {
+  celeryQueuesConfig,
+  configPath,
+  fixture,
+  RENDERS,
+  resources,
+  runStream,
+  runWithConfig,
+} from './helpers.js';
 
 const KEDA = ['keda-2.17.3', 'keda-2.20.2'];
 const validators = Object.fromEntries(
@@ -35,15 +42,6 @@ function problems(version: string, resource: Resource): string[] {
 const kedaResources = (text: string) =>
   resources(text).filter((r) => r.kind === 'ScaledObject' || r.kind === 'TriggerAuthentication');
 
-const HEADER =
-  'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
-
-function runConfig(input: string, config: unknown) {
-  return runCli(['--config', '/c.yaml'], input, {
-    '/c.yaml': `${HEADER}${stringify({ spec: config })}`,
-  });
-}
-
 // Every output the tests know: the goldens' renders and configs, and the redis overrides.
 const OUTPUTS: [string, () => string][] = [
   ['v20 autoscaling', () => runStream(fixture(RENDERS.v20), configPath('autoscaling')).stdout],
@@ -58,38 +56,45 @@ const OUTPUTS: [string, () => string][] = [
   [
     'TLS, user name, every knob',
     () =>
-      runConfig(fixture(RENDERS.custom), {
-        lms: {
-          queues: {
-            high: {
-              autoscaling: {
-                enabled: true,
-                minReplicas: 2,
-                maxReplicas: 3,
-                activationListLength: 0,
-                pollingInterval: 1,
-                cooldownPeriod: 0,
-                behavior: {
-                  scaleUp: {
-                    stabilizationWindowSeconds: 0,
-                    selectPolicy: 'Disabled',
-                    policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+      runWithConfig(
+        fixture(RENDERS.custom),
+        celeryQueuesConfig({
+          lms: {
+            queues: {
+              high: {
+                autoscaling: {
+                  enabled: true,
+                  minReplicas: 2,
+                  maxReplicas: 3,
+                  activationListLength: 0,
+                  pollingInterval: 1,
+                  cooldownPeriod: 0,
+                  behavior: {
+                    scaleUp: {
+                      stabilizationWindowSeconds: 0,
+                      selectPolicy: 'Disabled',
+                      policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+                    },
+                    scaleDown: { selectPolicy: 'Min' },
                   },
-                  scaleDown: { selectPolicy: 'Min' },
+                  fallback: {
+                    failureThreshold: 1,
+                    replicas: 3,
+                    behavior: 'currentReplicasIfLower',
+                  },
+                  priorityLists: { enabled: true, steps: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
                 },
-                fallback: { failureThreshold: 1, replicas: 3, behavior: 'currentReplicasIfLower' },
-                priorityLists: { enabled: true, steps: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
               },
             },
           },
-        },
-        redis: {
-          address: 'redis.example.com:6380',
-          databaseIndex: 15,
-          enableTLS: true,
-          credentialsSecret: { name: 'redis-acl', usernameKey: 'user', passwordKey: 'pass' },
-        },
-      }).stdout,
+          redis: {
+            address: 'redis.example.com:6380',
+            databaseIndex: 15,
+            enableTLS: true,
+            credentialsSecret: { name: 'redis-acl', usernameKey: 'user', passwordKey: 'pass' },
+          },
+        }),
+      ).stdout,
   ],
 ];
 
@@ -222,7 +227,8 @@ it('property: every accepted autoscaling config gives valid, idempotent KEDA res
         // The pod-autoscaling render's HPA on lms-worker must be resolved (see autoscaling.test.ts).
         const stock = queues.default?.autoscaling as { existingHPA?: string } | undefined;
         if (render === 2 && stock && !stock.existingHPA) stock.existingHPA = 'transfer';
-        const out = runConfig(input, { lms: { queues }, ...(redis ? { redis } : {}) });
+        const config = celeryQueuesConfig({ lms: { queues }, ...(redis ? { redis } : {}) });
+        const out = runWithConfig(input, config);
         expect(out.stderr).not.toMatch(/: error: /);
         const found = kedaResources(out.stdout);
         expect(found.filter((r) => r.kind === 'ScaledObject')).toHaveLength(
@@ -231,7 +237,7 @@ it('property: every accepted autoscaling config gives valid, idempotent KEDA res
         for (const version of KEDA) {
           for (const resource of found) expect(problems(version, resource)).toEqual([]);
         }
-        const again = runConfig(out.stdout, { lms: { queues }, ...(redis ? { redis } : {}) });
+        const again = runWithConfig(out.stdout, config);
         expect(again.stdout).toBe(out.stdout);
       },
     ),

@@ -2,7 +2,6 @@
 // load trigger's variants, several instances, removal, and the PromQL builders as tables.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { instanceQueues } from '../src/monitoring/exporter.js';
 import {
   concurrencyOf,
@@ -14,20 +13,24 @@ import {
 } from '../src/monitoring/promql.js';
 import type { InstancePlan } from '../src/plan.js';
 import { crdValidator, errorsOf } from './crd.js';
-import { find, fixture, RENDERS, resources, runCli, twoInstances } from './helpers.js';
+import {
+  celeryQueuesConfig,
+  find,
+  fixture,
+  RENDERS,
+  resources,
+  runWithConfig,
+  twoInstances,
+} from './helpers.js';
 import { exportedMetrics, interpolate, selectorsOf, TARGET_LABELS } from './promql.js';
 
-const HEADER =
-  'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
 const SERVER = 'http://prometheus-operated.monitoring.svc:9090';
 const V20 = fixture(RENDERS.v20);
 
 type Resource = Record<string, any>;
 
 function run(spec: unknown, input = V20) {
-  const r = runCli(['--config', '/c.yaml'], input, {
-    '/c.yaml': `${HEADER}${stringify({ spec })}`,
-  });
+  const r = runWithConfig(input, celeryQueuesConfig(spec));
   const lines = r.stderr.split('\n').filter(Boolean);
   return {
     ...r,
@@ -381,9 +384,7 @@ describe('several instances, and removal', () => {
 
   it('takes everything away again when monitoring goes from the config', () => {
     const on = run(spec);
-    const off = runCli(['--config', '/c.yaml'], on.stdout, {
-      '/c.yaml': `${HEADER}${stringify({ spec: { lms: spec.lms } })}`,
-    });
+    const off = runWithConfig(on.stdout, celeryQueuesConfig({ lms: spec.lms }));
     expect(off.status).toBe(0);
     const list = resources(off.stdout);
     for (const kind of ['ServiceMonitor', 'PrometheusRule']) {

@@ -2,9 +2,8 @@
 // duplicated, a second run changes nothing, same input same bytes, errors change nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { configMapHash } from '../src/krm/hash.js';
-import { fixture, RENDERS, resources, runCli } from './helpers.js';
+import { celeryQueuesConfig, fixture, RENDERS, resources, runWithConfig } from './helpers.js';
 
 const SEED = 20261128;
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
@@ -63,20 +62,11 @@ const queuesArb = fc.dictionary(
 const configArb = fc
   .record({ lms: fc.option(queuesArb), cms: fc.option(queuesArb) })
   .map(({ lms, cms }) =>
-    stringify({
-      apiVersion: 'tutor-krm.dev/v1alpha1',
-      kind: 'CeleryQueues',
-      metadata: { name: 'celery-queues' },
-      spec: {
-        ...(lms ? { lms: { queues: lms } } : {}),
-        ...(cms ? { cms: { queues: cms } } : {}),
-      },
+    celeryQueuesConfig({
+      ...(lms ? { lms: { queues: lms } } : {}),
+      ...(cms ? { cms: { queues: cms } } : {}),
     }),
   );
-
-function run(stream: string, config: string) {
-  return runCli(['--config', '/config.yaml'], stream, { '/config.yaml': config });
-}
 
 const key = (r: Record<string, any>) => `${r.kind}/${r.metadata?.namespace}/${r.metadata?.name}`;
 
@@ -84,7 +74,7 @@ describe('properties of the transform', () => {
   it('loses and duplicates nothing; adds only what it marks as its own', () => {
     fc.assert(
       fc.property(streamArb, configArb, (stream, config) => {
-        const out = run(stream, config);
+        const out = runWithConfig(stream, config);
         const before = resources(stream);
         const after = resources(out.stdout);
         const keys = after.map(key);
@@ -111,9 +101,10 @@ describe('properties of the transform', () => {
   it('a second run changes nothing, and the same input gives the same bytes', () => {
     fc.assert(
       fc.property(streamArb, configArb, (stream, config) => {
-        const first = run(stream, config);
-        expect(run(stream, config)).toEqual(first);
-        if (first.status === 0) expect(run(first.stdout, config).stdout).toBe(first.stdout);
+        const first = runWithConfig(stream, config);
+        expect(runWithConfig(stream, config)).toEqual(first);
+        if (first.status === 0)
+          expect(runWithConfig(first.stdout, config).stdout).toBe(first.stdout);
       }),
       { seed: SEED, numRuns: RUNS },
     );
@@ -122,7 +113,7 @@ describe('properties of the transform', () => {
   it('on error, the items come back byte for byte and the exit status says so', () => {
     fc.assert(
       fc.property(streamArb, configArb, (stream, config) => {
-        const out = run(stream, config);
+        const out = runWithConfig(stream, config);
         const errors = out.stderr.split('\n').filter((l) => l.startsWith('celery-queues: error:'));
         expect(out.status).toBe(errors.length > 0 ? 1 : 0);
         if (out.status === 1) expect(out.stdout).toBe(stream);

@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
-import { fixture, RENDERS, runCli } from './helpers.js';
+import { parseAllDocuments } from 'yaml';
+import { celeryQueuesConfig, fixture, RENDERS, runCli } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, as .ci/run installs it
 
@@ -35,15 +35,10 @@ function config(names: string[]): string {
         { queue: i % 2 === 0 ? `edx.${service}.core.high` : names[(i + 1) % names.length] },
       ]),
     );
-  return stringify({
-    apiVersion: 'tutor-krm.dev/v1alpha1',
-    kind: 'CeleryQueues',
-    metadata: { name: 'celery-queues' },
-    spec: {
-      lms: { queues: { high: {} } },
-      cms: { queues: { high: {} } },
-      explicitQueues: { lms: routes('lms'), cms: routes('cms') },
-    },
+  return celeryQueuesConfig({
+    lms: { queues: { high: {} } },
+    cms: { queues: { high: {} } },
+    explicitQueues: { lms: routes('lms'), cms: routes('cms') },
   });
 }
 

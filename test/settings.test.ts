@@ -7,6 +7,7 @@ import { parse, stringify } from 'yaml';
 import { configMapHash } from '../src/krm/hash.js';
 import { blockOf, settingsBlock } from '../src/settings/block.js';
 import {
+  celeryQueuesConfig,
   configPath,
   expectGolden,
   find,
@@ -15,6 +16,7 @@ import {
   resources,
   runCli,
   runStream,
+  runWithConfig,
   twoInstances,
 } from './helpers.js';
 import { configMapNamesIn, danglingRefs } from './settings-helpers.js';
@@ -28,19 +30,8 @@ function settingsMaps(list: Resource[]): Resource[] {
   return list.filter((r) => r.kind === 'ConfigMap' && SETTINGS.test(r.metadata.name));
 }
 
-function withConfig(spec: Record<string, unknown>): Record<string, string> {
-  return {
-    '/config.yaml': stringify({
-      apiVersion: 'tutor-krm.dev/v1alpha1',
-      kind: 'CeleryQueues',
-      metadata: { name: 'celery-queues' },
-      spec,
-    }),
-  };
-}
-
 function run(input: string, spec: Record<string, unknown>) {
-  return runCli(['--config', '/config.yaml'], input, withConfig(spec));
+  return runWithConfig(input, celeryQueuesConfig(spec));
 }
 
 function lines(stderr: string, severity: string): string[] {
@@ -519,11 +510,8 @@ describe('routing lint', () => {
 
   it('shows its warnings in ResourceList mode too (Kustomize shows only stderr)', () => {
     const text = fixture('krm/kustomize-4.5.4-exec-input.yaml');
-    const config = stringify({
-      apiVersion: 'tutor-krm.dev/v1alpha1',
-      kind: 'CeleryQueues',
-      metadata: { name: 'celery-queues' },
-      spec: { explicitQueues: { lms: { t: { queue: 'edx.lms.core.reports' } } } },
+    const config = celeryQueuesConfig({
+      explicitQueues: { lms: { t: { queue: 'edx.lms.core.reports' } } },
     });
     const out = runCli(
       [],

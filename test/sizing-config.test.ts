@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
 import { Results } from '../src/krm/results.js';
 import { workerSizing } from '../src/workers/sizing.js';
-import { fixture, otherThanSettings, RENDERS, ROOT, runCli } from './helpers.js';
+import { fixture, otherThanSettings, RENDERS, ROOT, runCli, runWithConfig } from './helpers.js';
 
 const HEAD = 'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: x}\n';
 
@@ -267,7 +267,7 @@ describe('workerDefaults and variants', () => {
 describe('errors found on the input', () => {
   it('zero replicas: a warning naming the queues left without a consumer', () => {
     const config = `${HEAD}spec:\n  lms:\n    queues:\n      default: {replicas: 0}\n      high: {replicas: 0}\n`;
-    const out = runCli(['--config', 'c.yaml'], fixture(RENDERS.v20), { 'c.yaml': config });
+    const out = runWithConfig(fixture(RENDERS.v20), config);
     expect(out.status).toBe(0);
     expect(otherThanSettings(out.stderr).trimEnd().split('\n')).toEqual([
       'celery-queues: warning: CeleryQueues celery-queues spec.lms.queues.default.replicas: replicas 0: nothing consumes edx.lms.core.default, edx.lms.core.high_mem until the worker is scaled up',
@@ -278,7 +278,7 @@ describe('errors found on the input', () => {
   it('a pod label the selector uses: one line, exit 1, the input unchanged', () => {
     const input = fixture(RENDERS.v20);
     const config = `${HEAD}spec:\n  lms:\n    workerDefaults:\n      labels: {app.kubernetes.io/part-of: reports}\n    queues: {high: {}}\n`;
-    const out = runCli(['--config', 'c.yaml'], input, { 'c.yaml': config });
+    const out = runWithConfig(input, config);
     expect(out.status).toBe(1);
     expect(out.stderr).toBe(
       'celery-queues: error: CeleryQueues celery-queues spec.lms.workerDefaults.labels["app.kubernetes.io/part-of"]: app.kubernetes.io/part-of is in the selector of Deployment lms-worker and its clones: a pod label the selector uses cannot be changed\n',

@@ -16,8 +16,8 @@ import {
   RENDERS,
   type RunOutput,
   resources,
-  runCli,
   runStream,
+  runWithConfig,
   twoInstances,
   withoutSettingsHashes,
 } from './helpers.js';
@@ -28,7 +28,7 @@ const AUTOSCALING = fixture(RENDERS.podautoscaling);
 
 /** The function on a manifest stream with a config given as data. */
 function runConfig(manifests: string, config: unknown): RunOutput {
-  return runCli(['--config', 'config.yaml'], manifests, { 'config.yaml': stringify(config) });
+  return runWithConfig(manifests, stringify(config));
 }
 
 const HEAD = {

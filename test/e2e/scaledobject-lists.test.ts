@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { find, fixture, RENDERS, resources, runCli } from '../helpers.js';
+import { find, fixture, RENDERS, resources, runWithConfig } from '../helpers.js';
 import { PYTHON, type RedisServer, startRedis } from './processes.js';
 
 const CONFIG = `apiVersion: tutor-krm.dev/v1alpha1
@@ -66,7 +66,7 @@ print(json.dumps({
 describe('tasks land where the ScaledObject looks (redis-server, celery)', () => {
   let redis: RedisServer;
   let port = 0;
-  const out = runCli(['--config', '/c.yaml'], INPUT, { '/c.yaml': CONFIG });
+  const out = runWithConfig(INPUT, CONFIG);
   const list = resources(out.stdout);
 
   /** The password KEDA would read: the Secret and key the TriggerAuthentication names. */
