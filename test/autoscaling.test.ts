@@ -175,7 +175,7 @@ redis:
     expect(out.stderr).toMatch(
       /^celery-queues: error: Deployment openedx\/lms-worker .*openedx-config[^\n]*\n$/,
     );
-    expect(out.stdout).toBe(input);
+    expect(out.stdout).toBe('');
   });
 });
 
@@ -187,7 +187,7 @@ describe('render podautoscaling (tutor-contrib-pod-autoscaling’s HPAs on the s
     expect(out.status).toBe(1);
     expectGolden('autoscaling/podautoscaling.autoscaling.stderr', out.stderr);
     expect(out.stderr.trimEnd().split('\n')).toHaveLength(2);
-    expect(out.stdout).toBe(input);
+    expect(out.stdout).toBe('');
   });
 
   it.each(['drop', 'transfer'])('existingHPA: %s', (mode) => {
@@ -322,7 +322,7 @@ describe('HPAs and ScaledObjects already in the input: matched by what they scal
     const out = runSpec(input, spec());
     expect(out.stderr.split('\n').filter((l) => l.includes(': error: '))).toHaveLength(errors);
     expect(out.status).toBe(errors ? 1 : 0);
-    if (errors) expect(out.stdout).toBe(input);
+    if (errors) expect(out.stdout).toBe('');
   });
 
   it('names the HPA, the worker and both ways out in one line', () => {
@@ -646,6 +646,6 @@ describe('autoscaling settings: validated, one line per mistake', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`celery-queues: error: CeleryQueues celery-queues ${field}: `);
     expect(lines[0]).toContain(words);
-    expect(out.stdout).toBe(WORKER);
+    expect(out.stdout).toBe('');
   });
 });

@@ -344,7 +344,7 @@ describe('the Flower config', () => {
     const input = fixture(RENDERS.v20);
     const out = runWithConfig(input, flowerConfig(flower));
     expect(out.status).toBe(1);
-    expect(out.stdout).toBe(input);
+    expect(out.stdout).toBe('');
     expect(out.stderr).toContain(`celery-queues: error: CeleryQueues celery-queues ${message}\n`);
   });
 
@@ -357,7 +357,7 @@ describe('the Flower config', () => {
     expect(find(resources(input), 'Service', 'caddy')).toBeDefined();
     const out = runStream(input, configPath('flower'));
     expect(out.status).toBe(1);
-    expect(out.stdout).toBe(input);
+    expect(out.stdout).toBe('');
     expect(out.stderr).toContain(
       "celery-queues: error: namespace openedx has no Deployment caddy (Tutor's web proxy) to serve Flower through; add it to the input, or drop flower.expose\n",
     );
@@ -369,7 +369,7 @@ describe('the Flower config', () => {
     expect(damaged).not.toBe(out.stdout);
     const again = runStream(damaged, configPath('flower'));
     expect(again.status).toBe(1);
-    expect(again.stdout).toBe(damaged);
+    expect(again.stdout).toBe('');
     expect(again.stderr).toMatch(
       /ConfigMap openedx\/caddy-config-\w{10} data\.Caddyfile: the block celery-queues wrote .* has been edited by hand/,
     );

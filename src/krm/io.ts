@@ -4,7 +4,7 @@
 // The fast path splits the text into items without parsing them; it applies to the block
 // layout that Kustomize, kpt and `kubectl kustomize` print. Anything else goes through the full
 // parser. Both give the same items.
-import { Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { composeOutline } from './compose.js';
 import { InputError, Item } from './item.js';
 import { outline } from './outline.js';
@@ -173,12 +173,39 @@ export function parseResourceList(text: string): ResourceListInput {
   if (itemsNode != null && !isSeq(itemsNode)) {
     throw new InputError('input: ResourceList.items is not a list');
   }
-  const items = (itemsNode?.items ?? []).map((node, n) => {
+  return { form: 'resourceList', ...envelope, itemIndent: 0, items: itemsOf(itemsNode) };
+}
+
+function itemsOf(seq: YAMLSeq | null | undefined): Item[] {
+  return (seq?.items ?? []).map((node, n) => {
     const item = new Document(null, parseOptions) as Doc;
     item.contents = node as Node;
     return Item.parsedInput(item, `items[${n}]`);
   });
-  return { form: 'resourceList', ...envelope, itemIndent: 0, items };
+}
+
+/**
+ * What can be read of the items of an input that is no ResourceList the function takes (an
+ * envelope it refuses: another kind or apiVersion, `results` not a list, a bad functionConfig):
+ * the entries under `items` when they are a list; none when the input is no YAML mapping or its
+ * items are no list.
+ */
+export function readableItems(text: string): { items: Item[]; itemIndent: number } {
+  const split = splitResourceListText(text);
+  if (split) {
+    const columns = split.indent + 2;
+    const items = split.entries.map((raw, n) => Item.lazy(raw, columns, `items[${n}]`));
+    return { items, itemIndent: split.indent };
+  }
+  try {
+    const doc = parseYaml(text);
+    if (doc.errors.length > 0 || !isMap(doc.contents)) return { items: [], itemIndent: 0 };
+    expandAliases(doc);
+    const itemsNode = doc.get('items', true);
+    return { items: isSeq(itemsNode) ? itemsOf(itemsNode) : [], itemIndent: 0 };
+  } catch {
+    return { items: [], itemIndent: 0 }; // nested past the parser's stack: nothing could be read
+  }
 }
 
 function readEnvelope(doc: Doc): Omit<ResourceListInput, 'form' | 'items' | 'itemIndent'> {
