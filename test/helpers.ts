@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { run } from '../src/cli.js';
+import { checkWritten } from './caddy.js';
 
 export const ROOT = join(__dirname, '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -49,7 +50,10 @@ export interface RunOutput {
   stderr: string;
 }
 
-/** The CLI in this process, on given stdin and files (paths are read from disk). */
+/**
+ * The CLI in this process, on given stdin and files (paths are read from disk). Every Caddyfile
+ * it writes goes through the real `caddy adapt` (test/caddy.ts).
+ */
 export function runCli(argv: string[], stdin = '', files: Record<string, string> = {}): RunOutput {
   let stdout = '';
   let stderr = '';
@@ -63,6 +67,7 @@ export function runCli(argv: string[], stdin = '', files: Record<string, string>
       stderr += t;
     },
   });
+  if (status === 0) checkWritten(stdout);
   return { status, stdout, stderr };
 }
 
@@ -86,7 +91,7 @@ export function runStream(manifests: string, config: string): RunOutput {
   return runCli(['--config', config], manifests);
 }
 
-/** The built bundle as its own process (npm test builds it first). */
+/** The built bundle as its own process (npm test builds it first); Caddyfiles checked as above. */
 export function runBundle(argv: string[], stdin: string, env: NodeJS.ProcessEnv = {}): RunOutput {
   if (!existsSync(BUNDLE)) throw new Error('dist/celery-queues.js is missing: run npm run build');
   const r = spawnSync(process.execPath, [BUNDLE, ...argv], {
@@ -95,6 +100,7 @@ export function runBundle(argv: string[], stdin: string, env: NodeJS.ProcessEnv 
     maxBuffer: 1 << 30,
     env: { ...process.env, ...env },
   });
+  if (r.status === 0) checkWritten(r.stdout);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -5,6 +5,7 @@ import { type BrokerConnection, brokerConnection, brokerUrlEnv } from '../broker
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
+import { CONFIG_REF } from '../krm/results.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
 import { exporterQueuePanels } from '../monitoring/dashboard.js';
 import {
@@ -20,7 +21,9 @@ import { rollOut } from '../rollout.js';
 import {
   type CaddyConfig,
   caddyConfig,
+  caddySites,
   hasProxySnippet,
+  siteHost,
   usesDefaultSitePort,
 } from '../tutor/caddy.js';
 import type { StockWorker } from '../tutor/instances.js';
@@ -197,10 +200,34 @@ function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void 
     plan.results.error(next.error, { item: caddy.configMap, field: `data.${caddy.key}` });
     return;
   }
+  if (host !== undefined && servedAlready(plan, caddy, current, host)) return;
   if (next.text === current) return;
   // In place: the scalar keeps its quoting style.
   node.value = next.text;
   rollOutChangedCaddyfile(plan, caddy);
+}
+
+/**
+ * A host that one of Tutor's sites already has (the LMS, Studio, the preview, an MFE...): Caddy
+ * refuses a Caddyfile with two site blocks for one address ("ambiguous site definition",
+ * caddyconfig/httpcaddyfile/httptype.go), so no caddy pod would start, and the LMS and Studio
+ * are served through it. Says so; true if it is.
+ */
+function servedAlready(
+  plan: InstancePlan,
+  caddy: CaddyConfig,
+  caddyfile: string,
+  host: string,
+): boolean {
+  const tutors = withFlowerSite(caddyfile, undefined);
+  if ('error' in tutors) return false;
+  const clash = caddySites(tutors.text).find((s) => s.host === siteHost(host));
+  if (!clash) return false;
+  plan.results.error(
+    `${host} is a host Tutor's Caddy already serves (the site ${clash.address} in ${caddy.configMap.label} data.${caddy.key}): a second site for it makes Caddy refuse the whole Caddyfile ("ambiguous site definition"), so no caddy pod would start, and the LMS and Studio are served through it; give Flower a host of its own, such as flower.${clash.host}`,
+    { ref: CONFIG_REF, field: 'spec.flower.expose.host' },
+  );
+  return true;
 }
 
 function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
