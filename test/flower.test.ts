@@ -265,6 +265,7 @@ describe('the Flower config', () => {
       fixture(RENDERS.v20),
       flowerConfig({
         enabled: true,
+        basicAuthSecret: { name: 'flower-basic-auth' },
         image: 'registry.example/flower:2.1.0',
         resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: 1 } },
         serviceMonitor: { enabled: true, labels: { release: 'kps', team: 'edx' }, interval: '1m' },
@@ -302,6 +303,18 @@ describe('the Flower config', () => {
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
     expect(Object.keys(cm.metadata.annotations)).toEqual([GENERATED_BY]);
     expect(find(plain, 'ServiceMonitor', 'flower')).toBeUndefined();
+  });
+
+  it('warns when Flower asks no login, once, naming the field', () => {
+    const out = runWithConfig(twoInstances(), flowerConfig({ enabled: true }));
+    expect(out.status).toBe(0);
+    expect(out.stderr.split('\n').filter((l) => l.includes(': warning: '))).toEqual([
+      'celery-queues: warning: CeleryQueues celery-queues spec.flower.basicAuthSecret: Flower asks no login: anyone who reaches the flower Service (port 5555) can revoke tasks and shut worker pools down; name a Secret holding user:password in basicAuthSecret',
+    ]);
+    const withLogin = flowerConfig({ enabled: true, basicAuthSecret: { name: 'a' } });
+    expect(runWithConfig(twoInstances(), withLogin).stderr).not.toContain(': warning: ');
+    // Flower off: nothing to warn about.
+    expect(runWithConfig(twoInstances(), flowerConfig({})).stderr).not.toContain(': warning: ');
   });
 
   it.each([

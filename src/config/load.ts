@@ -34,7 +34,19 @@ export function loadConfig(value: unknown, results: Results): CeleryQueues | und
     for (const issue of parsed.error.issues) reportIssue(issue, results, source);
     return undefined;
   }
+  warnAboutOpenings(parsed.data, results, source);
   return parsed.data;
+}
+
+// What a valid config leaves open, said once, where the config says it.
+function warnAboutOpenings(config: CeleryQueues, results: Results, source: Source): void {
+  const flower = config.spec.flower;
+  if (flower?.enabled && !flower.basicAuthSecret) {
+    results.warning(
+      'Flower asks no login: anyone who reaches the flower Service (port 5555) can revoke tasks and shut worker pools down; name a Secret holding user:password in basicAuthSecret',
+      { ref: source.ref, field: fieldPath(source.path(['spec', 'flower', 'basicAuthSecret'])) },
+    );
+  }
 }
 
 /** Where the config came from: the resource to name in messages, and its spelling of a field. */
