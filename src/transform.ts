@@ -44,7 +44,7 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
         const plan: InstancePlan = { instance, spec: config.spec, edit, results, workers: [] };
         resetStockWorkers(instance, edit);
         for (const family of FAMILIES) family(plan);
-        recordStockWorkers(instance, edit);
+        recordStockWorkers(instance, edit, plan.workers);
         removeStale(instance, edit, results);
         edit.settle();
       }

@@ -300,7 +300,14 @@ const FIELDS: Record<string, unknown[]> = {
   ],
   priorityClassName: ['low', 'high-priority'],
   terminationGracePeriodSeconds: [0, 600],
-  env: [[{ name: 'DJANGO_SETTINGS_MODULE', value: 'x' }], [{ name: 'A', value: '' }]],
+  // New variables only: the stock worker's own are refused (see test/stock-fields.test.ts).
+  env: [
+    [{ name: 'CELERY_EXTRA', value: 'x' }],
+    [
+      { name: 'A', value: '' },
+      { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+    ],
+  ],
   labels: [{ team: 'a' }, { 'example.com/tier': 'batch' }],
   annotations: [{ note: 'x' }],
   concurrency: [1, 16],

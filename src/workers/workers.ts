@@ -21,6 +21,7 @@ import { workerArgs } from './args.js';
 import {
   applySizing,
   checkPodLabels,
+  checkStockEnv,
   sizingArgs,
   type WorkerSizing,
   workerSizing,
@@ -34,6 +35,7 @@ export const workers: Family = (plan) => {
     const config = plan.spec[service];
     if (!stock || !config) continue;
     if (!checkPodLabels(plan.spec, service, stock.pristine, plan.results)) continue;
+    if (!checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)) continue;
     const variants = Object.entries(config.queues).filter(([v]) => v !== DEFAULT_VARIANT);
     const ownQueues = new Set(variants.map(([v]) => queueName(service, v)));
     // The stock worker keeps every queue no new worker takes, and always the default queue
