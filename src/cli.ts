@@ -3,8 +3,7 @@
 // items unchanged and the error in its results, a stream not at all.
 import { isUtf8 } from 'node:buffer';
 import { readFileSync, readSync, writeSync } from 'node:fs';
-import { isNode, type Node } from 'yaml';
-import { loadConfig } from './config/load.js';
+import { loadConfigNode } from './config/load.js';
 import {
   type Input,
   parseResourceList,
@@ -17,7 +16,7 @@ import {
 } from './krm/io.js';
 import { InputError, type Item, NeedsFullParse } from './krm/item.js';
 import { formatResult, oneLine, type Result, Results } from './krm/results.js';
-import { parseYaml, toPlain } from './krm/yaml.js';
+import { parseYaml } from './krm/yaml.js';
 import { transform } from './transform.js';
 
 declare const VERSION: string;
@@ -173,8 +172,7 @@ function fail(error: string, io: Io, list?: ResourceListInput): number {
 }
 
 function runResourceList(input: ResourceListInput, io: Io): number {
-  const fc = input.functionConfig;
-  const out = configuredTransform(input.items, isNode(fc) ? nodeToPlain(fc) : fc);
+  const out = configuredTransform(input.items, input.functionConfig);
   for (const chunk of resourceListChunks(input, out.items, out.results)) io.stdout(chunk);
   return report(out.results, io, false);
 }
@@ -191,7 +189,7 @@ function runStream(text: string, configFile: string, io: Io): number {
   const error = configDoc.errors[0];
   if (error)
     throw new InputError(`--config ${configFile}: not valid YAML: ${error.message.split('\n')[0]}`);
-  const out = configuredTransform(input.items, toPlain(configDoc));
+  const out = configuredTransform(input.items, configDoc.contents);
   // On error, nothing: the unchanged render must not reach `kubectl apply` either.
   if (!out.results.some((r) => r.severity === 'error')) {
     for (const chunk of streamChunks(out.items)) io.stdout(chunk);
@@ -205,7 +203,7 @@ function configuredTransform(
   functionConfig: unknown,
 ): { items: readonly Item[]; results: Result[] } {
   const results = new Results();
-  const config = loadConfig(functionConfig, results);
+  const config = loadConfigNode(functionConfig, results);
   const out = config ? transform(items, config) : { items, results: [] };
   const all = [...results.list, ...out.results];
   return { items: all.some((r) => r.severity === 'error') ? items : out.items, results: all };
@@ -216,12 +214,6 @@ function report(results: readonly Result[], io: Io, includeInfo: boolean): numbe
     if (r.severity !== 'info' || includeInfo) io.stderr(`${formatResult(r)}\n`);
   }
   return results.some((r) => r.severity === 'error') ? 1 : 0;
-}
-
-function nodeToPlain(node: Node): unknown {
-  const doc = parseYaml('');
-  doc.contents = node as never;
-  return toPlain(doc);
 }
 
 function ensureNewline(text: string): string {

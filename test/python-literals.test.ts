@@ -25,6 +25,7 @@ const HOSTILE = [
   '%(secret)s',
   '\\x00\\N{BULLET}',
   'lms.djangoapps.grades.tasks.compute_all_grades_for_course',
+  `q'"\\{0}%(x)s$(CE_BROKER_URL)`,
 ];
 
 function config(names: string[]): string {
@@ -32,7 +33,14 @@ function config(names: string[]): string {
     Object.fromEntries(
       names.map((name, i) => [
         name,
-        { queue: i % 2 === 0 ? `edx.${service}.core.high` : names[(i + 1) % names.length] },
+        {
+          // A queue name takes no white space, comma or control character (the schema refuses
+          // them: they split lists of queues); every other hostile character stays.
+          queue:
+            i % 2 === 0
+              ? `edx.${service}.core.high`
+              : (names[(i + 1) % names.length] as string).replace(/[\s,\p{Cc}]/gu, '_'),
+        },
       ]),
     );
   return celeryQueuesConfig({

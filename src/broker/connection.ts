@@ -1,6 +1,7 @@
 // How the things the function writes reach the Celery broker: the address (from the input,
 // overridden by `spec.redis`), and credentials that only ever travel through a Secret.
 import type { Spec } from '../config/schema.js';
+import { noExpansion } from '../krm/k8s.js';
 import { docFrom } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 import type { InstancePlan } from '../plan.js';
@@ -165,7 +166,7 @@ export function brokerUrlEnv(
   name: string,
 ): Record<string, unknown>[] {
   const c = connection.credentials;
-  if (!c?.passwordKey && !c?.urlKey) return [{ name, value: connection.publicUrl }];
+  if (!c?.passwordKey && !c?.urlKey) return [{ name, value: noExpansion(connection.publicUrl) }];
   if (c.urlKey) {
     return [{ name, valueFrom: { secretKeyRef: { name: c.secretName, key: c.urlKey } } }];
   }
@@ -185,7 +186,7 @@ export function brokerUrlEnv(
   // Kubernetes expands $(VAR) from variables defined before this one.
   env.push({
     name,
-    value: `${connection.scheme}://${user}:$(${name}_PASSWORD)@${connection.host}:${connection.port}/${connection.db}`,
+    value: `${connection.scheme}://${user}:$(${name}_PASSWORD)@${noExpansion(connection.host)}:${connection.port}/${connection.db}`,
   });
   return env;
 }

@@ -23,6 +23,7 @@ import type { Results } from '../krm/results.js';
 import { parseYaml, toPlain } from '../krm/yaml.js';
 import { DEFAULT_VARIANT, SERVICES, type ServiceName } from '../names.js';
 import { fieldPath } from './field-path.js';
+import { nonStringKey } from './keys.js';
 import { API_VERSION, KIND } from './schema.js';
 
 /** The native config built from the ConfigMap, and how to name its fields in the user's terms. */
@@ -96,9 +97,8 @@ export function fromTutorSettings(
   configMap: Record<string, unknown>,
   results: Results,
 ): TutorSettings | undefined {
-  const metadata = configMap.metadata as Record<string, unknown> | undefined;
-  const name = typeof metadata?.name === 'string' ? metadata.name : '';
-  const ref: ResourceRef = { apiVersion: 'v1', kind: 'ConfigMap', name };
+  const ref = configMapRef(configMap);
+  const name = ref.name;
   const errorsBefore = results.list.length;
   const fail = (field: Path, message: string) =>
     results.error(message, { ref, field: fieldPath(field) });
@@ -111,7 +111,7 @@ export function fromTutorSettings(
   // Every value as plain data: booleans from "true"/"false", structures from YAML or JSON text.
   const data: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(rawData as Record<string, unknown>)) {
-    const value = readValue(key, raw, (message) => fail(['data', key], message));
+    const value = readValue(key, raw, (message, at = []) => fail(['data', key, ...at], message));
     if (value !== INVALID) data[key] = value;
   }
 
@@ -201,6 +201,16 @@ export function fromTutorSettings(
     config: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec },
     ref,
     sourcePath: (path) => sourcePath(path, variantSources),
+  };
+}
+
+/** The ConfigMap, as messages about it name it. */
+export function configMapRef(configMap: Record<string, unknown>): ResourceRef {
+  const metadata = configMap.metadata as Record<string, unknown> | undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    name: typeof metadata?.name === 'string' ? metadata.name : '',
   };
 }
 
@@ -351,7 +361,11 @@ function sourcePath(path: readonly PropertyKey[], variantSources: Map<string, Pa
 
 const INVALID = Symbol('invalid');
 
-function readValue(key: string, raw: unknown, fail: (message: string) => void): unknown {
+function readValue(
+  key: string,
+  raw: unknown,
+  fail: (message: string, at?: (string | number)[]) => void,
+): unknown {
   if (BOOLEAN_KEYS.has(key)) {
     if (typeof raw === 'boolean') return raw;
     if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) {
@@ -366,6 +380,11 @@ function readValue(key: string, raw: unknown, fail: (message: string) => void): 
     const error = doc.errors[0];
     if (error) {
       fail(`is not valid YAML or JSON: ${error.message.split('\n')[0]}`);
+      return INVALID;
+    }
+    const badKey = nonStringKey(doc.contents);
+    if (badKey) {
+      fail(badKey.message, badKey.path);
       return INVALID;
     }
     if (!isMap(doc.contents) && !isSeq(doc.contents) && !isScalar(doc.contents)) return null;

@@ -243,6 +243,11 @@ export const queueSpec = describe(
 
 const VARIANT = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 
+// A routed queue goes into comma-separated lists (celery's and celery-exporter's --queues split
+// at commas, celery/bin/worker.py and celery-exporter src/cli.py) and into PromQL and logs: no
+// commas, white space or control characters.
+const QUEUE = /^[^\s,\p{Cc}]+$/u;
+
 function serviceSpec(service: (typeof SERVICES)[number]) {
   return describe(
     z.strictObject({
@@ -293,7 +298,15 @@ const route = deferred(() =>
   describe(
     z.strictObject({
       queue: describe(
-        z.string().check(z.minLength(1)),
+        z
+          .string()
+          .check(
+            z.minLength(1),
+            z.regex(
+              QUEUE,
+              'must be a queue name without commas, white space or control characters (lists of queues, such as --queues, are split at commas)',
+            ),
+          ),
         'The queue the task is sent to, e.g. edx.lms.core.high_mem.',
       ),
     }),

@@ -5,6 +5,16 @@ export interface LabelSelector {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
+/**
+ * `text` as it must be written into a container's command, args or an env value for the program
+ * to get `text` itself. Kubernetes expands `$(VAR)` there and reads `$$` as `$`
+ * (k8s.io/kubernetes third_party/forked/golang/expansion/expand.go: Expand, tryReadVariableName),
+ * so every `$` is doubled: `$(VAR)` then reaches the program as written, never as VAR's value.
+ */
+export function noExpansion(text: string): string {
+  return text.replaceAll('$', () => '$$');
+}
+
 /** Does a label selector (Deployment, Service, PDB style) select these labels? */
 export function selectorMatches(
   selector: LabelSelector | undefined,

@@ -2,7 +2,7 @@
 // ever comes from a Secret, as Flower's and KEDA's credentials do.
 import { type BrokerConnection, brokerUrlEnv } from '../broker/connection.js';
 import type { Monitoring } from '../config/schema.js';
-import { componentDeployment, httpProbes } from '../krm/k8s.js';
+import { componentDeployment, httpProbes, noExpansion } from '../krm/k8s.js';
 import {
   DEFAULT_VARIANT,
   EXPORTER_NAME,
@@ -81,7 +81,8 @@ export function exporterDeployment(input: ExporterInput): Record<string, unknown
       name: EXPORTER_NAME,
       image: `${input.config.image}:${input.config.version}`,
       args: [
-        `--queues=${input.queues.join(',')}`,
+        // Route queues come from the config: written as they are, never expanded.
+        `--queues=${noExpansion(input.queues.join(','))}`,
         `--port=${EXPORTER_PORT}`,
         `--retry-interval=${RETRY_INTERVAL}`,
       ],

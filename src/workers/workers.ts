@@ -3,7 +3,7 @@
 import { isMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
 import { isBookkeepingAnnotation } from '../krm/edit.js';
-import { type LabelSelector, selectorMatches } from '../krm/k8s.js';
+import { type LabelSelector, noExpansion, selectorMatches } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
@@ -57,7 +57,7 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
   const extraArgs = config?.extraArgs ?? [];
   const args = workerArgs(stock.stockArgs, {
     queues,
-    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs],
+    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
   });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
   const doc = plan.edit.modify(stock.item);
@@ -108,7 +108,7 @@ function clone(
     workerArgs(stock.stockArgs, {
       queues: [queue],
       hostname: workerHostname(service, variant),
-      extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs],
+      extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
     }),
   );
   applySizing(doc, stock.container, sizing);
