@@ -86,7 +86,7 @@ describe('no variable of a container is expanded into a string from the config',
       '--c=$$(x)',
       '--d=cost$',
       '--e=$$$',
-      '--f=${HOME}',
+      `--f=\${HOME}`,
     ];
     const out = runWithConfig(
       CUSTOM,

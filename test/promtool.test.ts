@@ -330,11 +330,12 @@ describe('queue names in PromQL, evaluated by Prometheus', () => {
   ];
   const decoys = (n: string) => [`${n}x`, `x${n}`, n.length > 1 ? n.slice(1) : `${n}${n}`];
   const all = [...new Set([...names, ...names.flatMap(decoys)])];
-  const valueOf = (n: string) => (names.includes(n) ? names.indexOf(n) + 1 : 1000 + all.indexOf(n));
+  const lengthOf = (n: string) =>
+    names.includes(n) ? names.indexOf(n) + 1 : 1000 + all.indexOf(n);
 
   it('each matcher selects exactly its queues', () => {
     const input_series = all.map((n) =>
-      series(QUEUE_LENGTH, `queue_name=${quote(n)}`, `${valueOf(n)}x10`),
+      series(QUEUE_LENGTH, `queue_name=${quote(n)}`, `${lengthOf(n)}x10`),
     );
     const exprs = names.flatMap((n, i) => {
       const pair = [n, names[(i + 1) % names.length] as string];
@@ -347,7 +348,7 @@ describe('queue names in PromQL, evaluated by Prometheus', () => {
         promql_expr_test: exprs.map((queues) => ({
           expr: `sum(${selector(QUEUE_LENGTH, [...exporterMatchers('openedx'), queueMatcher(queues)])})`,
           eval_time: '5m',
-          exp_samples: [{ labels: '{}', value: queues.reduce((sum, q) => sum + valueOf(q), 0) }],
+          exp_samples: [{ labels: '{}', value: queues.reduce((sum, q) => sum + lengthOf(q), 0) }],
         })),
       },
     ]);
