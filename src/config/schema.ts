@@ -42,7 +42,7 @@ const extraArgs = describe(
       }
     }),
   ),
-  'Extra celery worker flags, after the stock ones. A flag the stock worker already has (say --prefetch-multiplier) is replaced, not repeated. --queues, --hostname, --app and --exclude-queues are set by the function and refused here.',
+  'Extra celery worker flags, after the stock ones. A flag the stock worker already has (say --prefetch-multiplier) is replaced, not repeated. --queues, --hostname, --app and --exclude-queues are set by the function and refused here. Celery gets them as written: Kubernetes expands no $(VAR) in them (each $ is written $$).',
 );
 
 // Kubernetes' HPA scaling rules (autoscaling/v2 HPAScalingRules), with the API server's limits.

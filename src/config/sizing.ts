@@ -339,7 +339,7 @@ const env = deferred(() =>
       ),
       k8s('list of EnvVar'),
     ),
-    'Environment variables for the celery container (name with value or valueFrom, as in a pod spec). One named like a stock variable replaces it; the others are added after the stock ones.',
+    'Environment variables for the celery container (name with value or valueFrom, as in a pod spec, $(VAR) references included). One named like a stock variable replaces it on a clone, and is an error for the stock worker itself (workerDefaults, the variant default); the others are added after the stock ones.',
   ),
 );
 
