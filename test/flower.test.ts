@@ -325,19 +325,19 @@ describe('the Flower config', () => {
     ],
     [
       { enabled: true, serviceMonitor: { enabled: true, interval: '30 seconds' } },
-      'spec.flower.serviceMonitor.interval: must be a Prometheus duration such as 30s or 1m',
+      'spec.flower.serviceMonitor.interval: must be a Prometheus duration such as 30s, 10m or 1h30m (units from the largest down: y, w, d, h, m, s, ms)',
     ],
     [
       { enabled: true, serviceMonitor: { enabled: true, labels: { release: 'not ok' } } },
-      'spec.flower.serviceMonitor.labels.release: must be a Kubernetes label value',
+      'spec.flower.serviceMonitor.labels.release: label value "not ok" must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
     ],
     [
       { enabled: true, resources: { requests: { memory: 'lots' } } },
-      'spec.flower.resources.requests.memory: must be a Kubernetes quantity such as 100m or 256Mi',
+      'spec.flower.resources.requests.memory: "lots" is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)',
     ],
     [
       { enabled: true, basicAuthSecret: { name: 'Flower_Auth' } },
-      'spec.flower.basicAuthSecret.name: must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
+      'spec.flower.basicAuthSecret.name: the Secret name must be lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
     ],
     [{ enabled: true, port: 80 }, 'spec.flower.port: unknown field "port" in spec.flower'],
   ])('refuses %j', (flower, message) => {
