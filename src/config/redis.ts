@@ -69,7 +69,7 @@ export const redis = deferred(() =>
             usernameKey: describe(z.optional(secretKey()), 'Key of the user name (Redis ACL).'),
             urlKey: describe(
               z.optional(secretKey()),
-              'Key of a complete broker URL, for Flower and the exporter.',
+              'Key of the complete broker URL with its credentials, percent-encoded and without a query (redis://:p%40ss@redis:6379/0), which Flower and celery-exporter read: needed with either of them (a URL composed from the password would not be percent-encoded).',
             ),
           }),
         ),

@@ -155,6 +155,20 @@ export const spec = describe(
     .check(
       z.superRefine((spec, ctx) => {
         const exporterOn = spec.monitoring?.exporter?.enabled === true;
+        const credentials = spec.redis?.credentialsSecret;
+        if (
+          credentials &&
+          credentials.urlKey === undefined &&
+          (exporterOn || spec.flower?.enabled)
+        ) {
+          // Kubernetes' $(VAR) expansion, the one way to build a URL from a Secret's password,
+          // does not percent-encode: a password with / # ? % @ would be cut or decoded by kombu.
+          ctx.addIssue({
+            code: 'custom',
+            path: ['redis', 'credentialsSecret', 'urlKey'],
+            message: `${spec.flower?.enabled ? 'Flower' : 'celery-exporter'} takes the broker as a URL, which cannot be built from the password in ${credentials.name} safely (Kubernetes does not percent-encode what it substitutes): add the complete URL, percent-encoded, to the Secret and name its key in spec.redis.credentialsSecret.urlKey`,
+          });
+        }
         if (spec.monitoring?.alerts?.enabled && !exporterOn) {
           ctx.addIssue({
             code: 'custom',
