@@ -126,3 +126,17 @@ describe('workers that cannot do what the rest of the config counts on', () => {
     expect(said({ lms: { queues: { high: { pool: 'custom', env } } } }).lines).toEqual([]);
   });
 });
+
+describe('TLS settings for a broker without TLS', () => {
+  it('are a warning, once per instance', () => {
+    const spec = {
+      lms: { queues: { high: { autoscaling: { enabled: true } } } },
+      cms: { queues: { high: { autoscaling: { enabled: true } } } },
+      redis: { tls: { unsafeSsl: true } },
+    };
+    expect(said(spec).lines).toEqual([
+      'celery-queues: warning: CeleryQueues celery-queues spec.redis.tls: spec.redis.tls has no effect: the broker of openedx is not reached with TLS (set spec.redis.enableTLS, or drop spec.redis.tls)',
+    ]);
+    expect(said({ ...spec, redis: { ...spec.redis, enableTLS: true } }).lines).toEqual([]);
+  });
+});

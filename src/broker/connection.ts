@@ -2,6 +2,7 @@
 // overridden by `spec.redis`), TLS checked alike by KEDA, Flower and celery-exporter, and
 // credentials that only ever travel through a Secret.
 import type { RedisConfig } from '../config/schema.js';
+import { CONFIG_REF } from '../krm/results.js';
 import { docFrom } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 import type { InstancePlan } from '../plan.js';
@@ -112,6 +113,12 @@ export function brokerConnection(
       ? generatedSecret(plan, found, connection)
       : undefined;
   if (credentials) connection.credentials = credentials;
+  if (!tls && override.tls && !Object.values(memo.connections).some(Boolean)) {
+    plan.results.warning(
+      `spec.redis.tls has no effect: the broker${plan.instance.namespace ? ` of ${plan.instance.namespace}` : ''} is not reached with TLS (set spec.redis.enableTLS, or drop spec.redis.tls)`,
+      { ref: CONFIG_REF, field: 'spec.redis.tls' },
+    );
+  }
   memo.connections[service] = connection;
   return connection;
 }
