@@ -19,6 +19,7 @@ import {
   resources,
   runStream,
   runWithConfig,
+  sizedUnderHpa,
   twoInstances,
   withoutSettingsHashes,
 } from './helpers.js';
@@ -27,11 +28,7 @@ import { kubernetesProblems } from './kubernetes.js';
 const V20 = fixture(RENDERS.v20);
 const AUTOSCALING = fixture(RENDERS.podautoscaling);
 const SIZED = readFileSync(configPath('sized'), 'utf8');
-/**
- * The sized config for the pod-autoscaling render: its HPA lms-worker-hpa scales the stock LMS
- * worker, so the config must leave that worker's replicas alone (see below).
- */
-const SIZED_UNDER_HPA = SIZED.replace('      default:\n        replicas: 2\n', '      default:\n');
+const SIZED_UNDER_HPA = sizedUnderHpa();
 
 /** The function on a manifest stream with a config given as data. */
 function runConfig(manifests: string, config: unknown): RunOutput {
