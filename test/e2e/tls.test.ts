@@ -3,7 +3,7 @@
 // by Debian's kombu and redis-py as theirs read it. KEDA checks the certificate and its host
 // name unless unsafeSsl (pkg/util/tls_config.go, go-redis dials with crypto/tls); with the
 // function's options kombu does the same, where `rediss://` alone connects to anyone.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +16,11 @@ import {
   resources,
   runWithConfig,
 } from '../helpers.js';
-import { freePort, PYTHON, stopByPid } from './processes.js';
+import { PYTHON, type RedisServer, startRedis } from './processes.js';
 
 let dir = '';
 let port = 0;
-let redis: ChildProcess | undefined;
+let redis: RedisServer | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'celery-queues-tls-'));
@@ -71,36 +71,17 @@ beforeAll(async () => {
     '-out',
     'server.crt',
   );
-  port = await freePort();
-  const args = [
-    '--port',
-    '0',
-    '--tls-port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ];
-  args.push('--dir', dir, '--tls-cert-file', 'server.crt', '--tls-key-file', 'server.key');
-  args.push('--tls-ca-cert-file', 'ca.crt', '--tls-auth-clients', 'no');
-  const server = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  redis = server;
-  await new Promise<void>((resolve, reject) => {
-    let log = '';
-    server.once('error', reject);
-    server.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${log}`)));
-    server.stdout?.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('Ready to accept connections')) resolve();
-    });
+  redis = await startRedis(undefined, {
+    cert: join(dir, 'server.crt'),
+    key: join(dir, 'server.key'),
+    ca: join(dir, 'ca.crt'),
   });
+  port = redis.port;
+  expect(redis.cli('PING')).toBe('PONG');
 });
 
 afterAll(async () => {
-  await stopByPid(redis);
+  await redis?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
