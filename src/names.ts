@@ -64,10 +64,11 @@ export function disruptionBudgetName(service: ServiceName, variant: string): str
  * families that derive a new name add it here, so the config check covers it.
  */
 export function derivedNames(service: ServiceName, variant: string): string[] {
+  const hpa = hpaName(service, variant);
   return [
     workerName(service, variant),
     scaledObjectName(service, variant),
-    hpaName(service, variant) ?? '',
+    ...(hpa ? [hpa] : []),
     disruptionBudgetName(service, variant),
   ];
 }
