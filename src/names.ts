@@ -39,6 +39,18 @@ export function scaledObjectName(service: ServiceName, variant: string): string 
   return `${workerName(service, variant)}-scaledobject`;
 }
 
+/**
+ * The HPA KEDA makes for a variant's ScaledObject. KEDA names it `keda-hpa-<ScaledObject>`
+ * unless advanced.horizontalPodAutoscalerConfig.name says otherwise, and KEDA 2.20's webhook
+ * refuses a ScaledObject whose HPA name is over 63 characters
+ * (apis/keda/v1alpha1/scaledobject_webhook.go, verifyName): a variant whose default would be
+ * longer gets `<worker>-hpa`, which never is. Undefined: KEDA's default.
+ */
+export function hpaName(service: ServiceName, variant: string): string | undefined {
+  const kedaDefault = `keda-hpa-${scaledObjectName(service, variant)}`;
+  return kedaDefault.length <= MAX_NAME_LENGTH ? undefined : `${workerName(service, variant)}-hpa`;
+}
+
 /** The KEDA TriggerAuthentication through which every ScaledObject of an instance reads the broker's credentials. */
 export const BROKER_TRIGGER_AUTHENTICATION = 'celery-queues-broker';
 
@@ -52,9 +64,11 @@ export function disruptionBudgetName(service: ServiceName, variant: string): str
  * families that derive a new name add it here, so the config check covers it.
  */
 export function derivedNames(service: ServiceName, variant: string): string[] {
+  const hpa = hpaName(service, variant);
   return [
     workerName(service, variant),
     scaledObjectName(service, variant),
+    ...(hpa ? [hpa] : []),
     disruptionBudgetName(service, variant),
   ];
 }

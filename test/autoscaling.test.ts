@@ -395,7 +395,7 @@ function settings(yaml: string) {
   >;
 }
 
-const CONNECTION = { clusterAddress: 'redis.openedx.svc:6379', db: 0, tls: false };
+const BROKER = { address: 'redis.openedx.svc:6379', db: 0, tls: undefined };
 
 describe('scaledObject: settings in, ScaledObject out', () => {
   it.each([
@@ -434,7 +434,7 @@ spec:
         behavior: {scaleUp: {selectPolicy: Max}, scaleDown: {stabilizationWindowSeconds: 900, selectPolicy: Min,
                    policies: [{type: Percent, value: 10, periodSeconds: 60}, {type: Pods, value: 1, periodSeconds: 600}]}},
         fallback: {failureThreshold: 3, replicas: 2, behavior: currentReplicasIfHigher}}`,
-      { authentication: 'celery-queues-broker', transferHpa: 'lms-worker-hpa' },
+      { authentication: 'celery-queues-broker', hpaName: 'lms-worker-hpa', transferHpa: true },
       `apiVersion: keda.sh/v1alpha1
 kind: ScaledObject
 metadata:
@@ -542,7 +542,7 @@ spec:
       deployment: 'lms-worker-high',
       queue: 'edx.lms.core.high',
       autoscaling: settings(yaml),
-      connection: CONNECTION,
+      broker: BROKER,
       ...extra,
     });
     expect(stringify(so, { indentSeq: true })).toBe(expected);

@@ -38,6 +38,9 @@ function flowerConfig(flower: Record<string, unknown>, extraSpec: Record<string,
 }
 
 const FULL = readFileSync(configPath('flower'), 'utf8');
+// A dashboard folder works only with a Grafana set up for it, which the function cannot see.
+const FOLDER_WARNING =
+  "celery-queues: warning: CeleryQueues celery-queues spec.flower.grafanaDashboard.folder: the folder reaches Grafana only if its dashboard provider makes folders of the sidecar's directories (foldersFromFilesStructure: true; kube-prometheus-stack: grafana.sidecar.dashboards.provider.foldersFromFilesStructure), else the dashboard lands in the General folder. Set that, or drop folder";
 
 function caddyfileOf(list: Record<string, any>[], namespace: string): string {
   const cm = list.find(
@@ -65,6 +68,7 @@ describe.each(['v20', 'custom'] as const)('render %s with Flower', (render) => {
 
   it('matches the golden output, and a second run changes nothing', () => {
     expect(out.stderr.split('\n').filter((l) => !l.startsWith('celery-queues: info: '))).toEqual([
+      FOLDER_WARNING,
       '',
     ]);
     expect(out.stderr).toContain(
@@ -193,10 +197,18 @@ describe('the broker password', () => {
     for (const config of [
       FULL,
       flowerConfig({ enabled: true }),
-      flowerConfig({ enabled: true }, { redis: { credentialsSecret: { name: 'my-redis' } } }),
       flowerConfig(
         { enabled: true },
-        { redis: { credentialsSecret: { name: 'my-redis', usernameKey: 'user' } } },
+        { redis: { credentialsSecret: { name: 'my-redis', urlKey: 'url' } } },
+      ),
+      flowerConfig(
+        { enabled: true },
+        {
+          redis: {
+            enableTLS: true,
+            credentialsSecret: { name: 'my-redis', usernameKey: 'user', urlKey: 'url' },
+          },
+        },
       ),
     ]) {
       const out = runWithConfig(input, config);
@@ -214,7 +226,7 @@ describe('the broker password', () => {
     }
   });
 
-  it('reaches Flower from the Secret’s URL key, or composed by Kubernetes from its password key', () => {
+  it('reaches Flower from a Secret’s URL key, kombu’s TLS options after it', () => {
     const input = fixture(RENDERS.custom);
     const env = (config: string) =>
       find(resources(runWithConfig(input, config).stdout), 'Deployment', 'flower')?.spec.template
@@ -232,21 +244,42 @@ describe('the broker password', () => {
               address: 'redis-tls.example:6380',
               databaseIndex: 2,
               enableTLS: true,
-              credentialsSecret: { name: 'my-redis' },
+              credentialsSecret: { name: 'my-redis', urlKey: 'url' },
             },
           },
         ),
       ).slice(0, 2),
     ).toEqual([
       {
-        name: 'CELERY_BROKER_URL_PASSWORD',
-        valueFrom: { secretKeyRef: { name: 'my-redis', key: 'password' } },
+        name: 'CELERY_BROKER_URL_BASE',
+        valueFrom: { secretKeyRef: { name: 'my-redis', key: 'url' } },
       },
       {
         name: 'CELERY_BROKER_URL',
-        value: 'rediss://:$(CELERY_BROKER_URL_PASSWORD)@redis-tls.example:6380/2',
+        value: '$(CELERY_BROKER_URL_BASE)?ssl_cert_reqs=required&ssl_check_hostname=true',
       },
     ]);
+  });
+
+  // Kubernetes' $(VAR) expansion does not percent-encode: a URL composed from a password with
+  // "/", "#", "?", "%" or "@" would be cut or decoded by kombu (kombu/utils/url.py, url_to_parts).
+  it.each([
+    ['Flower', {}],
+    ['celery-exporter', { monitoring: { exporter: { enabled: true } } }],
+  ])('is never composed from a password key: %s needs a urlKey', (who, extra) => {
+    const input = fixture(RENDERS.custom);
+    const config = flowerConfig(
+      { enabled: who === 'Flower' },
+      { redis: { credentialsSecret: { name: 'my-redis', usernameKey: 'user' } }, ...extra },
+    );
+    const out = runWithConfig(input, config);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain(
+      `celery-queues: error: CeleryQueues celery-queues spec.redis.credentialsSecret.urlKey: ${who} takes the broker as a URL, which cannot be built from the password in my-redis safely (Kubernetes does not percent-encode what it substitutes): add the complete URL, percent-encoded, to the Secret and name its key in spec.redis.credentialsSecret.urlKey\n`,
+    );
+  });
+
+  it('reaches Flower as a plain URL when the broker has no password', () => {
     // Tutor's own Redis has no password: a plain URL, no Secret.
     const v20 = resources(
       runWithConfig(fixture(RENDERS.v20), flowerConfig({ enabled: true })).stdout,
@@ -277,7 +310,7 @@ describe('the Flower config', () => {
         },
       }),
     );
-    expect(otherThanSettings(out.stderr)).toBe('');
+    expect(otherThanSettings(out.stderr)).toBe(`${FOLDER_WARNING}\n`);
     const list = resources(out.stdout);
     const container = find(list, 'Deployment', 'flower')?.spec.template.spec.containers[0];
     expect(container.image).toBe('registry.example/flower:2.1.0');
@@ -340,19 +373,19 @@ describe('the Flower config', () => {
     ],
     [
       { enabled: true, serviceMonitor: { enabled: true, interval: '30 seconds' } },
-      'spec.flower.serviceMonitor.interval: must be a Prometheus duration such as 30s or 1m',
+      'spec.flower.serviceMonitor.interval: must be a Prometheus duration such as 30s, 10m or 1h30m (units from the largest down: y, w, d, h, m, s, ms)',
     ],
     [
       { enabled: true, serviceMonitor: { enabled: true, labels: { release: 'not ok' } } },
-      'spec.flower.serviceMonitor.labels.release: must be a Kubernetes label value',
+      'spec.flower.serviceMonitor.labels.release: label value "not ok" must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
     ],
     [
       { enabled: true, resources: { requests: { memory: 'lots' } } },
-      'spec.flower.resources.requests.memory: must be a Kubernetes quantity such as 100m or 256Mi',
+      'spec.flower.resources.requests.memory: "lots" is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)',
     ],
     [
       { enabled: true, basicAuthSecret: { name: 'Flower_Auth' } },
-      'spec.flower.basicAuthSecret.name: must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
+      'spec.flower.basicAuthSecret.name: the Secret name must be lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
     ],
     [{ enabled: true, port: 80 }, 'spec.flower.port: unknown field "port" in spec.flower'],
   ])('refuses %j', (flower, message) => {

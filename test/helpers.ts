@@ -39,6 +39,17 @@ export function configPath(name: string): string {
   return join(ROOT, 'test', 'configs', `${name}.yaml`);
 }
 
+/**
+ * The sized config for tutor-contrib-pod-autoscaling's render, whose HPA lms-worker-hpa scales
+ * the stock LMS worker: without the replica count the sized config fixes on that worker.
+ */
+export function sizedUnderHpa(): string {
+  const sized = readFileSync(configPath('sized'), 'utf8');
+  const out = sized.replace('      default:\n        replicas: 2\n', '      default:\n');
+  if (out === sized) throw new Error('test/configs/sized.yaml no longer sets default.replicas');
+  return out;
+}
+
 /** Two Open edX instances in one input: the stock render (openedx) and the custom one (openedx-prod). */
 export function twoInstances(): string {
   return `${fixture(RENDERS.v20)}---\n${fixture(RENDERS.custom)}`;

@@ -181,7 +181,7 @@ describe('mistakes in the ConfigMap form name the setting as the user wrote it',
     ],
     [
       { CELERY_FLOWER: 'true', CELERY_FLOWER_BASIC_AUTH_SECRET: 'Flower_Auth' },
-      'data.CELERY_FLOWER_BASIC_AUTH_SECRET: must be a Kubernetes object name',
+      'data.CELERY_FLOWER_BASIC_AUTH_SECRET: the Secret name must be lowercase letters, digits, "-" and "."',
     ],
     [
       { CELERY_WORKERS_CONFIG: 'lms: [high' },

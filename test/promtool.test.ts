@@ -121,6 +121,20 @@ describe('the PrometheusRule, read by promtool', () => {
             THEIRS,
           ),
           series('celery_task_succeeded_total', task('probe.other', ''), '0x30', THEIRS),
+          // Events the exporter could not tie to a task: "None", which the mixin leaves out
+          // (celery-mixin/config.libsonnet, celeryIgnoredTasks and celeryIgnoredQueues).
+          series('celery_task_failed_total', task('None', ', exception="E"'), '0+5x30'),
+          series('celery_task_succeeded_total', task('None', ''), '0+1x30'),
+          series(
+            'celery_task_failed_total',
+            task('probe.often', ', exception="E"').replace('edx.lms.core.default', 'None'),
+            '0+5x30',
+          ),
+          series(
+            'celery_task_succeeded_total',
+            task('probe.often', '').replace('edx.lms.core.default', 'None'),
+            '0+1x30',
+          ),
         ],
         alert_rule_test: [
           {

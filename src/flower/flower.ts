@@ -1,7 +1,12 @@
 // Flower per instance: its Deployment and Service, a ServiceMonitor for its metrics, a Grafana
 // dashboard, and (on request) a site in Tutor's Caddy. Credentials only ever come from Secrets.
 import { isScalar } from 'yaml';
-import { type BrokerConnection, brokerConnection, brokerUrlEnv } from '../broker/connection.js';
+import {
+  BROKER_CA_DIR,
+  type BrokerConnection,
+  brokerAccess,
+  brokerConnection,
+} from '../broker/connection.js';
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
@@ -146,11 +151,18 @@ function deployment(
   config: FlowerConfig,
   connection: BrokerConnection,
 ): Record<string, unknown> {
+  const broker = brokerAccess(connection, 'CELERY_BROKER_URL');
   const env: Record<string, unknown>[] = [
-    ...brokerUrlEnv(connection, 'CELERY_BROKER_URL'),
+    ...broker.env,
     // Flower's default; set, so that no FLOWER_PORT=tcp://... from elsewhere can stand.
     { name: 'FLOWER_PORT', value: String(FLOWER_PORT) },
   ];
+  if (broker.volumeMounts.length > 0) {
+    // Flower's Broker page connects with redis-py on its own, with broker_use_ssl and not the
+    // URL's options (flower/utils/broker.py, RedisSsl): it checks against the default CAs,
+    // which this makes the broker's.
+    env.push({ name: 'SSL_CERT_FILE', value: `${BROKER_CA_DIR}/ca.crt` });
+  }
   if (config.basicAuthSecret) {
     env.push({
       name: 'FLOWER_BASIC_AUTH',
@@ -168,9 +180,11 @@ function deployment(
       image: config.image,
       ports: [{ name: FLOWER_PORT_NAME, containerPort: FLOWER_PORT, protocol: 'TCP' }],
       env,
+      ...(broker.volumeMounts.length ? { volumeMounts: broker.volumeMounts } : {}),
       ...httpProbes('/healthcheck', FLOWER_PORT_NAME),
       resources: config.resources,
     },
+    volumes: broker.volumes,
   });
 }
 

@@ -86,8 +86,9 @@ export interface ComponentDeployment {
   selector: Record<string, string>;
   /** The image's own non-root user, as numbers: with a named USER, Kubernetes cannot verify runAsNonRoot. */
   uid: number;
-  /** The one container: name, image, ports, env, probes, resources. */
+  /** The one container: name, image, ports, env, volumeMounts, probes, resources. */
   container: Record<string, unknown>;
+  volumes?: Record<string, unknown>[];
 }
 
 /**
@@ -126,6 +127,7 @@ export function componentDeployment(c: ComponentDeployment): Record<string, unkn
               },
             },
           ],
+          ...(c.volumes?.length ? { volumes: c.volumes } : {}),
         },
       },
     },

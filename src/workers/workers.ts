@@ -17,7 +17,7 @@ import {
 } from '../names.js';
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
-import { workerArgs } from './args.js';
+import { parseArgs, workerArgs } from './args.js';
 import {
   applySizing,
   checkPodLabels,
@@ -49,7 +49,38 @@ export const workers: Family = (plan) => {
       if (worker) plan.workers.push(worker);
     }
   }
+  for (const worker of plan.workers) warnCustomPool(plan, worker);
 };
+
+/**
+ * `--pool=custom` runs the pool class named in CELERY_CUSTOM_WORKER_POOL (Celery 5.3 and later,
+ * celery/concurrency/__init__.py); without it, or on an older Celery, the worker does not start.
+ */
+function warnCustomPool(plan: InstancePlan, worker: Worker): void {
+  const args = plainAt(worker.doc, argsPath(worker.stock)) as string[];
+  if (parseArgs(args).find((g) => g.flag === '--pool')?.value !== 'custom') return;
+  const container = plainAt(worker.doc, [
+    'spec',
+    'template',
+    'spec',
+    'containers',
+    worker.stock.container,
+  ]) as { env?: { name?: unknown }[]; envFrom?: unknown[] } | undefined;
+  if (container?.envFrom?.length) return; // it may come from there
+  if (container?.env?.some((e) => e?.name === 'CELERY_CUSTOM_WORKER_POOL')) return;
+  const { from } = workerSizing(plan.spec, worker.service, worker.variant);
+  const own = parseArgs(worker.config?.extraArgs ?? []).some((g) => g.flag === '--pool');
+  const variant = ['spec', worker.service, 'queues', worker.variant];
+  plan.results.warning(
+    `${worker.name} runs --pool=custom, which needs Celery 5.3 or later and the pool's class in the environment variable CELERY_CUSTOM_WORKER_POOL (module:Class); without it the worker does not start. Add it to env`,
+    own || from.pool
+      ? {
+          ref: CONFIG_REF,
+          field: fieldPath(own ? [...variant, 'extraArgs'] : [...(from.pool ?? []), 'pool']),
+        }
+      : { item: worker.stock.item, field: fieldPath(argsPath(worker.stock)) },
+  );
+}
 
 function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): Worker {
   const config = plan.spec[stock.service]?.queues[DEFAULT_VARIANT];
