@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { countedLists, scaledObject } from '../src/autoscaling/scaledobject.js';
 import { queueSpec } from '../src/config/schema.js';
+import { expectGolden, expectGoldenDiff } from './golden.js';
 import {
   configPath,
-  expectGolden,
   find,
   fixture,
   otherThanSettings,
@@ -37,7 +37,7 @@ describe.each([
 
   it('matches the golden output, and changes nothing on a second run', () => {
     expect(out.status).toBe(0);
-    expectGolden(`autoscaling/${render}.autoscaling.yaml`, out.stdout);
+    expectGoldenDiff(`autoscaling/${render}.autoscaling.diff`, input, out.stdout);
     const again = runStream(out.stdout, configPath('autoscaling'));
     expect(again.status).toBe(0);
     expect(again.stdout).toBe(out.stdout);
@@ -194,7 +194,7 @@ describe('render podautoscaling (tutor-contrib-pod-autoscaling’s HPAs on the s
     const config = configPath(`autoscaling-${mode}`);
     const out = runStream(input, config);
     expect(out.status).toBe(0);
-    expectGolden(`autoscaling/podautoscaling.autoscaling-${mode}.yaml`, out.stdout);
+    expectGoldenDiff(`autoscaling/podautoscaling.autoscaling-${mode}.diff`, input, out.stdout);
     const list = resources(out.stdout);
     // The worker HPAs are gone; the web HPAs, which scale lms and cms, stay.
     expect(ofKind(list, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).toEqual([

@@ -15,10 +15,10 @@ import { type LabelSelector, selectorMatches } from '../src/krm/k8s.js';
 import { caddySites, siteHost } from '../src/tutor/caddy.js';
 import { adaptedHosts, caddyAdapt, HAS_CADDY } from './caddy.js';
 import { crdValidator } from './crd.js';
+import { expectGoldenDiff } from './golden.js';
 import {
   celeryQueuesConfig,
   configPath,
-  expectGolden,
   find,
   fixture,
   otherThanSettings,
@@ -75,7 +75,7 @@ describe.each(['v20', 'custom'] as const)('render %s with Flower', (render) => {
       `celery-queues: info: ConfigMap ${namespace}/${caddyName} data.Caddyfile: changed the Flower site in Caddyfile; Caddy reads it when it starts (Deployment caddy)\n`,
     );
     expect(out.status).toBe(0);
-    expectGolden(`flower/${render}.flower.yaml`, out.stdout);
+    expectGoldenDiff(`flower/${render}.flower.diff`, input, out.stdout);
     expect(runStream(out.stdout, configPath('flower')).stdout).toBe(out.stdout);
   });
 

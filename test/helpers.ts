@@ -1,10 +1,9 @@
-// Shared by the tests: fixtures, running the function (in process and as the built bundle),
-// golden files.
+// Shared by the tests: fixtures and running the function (in process and as the built bundle).
+// Golden files are in test/golden.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { expect } from 'vitest';
+import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { run } from '../src/cli.js';
 import { checkWritten } from './caddy.js';
@@ -53,6 +52,16 @@ export function sizedUnderHpa(): string {
 /** Two Open edX instances in one input: the stock render (openedx) and the custom one (openedx-prod). */
 export function twoInstances(): string {
   return `${fixture(RENDERS.v20)}---\n${fixture(RENDERS.custom)}`;
+}
+
+/** A captured Kustomize or kpt ResourceList with a test config as its functionConfig. */
+export function withFunctionConfig(resourceList: string, config = 'recommended'): string {
+  const text = readFileSync(configPath(config), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => `  ${l}`)
+    .join('\n');
+  return `${resourceList.slice(0, resourceList.indexOf('functionConfig:'))}functionConfig:\n${text}\n`;
 }
 
 export interface RunOutput {
@@ -113,20 +122,6 @@ export function runBundle(argv: string[], stdin: string, env: NodeJS.ProcessEnv 
   });
   if (r.status === 0) checkWritten(r.stdout);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/**
- * Compares `actual` with the golden file test/golden/<name>; UPDATE_GOLDEN=1 rewrites it.
- * Review a rewritten golden file like code: it is the function's documented behaviour.
- */
-export function expectGolden(name: string, actual: string): void {
-  const path = join(ROOT, 'test', 'golden', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.CI && !existsSync(path)) throw new Error(`golden file ${name} is missing`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
 }
 
 /** Plain objects of a manifest stream. */

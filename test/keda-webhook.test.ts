@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_NAME_LENGTH } from '../src/names.js';
+import { goldenOutputs } from './golden.js';
 import { celeryQueuesConfig, fixture, RENDERS, ROOT, resources, runWithConfig } from './helpers.js';
 import { hpaNameOf, KEDA_VERSIONS, kedaWebhook } from './keda-webhook.js';
 
@@ -19,9 +20,12 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-const OUTPUTS = [
-  ...yamlFiles(join(ROOT, 'test', 'golden')),
-  ...yamlFiles(join(ROOT, 'examples')).filter((p) => p.includes('expected')),
+/** Every golden output (its diff applied to its input) and every example's expected output. */
+const OUTPUTS: [string, string][] = [
+  ...goldenOutputs().map(({ name, output }): [string, string] => [`test/golden/${name}`, output]),
+  ...yamlFiles(join(ROOT, 'examples'))
+    .filter((p) => p.includes('expected'))
+    .map((p): [string, string] => [relative(ROOT, p), readFileSync(p, 'utf8')]),
 ];
 
 /** The webhook's verdicts on every ScaledObject of an output, each against its namespace. */
@@ -41,14 +45,14 @@ const clean = (v: { version: string; name: string }) => ({ ...v, errors: [], war
 
 describe('KEDA’s admission webhook', () => {
   it('has ScaledObjects to check in the goldens', () => {
-    const count = OUTPUTS.flatMap((p) => resources(readFileSync(p, 'utf8'))).filter(
+    const count = OUTPUTS.flatMap(([, text]) => resources(text)).filter(
       (r) => r.kind === 'ScaledObject',
     ).length;
     expect(count).toBeGreaterThan(20);
   });
 
-  it.each(OUTPUTS.map((p) => relative(ROOT, p)))('accepts every ScaledObject of %s', (path) => {
-    for (const v of verdicts(resources(readFileSync(join(ROOT, path), 'utf8')))) {
+  it.each(OUTPUTS)('accepts every ScaledObject of %s', (_, text) => {
+    for (const v of verdicts(resources(text))) {
       expect(v).toEqual(clean(v));
     }
   });

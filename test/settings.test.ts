@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { configMapHash } from '../src/krm/hash.js';
 import { blockOf, settingsBlock } from '../src/settings/block.js';
+import { expectGolden, expectGoldenDiff } from './golden.js';
 import {
   celeryQueuesConfig,
   configPath,
-  expectGolden,
   find,
   fixture,
   RENDERS,
@@ -55,7 +55,7 @@ describe.each(['v20', 'custom'])('golden: the %s render with task routes', (rend
     expect(out.status).toBe(0);
     expect(lines(out.stderr, 'error')).toEqual([]);
     expect(lines(out.stderr, 'warning')).toEqual([]);
-    expectGolden(`settings/${render}.routes.yaml`, out.stdout);
+    expectGoldenDiff(`settings/${render}.routes.diff`, input, out.stdout);
     expectGolden(`settings/${render}.routes.stderr`, out.stderr);
     const again = runStream(out.stdout, ROUTES);
     expect(again.stdout).toBe(out.stdout);

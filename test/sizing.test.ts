@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { selectorMatches } from '../src/krm/k8s.js';
+import { expectGoldenDiff } from './golden.js';
 import {
   argsOf,
   configPath,
-  expectGolden,
   find,
   fixture,
   otherThanSettings,
@@ -83,7 +83,7 @@ describe.each([
   it('matches the golden output, and comes out byte for byte when run again', () => {
     expect(out.stderr).not.toMatch(/: (error|warning): /);
     expect(out.status).toBe(0);
-    expectGolden(`sizing/${render}.${config}.yaml`, out.stdout);
+    expectGoldenDiff(`sizing/${render}.${config}.diff`, input, out.stdout);
     // The settings family reports its renames on the first run only.
     const again = runWithConfig(out.stdout, text);
     expect({ ...again, stderr: otherThanSettings(again.stderr) }).toEqual({
