@@ -1,4 +1,4 @@
-// Every name the function writes, in one place (contract section 4).
+// Every name the function writes, in one place (the output table of README.md).
 
 export const SERVICES = ['lms', 'cms'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -73,7 +73,7 @@ export function derivedNames(service: ServiceName, variant: string): string[] {
   ];
 }
 
-/** Flower's Deployment, Service and ServiceMonitor, one per instance (contract section 4). */
+/** Flower's Deployment, Service and ServiceMonitor, one per instance (docs/flower.md). */
 export const FLOWER_NAME = 'flower';
 /** The Service port Flower's UI and /metrics listen on, and its pinned name. */
 export const FLOWER_PORT = 5555;

@@ -12,9 +12,9 @@ import {
 } from '../krm/validation.js';
 import { deferred, describe, meta } from './zod.js';
 
-// Shown in the README's reference table instead of the structure's every field: these are
-// Kubernetes' own types, documented by Kubernetes. `id` puts each once under the JSON Schema's
-// $defs, however many fields use it.
+// Shown in the reference table (docs/config-reference.md) instead of the structure's every
+// field: these are Kubernetes' own types, documented by Kubernetes. `id` puts each once under the
+// JSON Schema's $defs, however many fields use it.
 export const k8s = (type: string) => ({ 'x-kubernetes': type });
 const def = (id: string) => ({ id });
 

@@ -1,6 +1,6 @@
 // The CeleryQueues functionConfig: the one source of its types, validation, defaults, the JSON
-// Schema in fn-config/ and the reference table in the README (`npm run gen` writes both). This
-// file assembles `spec` from the blocks of autoscaling.ts, flower.ts, monitoring.ts, redis.ts
+// Schema in fn-config/ and the table in docs/config-reference.md (`npm run gen` writes both).
+// This file assembles `spec` from the blocks of autoscaling.ts, flower.ts, monitoring.ts, redis.ts
 // and sizing.ts, and holds the rules that span blocks.
 
 import * as z from 'zod/mini';
