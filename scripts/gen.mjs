@@ -1,5 +1,5 @@
 // Writes what the config schema generates: fn-config/celery-queues.schema.json and the
-// reference table in README.md (between its config-reference markers).
+// reference table in docs/config-reference.md (between its config-reference markers).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -24,13 +24,11 @@ writeFileSync(
   `${root}fn-config/celery-queues.schema.json`,
   `${JSON.stringify(jsonSchema(), null, 2)}\n`,
 );
-const readme = readFileSync(`${root}README.md`, 'utf8');
+const page = `${root}docs/config-reference.md`;
+const text = readFileSync(page, 'utf8');
 const start = '<!-- config-reference:start -->';
 const end = '<!-- config-reference:end -->';
-const a = readme.indexOf(start);
-const b = readme.indexOf(end);
-if (a < 0 || b < 0) throw new Error('README.md has no config-reference markers');
-writeFileSync(
-  `${root}README.md`,
-  `${readme.slice(0, a + start.length)}\n${referenceTable()}\n${readme.slice(b)}`,
-);
+const a = text.indexOf(start);
+const b = text.indexOf(end);
+if (a < 0 || b < 0) throw new Error('docs/config-reference.md has no config-reference markers');
+writeFileSync(page, `${text.slice(0, a + start.length)}\n${referenceTable()}\n${text.slice(b)}`);

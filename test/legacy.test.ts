@@ -396,13 +396,13 @@ describe('property: a native config written in the plugin’s names means the sa
   });
 });
 
-describe('README: moving from tutor-contrib-celery', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+describe('docs/migrating-from-tutor-contrib-celery.md', () => {
+  const page = readFileSync(join(ROOT, 'docs', 'migrating-from-tutor-contrib-celery.md'), 'utf8');
   /** The yaml block after a marker comment. */
   function block(marker: string): string {
-    const at = readme.indexOf(`<!-- ${marker} -->`);
+    const at = page.indexOf(`<!-- ${marker} -->`);
     expect(at, marker).toBeGreaterThan(0);
-    const m = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
+    const m = /```yaml\n([\s\S]*?)```/.exec(page.slice(at));
     return (m?.[1] ?? '') as string;
   }
 

@@ -312,10 +312,9 @@ describe('errors found on the input', () => {
   });
 });
 
-describe('the README', () => {
+describe('docs/sizing.md', () => {
   it('shows a sizing example that is a valid config', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Sizing and placing the workers'));
+    const section = readFileSync(join(ROOT, 'docs', 'sizing.md'), 'utf8');
     const example = section.slice(section.indexOf('```yaml\n') + 8, section.indexOf('```\n', 10));
     const { config, errors } = check(example);
     expect(errors).toEqual([]);
