@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { writeBetweenMarkers } from './markers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist', 'celery-queues.js');
@@ -225,13 +226,6 @@ console.log(out.join('\n'));
 
 // The page shows the documented run only: the default sizes.
 if (process.env.BENCH_SIZES === undefined) {
-  const page = join(root, 'docs', 'performance.md');
-  const text = readFileSync(page, 'utf8');
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < 0) throw new Error('docs/performance.md has no bench markers');
-  writeFileSync(page, `${text.slice(0, a + start.length)}\n${out.join('\n')}\n${text.slice(b)}`);
+  writeBetweenMarkers(join(root, 'docs', 'performance.md'), 'bench', out.join('\n'));
   console.error('bench: wrote the table into docs/performance.md');
 }

@@ -1,17 +1,7 @@
 // The golden files themselves (test/golden.ts, test/golden/README.md): every whole output is
 // stored as a diff against a known input, the diff stands for exactly one output, git reads it as
 // we do, and the check fails on any change of the output.
-import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,18 +15,17 @@ import {
   goldenOutputs,
 } from './golden.js';
 import { ROOT } from './helpers.js';
+import { remove, run, scratch } from './tools.js';
 
 const files = readdirSync(GOLDEN, { recursive: true, encoding: 'utf8' }).filter(
   (f) => !f.endsWith('README.md') && f.includes('.'),
 );
 const diffs = files.filter((f) => f.endsWith('.diff'));
 
-const scratch = mkdtempSync(join(tmpdir(), 'celery-queues-golden-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const dir = scratch('golden');
+afterAll(() => remove(dir));
 
-function git(args: string[], cwd: string) {
-  return spawnSync('git', args, { cwd, encoding: 'utf8' });
-}
+const git = (args: string[], cwd: string) => run('git', args, { cwd });
 
 describe('test/golden/', () => {
   it('holds whole outputs only as diffs against their input; stderr goldens whole', () => {
@@ -64,13 +53,13 @@ describe('test/golden/', () => {
     const diff = readFileSync(join(GOLDEN, name), 'utf8');
     const from = goldenInputName(diff);
     const input = GOLDEN_INPUTS[from]?.text() ?? '';
-    const dir = join(scratch, name);
-    mkdirSync(dirname(join(dir, from)), { recursive: true });
-    writeFileSync(join(dir, from), input);
-    const r = git(['apply', join(GOLDEN, name)], dir);
+    const at = join(dir, name);
+    mkdirSync(dirname(join(at, from)), { recursive: true });
+    writeFileSync(join(at, from), input);
+    const r = git(['apply', join(GOLDEN, name)], at);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const output = readFileSync(join(dir, from), 'utf8');
+    const output = readFileSync(join(at, from), 'utf8');
     expect(output).not.toBe(input);
     expect(output === applyGoldenDiff(input, diff)).toBe(true);
   });
