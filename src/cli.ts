@@ -18,8 +18,7 @@ import { InputError, type Item, NeedsFullParse } from './krm/item.js';
 import { formatResult, oneLine, type Result, Results } from './krm/results.js';
 import { parseYaml } from './krm/yaml.js';
 import { transform } from './transform.js';
-
-declare const VERSION: string;
+import { FUNCTION_VERSION } from './version.js';
 
 export const HELP = `celery-queues: per-queue Celery workers, KEDA autoscaling, Flower and task routing
 for Open edX rendered by Tutor, as a KRM function.
@@ -112,7 +111,7 @@ function runWith(argv: readonly string[], io: Io): number {
     return 0;
   }
   if (args.version) {
-    io.stdout(`${typeof VERSION === 'string' ? VERSION : 'dev'}\n`);
+    io.stdout(`${FUNCTION_VERSION}\n`);
     return 0;
   }
   // Stream mode writes nothing at all on error, so that a pipe into `kubectl apply` applies

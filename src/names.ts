@@ -1,3 +1,5 @@
+import { FUNCTION_VERSION } from './version.js';
+
 // Every name the function writes, in one place (the output table of README.md).
 
 export const SERVICES = ['lms', 'cms'] as const;
@@ -87,8 +89,21 @@ export function flowerDashboardKey(namespace: string): string {
 }
 
 export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
-/** On every resource the function writes: which stock worker or instance it derives from. */
+/**
+ * On every resource the function writes: the function's version, and which stock worker or
+ * instance the resource derives from (`generatedBy`).
+ */
 export const GENERATED_BY = `${ANNOTATION_PREFIX}/generated-by`;
+
+/** GENERATED_BY's value: `celery-queues 0.1.0 from lms-worker`. */
+export function generatedBy(from: string): string {
+  return `celery-queues ${FUNCTION_VERSION} from ${from}`;
+}
+
+/** What a GENERATED_BY value says the resource derives from, whichever version wrote it. */
+export function generatedFrom(value: string): string {
+  return /^celery-queues \S+ from (.+)$/.exec(value)?.[1] ?? value;
+}
 /**
  * On a stock worker the function changed: the original value of every field it changed (JSON:
  * field path -> value as Tutor rendered it, null where the field was absent).

@@ -16,7 +16,7 @@ import { type Doc, toPlain } from '../src/krm/yaml.js';
 import type { InstancePlan } from '../src/plan.js';
 import { findInstances } from '../src/tutor/instances.js';
 import { goSplitHostPort, kombuParse } from './consumers.js';
-import { fixture, RENDERS } from './helpers.js';
+import { fixture, RENDERS, VERSION } from './helpers.js';
 
 function planFor(render: string, redis = '', input = fixture(render)) {
   const { items } = readStream(input);
@@ -83,7 +83,9 @@ describe('brokerConnection', () => {
             'app.kubernetes.io/name': BROKER_SECRET,
             'app.kubernetes.io/part-of': 'openedx',
           },
-          annotations: { 'celery-queues.tutor-krm.dev/generated-by': 'openedx-config' },
+          annotations: {
+            'celery-queues.tutor-krm.dev/generated-by': `celery-queues ${VERSION} from openedx-config`,
+          },
         },
         type: 'Opaque',
         stringData: { password: 's3cret', url: 'redis://:s3cret@redis.example.internal:6379/0' },

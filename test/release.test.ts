@@ -184,3 +184,29 @@ describe('the GitHub workflows', () => {
     expect(script(gh)).toContain('gh release create "$GITHUB_REF_NAME"');
   });
 });
+
+describe('the version in the output', () => {
+  const config = join(ROOT, 'examples', 'celery-queues.yaml');
+  const expected = readFileSync(join(ROOT, 'examples', 'expected.yaml'), 'utf8');
+
+  it('every resource the function writes names it in its generated-by annotation', () => {
+    const stamps = [...expected.matchAll(/celery-queues\.tutor-krm\.dev\/generated-by: (.*)/g)];
+    expect(stamps.length).toBeGreaterThan(10);
+    for (const [, value] of stamps) {
+      expect(value).toMatch(
+        new RegExp(`^celery-queues ${pkg.version.replaceAll('.', '\\.')} from [a-z-]+$`),
+      );
+    }
+  });
+
+  it("another version's output is the function's own: a run on it changes only the stamps", () => {
+    const older = expected.replaceAll(
+      `celery-queues ${pkg.version} from `,
+      'celery-queues 0.0.1 from ',
+    );
+    expect(older).not.toBe(expected);
+    const out = run(process.execPath, [BUNDLE, '--config', config], { input: older });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toBe(expected);
+  });
+});

@@ -6,6 +6,7 @@ import { CONFIG_REF, type Results } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt } from '../krm/yaml.js';
 import {
   GENERATED_BY,
+  generatedFrom,
   SERVICES,
   type ServiceName,
   STOCK_FIELDS,
@@ -189,7 +190,7 @@ function checkRecords(instance: TutorInstance, results: Results): void {
     const clones = instance.generated.filter(
       (item) =>
         isDeployment(item) &&
-        item.annotation(GENERATED_BY) === stock.item.name &&
+        generatedFrom(item.annotation(GENERATED_BY) ?? '') === stock.item.name &&
         item.name.startsWith(`${stock.item.name}-`),
     );
     if (clones.length === 0) continue;
