@@ -540,7 +540,7 @@ spec:
       name: 'lms-worker-high-scaledobject',
       namespace: 'openedx',
       deployment: 'lms-worker-high',
-      queue: 'edx.lms.core.high',
+      queues: ['edx.lms.core.high'],
       autoscaling: settings(yaml),
       broker: BROKER,
       ...extra,

@@ -7,8 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
 import { Results } from '../src/krm/results.js';
-import { workerSizing } from '../src/workers/sizing.js';
+import type { Spec } from '../src/config/schema.js';
+import { stockConfig, workerSizing } from '../src/workers/sizing.js';
 import { fixture, otherThanSettings, RENDERS, ROOT, runCli, runWithConfig } from './helpers.js';
+
+const variantConfig = (s: Spec, service: 'lms' | 'cms', variant: string) => ({
+  service,
+  config: s[service]?.queues[variant],
+  path: ['spec', service, 'queues', variant],
+});
 
 const HEAD = 'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: x}\n';
 
@@ -238,7 +245,7 @@ describe('workerDefaults and variants', () => {
         autoscaling: {enabled: true}
         extraArgs: ["--concurrency=1"]
 `);
-    expect(workerSizing(s, 'lms', 'high')).toEqual({
+    expect(workerSizing(s, variantConfig(s, 'lms', 'high'))).toEqual({
       sizing: {
         replicas: 2,
         resources: { limits: { memory: '2Gi' } },
@@ -253,14 +260,14 @@ describe('workerDefaults and variants', () => {
       },
     });
     // An autoscaled worker takes no replicas from the defaults.
-    expect(workerSizing(s, 'lms', 'low').sizing).toEqual({
+    expect(workerSizing(s, variantConfig(s, 'lms', 'low')).sizing).toEqual({
       resources: { requests: { cpu: 1, memory: '1Gi' } },
       labels: { team: 'a' },
       concurrency: 4,
     });
     // The stock worker (default) gets the defaults without being listed.
-    expect(workerSizing(s, 'lms', 'default').sizing.replicas).toBe(2);
-    expect(workerSizing(s, 'cms', 'default').sizing).toEqual({});
+    expect(workerSizing(s, stockConfig(s, 'lms')).sizing.replicas).toBe(2);
+    expect(workerSizing(s, stockConfig(s, 'cms')).sizing).toEqual({});
   });
 });
 

@@ -51,7 +51,9 @@ export function instanceWorkers(plan: InstancePlan): Worker[] {
     if (!stock || workers.some((w) => w.service === service)) continue;
     workers.push({
       service,
-      variant: DEFAULT_VARIANT,
+      kind: 'stock',
+      key: DEFAULT_VARIANT,
+      path: ['spec', service, 'queues', DEFAULT_VARIANT],
       name: stock.item.name,
       queues: stock.stockQueues,
       doc: plan.edit.current(stock.item),

@@ -1,7 +1,9 @@
-// Per-queue workers: a Deployment per configured variant, cloned from the stock worker, and the
-// stock worker narrowed to the queues left to it, so that every queue has exactly one consumer.
+// The workers: a Deployment per configured variant (one queue) and per group (several), cloned
+// from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
+// so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
+import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { isBookkeepingAnnotation } from '../krm/edit.js';
 import { type LabelSelector, noExpansion, selectorMatches } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
@@ -9,9 +11,12 @@ import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
   DEFAULT_VARIANT,
   GENERATED_BY,
+  groupHostname,
   NAME_LABEL,
   queueName,
   SERVICES,
+  type ServiceName,
+  stockOffQueue,
   workerHostname,
   workerName,
 } from '../names.js';
@@ -22,7 +27,9 @@ import {
   applySizing,
   checkPodLabels,
   checkStockEnv,
+  setFirst,
   sizingArgs,
+  stockConfig,
   type WorkerSizing,
   workerSizing,
 } from './sizing.js';
@@ -35,22 +42,76 @@ export const workers: Family = (plan) => {
     const config = plan.spec[service];
     if (!stock || !config) continue;
     if (!checkPodLabels(plan.spec, service, stock.pristine, plan.results)) continue;
-    if (!checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)) continue;
-    const variants = Object.entries(config.queues).filter(([v]) => v !== DEFAULT_VARIANT);
-    const ownQueues = new Set(variants.map(([v]) => queueName(service, v)));
-    // The stock worker keeps every queue no new worker takes, and always the default queue
-    // (some CMS tasks go to the LMS default queue).
-    const left = stock.stockQueues.filter((q) => !ownQueues.has(q));
-    const defaultQueue = queueName(service, DEFAULT_VARIANT);
-    if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
-    plan.workers.push(narrowStock(plan, stock, left));
-    for (const [variant, queueConfig] of variants) {
-      const worker = clone(plan, stock, variant, queueConfig);
+    const stockOn = config.stockWorker?.enabled !== false;
+    if (stockOn) {
+      if (!checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)) {
+        continue;
+      }
+    }
+    const wanted = [
+      ...Object.entries(config.queues)
+        .filter(([v]) => v !== DEFAULT_VARIANT)
+        .map(([variant, spec]) => variantWorker(service, variant, spec)),
+      ...Object.entries(config.groups).map(([group, spec]) => groupWorker(service, group, spec)),
+    ];
+    const taken = new Set(wanted.flatMap((w) => w.queues));
+    // The stock worker keeps every queue no other worker takes, and always the default queue
+    // (some CMS tasks go to the LMS default queue). Turned off, it keeps none, and every one
+    // must have gone elsewhere (the config check makes sure of the default queue).
+    const left = stock.stockQueues.filter((q) => !taken.has(q));
+    if (stockOn) {
+      const defaultQueue = queueName(service, DEFAULT_VARIANT);
+      if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
+      plan.workers.push(narrowStock(plan, stock, left));
+    } else if (left.length > 0) {
+      plan.results.error(
+        `the stock ${stock.item.name} is off, and nothing else consumes ${left.join(', ')}, which ${stock.item.name} consumes as rendered: add ${left.map((q) => q.slice(`edx.${service}.core.`.length)).join(', ')} to spec.${service}.queues or to a group's queues, or turn the stock worker on`,
+        { ref: CONFIG_REF, field: `spec.${service}.stockWorker.enabled` },
+      );
+      continue;
+    } else turnOffStock(plan, stock);
+    for (const want of wanted) {
+      const worker = clone(plan, stock, want);
       if (worker) plan.workers.push(worker);
     }
   }
   for (const worker of plan.workers) warnCustomPool(plan, worker);
 };
+
+/** A worker the config asks for, before it is cloned. */
+interface WantedWorker {
+  service: ServiceName;
+  kind: 'variant' | 'group';
+  key: string;
+  path: string[];
+  queues: string[];
+  hostname: string;
+  config: QueueSpec;
+}
+
+function variantWorker(service: ServiceName, variant: string, config: QueueSpec): WantedWorker {
+  return {
+    service,
+    kind: 'variant',
+    key: variant,
+    path: ['spec', service, 'queues', variant],
+    queues: [queueName(service, variant)],
+    hostname: workerHostname(service, variant),
+    config,
+  };
+}
+
+function groupWorker(service: ServiceName, group: string, config: GroupSpec): WantedWorker {
+  return {
+    service,
+    kind: 'group',
+    key: group,
+    path: ['spec', service, 'groups', group],
+    queues: config.queues.map((v) => queueName(service, v)),
+    hostname: groupHostname(service, group),
+    config,
+  };
+}
 
 /**
  * `--pool=custom` runs the pool class named in CELERY_CUSTOM_WORKER_POOL (Celery 5.3 and later,
@@ -68,24 +129,23 @@ function warnCustomPool(plan: InstancePlan, worker: Worker): void {
   ]) as { env?: { name?: unknown }[]; envFrom?: unknown[] } | undefined;
   if (container?.envFrom?.length) return; // it may come from there
   if (container?.env?.some((e) => e?.name === 'CELERY_CUSTOM_WORKER_POOL')) return;
-  const { from } = workerSizing(plan.spec, worker.service, worker.variant);
+  const { from } = workerSizing(plan.spec, worker);
   const own = parseArgs(worker.config?.extraArgs ?? []).some((g) => g.flag === '--pool');
-  const variant = ['spec', worker.service, 'queues', worker.variant];
   plan.results.warning(
     `${worker.name} runs --pool=custom, which needs Celery 5.3 or later and the pool's class in the environment variable CELERY_CUSTOM_WORKER_POOL (module:Class); without it the worker does not start. Add it to env`,
     own || from.pool
       ? {
           ref: CONFIG_REF,
-          field: fieldPath(own ? [...variant, 'extraArgs'] : [...(from.pool ?? []), 'pool']),
+          field: fieldPath(own ? [...worker.path, 'extraArgs'] : [...(from.pool ?? []), 'pool']),
         }
       : { item: worker.stock.item, field: fieldPath(argsPath(worker.stock)) },
   );
 }
 
 function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): Worker {
-  const config = plan.spec[stock.service]?.queues[DEFAULT_VARIANT];
-  const sizing = workerSizing(plan.spec, stock.service, DEFAULT_VARIANT);
-  const extraArgs = config?.extraArgs ?? [];
+  const own = stockConfig(plan.spec, stock.service);
+  const sizing = workerSizing(plan.spec, own);
+  const extraArgs = own.config?.extraArgs ?? [];
   const args = workerArgs(stock.stockArgs, {
     queues,
     extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
@@ -97,24 +157,35 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
   warnIdle(plan, sizing, queues);
   return {
     service: stock.service,
-    variant: DEFAULT_VARIANT,
+    kind: 'stock',
+    key: DEFAULT_VARIANT,
+    path: own.path,
     name: stock.item.name,
     queues,
     doc,
     stock,
-    config,
+    config: own.config,
   };
 }
 
-function clone(
-  plan: InstancePlan,
-  stock: StockWorker,
-  variant: string,
-  config: Worker['config'],
-): Worker | undefined {
+/**
+ * A stock worker the config turns off stays, as Tutor rendered it but for no replicas and one
+ * queue no task is sent to: re-runs clone from it (its record, tutor/stock.ts), `tutor k8s`
+ * commands and other plugins find it, and scaled up it takes no queue from another worker.
+ */
+function turnOffStock(plan: InstancePlan, stock: StockWorker): void {
+  const doc = plan.edit.modify(stock.item);
+  setStringList(
+    doc,
+    argsPath(stock),
+    workerArgs(stock.stockArgs, { queues: [stockOffQueue(stock.service)] }),
+  );
+  setFirst(doc, ['spec'], 'replicas', 0);
+}
+
+function clone(plan: InstancePlan, stock: StockWorker, want: WantedWorker): Worker | undefined {
   const { service } = stock;
-  const name = workerName(service, variant);
-  const queue = queueName(service, variant);
+  const name = workerName(service, want.key);
   // From the stock worker as Tutor rendered it; its bookkeeping is the stock worker's, not the
   // clone's.
   const doc = cloneDoc(stock.pristine);
@@ -131,19 +202,30 @@ function clone(
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
   doc.setIn([...container, 'name'], doc.createNode(name));
-  const sizing = workerSizing(plan.spec, service, variant);
-  const extraArgs = config?.extraArgs ?? [];
+  const worker: Worker = {
+    service,
+    kind: want.kind,
+    key: want.key,
+    path: want.path,
+    name,
+    queues: want.queues,
+    doc,
+    stock,
+    config: want.config,
+  };
+  const sizing = workerSizing(plan.spec, worker);
+  const extraArgs = want.config.extraArgs;
   setStringList(
     doc,
     argsPath(stock),
     workerArgs(stock.stockArgs, {
-      queues: [queue],
-      hostname: workerHostname(service, variant),
+      queues: want.queues,
+      hostname: want.hostname,
       extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
     }),
   );
   applySizing(doc, stock.container, sizing);
-  warnIdle(plan, sizing, [queue]);
+  warnIdle(plan, sizing, want.queues);
 
   // Each worker's pods must belong to its own Deployment only.
   const stockSelector = plainAt(plan.edit.current(stock.item), ['spec', 'selector']);
@@ -156,7 +238,7 @@ function clone(
     return undefined;
   }
   if (!plan.edit.create(doc, stock.item, stock.item.name)) return undefined;
-  return { service, variant, name, queues: [queue], doc, stock, config };
+  return worker;
 }
 
 // Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
