@@ -18,6 +18,7 @@ export function interpolate(expr: string): string {
   return expr
     .replaceAll('$__rate_interval', '1m')
     .replaceAll('$__range', '1h')
+    .replaceAll('${deployment:pipe}', '.*')
     .replace(/\$(namespace|worker|task)\b/g, '.*');
 }
 

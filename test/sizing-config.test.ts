@@ -6,10 +6,19 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
-import { Results } from '../src/krm/results.js';
 import type { Spec } from '../src/config/schema.js';
+import { Results } from '../src/krm/results.js';
 import { stockConfig, workerSizing } from '../src/workers/sizing.js';
-import { fixture, otherThanSettings, RENDERS, ROOT, runCli, runWithConfig } from './helpers.js';
+import {
+  fixture,
+  otherThanSettings,
+  RENDERS,
+  ROOT,
+  resources,
+  runCli,
+  runWithConfig,
+} from './helpers.js';
+import { kubernetesProblems } from './kubernetes.js';
 
 const variantConfig = (s: Spec, service: 'lms' | 'cms', variant: string) => ({
   service,
@@ -222,6 +231,41 @@ describe('sizing fields', () => {
     ],
   ])('%j is refused', (spec, error) => {
     expect(check(spec).errors).toEqual([error]);
+  });
+});
+
+describe('rollingUpdate: what the config takes is what the API server takes', () => {
+  const values: unknown[] = [undefined, 0, 1, 3, '0%', '25%', '100%', '110%', '1', -1, 1.5, 'x%'];
+  const cases = values.flatMap((maxSurge) =>
+    values.map((maxUnavailable) => ({ maxSurge, maxUnavailable })),
+  );
+  it.each(cases)('%j', (rollingUpdate) => {
+    const given = Object.fromEntries(
+      Object.entries(rollingUpdate).filter(([, v]) => v !== undefined),
+    );
+    const { errors } = check(high(JSON.stringify({ rollingUpdate: given })));
+    // The stock lms-worker with this strategy, as the API server would check it.
+    const stock = structuredClone(
+      resources(fixture(RENDERS.v20)).find(
+        (r) => r.kind === 'Deployment' && r.metadata.name === 'lms-worker',
+      ) as Record<string, any>,
+    );
+    stock.spec.strategy = { type: 'RollingUpdate', rollingUpdate: given };
+    expect(errors.length === 0).toBe(kubernetesProblems(stock).length === 0);
+    if (errors.length > 0) expect(errors.join()).toMatch(/spec\.lms\.queues\.high\.rollingUpdate/);
+  });
+
+  it('is written as the Deployment strategy, and the config’s own replaces the default one', () => {
+    const out = runWithConfig(
+      fixture(RENDERS.v20),
+      `${HEAD}${high('{terminationGracePeriodSeconds: 600, rollingUpdate: {maxUnavailable: 1}}')}`,
+    );
+    const d = resources(out.stdout).find((r) => r.metadata.name === 'lms-worker-high');
+    expect(d?.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 1 },
+    });
+    expect(Object.keys(d?.spec ?? {})).toEqual(['selector', 'strategy', 'template']);
   });
 });
 

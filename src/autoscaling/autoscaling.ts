@@ -6,7 +6,6 @@ import { fieldPath } from '../config/field-path.js';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
-import { workerArgsOf } from '../monitoring/alerts.js';
 import { concurrencyOf, loadQuery, nodeNamePattern } from '../monitoring/promql.js';
 import {
   BROKER_TRIGGER_AUTHENTICATION,
@@ -20,6 +19,7 @@ import {
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
 import { workerSizing } from '../workers/sizing.js';
+import { workerArgsOf } from '../workers/workers.js';
 import {
   type Autoscaling,
   type BrokerSecrets,

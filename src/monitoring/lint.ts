@@ -6,8 +6,8 @@ import { CONFIG_REF } from '../krm/results.js';
 import type { InstancePlan, Worker } from '../plan.js';
 import { parseArgs } from '../workers/args.js';
 import { gracePeriodOf } from '../workers/sizing.js';
-import { argsPath } from '../workers/workers.js';
-import { type AlertsConfig, mayScaleToZero, workerArgsOf, workerDownScope } from './alerts.js';
+import { argsPath, workerArgsOf } from '../workers/workers.js';
+import { type AlertsConfig, mayScaleToZero, workerDownScope } from './alerts.js';
 
 /** KEDA's default cooldownPeriod. */
 export const DEFAULT_COOLDOWN = 300;

@@ -250,6 +250,36 @@ function warnIdle(plan: InstancePlan, { sizing, from }: WorkerSizing, queues: st
   );
 }
 
+/** The worker's command line as it will be written. */
+export function workerArgsOf(worker: Worker): string[] {
+  const args = plainAt(worker.doc, argsPath(worker.stock));
+  return Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
+}
+
+/**
+ * Every worker Deployment of the instance: those the workers family planned, and the stock
+ * workers of services the config leaves alone, as they came.
+ */
+export function instanceWorkers(plan: InstancePlan): Worker[] {
+  const workers = [...plan.workers];
+  for (const service of SERVICES) {
+    const stock = plan.instance.workers[service];
+    if (!stock || workers.some((w) => w.service === service)) continue;
+    workers.push({
+      service,
+      kind: 'stock',
+      key: DEFAULT_VARIANT,
+      path: ['spec', service, 'queues', DEFAULT_VARIANT],
+      name: stock.item.name,
+      queues: stock.stockQueues,
+      doc: plan.edit.current(stock.item),
+      stock,
+      config: undefined,
+    });
+  }
+  return workers;
+}
+
 export function argsPath(stock: StockWorker): (string | number)[] {
   return ['spec', 'template', 'spec', 'containers', stock.container, stock.argsField];
 }
