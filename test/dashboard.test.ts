@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
+  DEPLOYMENT_VARIABLE,
   dashboardUid,
   flowerDashboard,
   flowerPanels,
@@ -176,10 +177,12 @@ describe('the variables', () => {
       const [{ metric, labels }] = selectorsOf(interpolate(m?.[1] as string)) as [Selector];
       expect(Object.keys(FLOWER_METRICS)).toContain(metric);
       expect([...(FLOWER_METRICS[metric] ?? []), ...TARGET_LABELS]).toContain(m?.[2]);
-      expect(labels.every((l) => l === 'namespace' || (v.name === 'worker' && l === 'worker')));
+      expect(
+        labels.every((l) => l === 'namespace' || (v.name === 'worker' && l === 'worker')),
+      ).toBe(true);
       expect(v.definition).toBe(v.query.query);
     }
-    expect(byName.worker.query.query).toContain('worker=~"${deployment:pipe}"');
+    expect(byName.worker.query.query).toContain(`worker=~"${DEPLOYMENT_VARIABLE}"`);
   });
 
   it('offer every worker Deployment of the instance, as Grafana reads a custom variable', () => {

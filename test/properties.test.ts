@@ -104,7 +104,10 @@ const placedServiceArb = fc
       if (!off && (variant === 'default' || !keep[i])) continue;
       const place = variant === 'default' && places[i] === 'variant' ? 'g1' : places[i];
       if (place === 'variant') queues[variant] = {};
-      else (groups[place as string] ??= { queues: [] }).queues.push(variant);
+      else {
+        groups[place as string] ??= { queues: [] };
+        groups[place as string]?.queues.push(variant);
+      }
     }
     return { queues, groups, stockWorker: { enabled: !off } };
   });

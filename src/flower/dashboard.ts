@@ -74,7 +74,8 @@ const EXECUTING = 'flower_worker_number_of_currently_executing_tasks';
 // joined by the pipe format, which escapes nothing), then by its node name.
 const NAMESPACE = 'namespace=~"$namespace"';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not JavaScript's.
-const DEPLOYMENT = 'worker=~"${deployment:pipe}"';
+export const DEPLOYMENT_VARIABLE = '${deployment:pipe}';
+const DEPLOYMENT = `worker=~"${DEPLOYMENT_VARIABLE}"`;
 const WORKER = [DEPLOYMENT, 'worker=~"$worker"'];
 const TASK = 'task=~"$task"';
 
