@@ -374,6 +374,18 @@ describe('docs/sizing.md', () => {
       maxUnavailable: '50%',
     });
   });
+
+  it('shows a worker groups example that is a valid config, and works on a render', () => {
+    const page = readFileSync(join(ROOT, 'docs', 'sizing.md'), 'utf8');
+    const section = page.slice(page.indexOf('## Worker groups'));
+    const example = section.slice(section.indexOf('```yaml\n') + 8, section.indexOf('```\n', 10));
+    const { config, errors } = check(example);
+    expect(errors).toEqual([]);
+    expect(config?.spec.lms?.groups.interactive?.queues).toEqual(['default', 'high']);
+    const out = runWithConfig(fixture(RENDERS.v21), `${HEAD}${example}`);
+    expect(otherThanSettings(out.stderr)).toBe('');
+    expect(out.status).toBe(0);
+  });
 });
 
 describe('the JSON Schema for editors (fn-config/celery-queues.schema.json)', () => {
