@@ -276,6 +276,20 @@ describe('a config with groups: every queue exactly one consumer, or an error na
     ]);
   });
 
+  it('refuses to turn off a stock worker whose render gives it a queue no variant can take', () => {
+    const render = input.replace(
+      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem',
+      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem,celery',
+    );
+    const out = runSpec(
+      render,
+      'lms:\n  stockWorker: {enabled: false}\n  groups: {g: {queues: [default, high, high_mem]}}',
+    );
+    expect(errorsOf(out.stderr)).toEqual([
+      'CeleryQueues celery-queues spec.lms.stockWorker.enabled: the stock lms-worker is off, and nothing else consumes celery, which lms-worker consumes as rendered: no variant or group consumes a queue not named edx.lms.core.<variant>: keep the stock worker on',
+    ]);
+  });
+
   it('warns about a group’s queue nothing routes tasks to, naming the queue in its list', () => {
     const out = runSpec(input, 'lms:\n  groups: {g: {queues: [high, reports]}}');
     expect(out.status).toBe(0);

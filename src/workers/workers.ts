@@ -4,6 +4,7 @@
 import { isMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
+import { VARIANT } from '../config/workers.js';
 import { isBookkeepingAnnotation } from '../krm/edit.js';
 import { type LabelSelector, noExpansion, selectorMatches } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
@@ -64,10 +65,7 @@ export const workers: Family = (plan) => {
       if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
       plan.workers.push(narrowStock(plan, stock, left));
     } else if (left.length > 0) {
-      plan.results.error(
-        `the stock ${stock.item.name} is off, and nothing else consumes ${left.join(', ')}, which ${stock.item.name} consumes as rendered: add ${left.map((q) => q.slice(`edx.${service}.core.`.length)).join(', ')} to spec.${service}.queues or to a group's queues, or turn the stock worker on`,
-        { ref: CONFIG_REF, field: `spec.${service}.stockWorker.enabled` },
-      );
+      reportLeftOver(plan, stock, left);
       continue;
     } else turnOffStock(plan, stock);
     for (const want of wanted) {
@@ -77,6 +75,25 @@ export const workers: Family = (plan) => {
   }
   for (const worker of plan.workers) warnCustomPool(plan, worker);
 };
+
+/** Queues of a stock worker the config turns off that no other worker takes. */
+function reportLeftOver(plan: InstancePlan, stock: StockWorker, left: string[]): void {
+  const { service } = stock;
+  const name = stock.item.name;
+  const variants = left.flatMap((q) => {
+    const variant = q.slice(`edx.${service}.core.`.length);
+    return q === queueName(service, variant) && VARIANT.test(variant) ? [variant] : [];
+  });
+  // A queue not named edx.<service>.core.<variant> only the stock worker can consume.
+  const way =
+    variants.length === left.length
+      ? `add ${variants.join(', ')} to spec.${service}.queues or to a group's queues, or turn the stock worker on`
+      : `no variant or group consumes a queue not named edx.${service}.core.<variant>: keep the stock worker on`;
+  plan.results.error(
+    `the stock ${name} is off, and nothing else consumes ${left.join(', ')}, which ${name} consumes as rendered: ${way}`,
+    { ref: CONFIG_REF, field: `spec.${service}.stockWorker.enabled` },
+  );
+}
 
 /** A worker the config asks for, before it is cloned. */
 interface WantedWorker {
