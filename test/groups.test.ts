@@ -16,6 +16,7 @@ import {
   resources,
   runStream,
   runWithConfig,
+  VERSION,
   withoutSettingsHashes,
 } from './helpers.js';
 
@@ -409,5 +410,150 @@ spec:
       ...extra,
     });
     expect(stringify(so, { indentSeq: true })).toBe(expected);
+  });
+});
+
+describe('the workers family on a literal stock worker: YAML in, YAML out', () => {
+  const STOCK = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: lms-worker
+  labels: {app.kubernetes.io/name: lms-worker}
+spec:
+  selector:
+    matchLabels: {app.kubernetes.io/name: lms-worker}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: lms-worker}
+    spec:
+      containers:
+      - name: lms-worker
+        image: openedx
+        args: [celery, --app=lms.celery, worker, --hostname=edx.lms.core.default.%h, "--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem"]
+`;
+  it.each([
+    [
+      'the stock worker off, two groups, one with a long grace period',
+      `stockWorker: {enabled: false}
+groups:
+  interactive: {queues: [default, high]}
+  bulk: {queues: [high_mem], terminationGracePeriodSeconds: 600}`,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: lms-worker
+  labels: { app.kubernetes.io/name: lms-worker }
+  annotations:
+    celery-queues.tutor-krm.dev/stock-fields: '{"/spec/replicas":null,"/spec/template/spec/containers/0/args":["celery","--app=lms.celery","worker","--hostname=edx.lms.core.default.%h","--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem"]}'
+spec:
+  replicas: 0
+  selector:
+    matchLabels: { app.kubernetes.io/name: lms-worker }
+  template:
+    metadata:
+      labels: { app.kubernetes.io/name: lms-worker }
+    spec:
+      containers:
+      - name: lms-worker
+        image: openedx
+        args: [ celery, --app=lms.celery, worker, --hostname=edx.lms.core.default.%h, "--queues=celery-queues.lms-worker-off" ]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: lms-worker-interactive
+  labels: { app.kubernetes.io/name: lms-worker-interactive }
+  annotations:
+    celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
+spec:
+  selector:
+    matchLabels: { app.kubernetes.io/name: lms-worker-interactive }
+  template:
+    metadata:
+      labels: { app.kubernetes.io/name: lms-worker-interactive }
+    spec:
+      containers:
+      - name: lms-worker-interactive
+        image: openedx
+        args: [ celery, --app=lms.celery, worker, --hostname=edx.lms.group.interactive.%h, "--queues=edx.lms.core.default,edx.lms.core.high" ]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: lms-worker-bulk
+  labels: { app.kubernetes.io/name: lms-worker-bulk }
+  annotations:
+    celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
+spec:
+  selector:
+    matchLabels: { app.kubernetes.io/name: lms-worker-bulk }
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 25%
+      maxUnavailable: 0
+  template:
+    metadata:
+      labels: { app.kubernetes.io/name: lms-worker-bulk }
+    spec:
+      containers:
+      - name: lms-worker-bulk
+        image: openedx
+        args: [ celery, --app=lms.celery, worker, --hostname=edx.lms.group.bulk.%h, "--queues=edx.lms.core.high_mem" ]
+      terminationGracePeriodSeconds: 600
+`,
+    ],
+    [
+      'the stock worker on: it keeps the default queue; a group with its own rolling update',
+      'groups:\n  bulk: {queues: [high_mem, high], rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: lms-worker
+  labels: { app.kubernetes.io/name: lms-worker }
+  annotations:
+    celery-queues.tutor-krm.dev/stock-fields: '{"/spec/template/spec/containers/0/args":["celery","--app=lms.celery","worker","--hostname=edx.lms.core.default.%h","--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem"]}'
+spec:
+  selector:
+    matchLabels: { app.kubernetes.io/name: lms-worker }
+  template:
+    metadata:
+      labels: { app.kubernetes.io/name: lms-worker }
+    spec:
+      containers:
+      - name: lms-worker
+        image: openedx
+        args: [ celery, --app=lms.celery, worker, --hostname=edx.lms.core.default.%h, "--queues=edx.lms.core.default" ]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: lms-worker-bulk
+  labels: { app.kubernetes.io/name: lms-worker-bulk }
+  annotations:
+    celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
+spec:
+  selector:
+    matchLabels: { app.kubernetes.io/name: lms-worker-bulk }
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 0
+      maxUnavailable: 1
+  template:
+    metadata:
+      labels: { app.kubernetes.io/name: lms-worker-bulk }
+    spec:
+      containers:
+      - name: lms-worker-bulk
+        image: openedx
+        args: [ celery, --app=lms.celery, worker, --hostname=edx.lms.group.bulk.%h, "--queues=edx.lms.core.high_mem,edx.lms.core.high" ]
+`,
+    ],
+  ])('%s', (_what, lms, expected) => {
+    const out = runSpec(STOCK, `lms:\n${lms.replace(/^/gm, '  ')}`);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe(expected);
+    expect(runSpec(out.stdout, `lms:\n${lms.replace(/^/gm, '  ')}`).stdout).toBe(out.stdout);
   });
 });
