@@ -3,9 +3,6 @@
 // kept with no replicas and no queue of anyone's, every queue with exactly one consumer, and a
 // group's ScaledObject on the sum of its queues.
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { scaledObject } from '../src/autoscaling/scaledobject.js';
-import { queueSpec } from '../src/config/schema.js';
 import { expectGoldenDiff } from './golden.js';
 import {
   argsOf,
@@ -14,19 +11,11 @@ import {
   fixture,
   RENDERS,
   resources,
+  runSpec,
   runStream,
-  runWithConfig,
   VERSION,
   withoutSettingsHashes,
 } from './helpers.js';
-
-const HEADER =
-  'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
-
-/** The function with a config from the YAML text of its spec. */
-function runSpec(input: string, spec: string) {
-  return runWithConfig(input, `${HEADER}spec:\n${spec.replace(/^/gm, '  ')}\n`);
-}
 
 const errorsOf = (stderr: string) =>
   stderr
@@ -297,119 +286,6 @@ describe('a config with groups: every queue exactly one consumer, or an error na
     expect(out.stderr).toContain(
       'celery-queues: warning: CeleryQueues celery-queues spec.lms.groups.g.queues[1]: nothing routes tasks to edx.lms.core.reports, so lms-worker-g in namespace openedx would idle on it: route tasks to it in spec.explicitQueues.lms',
     );
-  });
-});
-
-describe('scaledObject of a group: settings in, ScaledObject out', () => {
-  const settings = (yaml: string) => {
-    const parsed = queueSpec.safeParse({ autoscaling: parse(yaml) });
-    if (!parsed.success) throw new Error(parsed.error.message);
-    return parsed.data.autoscaling as NonNullable<typeof parsed.data.autoscaling>;
-  };
-  const BROKER = { address: 'redis.openedx.svc:6379', db: 0, tls: undefined };
-  const LOAD = {
-    serverAddress: 'http://prometheus:9090',
-    query: 'sum(waiting) + sum(running)',
-    threshold: 4,
-    listTrigger: true,
-  };
-
-  it.each([
-    [
-      'two queues: a trigger each, added up',
-      '{enabled: true, listLength: 5, activationListLength: 2}',
-      {},
-      `apiVersion: keda.sh/v1alpha1
-kind: ScaledObject
-metadata:
-  name: lms-worker-bulk-scaledobject
-  namespace: openedx
-  labels:
-    app.kubernetes.io/name: lms-worker-bulk-scaledobject
-    app.kubernetes.io/part-of: openedx
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: lms-worker-bulk
-  minReplicaCount: 0
-  maxReplicaCount: 30
-  advanced:
-    scalingModifiers:
-      formula: queue_0 + queue_1
-      target: "5"
-      activationTarget: "2"
-      metricType: AverageValue
-  triggers:
-    - type: redis
-      name: queue_0
-      metadata:
-        address: redis.openedx.svc:6379
-        databaseIndex: "0"
-        listName: edx.lms.core.high_mem
-        listLength: "5"
-    - type: redis
-      name: queue_1
-      metadata:
-        address: redis.openedx.svc:6379
-        databaseIndex: "0"
-        listName: edx.lms.core.ora-workflow
-        listLength: "5"
-`,
-    ],
-    [
-      'two queues with load: the load trigger counts them all, each list trigger its own',
-      '{enabled: true, listLength: 5, activationListLength: 2, load: {enabled: true}}',
-      { load: LOAD },
-      `apiVersion: keda.sh/v1alpha1
-kind: ScaledObject
-metadata:
-  name: lms-worker-bulk-scaledobject
-  namespace: openedx
-  labels:
-    app.kubernetes.io/name: lms-worker-bulk-scaledobject
-    app.kubernetes.io/part-of: openedx
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: lms-worker-bulk
-  minReplicaCount: 0
-  maxReplicaCount: 30
-  triggers:
-    - type: redis
-      metadata:
-        address: redis.openedx.svc:6379
-        databaseIndex: "0"
-        listName: edx.lms.core.high_mem
-        listLength: "5"
-        activationListLength: "2"
-    - type: redis
-      metadata:
-        address: redis.openedx.svc:6379
-        databaseIndex: "0"
-        listName: edx.lms.core.ora-workflow
-        listLength: "5"
-        activationListLength: "2"
-    - type: prometheus
-      metadata:
-        serverAddress: http://prometheus:9090
-        query: sum(waiting) + sum(running)
-        threshold: "4"
-        ignoreNullValues: "false"
-`,
-    ],
-  ])('%s', (_what, yaml, extra, expected) => {
-    const so = scaledObject({
-      name: 'lms-worker-bulk-scaledobject',
-      namespace: 'openedx',
-      deployment: 'lms-worker-bulk',
-      queues: ['edx.lms.core.high_mem', 'edx.lms.core.ora-workflow'],
-      autoscaling: settings(yaml),
-      broker: BROKER,
-      ...extra,
-    });
-    expect(stringify(so, { indentSeq: true })).toBe(expected);
   });
 });
 

@@ -52,8 +52,10 @@ export const workers: Family = (plan) => {
     const wanted = [
       ...Object.entries(config.queues)
         .filter(([v]) => v !== DEFAULT_VARIANT)
-        .map(([variant, spec]) => variantWorker(service, variant, spec)),
-      ...Object.entries(config.groups).map(([group, spec]) => groupWorker(service, group, spec)),
+        .map(([variant, spec]) => wantedWorker(service, 'variant', variant, spec)),
+      ...Object.entries(config.groups).map(([group, spec]) =>
+        wantedWorker(service, 'group', group, spec),
+      ),
     ];
     const taken = new Set(wanted.flatMap((w) => w.queues));
     // The stock worker keeps every queue no other worker takes, and always the default queue
@@ -106,26 +108,23 @@ interface WantedWorker {
   config: QueueSpec;
 }
 
-function variantWorker(service: ServiceName, variant: string, config: QueueSpec): WantedWorker {
+/** A variant's worker (its one queue) or a group's (the queues of the variants it lists). */
+function wantedWorker(
+  service: ServiceName,
+  kind: 'variant' | 'group',
+  key: string,
+  config: QueueSpec | GroupSpec,
+): WantedWorker {
+  const group = kind === 'group';
   return {
     service,
-    kind: 'variant',
-    key: variant,
-    path: ['spec', service, 'queues', variant],
-    queues: [queueName(service, variant)],
-    hostname: workerHostname(service, variant),
-    config,
-  };
-}
-
-function groupWorker(service: ServiceName, group: string, config: GroupSpec): WantedWorker {
-  return {
-    service,
-    kind: 'group',
-    key: group,
-    path: ['spec', service, 'groups', group],
-    queues: config.queues.map((v) => queueName(service, v)),
-    hostname: groupHostname(service, group),
+    kind,
+    key,
+    path: ['spec', service, group ? 'groups' : 'queues', key],
+    queues: group
+      ? (config as GroupSpec).queues.map((v) => queueName(service, v))
+      : [queueName(service, key)],
+    hostname: group ? groupHostname(service, key) : workerHostname(service, key),
     config,
   };
 }

@@ -7,9 +7,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { fixture, otherThanSettings, RENDERS, ROOT, resources, runStream } from '../helpers.js';
+import { otherThanSettings, ROOT, resources, runStream } from '../helpers.js';
 import { until } from './processes.js';
-import { Site, type SiteWorker } from './site.js';
+import { renderWithBrokerDb, Site, type SiteWorker } from './site.js';
 
 const CONFIG = join(ROOT, 'test', 'e2e', 'config.yaml');
 const TASK = 'e2e.probe';
@@ -28,10 +28,7 @@ const TASKS = [
 ];
 
 // The v20 render with its broker in database 3, so that a wrong database shows.
-const INPUT = fixture(RENDERS.v20).replace(
-  /CELERY_BROKER_VHOST:(\s+)\\"0\\"/g,
-  'CELERY_BROKER_VHOST:$1\\"3\\"',
-);
+const INPUT = renderWithBrokerDb(3);
 const run = runStream(INPUT, CONFIG);
 const output = resources(run.stdout);
 const site = new Site(output, TASKS);
@@ -84,23 +81,13 @@ describe('the workers the function writes, run by real Celery on a real Redis', 
   });
 
   it('route each configured task, through the settings block and edx-platform’s router, to the one worker consuming its queue', async () => {
-    const before = site.ran().length;
-    const sent = (['lms', 'cms'] as const).flatMap((service) =>
-      site
-        .send(
-          service,
-          [
-            ...Object.keys(ROUTES[service]),
-            ...(service === 'lms' ? Object.keys(PREDEFINED) : []),
-            UNROUTED,
-          ].map((task) => ({ task, service })),
-          { file: site.settingsBlock(service), predefined: PREDEFINED },
-        )
-        .map((s) => ({ ...s, service })),
+    const { sent, ran: records } = await site.sendRouted(
+      {
+        lms: [...Object.keys(ROUTES.lms), ...Object.keys(PREDEFINED), UNROUTED],
+        cms: [...Object.keys(ROUTES.cms), UNROUTED],
+      },
+      PREDEFINED,
     );
-    await until('every routed task to run', () => site.ran().length >= before + sent.length, 60);
-    await new Promise((r) => setTimeout(r, 500));
-    const records = site.ran().slice(before);
     expect(records).toHaveLength(sent.length);
     for (const s of sent) {
       const want =

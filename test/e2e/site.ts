@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT } from '../helpers.js';
+import { fixture, RENDERS, ROOT } from '../helpers.js';
 import { PYTHON, type RedisServer, startRedis, stopByPid, until } from './processes.js';
 
 const STUB = join(ROOT, 'test', 'e2e', 'stub');
@@ -40,6 +40,14 @@ export interface Ran {
   id: string;
   node: string;
   queue: string;
+}
+
+/** The v20 render with its broker in another database, so that a wrong database shows. */
+export function renderWithBrokerDb(db: number): string {
+  return fixture(RENDERS.v20).replace(
+    /CELERY_BROKER_VHOST:(\s+)\\"0\\"/g,
+    `CELERY_BROKER_VHOST:$1\\"${db}\\"`,
+  );
 }
 
 /** The worker Deployments of an output: the stock workers and every one cloned from them. */
@@ -190,6 +198,29 @@ export class Site {
       encoding: 'utf8',
     });
     return JSON.parse(out) as Sent[];
+  }
+
+  /**
+   * Sends these tasks from each service, to where edx-platform's router sends them with the
+   * settings block the function wrote (on top of `predefined`, edx-platform's own routes), and
+   * waits until each has run: what was sent, and what ran.
+   */
+  async sendRouted(
+    tasks: Record<'lms' | 'cms', string[]>,
+    predefined: unknown,
+  ): Promise<{ sent: (Sent & { service: 'lms' | 'cms' })[]; ran: Ran[] }> {
+    const before = this.ran().length;
+    const sent = (['lms', 'cms'] as const).flatMap((service) =>
+      this.send(
+        service,
+        tasks[service].map((task) => ({ task, service })),
+        { file: this.settingsBlock(service), predefined },
+      ).map((s) => ({ ...s, service })),
+    );
+    await until('every routed task to run', () => this.ran().length >= before + sent.length, 60);
+    // Give a second consumer of a queue (the defect this guards against) a moment to show.
+    await new Promise((r) => setTimeout(r, 500));
+    return { sent, ran: this.ran().slice(before) };
   }
 
   /** Every task a worker ran so far, in order. */
