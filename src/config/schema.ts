@@ -1,10 +1,11 @@
 // The CeleryQueues functionConfig: the one source of its types, validation, defaults, the JSON
 // Schema in fn-config/ and the table in docs/config-reference.md (`npm run gen` writes both).
-// This file assembles `spec` from the blocks of autoscaling.ts, flower.ts, monitoring.ts, redis.ts
-// and sizing.ts, and holds the rules that span blocks.
+// This file assembles `spec` from the blocks of workers.ts (variants, groups, the stock worker,
+// with autoscaling.ts and sizing.ts), flower.ts, monitoring.ts and redis.ts, and holds the rules
+// that span blocks.
 
 import * as z from 'zod/mini';
-import { derivedNames, MAX_NAME_LENGTH, type SERVICES, variantSlug } from '../names.js';
+import type { SERVICES } from '../names.js';
 import { fieldPath } from './field-path.js';
 import { flower } from './flower.js';
 import { monitoring } from './monitoring.js';
@@ -12,13 +13,13 @@ import { redis } from './redis.js';
 import { workerDefaults } from './sizing.js';
 import {
   checkServiceWorkers,
+  checkVariantNames,
   configuredWorkers,
   type GroupSpec,
   groupSpec,
   type QueueSpec,
   queueSpec,
   stockWorker,
-  VARIANT,
 } from './workers.js';
 import { deferred, describe } from './zod.js';
 
@@ -35,40 +36,9 @@ function serviceSpec(service: (typeof SERVICES)[number]) {
     z
       .strictObject({
         queues: describe(
-          z._default(z.record(z.string(), queueSpec), {}).check(
-            z.superRefine((queues, ctx) => {
-              for (const variant of Object.keys(queues)) {
-                if (!VARIANT.test(variant)) {
-                  ctx.addIssue({
-                    code: 'custom',
-                    path: [variant],
-                    message: `variant name ${JSON.stringify(variant)} must be lowercase letters, digits, "_" and "-", starting and ending with a letter or digit (it becomes the queue edx.${service}.core.<variant> and, with "_" as "-", Kubernetes names)`,
-                  });
-                  continue;
-                }
-                const tooLong = derivedNames(service, variant).find(
-                  (n) => n.length > MAX_NAME_LENGTH,
-                );
-                if (tooLong) {
-                  ctx.addIssue({
-                    code: 'custom',
-                    path: [variant],
-                    message: `variant name ${JSON.stringify(variant)} is too long: ${JSON.stringify(tooLong)} would be ${tooLong.length} characters, over Kubernetes' ${MAX_NAME_LENGTH}`,
-                  });
-                }
-                const slugs = Object.keys(queues).filter(
-                  (other) => other !== variant && variantSlug(other) === variantSlug(variant),
-                );
-                if (slugs.length > 0 && variant < (slugs[0] as string)) {
-                  ctx.addIssue({
-                    code: 'custom',
-                    path: [variant],
-                    message: `variants ${JSON.stringify(variant)} and ${JSON.stringify(slugs[0])} would both be named ${service}-worker-${variantSlug(variant)}`,
-                  });
-                }
-              }
-            }),
-          ),
+          z
+            ._default(z.record(z.string(), queueSpec), {})
+            .check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
           `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
         ),
         groups: describe(

@@ -10,6 +10,7 @@ import {
   queueName,
   type ServiceName,
   stockWorkerName,
+  variantSlug,
   workerName,
 } from '../names.js';
 import { parseArgs } from '../workers/args.js';
@@ -203,6 +204,41 @@ export function checkServiceWorkers(
       ['stockWorker', 'enabled'],
       `with the stock ${stock} off, nothing consumes ${queueName(service, DEFAULT_VARIANT)}, where edx-platform sends every task it routes nowhere else: add ${DEFAULT_VARIANT} to the queues of a group in spec.${service}.groups`,
     );
+  }
+}
+
+/** Variant names: each becomes a queue name and, with "_" as "-", Kubernetes names. */
+export function checkVariantNames(
+  service: ServiceName,
+  queues: Record<string, unknown>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const issue = (variant: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [variant], message });
+  for (const variant of Object.keys(queues)) {
+    if (!VARIANT.test(variant)) {
+      issue(
+        variant,
+        `variant name ${JSON.stringify(variant)} must be lowercase letters, digits, "_" and "-", starting and ending with a letter or digit (it becomes the queue edx.${service}.core.<variant> and, with "_" as "-", Kubernetes names)`,
+      );
+      continue;
+    }
+    const tooLong = derivedNames(service, variant).find((n) => n.length > MAX_NAME_LENGTH);
+    if (tooLong) {
+      issue(
+        variant,
+        `variant name ${JSON.stringify(variant)} is too long: ${JSON.stringify(tooLong)} would be ${tooLong.length} characters, over Kubernetes' ${MAX_NAME_LENGTH}`,
+      );
+    }
+    const slugs = Object.keys(queues).filter(
+      (other) => other !== variant && variantSlug(other) === variantSlug(variant),
+    );
+    if (slugs.length > 0 && variant < (slugs[0] as string)) {
+      issue(
+        variant,
+        `variants ${JSON.stringify(variant)} and ${JSON.stringify(slugs[0])} would both be named ${service}-worker-${variantSlug(variant)}`,
+      );
+    }
   }
 }
 

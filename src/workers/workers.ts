@@ -43,11 +43,13 @@ export const workers: Family = (plan) => {
     const config = plan.spec[service];
     if (!stock || !config) continue;
     if (!checkPodLabels(plan.spec, service, stock.pristine, plan.results)) continue;
+    // A stock worker turned off takes no env (none of the config's sizing).
     const stockOn = config.stockWorker?.enabled !== false;
-    if (stockOn) {
-      if (!checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)) {
-        continue;
-      }
+    if (
+      stockOn &&
+      !checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)
+    ) {
+      continue;
     }
     const wanted = [
       ...Object.entries(config.queues)
