@@ -134,7 +134,7 @@ function wayOut(queue: string, consumed: ReadonlySet<string>, routesField?: stri
   const reroute = `route ${routesField ? 'them' : 'the task'} to a consumed queue${routesField ? ` with ${routesField}` : ''} (${[...consumed].sort().join(', ')})`;
   const v = variantOf(queue);
   if (v)
-    return `Add the variant ${v.variant} to spec.${v.service}.queues (a worker for that queue) or to a group's queues, or ${reroute}.`;
+    return `Add the variant ${v.variant} to spec.${v.service}.queues (a worker for that queue), or ${reroute}.`;
   return `No variant makes a worker for it (variants give queues edx.<service>.core.<variant>): ${reroute}.`;
 }
 
