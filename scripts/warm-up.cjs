@@ -15,7 +15,7 @@ script.runInThisContext()(mod.exports, require, mod, programFile, root);
 const { run } = mod.exports;
 
 const file = (path) => readFileSync(join(root, path), 'utf8');
-const config = file('examples/celery-queues.yaml');
+const config = file('test/configs/every-family.yaml');
 const indented = config
   .split('\n')
   .filter((line) => line !== '' && !line.startsWith('#'))

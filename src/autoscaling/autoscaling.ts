@@ -5,7 +5,7 @@ import { type BrokerConnection, brokerConnection } from '../broker/connection.js
 import { fieldPath } from '../config/field-path.js';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
+import { deepEqual, plainAt } from '../krm/yaml.js';
 import { concurrencyOf, loadQuery, nodeNamePattern } from '../monitoring/promql.js';
 import {
   BROKER_TRIGGER_AUTHENTICATION,
@@ -63,7 +63,7 @@ export const autoscaling: Family = (plan) => {
         const from = (secrets.credentials?.secretName ?? secrets.ca?.secretName) as string;
         auth = {
           secrets,
-          written: doc !== undefined && plan.edit.create(docFrom(doc), plan.instance.anchor, from),
+          written: doc !== undefined && plan.edit.create(doc, plan.instance.anchor, from),
         };
       } else if (!deepEqual(auth.secrets, secrets)) {
         plan.results.error(
@@ -76,23 +76,21 @@ export const autoscaling: Family = (plan) => {
     }
 
     const hpa = resolved.transferHpa ?? hpaName(worker.service, worker.key);
-    const doc = docFrom(
-      scaledObject({
-        name: scaledObjectName(worker.service, worker.key),
-        namespace: plan.instance.namespace,
-        deployment: worker.name,
-        // The stock worker's lists: the default queue's, as the contract pins it (it keeps
-        // the queues nobody else takes, whose lengths it leaves to their own workers' scaling).
-        queues:
-          worker.kind === 'stock' ? [queueName(worker.service, DEFAULT_VARIANT)] : worker.queues,
-        autoscaling: settings,
-        broker: { address: connection.clusterAddress, db: connection.db, tls: connection.tls },
-        ...(authentication ? { authentication } : {}),
-        ...(hpa ? { hpaName: hpa } : {}),
-        ...(resolved.transferHpa ? { transferHpa: true } : {}),
-        ...(load ? { load } : {}),
-      }),
-    );
+    const doc = scaledObject({
+      name: scaledObjectName(worker.service, worker.key),
+      namespace: plan.instance.namespace,
+      deployment: worker.name,
+      // The stock worker's lists: the default queue's, as the contract pins it (it keeps
+      // the queues nobody else takes, whose lengths it leaves to their own workers' scaling).
+      queues:
+        worker.kind === 'stock' ? [queueName(worker.service, DEFAULT_VARIANT)] : worker.queues,
+      autoscaling: settings,
+      broker: { address: connection.clusterAddress, db: connection.db, tls: connection.tls },
+      ...(authentication ? { authentication } : {}),
+      ...(hpa ? { hpaName: hpa } : {}),
+      ...(resolved.transferHpa ? { transferHpa: true } : {}),
+      ...(load ? { load } : {}),
+    });
     if (!plan.edit.create(doc, worker.stock.item, worker.name)) continue;
     dropReplicas(plan, worker);
   }

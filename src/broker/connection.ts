@@ -3,7 +3,6 @@
 // credentials that only ever travel through a Secret.
 import type { RedisConfig } from '../config/schema.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { docFrom } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 import type { InstancePlan } from '../plan.js';
 import { type Broker, readBroker } from '../tutor/broker.js';
@@ -166,7 +165,7 @@ function generatedSecret(
     url: `${connection.scheme}://${auth}@${joinHostPort(connection.host, connection.port)}/${connection.db}`,
   };
   if (broker.user) stringData.username = broker.user;
-  const doc = docFrom({
+  const secret = {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
@@ -176,8 +175,8 @@ function generatedSecret(
     },
     type: 'Opaque',
     stringData,
-  });
-  if (plan.edit.create(doc, plan.instance.anchor, 'openedx-config')) {
+  };
+  if (plan.edit.create(secret, plan.instance.anchor, 'openedx-config')) {
     plan.results.info(
       `wrote Secret ${BROKER_SECRET} with the broker credentials from ${broker.from.item.name} (${broker.from.key}), so that no password sits in a ScaledObject or a Deployment; to manage it yourself, name your Secret in spec.redis.credentialsSecret`,
       { item: broker.from.item },

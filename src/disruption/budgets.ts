@@ -1,8 +1,8 @@
 // PodDisruptionBudgets: one per worker that asks for it, with maxUnavailable, so a node drain or
 // a cluster upgrade takes down at most that many of the worker's pods at once, yet is never
 // blocked by a one-replica worker (as a minAvailable of 1 would block it).
-import { Document } from 'yaml';
-import { parseOptions, plainAt } from '../krm/yaml.js';
+import type { PlainResource } from '../krm/print.js';
+import { plainAt } from '../krm/yaml.js';
 import { disruptionBudgetName } from '../names.js';
 import type { Family, Worker } from '../plan.js';
 import { workerSizing } from '../workers/sizing.js';
@@ -19,27 +19,24 @@ export const disruptionBudgets: Family = (plan) => {
   }
 };
 
-function budgetFor(worker: Worker, maxUnavailable: number | string): Document {
+function budgetFor(worker: Worker, maxUnavailable: number | string): PlainResource {
   const namespace = worker.doc.getIn(['metadata', 'namespace']);
   const labels = plainAt(worker.doc, ['metadata', 'labels']);
-  return new Document(
-    {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: {
-        // Filled by edit.create; first, where Kustomize and kubectl print it.
-        annotations: {},
-        ...(labels ? { labels } : {}),
-        name: disruptionBudgetName(worker.service, worker.key),
-        ...(namespace !== undefined ? { namespace } : {}),
-      },
-      spec: {
-        maxUnavailable,
-        // The worker's own selector: it selects exactly its pods (the workers family checks
-        // that the stock worker's selects none of the clones').
-        selector: plainAt(worker.doc, ['spec', 'selector']),
-      },
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: {
+      // Filled by edit.create; first, where Kustomize and kubectl print it.
+      annotations: {},
+      ...(labels ? { labels } : {}),
+      name: disruptionBudgetName(worker.service, worker.key),
+      ...(namespace !== undefined ? { namespace } : {}),
     },
-    parseOptions,
-  );
+    spec: {
+      maxUnavailable,
+      // The worker's own selector: it selects exactly its pods (the workers family checks
+      // that the stock worker's selects none of the clones').
+      selector: plainAt(worker.doc, ['spec', 'selector']),
+    },
+  };
 }

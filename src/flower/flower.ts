@@ -10,8 +10,9 @@ import {
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
+import type { PlainResource } from '../krm/print.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
+import { plainAt } from '../krm/yaml.js';
 import { exporterQueuePanels } from '../monitoring/dashboard.js';
 import { nodeNamePattern } from '../monitoring/promql.js';
 import {
@@ -62,44 +63,39 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
     ...(instance.namespace ? { namespace: instance.namespace } : {}),
     labels: { ...labels, ...extraLabels },
   });
-  const create = (doc: Doc) => plan.edit.create(doc, instance.anchor, stock.item.name);
+  const create = (resource: PlainResource) =>
+    plan.edit.create(resource, instance.anchor, stock.item.name);
 
-  create(docFrom(deployment(meta(FLOWER_NAME), selector, config, connection)));
-  create(
-    docFrom({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: meta(FLOWER_NAME),
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [
-          {
-            name: FLOWER_PORT_NAME,
-            port: FLOWER_PORT,
-            targetPort: FLOWER_PORT_NAME,
-            protocol: 'TCP',
-          },
-        ],
-      },
-    }),
-  );
+  create(deployment(meta(FLOWER_NAME), selector, config, connection));
+  create({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(FLOWER_NAME),
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      ports: [
+        {
+          name: FLOWER_PORT_NAME,
+          port: FLOWER_PORT,
+          targetPort: FLOWER_PORT_NAME,
+          protocol: 'TCP',
+        },
+      ],
+    },
+  });
   const monitor = config.serviceMonitor;
   if (monitor?.enabled) {
-    create(
-      docFrom({
-        apiVersion: 'monitoring.coreos.com/v1',
-        kind: 'ServiceMonitor',
-        metadata: meta(FLOWER_NAME, monitor.labels),
-        spec: {
-          selector: { matchLabels: selector },
-          ...(instance.namespace
-            ? { namespaceSelector: { matchNames: [instance.namespace] } }
-            : {}),
-          endpoints: [{ port: FLOWER_PORT_NAME, path: '/metrics', interval: monitor.interval }],
-        },
-      }),
-    );
+    create({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: meta(FLOWER_NAME, monitor.labels),
+      spec: {
+        selector: { matchLabels: selector },
+        ...(instance.namespace ? { namespaceSelector: { matchNames: [instance.namespace] } } : {}),
+        endpoints: [{ port: FLOWER_PORT_NAME, path: '/metrics', interval: monitor.interval }],
+      },
+    });
   }
   const dashboard = config.grafanaDashboard;
   if (dashboard?.enabled) {
@@ -117,11 +113,9 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
       ...exporterQueuePanels(plan.spec.monitoring),
     });
     const json = `${JSON.stringify(model, null, 2)}\n`;
-    const doc = docFrom({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [key]: json } });
-    // Readable in the output as it is in Grafana: a literal block, line for line.
-    const node = doc.getIn(['data', key], true);
-    if (isScalar(node)) node.type = 'BLOCK_LITERAL';
-    create(doc);
+    // Readable in the output as it is in Grafana: a literal block, line for line (how yaml, and
+    // so the printer, writes a string over several lines when lines are never folded).
+    create({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [key]: json } });
   }
 }
 

@@ -1,14 +1,15 @@
 // A staged change to the item list. Nothing touches the input until `output()`: on error the
 // transform returns the input as it came, and an item whose edit changes nothing goes out
 // exactly as it came in.
-import { isMap, isScalar, type YAMLMap } from 'yaml';
+import { isDocument, isMap, isScalar, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './outline.js';
 import { printEdited } from './patch.js';
+import { type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
-import { cloneDoc, type Doc, deepEqual, plainAt, toPlain } from './yaml.js';
+import { cloneDoc, type Doc, deepEqual, docFrom, plainAt, toPlain } from './yaml.js';
 
 type Key = string;
 
@@ -215,11 +216,14 @@ export class Edit {
    * keeps its bookkeeping), so the output is the same whatever an earlier run wrote; if the input
    * has a resource of that name that the function did not write, that is an error.
    */
-  create(doc: Doc, anchor: Item, generatedBy: string): boolean {
-    doc.setIn(['metadata', 'annotations', GENERATED_BY], stamp(generatedBy));
-    const kind = String(doc.get('kind'));
-    const name = String(doc.getIn(['metadata', 'name']));
-    const namespace = String(doc.getIn(['metadata', 'namespace']) ?? '');
+  create(resource: Doc | PlainResource, anchor: Item, generatedBy: string): boolean {
+    // Plain data is printed without yaml (src/krm/print.ts) when it is in the printer's subset.
+    const plain = isDocument(resource) ? undefined : plainCopy(resource);
+    let r: Doc | PlainResource = plain ?? (isDocument(resource) ? resource : docFrom(resource));
+    setAnnotation(r, GENERATED_BY, stamp(generatedBy));
+    const kind = String(getIn(r, ['kind']));
+    const name = String(getIn(r, ['metadata', 'name']));
+    const namespace = String(getIn(r, ['metadata', 'namespace']) ?? '');
     const key = keyOf(kind, namespace, name);
     const label = `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
     if (this.createdKeys.has(key)) {
@@ -236,11 +240,17 @@ export class Edit {
         );
         return false;
       }
-      copyBookkeeping(existing.doc, doc);
+      const bookkeeping = bookkeepingOf(existing.doc);
+      // Values that are no strings (edited by hand) go on as yaml carries them.
+      if (!isDocument(r) && bookkeeping.some(([, v]) => typeof v !== 'string')) r = docFrom(r);
+      for (const [k, v] of bookkeeping) {
+        if (isDocument(r)) r.setIn(['metadata', 'annotations', k], v);
+        else setAnnotation(r, k, v as string);
+      }
     }
     // A regenerated resource keeps its file and index; a new one joins its anchor's file.
-    if (!existing) this.place(doc, anchor);
-    const created = Item.created(doc);
+    if (!existing) this.place(r, anchor);
+    const created = isDocument(r) ? Item.created(r) : Item.generated(r);
     if (existing) {
       this.replaced.set(existing, created);
       this.previous.set(created, existing);
@@ -259,7 +269,7 @@ export class Edit {
    * with the same one, so the new resource takes the file's next free index. Orchestrators
    * that track no files (Kustomize, a pipe) set no path, and get none back.
    */
-  private place(doc: Doc, anchor: Item): void {
+  private place(doc: Doc | PlainResource, anchor: Item): void {
     let placed = false;
     let index: string | undefined;
     for (const [pathKey, indexKey] of FILE_ANNOTATIONS) {
@@ -323,7 +333,8 @@ export class Edit {
     this.working.clear();
     for (const { created, list } of this.unsettled) {
       let out = this.decide(created);
-      if (out === created) {
+      if (out === created && created.plain) out.settle();
+      else if (out === created) {
         const edited = printEdited(created.doc);
         if (edited) out = Item.written(edited.text, edited.container);
         else out.settle();
@@ -344,7 +355,11 @@ export class Edit {
   /** A written resource, or the input one it replaces when that is the same resource. */
   private decide(created: Item): Item {
     const old = this.previous.get(created);
-    return old && sameResource(old, created.doc) ? old : created;
+    if (!old) return created;
+    const same = created.plain
+      ? deepEqual(toPlain(old.doc), created.plain)
+      : sameResource(old, created.doc);
+    return same ? old : created;
   }
 
   output(): Item[] {
@@ -439,21 +454,37 @@ function splicedTree(o: Outline, splices: Map<string, Splice>): Tree {
   return { ...tree, string: (node) => values.get(node) ?? tree.string(node) };
 }
 
-function setAnnotation(doc: Doc, key: string, value: string): void {
-  doc.setIn(['metadata', 'annotations', key], value);
+function setAnnotation(r: Doc | PlainResource, key: string, value: string): void {
+  if (isDocument(r)) {
+    r.setIn(['metadata', 'annotations', key], value);
+    return;
+  }
+  // As setIn does: an entry already there keeps its place, a new one goes last.
+  r.metadata ??= {};
+  const metadata = r.metadata as Record<string, unknown>;
+  metadata.annotations ??= {};
+  (metadata.annotations as Record<string, unknown>)[key] = value;
+}
+
+function getIn(r: Doc | PlainResource, path: string[]): unknown {
+  if (isDocument(r)) return r.getIn(path);
+  let v: unknown = r;
+  for (const part of path) v = (v as Record<string, unknown> | undefined)?.[part];
+  return v;
 }
 
 function sameResource(item: Item, doc: Doc): boolean {
   return deepEqual(toPlain(item.doc), toPlain(doc));
 }
 
-function copyBookkeeping(from: Doc, to: Doc): void {
+/** The bookkeeping annotations of a resource (see isBookkeepingAnnotation), in its order. */
+function bookkeepingOf(from: Doc): [string, unknown][] {
   const annotations = from.getIn(['metadata', 'annotations'], true);
-  if (!isMap(annotations)) return;
+  if (!isMap(annotations)) return [];
+  const out: [string, unknown][] = [];
   for (const pair of (annotations as YAMLMap).items) {
     const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
-    if (isBookkeepingAnnotation(key)) {
-      to.setIn(['metadata', 'annotations', key], from.getIn(['metadata', 'annotations', key]));
-    }
+    if (isBookkeepingAnnotation(key)) out.push([key, from.getIn(['metadata', 'annotations', key])]);
   }
+  return out;
 }

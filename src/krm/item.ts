@@ -4,8 +4,10 @@
 import { isMap } from 'yaml';
 import { composeOutline } from './compose.js';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
+import { type PlainResource, printPlain } from './print.js';
 import {
   type Doc,
+  docFrom,
   isUnresolvedAlias,
   parseYaml,
   plainAt,
@@ -44,6 +46,8 @@ export class Item {
   private printedText: string | undefined;
   /** Parsed once, and the document since let go (see `release`). */
   private wasParsed = false;
+  /** A written resource as plain data (see `generated`), until `settle` prints it. */
+  private plainValue: PlainResource | undefined;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -76,6 +80,21 @@ export class Item {
     return new Item(undefined, 0, 'new', false, doc);
   }
 
+  /**
+   * A resource the function writes, as plain data from `plainCopy` (src/krm/print.ts): printed
+   * without a yaml Document when settled, and made a Document only if one is asked for.
+   */
+  static generated(value: PlainResource): Item {
+    const item = new Item(undefined, 0, 'new', false, undefined);
+    item.plainValue = value;
+    return item;
+  }
+
+  /** A written resource's plain data, until it is printed. */
+  get plain(): PlainResource | undefined {
+    return this.plainValue;
+  }
+
   /** A resource the function writes, as text in the input's layout (`container` columns in). */
   static written(raw: string, container: number): Item {
     return new Item(raw, container, 'new', false, undefined);
@@ -100,7 +119,14 @@ export class Item {
    * parsed from that text.
    */
   settle(): void {
-    if (this.raw !== undefined || this.printedText !== undefined || !this.parsed) return;
+    if (this.raw !== undefined || this.printedText !== undefined) return;
+    if (this.plainValue) {
+      this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
+      this.plainValue = undefined;
+      this.parsed = undefined;
+      return;
+    }
+    if (!this.parsed) return;
     this.printedText = printResource(this.parsed);
     this.parsed = undefined;
   }
@@ -125,6 +151,7 @@ export class Item {
 
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
   get doc(): Doc {
+    if (this.parsed === undefined && this.plainValue) this.parsed = docFrom(this.plainValue);
     if (this.parsed === undefined) {
       // Built off the outline when the text is in its subset (most rendered manifests are):
       // the same document, without yaml's parser.
@@ -183,7 +210,8 @@ export class Item {
       this.header =
         (this.parsed === undefined && this.raw !== undefined
           ? scanHeader(this.raw, this.indent)
-          : undefined) ?? headerOf(this.doc, this.position);
+          : undefined) ??
+        (this.plainValue ? plainHeader(this.plainValue) : headerOf(this.doc, this.position));
     }
     return this.header;
   }
@@ -228,7 +256,9 @@ export class Item {
       const scanned = this.annotations?.get(key);
       if (this.annotations && scanned !== UNREADABLE) return scanned;
     }
-    const value = this.doc.getIn(['metadata', 'annotations', key]);
+    const value = this.plainValue
+      ? plainAnnotations(this.plainValue)?.[key]
+      : this.doc.getIn(['metadata', 'annotations', key]);
     return typeof value === 'string' ? value : undefined;
   }
 
@@ -257,6 +287,22 @@ function headerOf(doc: Doc, position: string): Header {
     kind: get(['kind']),
     name: get(['metadata', 'name']),
     namespace: get(['metadata', 'namespace']),
+  };
+}
+
+function plainAnnotations(value: PlainResource): Record<string, unknown> | undefined {
+  const metadata = value.metadata as Record<string, unknown> | undefined;
+  return metadata?.annotations as Record<string, unknown> | undefined;
+}
+
+function plainHeader(value: PlainResource): Header {
+  const metadata = (value.metadata ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    apiVersion: str(value.apiVersion),
+    kind: str(value.kind),
+    name: str(metadata.name),
+    namespace: str(metadata.namespace),
   };
 }
 

@@ -4,7 +4,6 @@
 // KEDA's load trigger in the autoscaling family.
 import { brokerConnection } from '../broker/connection.js';
 import { componentLabels } from '../flower/flower.js';
-import { docFrom } from '../krm/yaml.js';
 import { ALERTS_NAME, EXPORTER_NAME } from '../names.js';
 import type { Family, InstancePlan } from '../plan.js';
 import { instanceWorkers } from '../workers/workers.js';
@@ -39,7 +38,7 @@ export const monitoring: Family = (plan) => {
       config: config.alerts,
       workers: instanceWorkers(plan),
     });
-    plan.edit.create(docFrom(doc), plan.instance.anchor, stock.item.name);
+    plan.edit.create(doc, plan.instance.anchor, stock.item.name);
   }
 };
 
@@ -64,7 +63,7 @@ function writeExporter(plan: InstancePlan, config: ExporterConfig): boolean {
     queues: instanceQueues(plan),
   };
   const create = (doc: Record<string, unknown>) =>
-    plan.edit.create(docFrom(doc), instance.anchor, stock.item.name);
+    plan.edit.create(doc, instance.anchor, stock.item.name);
   create(exporterDeployment(input));
   create(exporterService(input));
   if (config.serviceMonitor.enabled) create(exporterServiceMonitor(input));

@@ -1,0 +1,200 @@
+// The printer of written resources (src/krm/print.ts) against yaml: for any plain value it
+// prints, the text is byte for byte what `printResource(docFrom(value))` gives, in both sequence
+// styles; and what it declines, yaml prints.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { plainCopy, printPlain } from '../src/krm/print.js';
+import { docFrom, printResource } from '../src/krm/yaml.js';
+import { KEYS, text } from './yaml-arbitraries.js';
+
+const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
+
+// Strings each YAML version reads as something else, or that need quotes or a block: YAML 1.1
+// booleans, octals and sexagesimals, 1.2's core types, indicators, `: ` and ` #` inside,
+// document markers, leading and trailing spaces, line breaks, unicode and control characters.
+const tricky = fc.constantFrom(
+  '',
+  ' ',
+  'y',
+  'Y',
+  'n',
+  'yes',
+  'No',
+  'ON',
+  'off',
+  '0644',
+  '-0755',
+  '0b101',
+  '1_000',
+  '0o17',
+  '0x1F',
+  '12',
+  '-3',
+  '1.5',
+  '.5',
+  '1e3',
+  '.inf',
+  '-.Inf',
+  '.nan',
+  'true',
+  'False',
+  'null',
+  'Null',
+  '~',
+  '190:20:30',
+  '2001-12-14',
+  '- a',
+  '-',
+  '?',
+  '? x',
+  ':',
+  'a:',
+  'a: b',
+  'a:b',
+  'a #b',
+  'a#b',
+  '#x',
+  '&anchor',
+  '*alias',
+  '!tag',
+  '%YAML',
+  '@at',
+  '`tick',
+  '|',
+  '>',
+  '[x]',
+  '{x}',
+  'a,b',
+  '---',
+  '--- x',
+  '...',
+  'a\n---\nb',
+  'a\n...\n',
+  '%x\ny',
+  ' lead',
+  'trail ',
+  'tab\t',
+  '\ttab',
+  'line\nline',
+  'line\nline\n',
+  'line\n\n',
+  '\n',
+  '\n\n',
+  '\nlead',
+  ' \nx',
+  'x \ny',
+  'x\n y\n',
+  '  two\nlines\n',
+  'end\n  ',
+  'quote"s',
+  "it's",
+  `both ' and "`,
+  '"x"\ny',
+  "'x'\ny",
+  'back\\slash',
+  'été 😀 日本',
+  '\u0085next',
+  '\u00a0nbsp',
+  '\u2028sep',
+  'ctl\u0001\u007f\u001b',
+  '\u0000nul',
+  'lone \ud800',
+  '{\n  "uid": "x",\n  "a": [\n    1\n  ]\n}\n',
+  'k'.repeat(1030),
+);
+
+const str = fc.oneof(tricky, text, fc.string({ unit: 'binary', maxLength: 12 }));
+const key = fc.oneof(fc.constantFrom(...KEYS), tricky, str);
+
+const { value } = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    str,
+    fc.integer(),
+    fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+  ),
+}));
+const resource = fc.record({
+  top: fc.dictionary(key, value, { minKeys: 1, maxKeys: 6 }),
+  wide: fc.boolean(),
+});
+
+/** What Edit.create did before: the resource as a yaml Document, printed by yaml. */
+function viaYaml(v: Record<string, unknown>): string {
+  return printResource(docFrom(v));
+}
+
+function withSeqStyle(top: Record<string, unknown>, wide: boolean): Record<string, unknown> {
+  if (!wide) return top;
+  return { ...top, metadata: { annotations: { [SEQ_INDENT]: 'wide' } } };
+}
+
+describe('printPlain', () => {
+  it('prints every value it takes as yaml does, byte for byte, in both sequence styles', () => {
+    let printed = 0;
+    fc.assert(
+      fc.property(resource, ({ top, wide }) => {
+        const v = withSeqStyle(top, wide);
+        const copy = plainCopy(v);
+        if (!copy) return;
+        const text = printPlain(copy);
+        if (text === undefined) return;
+        printed++;
+        expect(text).toBe(viaYaml(v));
+      }),
+      { numRuns: 3000 },
+    );
+    // The printer takes nearly everything generated: the comparison above is not vacuous.
+    expect(printed).toBeGreaterThan(2500);
+  });
+
+  it('prints the strings of every kind on their own, as keys and as values at every depth', () => {
+    fc.assert(
+      fc.property(key, str, fc.nat(3), fc.boolean(), (k, s, depth, inList) => {
+        let v: unknown = s;
+        for (let i = 0; i < depth; i++) v = inList && i % 2 === 0 ? [v, s] : { [k]: v };
+        const top = { [k]: v, s };
+        const text = printPlain(plainCopy(top) as Record<string, unknown>);
+        if (text !== undefined) expect(text).toBe(viaYaml(top));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const s of [
+      'y',
+      '0644',
+      'a: b',
+      'line\nline\n',
+      '\u0085next',
+      'lone \ud800',
+      '--- x',
+      '',
+    ]) {
+      const top = { [s]: s, list: [s, { [s]: [s] }] };
+      expect(printPlain(plainCopy(top) as Record<string, unknown>)).toBe(viaYaml(top));
+    }
+  });
+
+  it('reads back as the value (under the 1.2 core schema) and as strings under YAML 1.1', () => {
+    const top = { on: 'yes', octal: '0644', n: 5, list: ['a: b', 'x\ny\n', ''], empty: {} };
+    const text = printPlain(plainCopy(top) as Record<string, unknown>) as string;
+    expect(parse(text)).toEqual(top);
+    expect(parse(text, { version: '1.1' })).toEqual(top);
+  });
+
+  it('declines what yaml would print with anchors, other numbers or objects, or explicit keys', () => {
+    const shared = { a: 'b' };
+    expect(plainCopy({ x: shared, y: shared })).toBeUndefined();
+    expect(plainCopy({ x: 1.5 })).toBeUndefined();
+    expect(plainCopy({ x: -0 })).toBeUndefined();
+    expect(plainCopy({ x: new Date(0) })).toBeUndefined();
+    expect(plainCopy({ x: [undefined] })).toBeUndefined();
+    expect(plainCopy({ x: undefined, y: 1 })).toEqual({ y: 1 });
+    expect(printPlain({ ['k'.repeat(1030)]: 1 })).toBeUndefined();
+  });
+});
