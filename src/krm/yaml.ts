@@ -24,7 +24,7 @@ import {
   YAMLSeq,
 } from 'yaml';
 
-import type { Outline } from './outline.js';
+import { type Outline, outline, plainValueAt, UNREADABLE } from './outline.js';
 
 export type Doc = Document.Parsed | Document;
 
@@ -95,6 +95,29 @@ export function parseYamlValue(text: string): unknown {
   const error = doc.errors[0];
   if (error) throw new Error(error.message.split('\n')[0]);
   return toPlain(doc);
+}
+
+/**
+ * Top-level entries of a YAML mapping held as text (`lms.env.yml`), as plain data: read off the
+ * text's outline when it reads them (the parser's document of a settings file costs tens of
+ * times more), else parsed. Throws as parseYamlValue does.
+ */
+export function parseYamlEntries(text: string, keys: readonly string[]): Record<string, unknown> {
+  const o = outline(text);
+  const out: Record<string, unknown> = {};
+  if (o && keys.every((key) => plainValueAt(o, [key]) !== UNREADABLE)) {
+    for (const key of keys) {
+      const value = plainValueAt(o, [key]);
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  }
+  const value = parseYamlValue(text);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const key of keys) {
+    if (Object.hasOwn(value, key)) out[key] = (value as Record<string, unknown>)[key];
+  }
+  return out;
 }
 
 function refuseHostile(text: string): Document.Parsed | undefined {

@@ -3,7 +3,7 @@
 import { parseHostPort } from '../broker/address.js';
 import type { Item } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
-import { parseYamlValue, plainAt } from '../krm/yaml.js';
+import { parseYamlEntries, plainAt } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 import type { StockWorker, TutorInstance } from './instances.js';
 
@@ -67,6 +67,16 @@ export function openedxConfig(
   return mounted && find('ConfigMap', instance.namespace, mounted.name);
 }
 
+// What the broker is read from: Tutor's CELERY_BROKER_* settings.
+const BROKER_SETTINGS = [
+  'CELERY_BROKER_TRANSPORT',
+  'CELERY_BROKER_HOSTNAME',
+  'CELERY_BROKER_VHOST',
+  'CELERY_BROKER_USER',
+  'CELERY_BROKER_PASSWORD',
+  'CELERY_BROKER_USE_SSL',
+];
+
 // Tutor's REDIS_HOST and REDIS_PORT, which CELERY_BROKER_HOSTNAME is made of by default.
 const TUTOR_DEFAULT = { host: 'redis', port: 6379 };
 
@@ -91,15 +101,14 @@ export function readBroker(
     );
     return undefined;
   }
-  const text = plainAt(item.doc, ['data', key]);
+  const text = item.plainAt(['data', key]);
   if (typeof text !== 'string') {
     results.error(`no data.${key}: cannot read the Celery broker`, { item, field: `data.${key}` });
     return undefined;
   }
   let env: Record<string, unknown>;
   try {
-    const value = parseYamlValue(text);
-    env = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    env = parseYamlEntries(text, BROKER_SETTINGS);
   } catch (e) {
     results.error(`data.${key} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, {
       item,
