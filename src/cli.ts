@@ -2,7 +2,7 @@
 // Every failure is one line on stderr, never a stack trace; a ResourceList goes back with its
 // items unchanged and the error in its results, a stream not at all.
 import { isUtf8 } from 'node:buffer';
-import { readFileSync, readSync, writeSync } from 'node:fs';
+import { fstatSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { loadConfigNode } from './config/load.js';
 import {
   type Input,
@@ -242,36 +242,54 @@ export function nodeIo(): Io {
       if (text === undefined) throw new InputError(`${path} is not UTF-8 text, as YAML is`);
       return text;
     },
-    // Many small pieces (a resource each) go out in few writes.
-    stdout: (text) => {
-      held.push(text);
-      heldLength += text.length;
-      if (heldLength > 1 << 20) flush();
-    },
+    stdout,
     stderr: (text) => writeAll(2, text),
     flush,
   };
 }
 
-let held: string[] = [];
-let heldLength = 0;
+// Many small pieces (a resource each) go out in few writes, each encoded straight into one
+// buffer: joining them into one string first, then encoding that, costs twice the copying.
+const OUT_SIZE = 1 << 20;
+let out: Buffer | undefined;
+let outLength = 0;
+
+function stdout(text: string): void {
+  // UTF-8 takes at most three bytes per UTF-16 unit.
+  if (text.length * 3 > OUT_SIZE) {
+    flush();
+    writeAll(1, text);
+    return;
+  }
+  if (outLength + text.length * 3 > OUT_SIZE) flush();
+  out ??= Buffer.allocUnsafe(OUT_SIZE);
+  outLength += out.write(text, outLength);
+}
 
 function flush(): void {
-  if (held.length === 0) return;
-  const text = held.join('');
-  held = [];
-  heldLength = 0;
-  writeAll(1, text);
+  if (!out || outLength === 0) return;
+  writeBytes(1, out.subarray(0, outLength));
+  outLength = 0;
 }
 
 function readAll(fd: number): string {
-  let buffer = Buffer.allocUnsafe(1 << 16);
+  // Read into buffers that are filled and kept, not copied into ever larger ones: one copy at
+  // the end. A file's size is known, and one buffer (with a byte to spare, to see the end) holds it.
+  let size = 1 << 16;
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile()) size = stat.size + 1;
+  } catch {}
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let buffer = Buffer.allocUnsafe(size);
   let length = 0;
   for (;;) {
     if (length === buffer.length) {
-      const bigger = Buffer.allocUnsafe(buffer.length * 2);
-      buffer.copy(bigger, 0, 0, length);
-      buffer = bigger;
+      chunks.push(buffer);
+      total += length;
+      buffer = Buffer.allocUnsafe(Math.min(buffer.length * 2, 1 << 24));
+      length = 0;
     }
     let n: number;
     try {
@@ -286,7 +304,9 @@ function readAll(fd: number): string {
     if (n === 0) break;
     length += n;
   }
-  const text = utf8(buffer.subarray(0, length));
+  const last = buffer.subarray(0, length);
+  const bytes = chunks.length === 0 ? last : Buffer.concat([...chunks, last], total + length);
+  const text = utf8(bytes);
   if (text === undefined) throw new InputError('the input is not UTF-8 text, as YAML is');
   return text;
 }
@@ -301,7 +321,10 @@ function utf8(bytes: Buffer): string | undefined {
 }
 
 function writeAll(fd: number, text: string): void {
-  const buffer = Buffer.from(text, 'utf8');
+  writeBytes(fd, Buffer.from(text, 'utf8'));
+}
+
+function writeBytes(fd: number, buffer: Buffer): void {
   let offset = 0;
   while (offset < buffer.length) {
     try {

@@ -164,7 +164,22 @@ function readsAsOther(text: string): boolean {
   );
 }
 
+// One line without a document marker prints the same as a key and as a value at any depth: kept,
+// since the same keys and names come back in every resource.
+const printedLines = new Map<string, string | undefined>();
+
 function string(value: string, implicitKey: boolean, indent: string): string | undefined {
+  const cached = printedLines.get(value);
+  if (cached !== undefined) return cached;
+  const out = stringOf(value, implicitKey, indent);
+  if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
+    if (printedLines.size > 100_000) printedLines.clear();
+    printedLines.set(value, out);
+  }
+  return out;
+}
+
+function stringOf(value: string, implicitKey: boolean, indent: string): string | undefined {
   if (CONTROL.test(value) || isAmbiguousInYaml11(value)) return doubleQuoted(value);
   if (implicitKey && value.includes('\n')) return quoted(value, implicitKey);
   if (NOT_PLAIN.test(value)) {
