@@ -265,10 +265,8 @@ function entryText(item: Item, indent: number): string {
   if (item.raw !== undefined) return item.raw;
   const pad = ' '.repeat(indent);
   const text = resourceText(item).replace(/\n+$/, '');
-  return `${text
-    .split('\n')
-    .map((line, n) => (n === 0 ? `${pad}- ${line}` : line === '' ? '' : `${pad}  ${line}`))
-    .join('\n')}\n`;
+  // Every line but the first indented past the dash; empty lines (in block scalars) stay empty.
+  return `${pad}- ${text.replace(/\n(?=[^\n])/g, `\n${pad}  `)}\n`;
 }
 
 function resourceText(item: Item): string {
