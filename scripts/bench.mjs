@@ -4,7 +4,7 @@
 // output family a site turns on: test/configs/every-family.yaml) and workers only
 // (test/configs/recommended.yaml). Prints a Markdown table of medians (wall time, CPU time, peak
 // memory) for each, and the bundle size, and writes them into docs/performance.md between its
-// bench markers. Not a test: numbers depend on the machine; the ratios are what to compare.
+// bench markers (and the every-family table into the README's). Not a test: numbers depend on the machine; the ratios are what to compare.
 //
 //   BENCH_RUNS=7 npm run bench        (rounds; default 5; inputs of 1,000 instances and more
 //                                      run in a third as many, at least one)
@@ -211,6 +211,8 @@ const ratio = (a, b) => `${(a.ms / b.ms).toFixed(2)}x (${(a.cpu / b.cpu).toFixed
 const row = (what, input, m, plain) =>
   `| ${what} | ${input} | ${m.ms.toFixed(0)} ms | ${m.cpu.toFixed(0)} ms | ${m.mb.toFixed(0)} MB | ${ratio(m, bare)} | ${plain ? ratio(m, plain) : ''} |`;
 const out = [];
+// The first config's table on its own, for the README.
+let summaryEnd = 0;
 out.push(
   `${runs} rounds (each command once a round; inputs of ${LARGE.toLocaleString('en')} instances in ${largeRuns}), medians; Node ${process.versions.node}, ${process.platform}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}).`,
 );
@@ -266,6 +268,7 @@ for (const config of CONFIGS) {
     );
   }
   if (targets.length) out.push(`Targets (ResourceList), wall (CPU): ${targets.join('; ')}.`);
+  if (config === CONFIGS[0]) summaryEnd = out.length;
 }
 out.push('');
 const file = readFileSync(bundle, 'utf8');
@@ -279,5 +282,6 @@ console.log(out.join('\n'));
 // The page shows the documented run only: the default sizes.
 if (process.env.BENCH_SIZES === undefined) {
   writeBetweenMarkers(join(root, 'docs', 'performance.md'), 'bench', out.join('\n'));
-  console.error('bench: wrote the tables into docs/performance.md');
+  writeBetweenMarkers(join(root, 'README.md'), 'bench', out.slice(0, summaryEnd).join('\n'));
+  console.error('bench: wrote the tables into docs/performance.md and README.md');
 }
