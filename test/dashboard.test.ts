@@ -9,6 +9,7 @@ import {
   DEPLOYMENT_VARIABLE,
   dashboardUid,
   flowerDashboard,
+  flowerDashboardJson,
   flowerPanels,
   PANEL_ROLES,
   type PanelSpec,
@@ -226,6 +227,29 @@ describe('the dashboard builder', () => {
       'Extra',
     ]);
     expect(d.panels[9].gridPos).toEqual({ h: 8, w: 24, x: 0, y: 40 });
+  });
+
+  it('is written as its JSON model, the panels made once for every instance alike', () => {
+    const exporterQueue: PanelSpec = {
+      title: 'Queue length (Redis)',
+      description: 'from the exporter',
+      type: 'timeseries',
+      targets: [{ expr: 'sum(celery_queue_length)', legendFormat: 'waiting' }],
+      unit: 'short',
+    };
+    const workers = [{ name: 'lms-worker', nodes: '.+@edx\\.lms\\.core\\.default\\..+' }];
+    for (const options of [
+      { namespace: 'a' },
+      { namespace: 'b', workers },
+      { namespace: '', panels: { totalQueueLength: exporterQueue } },
+      { namespace: 'c', panels: { totalQueueLength: exporterQueue }, extraPanels: [exporterQueue] },
+      { namespace: 'd', workers, extraPanels: [{ ...exporterQueue, width: 24 }] },
+      { namespace: 'a' },
+    ]) {
+      expect(flowerDashboardJson(options)).toBe(
+        `${JSON.stringify(flowerDashboard(options), null, 2)}\n`,
+      );
+    }
   });
 
   it('gives each namespace its own uid, within Grafana’s 40 characters', () => {

@@ -363,11 +363,35 @@ const PANEL_HEIGHT = 8;
 
 /** The dashboard as Grafana's JSON model (no `${DS_...}` inputs: it loads from a ConfigMap). */
 export function flowerDashboard(options: DashboardOptions): Record<string, unknown> {
+  return { ...dashboardHead(options), panels: dashboardPanels(options) };
+}
+
+// The panels filter by the dashboard's variables, so every instance of a run has the same ones:
+// their JSON is made once per set of panel options.
+const panelsJson = new Map<string, string>();
+
+/**
+ * The dashboard's JSON text, as `JSON.stringify(flowerDashboard(options), null, 2)` and a line
+ * break, with the panels' text made once.
+ */
+export function flowerDashboardJson(options: DashboardOptions): string {
+  const key = JSON.stringify([options.panels ?? null, options.extraPanels ?? null]);
+  let panels = panelsJson.get(key);
+  if (panels === undefined) {
+    // Indented one level, as the value of the model's last key.
+    panels = JSON.stringify(dashboardPanels(options), null, 2).replaceAll('\n', '\n  ');
+    panelsJson.set(key, panels);
+  }
+  const head = JSON.stringify({ ...dashboardHead(options), panels: [] }, null, 2);
+  return `${head.slice(0, -'[]\n}'.length)}${panels}\n}\n`;
+}
+
+function dashboardPanels(options: DashboardOptions): Record<string, unknown>[] {
   const byRole = { ...flowerPanels(), ...options.panels };
   const specs = [...PANEL_ROLES.map((role) => byRole[role]), ...(options.extraPanels ?? [])];
   let x = 0;
   let y = 0;
-  const panels = specs.map((spec, i) => {
+  return specs.map((spec, i) => {
     const w = spec.width ?? 12;
     if (x + w > 24) {
       x = 0;
@@ -377,6 +401,9 @@ export function flowerDashboard(options: DashboardOptions): Record<string, unkno
     x += w;
     return panel;
   });
+}
+
+function dashboardHead(options: DashboardOptions): Record<string, unknown> {
   const ns = options.namespace;
   return {
     uid: dashboardUid(ns),
@@ -416,6 +443,5 @@ export function flowerDashboard(options: DashboardOptions): Record<string, unkno
         variable('task', 'Task', `label_values(${EVENTS}{${NAMESPACE}}, task)`),
       ],
     },
-    panels,
   };
 }

@@ -36,7 +36,7 @@ import {
 import type { StockWorker } from '../tutor/instances.js';
 import { instanceWorkers, NAME_LABEL, workerArgsOf } from '../workers/workers.js';
 import { flowerSite, SITE_MARK, withFlowerSite } from './caddyfile.js';
-import { flowerDashboard } from './dashboard.js';
+import { flowerDashboardJson } from './dashboard.js';
 
 type FlowerConfig = NonNullable<Spec['flower']>;
 
@@ -104,7 +104,7 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
       metadata.annotations = { [dashboard.folderAnnotation]: dashboard.folder };
     }
     const key = flowerDashboardKey(instance.namespace);
-    const model = flowerDashboard({
+    const json = flowerDashboardJson({
       namespace: instance.namespace,
       workers: instanceWorkers(plan).map((w) => ({
         name: w.name,
@@ -112,7 +112,6 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
       })),
       ...exporterQueuePanels(plan.spec.monitoring),
     });
-    const json = `${JSON.stringify(model, null, 2)}\n`;
     // Readable in the output as it is in Grafana: a literal block, line for line (how yaml, and
     // so the printer, writes a string over several lines when lines are never folded).
     create({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [key]: json } });
