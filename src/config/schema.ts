@@ -164,6 +164,10 @@ export const spec = describe(
       flower: z.optional(flower),
       redis: z.optional(redis),
       monitoring: z.optional(monitoring),
+      strict: describe(
+        z.optional(z.boolean()),
+        'Warnings are errors (default false): a route to a queue nobody consumes, say, fails the render (as --strict does) instead of passing with a message that Kustomize, kpt or Argo CD may show only on failure.',
+      ),
     })
     .check(
       z.superRefine((spec, ctx) => {

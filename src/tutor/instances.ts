@@ -7,6 +7,10 @@ import { cloneDoc, type Doc, plainAt } from '../krm/yaml.js';
 import {
   GENERATED_BY,
   generatedFrom,
+  INSTANCE_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  PART_OF_LABEL,
   SERVICES,
   type ServiceName,
   STOCK_FIELDS,
@@ -50,6 +54,24 @@ export interface TutorInstance {
   generated: Item[];
   /** Where instance-wide resources go in the output: after the first stock worker. */
   anchor: Item;
+}
+
+/**
+ * The labels of every resource the function writes for an instance: Tutor's instance and
+ * part-of labels (as the first stock worker has them), and managed-by celery-queues, so that
+ * `kubectl get ... -l app.kubernetes.io/managed-by=celery-queues` lists them and no stock one.
+ */
+export function generatedLabels(instance: TutorInstance): Record<string, string> {
+  const stock = plainAt(instance.anchor.doc, ['metadata', 'labels']) as
+    | Record<string, unknown>
+    | undefined;
+  const tutor = (key: string) => (typeof stock?.[key] === 'string' ? stock[key] : undefined);
+  const instanceLabel = tutor(INSTANCE_LABEL);
+  return {
+    ...(instanceLabel ? { [INSTANCE_LABEL]: instanceLabel } : {}),
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [PART_OF_LABEL]: tutor(PART_OF_LABEL) ?? 'openedx',
+  };
 }
 
 export function isDeployment(item: Item): boolean {
