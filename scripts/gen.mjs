@@ -1,16 +1,19 @@
 // Writes what the config schema generates: fn-config/celery-queues.schema.json and the
 // reference table in docs/config-reference.md (between its config-reference markers).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { writeBetweenMarkers } from './markers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const out = await build({
   entryPoints: [`${root}src/config/docs.ts`],
   bundle: true,
   platform: 'node',
   format: 'cjs',
   write: false,
+  // The function's version, as the build puts it in (src/version.ts).
+  define: { VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
 const mod = { exports: {} };

@@ -2,7 +2,7 @@
 // fallback, and what it counts (the queue's list, its priority lists, or its load).
 
 import * as z from 'zod/mini';
-import { deferred, describe } from './zod.js';
+import { deferred, describe, meta } from './zod.js';
 
 // Kubernetes' HPA scaling rules (autoscaling/v2 HPAScalingRules), with the API server's limits.
 const scalingRules = (direction: string) =>
@@ -121,18 +121,19 @@ export const autoscaling = deferred(() =>
                 'Count the tasks in the priority lists too (KEDA scalingModifiers summing one trigger per list).',
               ),
               steps: describe(
-                z
-                  ._default(
+                meta(
+                  z._default(
                     z.array(z.int().check(z.gte(0)).check(z.lte(255))).check(z.minLength(1)),
                     [0, 3, 6, 9],
-                  )
-                  .check(
-                    z.superRefine((steps, ctx) => {
-                      if (new Set(steps).size !== steps.length) {
-                        ctx.addIssue({ code: 'custom', message: 'priority steps must be unique' });
-                      }
-                    }),
                   ),
+                  { uniqueItems: true },
+                ).check(
+                  z.superRefine((steps, ctx) => {
+                    if (new Set(steps).size !== steps.length) {
+                      ctx.addIssue({ code: 'custom', message: 'priority steps must be unique' });
+                    }
+                  }),
+                ),
                 "kombu's priority_steps (broker_transport_options); each step N but 0 is the Redis list <queue>\\x06\\x16N.",
               ),
             }),

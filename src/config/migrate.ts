@@ -8,11 +8,7 @@ import { type Result, Results } from '../krm/results.js';
 import { parseYaml, toPlain } from '../krm/yaml.js';
 import { fromTutorSettings, PLUGIN_FLOWER_IMAGE } from './legacy.js';
 import { readConfig } from './load.js';
-import { API_VERSION, KIND } from './schema.js';
-
-/** Where the JSON Schema of the CeleryQueues is published (its `$id`). */
-export const SCHEMA_URL =
-  'https://raw.githubusercontent.com/tutor-krm/celery-queues/main/fn-config/celery-queues.schema.json';
+import { API_VERSION, KIND, SCHEMA_URL } from './schema.js';
 
 const MIGRATION_DOC =
   'https://github.com/tutor-krm/celery-queues/blob/main/docs/migrating-from-tutor-contrib-celery.md';

@@ -11,10 +11,13 @@ import { flower } from './flower.js';
 import { monitoring } from './monitoring.js';
 import { redis } from './redis.js';
 import { checkVariant, sizingFields, workerDefaults } from './sizing.js';
-import { deferred, describe } from './zod.js';
+import { deferred, describe, meta } from './zod.js';
 
 export const API_VERSION = 'tutor-krm.dev/v1alpha1';
 export const KIND = 'CeleryQueues';
+/** Where the JSON Schema (fn-config/celery-queues.schema.json) is published: its `$id`. */
+export const SCHEMA_URL =
+  'https://raw.githubusercontent.com/tutor-krm/celery-queues/main/fn-config/celery-queues.schema.json';
 
 // Worker flags the function derives itself; setting them by hand would break "one consumer per
 // queue" or the node names that Flower and the logs show.
@@ -25,8 +28,13 @@ const OWNED_FLAGS: Record<string, string> = {
   '--app': 'the Celery app is the stock worker’s (lms.celery, cms.celery)',
 };
 
+// The owned flags as a token starts with them (long, with or without a value; short, -Qx too).
+const OWNED_TOKEN = '^(--(queues|exclude-queues|hostname|app)(=|$)|-[QXnA])';
+
 const extraArgs = describe(
-  z._default(z.array(z.string()), []).check(
+  meta(z._default(z.array(z.string()), []), {
+    items: { type: 'string', not: { pattern: OWNED_TOKEN } },
+  }).check(
     z.superRefine((args, ctx) => {
       let index = 0;
       for (const group of parseArgs(args)) {
@@ -63,6 +71,7 @@ export const queueSpec = describe(
 );
 
 const VARIANT = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
+const MAX_VARIANT_LENGTH = MAX_NAME_LENGTH - 'lms-worker--scaledobject'.length;
 
 // A routed queue goes into comma-separated lists (celery's and celery-exporter's --queues split
 // at commas, celery/bin/worker.py and celery-exporter src/cli.py) and into PromQL and logs: no
@@ -73,7 +82,10 @@ function serviceSpec(service: (typeof SERVICES)[number]) {
   return describe(
     z.strictObject({
       queues: describe(
-        z._default(z.record(z.string(), queueSpec), {}).check(
+        meta(z._default(z.record(z.string(), queueSpec), {}), {
+          // The variant's longest derived name, <service>-worker-<variant>-scaledobject, within 63.
+          propertyNames: { pattern: VARIANT.source, maxLength: MAX_VARIANT_LENGTH },
+        }).check(
           z.superRefine((queues, ctx) => {
             for (const variant of Object.keys(queues)) {
               if (!VARIANT.test(variant)) {
