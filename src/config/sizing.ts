@@ -24,7 +24,7 @@ const maxUnavailable = describe(
     meta(z.union([z.int(), z.string()]), {
       json: {
         anyOf: [
-          { type: 'integer', minimum: 1 },
+          { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
           { type: 'string', pattern: '^(100|[1-9][0-9]?)%$' },
         ],
       },

@@ -6,8 +6,12 @@ import type { Report } from './report.js';
 
 /** A label Mermaid reads as text: quoted, with `#quot;`-style codes for what it would parse. */
 export function label(text: string): string {
-  const escaped = text.replace(/[#"<>&`\\|{}[\]()]/g, (ch) => `#${ch.codePointAt(0)};`);
-  return `"${escaped.replace(/\r?\n|\r/g, ' ')}"`;
+  const escaped = text
+    .replace(/\r?\n|\r/g, ' ')
+    .replace(/[#"<>&`\\|{}[\]()]/g, (ch) => `#${ch.codePointAt(0)};`)
+    // Mermaid trims a label: its first and last white space as codes.
+    .replace(/^\s+|\s+$/g, (space) => [...space].map((ch) => `#${ch.codePointAt(0)};`).join(''));
+  return `"${escaped}"`;
 }
 
 export function renderMermaid(report: Report): string {
@@ -21,7 +25,10 @@ export function renderMermaid(report: Report): string {
     for (const w of instance.workers) {
       const wid = next('w');
       workerIds.set(w.name, wid);
-      const text = `${w.name}<br>${scalingText(w)}<br>${concurrencyText(w)}`;
+      const replicas = w.scaling.replicas;
+      const scaling =
+        replicas === undefined ? scalingText(w) : `${replicas} replica${replicas === 1 ? '' : 's'}`;
+      const text = `${w.name}<br>${scaling}<br>${concurrencyText(w)}`;
       lines.push(`    ${wid}(${labelWithBreaks(text)})`);
     }
     for (const q of instance.queues) {

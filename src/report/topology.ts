@@ -338,6 +338,9 @@ function instanceTopology(namespace: string, items: readonly Item[]): InstanceTo
   }
   for (const q of queues.values()) q.alerts.sort();
 
+  const rank = (w: WorkerFacts) =>
+    (w.service ? SERVICES.indexOf(w.service) : SERVICES.length) * 2 + (w.generated ? 1 : 0);
+  workers.sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
     namespace,
     workers,

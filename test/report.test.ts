@@ -1,0 +1,254 @@
+// `celery-queues report`: golden reports in each format on the bundled example and on two
+// instances in one input; the Mermaid picture read back by Mermaid's own parser (mermaid 11, its
+// flowchart grammar, in Node with linkedom as the DOM its sanitizer needs); the topology read off
+// the output, so that it shows whatever the families write.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { parseHTML } from 'linkedom';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { renderMermaid } from '../src/report/mermaid.js';
+import type { Report } from '../src/report/report.js';
+import { expectGolden } from './golden.js';
+import { configPath, ROOT, runCli, twoInstances, VERSION } from './helpers.js';
+
+const EXAMPLE = {
+  config: join(ROOT, 'examples', 'celery-queues.yaml'),
+  render: join(ROOT, 'examples', 'tutor-v20.yaml'),
+};
+const FORMATS = [
+  ['markdown', 'md'],
+  ['json', 'json'],
+  ['mermaid', 'mmd'],
+] as const;
+
+function reportOf(format: string, config: string, manifests: string): string {
+  const out = runCli(['report', '--format', format, '--config', config], manifests);
+  expect(out.stderr).toBe('');
+  expect(out.status).toBe(0);
+  return out.stdout;
+}
+
+type Mermaid = typeof import('mermaid').default;
+let mermaid: Mermaid;
+
+beforeAll(async () => {
+  // Mermaid's sanitizer (DOMPurify) takes the window it finds when it is first loaded.
+  const { window } = parseHTML('<!doctype html><html><head></head><body></body></html>');
+  Object.assign(globalThis, { window, document: window.document });
+  mermaid = (await import('mermaid')).default;
+});
+
+interface Parsed {
+  vertices: Map<string, string>;
+  edges: [string, string][];
+  subgraphs: { title: string; nodes: string[] }[];
+}
+
+/** The diagram as Mermaid's parser reads it, labels decoded as Mermaid decodes them to render. */
+async function parseMermaid(text: string): Promise<Parsed> {
+  expect(await mermaid.parse(text)).toMatchObject({ diagramType: 'flowchart-v2' });
+  const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
+  const db = diagram.db as unknown as {
+    getVertices(): Map<string, { id: string; text: string }>;
+    getEdges(): { start: string; end: string }[];
+    getSubGraphs(): { title: string; nodes: string[] }[];
+  };
+  const decode = (s: string) =>
+    s
+      .replace(/ﬂ°°/g, '&#')
+      .replace(/ﬂ°/g, '&')
+      .replace(/¶ß/g, ';')
+      .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)));
+  return {
+    vertices: new Map([...db.getVertices().values()].map((v) => [v.id, decode(v.text)])),
+    edges: db.getEdges().map((e) => [e.start, e.end]),
+    subgraphs: db.getSubGraphs().map((s) => ({ title: decode(s.title), nodes: s.nodes })),
+  };
+}
+
+describe.each([
+  ['example', () => readFileSync(EXAMPLE.render, 'utf8'), EXAMPLE.config],
+  ['two-instances.everything', twoInstances, configPath('everything')],
+])('the report of %s', (name, input, config) => {
+  it.each(FORMATS)('%s: the golden report', (format, ext) => {
+    const text = reportOf(format, config, input()).replaceAll(VERSION, '<version>');
+    expectGolden(`report/${name}.${ext}`, text);
+  });
+
+  it('the Mermaid picture parses, one subgraph per instance, each queue to its worker', async () => {
+    const json = JSON.parse(reportOf('json', config, input())) as Report;
+    const parsed = await parseMermaid(reportOf('mermaid', config, input()));
+    expect(parsed.subgraphs.map((s) => s.title)).toEqual(json.instances.map((i) => i.namespace));
+    for (const [i, instance] of json.instances.entries()) {
+      const nodes = new Set((parsed.subgraphs[i] as { nodes: string[] }).nodes);
+      const label = (id: string) => parsed.vertices.get(id) ?? '';
+      for (const q of instance.queues) {
+        const qid = [...nodes].find((id) => label(id) === q.queue);
+        expect(qid, q.queue).toBeDefined();
+        const consumers = parsed.edges
+          .filter(([from]) => from === qid)
+          .map(([, to]) => label(to).split('<br>')[0]);
+        expect(consumers.filter((c) => c !== 'no worker: tasks wait').sort()).toEqual(
+          [...q.workers].sort(),
+        );
+      }
+    }
+  });
+});
+
+describe('the report reads what the run writes', () => {
+  it('on a refused run: the errors, the input as it stands, exit status 1', () => {
+    const out = runCli(['report', '--config', '/c.yaml'], readFileSync(EXAMPLE.render, 'utf8'), {
+      '/c.yaml':
+        'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nspec:\n  lms:\n    queues:\n      High: {}\n',
+    });
+    expect(out.status).toBe(1);
+    expect(out.stdout).toMatch(/refuses this input: 1 error\. Nothing is written/);
+    expect(out.stdout).toContain('| `edx.lms.core.high` | `lms-worker` |');
+    expect(out.stdout).not.toContain('## What changes');
+    expect(out.stderr).toMatch(/^celery-queues: error: CeleryQueues spec\.lms\.queues\.High: /);
+  });
+
+  it('a queue nobody consumes says so; a ResourceList on stdin gives the same report', () => {
+    const config = `apiVersion: tutor-krm.dev/v1alpha1
+kind: CeleryQueues
+metadata: {name: celery-queues}
+spec:
+  lms:
+    queues:
+      high: {}
+  explicitQueues:
+    lms:
+      lms.tasks.report: {queue: edx.lms.core.reports}
+`;
+    const render = readFileSync(EXAMPLE.render, 'utf8');
+    const stream = runCli(['report', '--config', '/c.yaml'], render, { '/c.yaml': config });
+    expect(stream.status).toBe(0);
+    expect(stream.stdout).toContain(
+      '| `edx.lms.core.reports` | **none**: its tasks wait forever | — | — | — | config: `report` | — |',
+    );
+    expect(stream.stdout).toMatch(
+      /- \*\*warning\*\*: `CeleryQueues celery-queues spec\.explicitQueues/,
+    );
+    const items = render
+      .split(/^---\n/m)
+      .map((doc) => `- ${doc.trimEnd().replaceAll('\n', '\n  ')}\n`)
+      .join('');
+    const list = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items}functionConfig:\n${config.replace(/^/gm, '  ').trimEnd()}\n`;
+    const resourceList = runCli(['report'], list);
+    expect(resourceList.stdout).toBe(stream.stdout);
+  });
+
+  it('a worker consuming several queues (a worker group) is read off its one --queues', () => {
+    const render = readFileSync(EXAMPLE.render, 'utf8').replace(
+      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem',
+      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem,edx.lms.core.ora_workflow_update',
+    );
+    const config =
+      'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: c}\nspec:\n  lms:\n    queues: {}\n';
+    const json = JSON.parse(
+      runCli(['report', '--format', 'json', '--config', '/c.yaml'], render, { '/c.yaml': config })
+        .stdout,
+    ) as Report;
+    const lms = json.instances[0]?.workers.find((w) => w.name === 'lms-worker');
+    expect(lms?.queues).toEqual([
+      'edx.lms.core.default',
+      'edx.lms.core.high',
+      'edx.lms.core.high_mem',
+      'edx.lms.core.ora_workflow_update',
+    ]);
+    const ora = json.instances[0]?.queues.find(
+      (q) => q.queue === 'edx.lms.core.ora_workflow_update',
+    );
+    expect(ora?.workers).toEqual(['lms-worker']);
+  });
+});
+
+describe('names from the config and the input stay text', () => {
+  // Task and queue names may hold anything a YAML string can: Markdown and Mermaid markup,
+  // quotes, entities, line breaks.
+  const name = fc.oneof(
+    fc.string({ minLength: 1 }),
+    fc.constantFrom(
+      'a|b',
+      '`x`',
+      '<b>x</b>',
+      'a"b',
+      '#quot;',
+      'a]b',
+      'x --> y',
+      'end',
+      '&amp;',
+      'a\nb',
+    ),
+  );
+  const report = (queue: string, task: string, worker: string): Report => ({
+    function: 'celery-queues test',
+    outcome: 'written',
+    strict: false,
+    errors: 0,
+    warnings: 0,
+    instances: [
+      {
+        namespace: worker,
+        workers: [
+          {
+            kind: 'Deployment',
+            name: worker,
+            queues: [queue],
+            scaling: { replicas: 1 },
+            pool: 'prefork',
+            generated: true,
+          },
+        ],
+        queues: [
+          {
+            queue,
+            workers: [worker],
+            tasks: [{ task, service: 'lms', from: 'config' }],
+            alerts: [],
+          },
+        ],
+      },
+    ],
+    changes: { added: [], changed: [], removed: [] },
+    rollouts: [],
+    messages: [],
+  });
+
+  it('Mermaid: parses, and every label reads back as the name (fast-check)', async () => {
+    const pairs: [string, string, string][] = [];
+    fc.assert(
+      fc.property(name, name, name, (q, t, w) => {
+        pairs.push([q, t, w]);
+      }),
+      { seed: 1906, numRuns: Number(process.env.PROPERTY_RUNS ?? 100) },
+    );
+    for (const [q, t, w] of pairs) {
+      const parsed = await parseMermaid(renderMermaid(report(q, t, w)));
+      const flat = (s: string) => s.replace(/\r?\n|\r/g, ' ');
+      const labels = [...parsed.vertices.values()];
+      expect(labels).toContain(flat(q));
+      expect(labels).toContain(flat(t.slice(t.lastIndexOf('.') + 1) || t));
+      expect(labels.some((l) => l.startsWith(`${flat(w)}<br>`))).toBe(true);
+      expect(parsed.subgraphs[0]?.title).toBe(flat(w));
+    }
+  });
+
+  it('Markdown: one table row per queue, whatever the names hold', () => {
+    fc.assert(
+      fc.property(name, name, name, (q, t, w) => {
+        const lines = renderMarkdown(report(q, t, w)).split('\n');
+        const header = lines.findIndex((l) => l.startsWith('| Queue |'));
+        const end = lines.indexOf('', header);
+        const rows = lines.slice(header + 2, end);
+        expect(rows).toHaveLength(1);
+        // Seven cells: no | of a name splits a cell.
+        expect((rows[0] as string).split(/(?<!\\)\|/).length - 2).toBe(7);
+      }),
+      { seed: 1907, numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
+    );
+  });
+});
