@@ -330,6 +330,25 @@ describe('Argo CD config management plugin (examples/argocd)', () => {
   });
 });
 
+describe('the image (examples/image)', () => {
+  // The image's own run is in container.test.ts; this is the same program, as the bundle.
+  it('the README’s ResourceList, as podman run would hand it, gives the expected ResourceList', () => {
+    const input = readFileSync(join(EXAMPLES, 'image', 'resource-list.yaml'), 'utf8');
+    const out = runBundle([], input);
+    expect(out.status).toBe(0);
+    expect(out.stderr).toMatch(/^celery-queues: added 6 Deployments, 2 ScaledObjects, /);
+    expectExample('image/expected.yaml', out.stdout);
+    expect(parse(out.stdout).kind).toBe('ResourceList');
+  });
+
+  it('the README names that file in its podman run', () => {
+    const readme = readFileSync(join(EXAMPLES, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(
+      'podman run -i --rm --network none localhost/celery-queues:dev < examples/image/resource-list.yaml',
+    );
+  });
+});
+
 describe('--help', () => {
   it('names each way to run it, as the README does', () => {
     const help = runBundle(['--help'], '').stdout;

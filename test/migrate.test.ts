@@ -183,3 +183,48 @@ describe('the ConfigMap form and the exposure of Flower', () => {
     }
   });
 });
+
+describe('a render made with tutor-contrib-celery still enabled', () => {
+  // What the plugin's patches add (v21.0.0: patches/k8s-deployments, its LMS_WORKER_COMMAND
+  // filter): a worker per variant with node names ending in %%h, a second --queues on the stock one.
+  const render = `${fixture(RENDERS.v20).replace(
+    '        - --without-mingle\n        env:\n        - name: SERVICE_VARIANT\n          value: lms',
+    '        - --without-mingle\n        - --queues=edx.lms.core.default\n        env:\n        - name: SERVICE_VARIANT\n          value: lms',
+  )}---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: lms-worker-high, namespace: openedx, labels: {app.kubernetes.io/name: lms-worker-high}}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: lms-worker-high}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: lms-worker-high}}
+    spec:
+      containers:
+      - name: lms-worker-high
+        image: docker.io/overhangio/openedx:20.0.5
+        args: [celery, --app=lms.celery, worker, --loglevel=info, --hostname=edx.lms.core.high.%%h, --max-tasks-per-child=100, --queues=edx.lms.core.high]
+`;
+
+  it('one error that says to disable the plugin first, whatever the config', () => {
+    expect(render).toContain('- --queues=edx.lms.core.default\n');
+    const out = runWithConfig(render, celeryQueuesConfig({ lms: { queues: { high: {} } } }));
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    const [line] = out.stderr.split('\n');
+    expect(line).toBe(
+      'celery-queues: error: Deployment openedx/lms-worker-high: the input was rendered with tutor-contrib-celery enabled (lms-worker-high: its per-queue workers); celery-queues writes the per-queue workers itself, and both together would drain a queue twice. Disable the plugin first, tutor plugins disable celery && tutor config save, render again, and keep its settings in the config (celery-queues migrate config.yml)',
+    );
+  });
+
+  it('the stock worker with the second --queues alone says so too', () => {
+    const stockOnly = render.slice(
+      0,
+      render.lastIndexOf(
+        '---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: lms-worker-high',
+      ),
+    );
+    const out = runWithConfig(stockOnly, celeryQueuesConfig({ lms: { queues: { high: {} } } }));
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('(lms-worker: a second --queues)');
+  });
+});

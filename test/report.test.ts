@@ -2,7 +2,7 @@
 // instances in one input; the Mermaid picture read back by Mermaid's own parser (mermaid 11, its
 // flowchart grammar, in Node with linkedom as the DOM its sanitizer needs); the topology read off
 // the output, so that it shows whatever the families write.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseHTML } from 'linkedom';
@@ -249,6 +249,45 @@ describe('names from the config and the input stay text', () => {
         expect((rows[0] as string).split(/(?<!\\)\|/).length - 2).toBe(7);
       }),
       { seed: 1907, numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
+    );
+  });
+});
+
+describe('the rendered example in the documentation', () => {
+  // The page shows what the bundled example prints; UPDATE_GOLDEN=1 writes it there.
+  const between = (page: string, name: string, text: string) => {
+    const path = join(ROOT, page);
+    const content = readFileSync(path, 'utf8');
+    const start = `<!-- ${name}:start -->\n`;
+    const end = `<!-- ${name}:end -->`;
+    const a = content.indexOf(start);
+    const b = content.indexOf(end);
+    expect(a, `${page} ${name}`).toBeGreaterThan(0);
+    const wanted = `${content.slice(0, a + start.length)}${text}${content.slice(b)}`;
+    if (process.env.UPDATE_GOLDEN === '1' && existsSync(path)) writeFileSync(path, wanted);
+    const versionless = (t: string) =>
+      t.replaceAll(`celery-queues ${VERSION}`, 'celery-queues <version>');
+    expect(versionless(readFileSync(path, 'utf8'))).toBe(versionless(wanted));
+  };
+  const render = () => readFileSync(EXAMPLE.render, 'utf8');
+
+  it('README.md: the Mermaid picture, which GitHub draws', () => {
+    between(
+      'README.md',
+      'report:mermaid',
+      `\`\`\`mermaid\n${reportOf('mermaid', EXAMPLE.config, render())}\`\`\`\n`,
+    );
+  });
+
+  it('docs/report.md: the Markdown report', () => {
+    const md = reportOf('markdown', EXAMPLE.config, render()).replace(
+      /^# celery-queues report\n\n/,
+      '',
+    );
+    between(
+      'docs/report.md',
+      'report:markdown',
+      md.replace(/^## /gm, '### ').replace(/^### Pods/m, '#### Pods'),
     );
   });
 });

@@ -2,6 +2,7 @@
 // schema.
 
 import * as z from 'zod/mini';
+import { EDX_PLATFORM_ROUTES } from '../settings/edx-platform.js';
 import { celeryQueues, SCHEMA_URL } from './schema.js';
 
 type JsonSchema = {
@@ -146,4 +147,20 @@ function descriptionOf(outer: JsonSchema, inner: JsonSchema): string {
 
 function escapeCell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+/** docs/task-routing.md's table: where edx-platform sends its tasks, by default (edx-platform.ts). */
+export function routesTable(): string {
+  const rows = [
+    '| Sent by | Task | What it does | Default queue (the setting) |',
+    '|---|---|---|---|',
+  ];
+  for (const service of ['lms', 'cms'] as const) {
+    for (const r of EDX_PLATFORM_ROUTES[service]) {
+      rows.push(
+        `| ${service.toUpperCase()} | \`${r.task}\` | ${r.what} | \`${r.queue}\` (${r.setting}) |`,
+      );
+    }
+  }
+  return rows.join('\n');
 }

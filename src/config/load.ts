@@ -94,8 +94,8 @@ export function readConfig(value: unknown, results: Results): LoadedConfig | und
   const ref = configRef(obj);
   if (!isConfigMap(obj) && typeof obj.kind === 'string' && obj.kind !== KIND) {
     results.error(
-      `${obj.kind} ${ref.name || '(no name)'} is not a ${KIND}: kind must be ${KIND} (apiVersion ${API_VERSION}), or ConfigMap (apiVersion v1) with tutor-contrib-celery's CELERY_* keys`,
-      { ref, field: 'kind' },
+      `is not a ${KIND}: the functionConfig must be a ${KIND} (apiVersion ${API_VERSION}), or a ConfigMap (apiVersion v1) with tutor-contrib-celery's CELERY_* keys`,
+      { ref },
     );
     return undefined;
   }
