@@ -186,11 +186,11 @@ function runWith(argv: readonly string[], io: Io): number {
         ? args.files
             .map((f) =>
               ensureNewline(
-                f === '-' ? io.stdin() : readInput(io, f, 'a manifest file', manifestHint(f)),
+                f === '-' ? readStdin(io) : readInput(io, f, 'a manifest file', manifestHint(f)),
               ),
             )
             .join('---\n')
-        : io.stdin();
+        : readStdin(io);
   } catch (e) {
     const error = e instanceof InputError ? e.message : `cannot read the input: ${message(e)}`;
     return fail(
@@ -335,9 +335,10 @@ function finish(input: readonly Item[], out: Run, io: Io, mode: Outcome['mode'])
   for (const r of out.results) {
     if (r.severity !== 'info' || mode === 'stream') io.stderr(`${formatResult(r)}\n`);
   }
-  io.stderr(
-    `${summaryLine(changesOf(input, out.items), out.results, { mode, strict: out.strict })}\n`,
-  );
+  // (On error the items are the input's, some perhaps unreadable: no changes to count.)
+  const failed = out.results.some((r) => r.severity === 'error');
+  const changes = failed ? { added: [], changed: [], removed: [] } : changesOf(input, out.items);
+  io.stderr(`${summaryLine(changes, out.results, { mode, strict: out.strict })}\n`);
   return out.results.some((r) => r.severity === 'error') ? 1 : 0;
 }
 
@@ -400,6 +401,15 @@ function readInput(io: Io, path: string, what: string, hint: string): string {
       throw new InputError(`${name}: permission denied (${what} must be readable)`);
     }
     throw new InputError(`${name}: cannot be read: ${message(e)}`);
+  }
+}
+
+function readStdin(io: Io): string {
+  try {
+    return io.stdin();
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`cannot read the input: ${e.message}`);
+    throw e;
   }
 }
 

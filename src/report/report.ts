@@ -47,14 +47,16 @@ export interface Report {
 
 export function buildReport(input: ReportInput): Report {
   const errors = input.results.filter((r) => r.severity === 'error').length;
-  const changes = changesOf(input.input, input.output);
+  // A refused run changes nothing (and its input may hold what cannot be read as a resource).
+  const changes =
+    errors > 0 ? { added: [], changed: [], removed: [] } : changesOf(input.input, input.output);
   return {
     function: `celery-queues ${input.version}`,
     outcome: errors > 0 ? 'refused' : 'written',
     strict: input.strict,
     errors,
     warnings: input.results.filter((r) => r.severity === 'warning').length,
-    instances: topologyOf(input.output),
+    instances: topologyOf(input.output.filter(readable)),
     changes: {
       added: changes.added.map(id),
       changed: changes.changed.map((c) => ({
@@ -82,6 +84,15 @@ export function buildReport(input: ReportInput): Report {
           ],
     ),
   };
+}
+
+/** An item whose kind, name and namespace can be read (a refused input may hold others). */
+function readable(item: Item): boolean {
+  try {
+    return item.kind !== '' && typeof item.namespace === 'string';
+  } catch {
+    return false;
+  }
 }
 
 function id(r: ResourceId): ResourceId {
