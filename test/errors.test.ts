@@ -145,7 +145,9 @@ describe('input that is not a ResourceList: a ResourceList with the error, the i
     expect(r.stderr).toBe(
       'celery-queues: error: cannot read the input: the input is not UTF-8 text, as YAML is\n',
     );
-    expect(refusal({ status: 1, stdout: r.stdout, stderr: r.stderr }).items).toEqual([]);
+    expect(
+      refusal({ status: 1, stdout: r.stdout, stderr: r.stderr, messages: r.stderr }).items,
+    ).toEqual([]);
   });
 });
 
@@ -424,6 +426,8 @@ describe('the whole process', () => {
   ])('prints no stack trace: %s', (_, argv, input) => {
     const out = runBundle(argv as string[], input);
     expect(out.status).toBe(1);
-    expect(out.stderr).toMatch(/^(celery-queues: error: [^\n]*\n)+(celery-queues: failed: [^\n]*\n)?$/);
+    expect(out.stderr).toMatch(
+      /^(celery-queues: error: [^\n]*\n)+(celery-queues: failed: [^\n]*\n)?$/,
+    );
   });
 });
