@@ -99,7 +99,9 @@ describe('the image (Dockerfile)', () => {
       ],
       input,
     );
-    expect(out.stderr).toBe('');
+    expect(out.stderr).toBe(
+      'celery-queues: added 4 Deployments; changed 2 Deployments, 2 ConfigMaps; removed nothing; 0 warnings\n',
+    );
     expect(out.status).toBe(0);
     expect(out.stdout).toBe(runBundle([], input).stdout);
     expect(out.stdout).toContain('name: lms-worker-high-mem');

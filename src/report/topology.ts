@@ -116,12 +116,17 @@ function serviceOf(args: string[], queues: string[]): ServiceName | undefined {
 }
 
 function autoscalerOf(item: Item): { target: string; scaler: Scaling['autoscaler'] } | undefined {
-  if (item.kind === 'ScaledObject' && item.apiVersion.startsWith('keda.sh/')) {
-    const spec = record(plain(item, ['spec']));
-    const target = record(spec.scaleTargetRef);
-    if ((target.kind ?? 'Deployment') !== 'Deployment' || typeof target.name !== 'string') {
-      return undefined;
-    }
+  const keda = item.kind === 'ScaledObject' && item.apiVersion.startsWith('keda.sh/');
+  const hpa = item.kind === 'HorizontalPodAutoscaler' && item.apiVersion.startsWith('autoscaling/');
+  if (!keda && !hpa) return undefined;
+  const spec = record(plain(item, ['spec']));
+  const target = record(spec.scaleTargetRef);
+  // A ScaledObject's target is a Deployment unless it says otherwise; an HPA's always says.
+  const kind = target.kind ?? (keda ? 'Deployment' : undefined);
+  if (kind !== 'Deployment' || typeof target.name !== 'string') return undefined;
+  const count = (value: unknown, otherwise: number) =>
+    typeof value === 'number' ? value : otherwise;
+  if (keda) {
     const formula = record(record(spec.advanced).scalingModifiers).formula;
     const triggers = list(spec.triggers).map((t) => triggerText(record(t)));
     return {
@@ -129,37 +134,31 @@ function autoscalerOf(item: Item): { target: string; scaler: Scaling['autoscaler
       scaler: {
         kind: 'ScaledObject',
         name: item.name,
-        min: typeof spec.minReplicaCount === 'number' ? spec.minReplicaCount : 0,
-        max: typeof spec.maxReplicaCount === 'number' ? spec.maxReplicaCount : 100,
+        min: count(spec.minReplicaCount, 0),
+        max: count(spec.maxReplicaCount, 100),
         triggers:
           typeof formula === 'string' ? [`${formula} of: ${triggers.join('; ')}`] : triggers,
       },
     };
   }
-  if (item.kind === 'HorizontalPodAutoscaler' && item.apiVersion.startsWith('autoscaling/')) {
-    const spec = record(plain(item, ['spec']));
-    const target = record(spec.scaleTargetRef);
-    if (target.kind !== 'Deployment' || typeof target.name !== 'string') return undefined;
-    const metrics = list(spec.metrics).map((m) => {
-      const resource = record(record(m).resource);
-      const utilization = record(resource.target).averageUtilization;
-      return typeof resource.name === 'string'
-        ? `${resource.name}${typeof utilization === 'number' ? ` ${utilization}%` : ''}`
-        : String(record(m).type ?? 'metric');
-    });
-    const cpu = spec.targetCPUUtilizationPercentage;
-    return {
-      target: target.name,
-      scaler: {
-        kind: 'HorizontalPodAutoscaler',
-        name: item.name,
-        min: typeof spec.minReplicas === 'number' ? spec.minReplicas : 1,
-        max: typeof spec.maxReplicas === 'number' ? spec.maxReplicas : 1,
-        triggers: metrics.length > 0 ? metrics : typeof cpu === 'number' ? [`cpu ${cpu}%`] : [],
-      },
-    };
-  }
-  return undefined;
+  const metrics = list(spec.metrics).map((m) => {
+    const resource = record(record(m).resource);
+    const utilization = record(resource.target).averageUtilization;
+    return typeof resource.name === 'string'
+      ? `${resource.name}${typeof utilization === 'number' ? ` ${utilization}%` : ''}`
+      : String(record(m).type ?? 'metric');
+  });
+  const cpu = spec.targetCPUUtilizationPercentage;
+  return {
+    target: target.name,
+    scaler: {
+      kind: 'HorizontalPodAutoscaler',
+      name: item.name,
+      min: count(spec.minReplicas, 1),
+      max: count(spec.maxReplicas, 1),
+      triggers: metrics.length > 0 ? metrics : typeof cpu === 'number' ? [`cpu ${cpu}%`] : [],
+    },
+  };
 }
 
 function triggerText(trigger: Plain): string {
