@@ -18,7 +18,7 @@ it('npm run example renders examples/tutor-v20.yaml with examples/celery-queues.
   );
   expect(out.status).toBe(0);
   expect(out.messages).not.toMatch(/: (error|warning): /);
-  expect(out.stderr).toMatch(/\ncelery-queues: added 6 Deployments, [^\n]*; 0 warnings\n$/);
+  expect(out.stderr).toMatch(/\ncelery-queues: added 5 Deployments, [^\n]*; 0 warnings\n$/);
   expectExample('expected.yaml', out.stdout);
 });
 

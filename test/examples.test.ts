@@ -336,7 +336,7 @@ describe('the image (examples/image)', () => {
     const input = readFileSync(join(EXAMPLES, 'image', 'resource-list.yaml'), 'utf8');
     const out = runBundle([], input);
     expect(out.status).toBe(0);
-    expect(out.stderr).toMatch(/^celery-queues: added 6 Deployments, 2 ScaledObjects, /);
+    expect(out.stderr).toMatch(/^celery-queues: added 5 Deployments, 2 ScaledObjects, /);
     expectExample('image/expected.yaml', out.stdout);
     expect(parse(out.stdout).kind).toBe('ResourceList');
   });
