@@ -6,16 +6,16 @@ import { build } from 'esbuild';
 import { writeBetweenMarkers } from './markers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const out = await build({
   entryPoints: [`${root}src/config/docs.ts`],
   bundle: true,
   platform: 'node',
   format: 'cjs',
   write: false,
-  // The function's version, as the build puts it in (src/version.ts).
-  define: { VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
+  // As scripts/build.mjs: the schema's names take the function's version (src/version.ts).
+  define: { VERSION: JSON.stringify(version) },
 });
 const mod = { exports: {} };
 new Function('module', 'exports', 'require', out.outputFiles[0].text)(

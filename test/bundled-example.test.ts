@@ -1,4 +1,5 @@
-// The README's first command: `npm run example` renders the bundled example.
+// The README's first command: `npm run example` renders the bundled example; and the worker
+// groups example on the same render.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,4 +36,25 @@ it('npm run --silent example, as the README shows it: stdout is YAML and nothing
   expect(r.stdout.startsWith('apiVersion: ')).toBe(true);
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   expect(readme).toContain('npm ci && npm run --silent example');
+});
+
+it('examples/worker-groups: groups with the stock workers off, on examples/tutor-v20.yaml', () => {
+  const out = runBundle(
+    [
+      '--config',
+      join(ROOT, 'examples/worker-groups/celery-queues.yaml'),
+      join(ROOT, 'examples/tutor-v20.yaml'),
+    ],
+    '',
+  );
+  expect(out.status).toBe(0);
+  expect(out.messages).not.toMatch(/: (error|warning): /);
+  expect(out.stderr).toMatch(/\ncelery-queues: added [^\n]*; 0 warnings\n$/);
+  expectExample('worker-groups/expected.yaml', out.stdout);
+  // Idempotent, as every example.
+  const again = runBundle(
+    ['--config', join(ROOT, 'examples/worker-groups/celery-queues.yaml')],
+    out.stdout,
+  );
+  expect(again.stdout).toBe(out.stdout);
 });

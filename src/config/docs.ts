@@ -68,6 +68,7 @@ function annotatedSchema(): JsonSchema & { $schema?: string; $id?: string; title
 /** Placeholders for the keys of maps, by the field that holds them. */
 const KEY_NAMES: Record<string, string> = {
   queues: '<variant>',
+  groups: '<group>',
   lms: '<task>',
   cms: '<task>',
   requests: '<resource>',

@@ -14,6 +14,7 @@ import {
   objectName,
   QUALIFIED_NAME,
   resources,
+  rollingUpdate,
   toleration,
   topologySpreadConstraint,
 } from './kubernetes.js';
@@ -118,6 +119,7 @@ export const sizingFields = {
     "Celery --pool. With --pool in the same variant's extraArgs: an error; a variant's extraArgs flag overrides workerDefaults' pool.",
   ),
   podDisruptionBudget: z.optional(podDisruptionBudget),
+  rollingUpdate: z.optional(rollingUpdate),
 };
 
 export const SIZING_KEYS = Object.keys(sizingFields) as (keyof typeof sizingFields)[];
