@@ -92,6 +92,18 @@ spec:
     );
   });
 
+  it("a group's worker name: no variant that would collide with it, written either way", () => {
+    for (const queue of ['edx.lms.core.bulk_jobs', 'edx.lms.core.bulk-jobs']) {
+      const advice = warningFor({
+        lms: { groups: { bulk_jobs: { queues: ['high_mem'] } } },
+        explicitQueues: { lms: { t: { queue } } },
+      });
+      expect(advice).toBe(
+        `No variant to add: a variant ${queue.split('.').pop()} would write the worker lms-worker-bulk-jobs, a name the instance has already. Route the task to a consumed LMS queue (${CONSUMED_LMS}).`,
+      );
+    }
+  });
+
   it('a name no variant can give, too long for Kubernetes', () => {
     const long = `edx.lms.core.${'r'.repeat(45)}`;
     const advice = warningFor({

@@ -68,6 +68,11 @@ const CASES: [string, () => string, string][] = [
     () => readFileSync(join(ROOT, 'examples', 'tutor-v20.yaml'), 'utf8'),
     join(ROOT, 'examples', 'celery-queues.yaml'),
   ],
+  [
+    'worker groups, the stock workers off',
+    () => readFileSync(join(ROOT, 'examples', 'tutor-v20.yaml'), 'utf8'),
+    join(ROOT, 'examples', 'worker-groups', 'celery-queues.yaml'),
+  ],
   ['two instances, everything on', twoInstances, configPath('everything')],
   ['the v19 render, recommended', () => fixture(RENDERS.v19), configPath('recommended')],
   ['the pod-autoscaling render, sized', () => fixture(RENDERS.podautoscaling), 'sized-under-hpa'],

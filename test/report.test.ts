@@ -17,6 +17,7 @@ const EXAMPLE = {
   config: join(ROOT, 'examples', 'celery-queues.yaml'),
   render: join(ROOT, 'examples', 'tutor-v20.yaml'),
 };
+const GROUPS = join(ROOT, 'examples', 'worker-groups', 'celery-queues.yaml');
 const FORMATS = [
   ['markdown', 'md'],
   ['json', 'json'],
@@ -71,6 +72,7 @@ async function parseMermaid(text: string): Promise<Parsed> {
 describe.each([
   ['example', () => readFileSync(EXAMPLE.render, 'utf8'), EXAMPLE.config],
   ['two-instances.everything', twoInstances, configPath('everything')],
+  ['worker-groups', () => readFileSync(EXAMPLE.render, 'utf8'), GROUPS],
 ])('the report of %s', (name, input, config) => {
   it.each(FORMATS)('%s: the golden report', (format, ext) => {
     const text = reportOf(format, config, input()).replaceAll(VERSION, '<version>');
@@ -163,6 +165,64 @@ spec:
       (q) => q.queue === 'edx.lms.core.ora_workflow_update',
     );
     expect(ora?.workers).toEqual(['lms-worker']);
+  });
+});
+
+describe('worker groups and the stock workers off (examples/worker-groups)', () => {
+  const json = () =>
+    JSON.parse(reportOf('json', GROUPS, readFileSync(EXAMPLE.render, 'utf8'))) as Report;
+
+  it("each of a group's queues has the group's Deployment as its one consumer", () => {
+    const [instance] = json().instances;
+    const consumers = Object.fromEntries(instance?.queues.map((q) => [q.queue, q.workers]) ?? []);
+    expect(consumers).toEqual({
+      'edx.lms.core.default': ['lms-worker-interactive'],
+      'edx.lms.core.high': ['lms-worker-interactive'],
+      'edx.lms.core.high_mem': ['lms-worker-bulk'],
+      'edx.lms.core.ora_workflow_update': ['lms-worker-bulk'],
+      'edx.cms.core.default': ['cms-worker-interactive'],
+      'edx.cms.core.high': ['cms-worker-interactive'],
+      'edx.cms.core.low': ['cms-worker-imports'],
+    });
+    // The group's one ScaledObject scales it on the sum of its queues.
+    const interactive = instance?.workers.find((w) => w.name === 'lms-worker-interactive');
+    expect(interactive?.scaling.autoscaler?.triggers).toEqual([
+      expect.stringMatching(/^queue_0 \+ queue_1 of: /),
+    ]);
+  });
+
+  it('a stock worker turned off shows as such, and its placeholder queue is no queue of the table', () => {
+    const [instance] = json().instances;
+    const off = instance?.workers.filter((w) => w.off).map((w) => [w.name, w.scaling.replicas]);
+    expect(off).toEqual([
+      ['lms-worker', 0],
+      ['cms-worker', 0],
+    ]);
+    expect(instance?.queues.some((q) => q.queue.startsWith('celery-queues.'))).toBe(false);
+    const md = reportOf('markdown', GROUPS, readFileSync(EXAMPLE.render, 'utf8'));
+    expect(md).toContain(
+      'Turned off (`stockWorker.enabled: false`: no queue a task is sent to): `lms-worker` (0 replicas), `cms-worker` (0 replicas).',
+    );
+    expect(md).not.toMatch(/^\| `celery-queues\./m);
+    const mmd = reportOf('mermaid', GROUPS, readFileSync(EXAMPLE.render, 'utf8'));
+    expect(mmd).toContain('("lms-worker<br>turned off<br>0 replicas")');
+  });
+
+  it('a stock worker on a queue of its own but not turned off is not read as off', () => {
+    // Only the stock worker's own placeholder queue marks it off: another worker on such a queue
+    // is a worker like any other.
+    const render = readFileSync(EXAMPLE.render, 'utf8').replace(
+      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem',
+      '--queues=celery-queues.cms-worker-off',
+    );
+    const config =
+      'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: c}\nspec: {}\n';
+    const out = runCli(['report', '--format', 'json', '--config', '/c.yaml'], render, {
+      '/c.yaml': config,
+    });
+    const report = JSON.parse(out.stdout) as Report;
+    const lms = report.instances[0]?.workers.find((w) => w.name === 'lms-worker');
+    expect(lms?.off).toBeUndefined();
   });
 });
 
@@ -276,6 +336,14 @@ describe('the rendered example in the documentation', () => {
       'README.md',
       'report:mermaid',
       `\`\`\`mermaid\n${reportOf('mermaid', EXAMPLE.config, render())}\`\`\`\n`,
+    );
+  });
+
+  it('examples/worker-groups/README.md: the Mermaid picture of the groups', () => {
+    between(
+      'examples/worker-groups/README.md',
+      'report:mermaid',
+      `\`\`\`mermaid\n${reportOf('mermaid', GROUPS, render())}\`\`\`\n`,
     );
   });
 

@@ -110,6 +110,13 @@ export function renderMarkdown(report: Report): string {
       '',
       ...queueRows(instance),
     );
+    const off = instance.workers.filter((w) => w.off);
+    if (off.length > 0) {
+      lines.push(
+        '',
+        `Turned off (\`stockWorker.enabled: false\`: no queue a task is sent to): ${off.map((w) => `${code(w.name)} (${plural(w.scaling.replicas ?? 0, 'replica')})`).join(', ')}.`,
+      );
+    }
   }
   if (report.outcome === 'written') {
     lines.push('', '## What changes', '');

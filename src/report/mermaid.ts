@@ -28,7 +28,9 @@ export function renderMermaid(report: Report): string {
       const replicas = w.scaling.replicas;
       const scaling =
         replicas === undefined ? scalingText(w) : `${replicas} replica${replicas === 1 ? '' : 's'}`;
-      const text = `${w.name}<br>${scaling}<br>${concurrencyText(w)}`;
+      const text = w.off
+        ? `${w.name}<br>turned off<br>${scaling}`
+        : `${w.name}<br>${scaling}<br>${concurrencyText(w)}`;
       lines.push(`    ${wid}(${labelWithBreaks(text)})`);
     }
     for (const q of instance.queues) {

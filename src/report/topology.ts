@@ -6,7 +6,7 @@
 // watch it (the PrometheusRule's). Nothing here knows what the families write: it reads what any
 // run wrote, whichever families wrote it.
 import type { Item } from '../krm/item.js';
-import { SERVICES, type ServiceName } from '../names.js';
+import { SERVICES, type ServiceName, stockOffQueue, stockWorkerName } from '../names.js';
 import { blockOf, routesOf } from '../settings/block.js';
 import { EDX_PLATFORM_ROUTES } from '../settings/edx-platform.js';
 import { PRODUCTION_KEY, settingsService } from '../tutor/settings.js';
@@ -38,6 +38,11 @@ export interface WorkerFacts {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   /** Written by celery-queues (its generated-by annotation). */
   generated: boolean;
+  /**
+   * A stock worker the config turns off: no replicas, and only a queue no task is sent to, which
+   * is not listed among the queues.
+   */
+  off?: true;
 }
 
 export interface TaskRoute {
@@ -281,6 +286,11 @@ function instanceTopology(namespace: string, items: readonly Item[]): InstanceTo
     const replicas = plain(item, ['spec', 'replicas']);
     const autoscaler = scalers.get(item.name);
     const service = serviceOf(celery.args, queues);
+    const off =
+      service !== undefined &&
+      item.name === stockWorkerName(service) &&
+      queues.length === 1 &&
+      queues[0] === stockOffQueue(service);
     workers.push({
       kind: item.kind,
       name: item.name,
@@ -295,6 +305,7 @@ function instanceTopology(namespace: string, items: readonly Item[]): InstanceTo
         ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } }
         : {}),
       generated: item.annotation(GENERATED_BY) !== undefined,
+      ...(off ? { off: true as const } : {}),
     });
   }
 
@@ -307,7 +318,10 @@ function instanceTopology(namespace: string, items: readonly Item[]): InstanceTo
     }
     return q;
   };
-  for (const w of workers) for (const q of w.queues) queue(q).workers.push(w.name);
+  for (const w of workers) {
+    if (w.off) continue;
+    for (const q of w.queues) queue(q).workers.push(w.name);
+  }
 
   // Routes: the services the instance runs, edx-platform's defaults overridden by the block's.
   const services = SERVICES.filter((s) => workers.some((w) => w.service === s));
