@@ -97,6 +97,24 @@ const MUTATIONS: Mutation[] = [
     ),
   ],
   [
+    'a group name',
+    (c, v) => {
+      c.spec.cms = { groups: { [v]: { queues: ['low'] } } };
+    },
+    fc.oneof(
+      fc.constantFrom('Bulk', '_x', 'a-', 'default', 'a'.repeat(39), 'a'.repeat(40), 'ü'),
+      text('abzAZ09_-.', 45),
+      fc.string(),
+    ),
+  ],
+  [
+    "a group's queue",
+    (c, v) => {
+      c.spec.cms = { groups: { bulk: { queues: [v] } } };
+    },
+    fc.oneof(fc.constantFrom('Low', 'low', 'a-', 'ü', ''), text('abzAZ09_-.', 45), fc.string()),
+  ],
+  [
     'a quantity',
     (c, v) => {
       c.spec.lms.queues.high_mem.resources.requests.memory = v;
