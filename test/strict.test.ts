@@ -86,4 +86,21 @@ describe('strict mode', () => {
       /LMS settings changed: renamed to openedx-settings-lms-\w+; 7 workloads follow, so their pods roll$/,
     );
   });
+
+  it("the results of a ResourceList hold an info in full; a pipe's stderr has it in short", () => {
+    const config = celeryQueuesConfig({ lms: { queues: { high: {} } } });
+    const list = runCli([], resourceList(config));
+    expect(list.status).toBe(0);
+    const results = (parse(list.stdout).results ?? []) as Record<string, string>[];
+    const full = results.find((r) => r.message?.startsWith('edx-platform routes 4 LMS tasks'));
+    expect(full?.message).toContain(
+      '(openassessment.workflow.tasks.update_workflows_for_all_blocked_submissions_task, ',
+    );
+    expect(results.some((r) => 'brief' in r)).toBe(false);
+    const pipe = runWithConfig(RENDER, config);
+    const line = pipe.stderr.split('\n').find((l) => l.includes('edx-platform routes 4 LMS tasks'));
+    expect(line).toMatch(
+      /: edx-platform routes 4 LMS tasks to edx\.lms\.core\.ora_workflow_update, which no worker consumes \(nor in stock Tutor\): add the variant ora_workflow_update$/,
+    );
+  });
 });
