@@ -195,6 +195,31 @@ describe('kpt, exec function (examples/kpt)', () => {
     expectKptResult(out);
   });
 
+  it('the documented kpt commands that write in place run on a copy, never on examples/', () => {
+    // kpt fn eval and render rewrite their package; run on the checked-in example, they would
+    // change it (and the next run's expected output).
+    const pages = [
+      'README.md',
+      'examples/kpt/README.md',
+      'docs/day-2-with-tutor.md',
+      'docs/task-routing.md',
+      'docs/migrating-from-tutor-contrib-celery.md',
+    ];
+    let seen = 0;
+    for (const page of pages) {
+      const text = readFileSync(join(EXAMPLES, '..', page), 'utf8');
+      for (const block of text.matchAll(/```(?:bash|sh)\n([\s\S]*?)```/g)) {
+        for (const m of (block[1] as string).matchAll(/\bkpt fn (?:eval|render) (\S+)([^\n]*)/g)) {
+          seen++;
+          const [, pkg, rest] = m as unknown as [string, string, string];
+          if (/(^|\s)-o\s/.test(rest)) continue;
+          expect(pkg, `${page}: ${m[0]}`).not.toMatch(/^(\.\/)?examples\//);
+        }
+      }
+    }
+    expect(seen).toBeGreaterThan(3);
+  });
+
   it('kpt fn render with the Kptfile pipeline: the same package', () => {
     const out = join(tmp('kpt-render'), 'out');
     ok('kpt', ['fn', 'render', KPT_PACKAGE, '--allow-exec', '-o', out], { env });
