@@ -84,28 +84,27 @@ const qualified = fc.oneof(
 );
 const anything = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.double());
 
+// A variant's or a group's name: each becomes Kubernetes names, at most 39 characters.
+const workerKeys = fc.oneof(
+  fc.constantFrom('High', '_x', 'a-', 'default', 'a'.repeat(39), 'a'.repeat(40), 'ü'),
+  text('abzAZ09_-.', 45),
+  fc.string(),
+);
+
 const MUTATIONS: Mutation[] = [
   [
     'a variant name',
     (c, v) => {
       c.spec.lms.queues[v] = {};
     },
-    fc.oneof(
-      fc.constantFrom('High', '_x', 'a-', 'default', 'a'.repeat(39), 'a'.repeat(40), 'ü'),
-      text('abzAZ09_-.', 45),
-      fc.string(),
-    ),
+    workerKeys,
   ],
   [
     'a group name',
     (c, v) => {
       c.spec.cms = { groups: { [v]: { queues: ['low'] } } };
     },
-    fc.oneof(
-      fc.constantFrom('Bulk', '_x', 'a-', 'default', 'a'.repeat(39), 'a'.repeat(40), 'ü'),
-      text('abzAZ09_-.', 45),
-      fc.string(),
-    ),
+    workerKeys,
   ],
   [
     "a group's queue",

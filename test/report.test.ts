@@ -31,6 +31,23 @@ function reportOf(format: string, config: string, manifests: string): string {
   return out.stdout;
 }
 
+/** The example render with the stock lms-worker's --queues replaced. */
+function withLmsQueues(queues: string): string {
+  return readFileSync(EXAMPLE.render, 'utf8').replace(
+    '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem',
+    `--queues=${queues}`,
+  );
+}
+
+/** The JSON report of `render` with a CeleryQueues of the name c and this spec. */
+function jsonReport(render: string, spec: string): Report {
+  const config = `apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: c}\nspec:${spec}\n`;
+  const out = runCli(['report', '--format', 'json', '--config', '/c.yaml'], render, {
+    '/c.yaml': config,
+  });
+  return JSON.parse(out.stdout) as Report;
+}
+
 type Mermaid = typeof import('mermaid').default;
 let mermaid: Mermaid;
 
@@ -144,16 +161,10 @@ spec:
   });
 
   it('a worker consuming several queues (a worker group) is read off its one --queues', () => {
-    const render = readFileSync(EXAMPLE.render, 'utf8').replace(
-      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem',
-      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem,edx.lms.core.ora_workflow_update',
+    const render = withLmsQueues(
+      'edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem,edx.lms.core.ora_workflow_update',
     );
-    const config =
-      'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: c}\nspec:\n  lms:\n    queues: {}\n';
-    const json = JSON.parse(
-      runCli(['report', '--format', 'json', '--config', '/c.yaml'], render, { '/c.yaml': config })
-        .stdout,
-    ) as Report;
+    const json = jsonReport(render, '\n  lms:\n    queues: {}');
     const lms = json.instances[0]?.workers.find((w) => w.name === 'lms-worker');
     expect(lms?.queues).toEqual([
       'edx.lms.core.default',
@@ -211,16 +222,7 @@ describe('worker groups and the stock workers off (examples/worker-groups)', () 
   it('a stock worker on a queue of its own but not turned off is not read as off', () => {
     // Only the stock worker's own placeholder queue marks it off: another worker on such a queue
     // is a worker like any other.
-    const render = readFileSync(EXAMPLE.render, 'utf8').replace(
-      '--queues=edx.lms.core.default,edx.lms.core.high,edx.lms.core.high_mem',
-      '--queues=celery-queues.cms-worker-off',
-    );
-    const config =
-      'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: c}\nspec: {}\n';
-    const out = runCli(['report', '--format', 'json', '--config', '/c.yaml'], render, {
-      '/c.yaml': config,
-    });
-    const report = JSON.parse(out.stdout) as Report;
+    const report = jsonReport(withLmsQueues('celery-queues.cms-worker-off'), ' {}');
     const lms = report.instances[0]?.workers.find((w) => w.name === 'lms-worker');
     expect(lms?.off).toBeUndefined();
   });
