@@ -12,7 +12,7 @@ import { checkItems } from './krm/validate.js';
 import { monitoring } from './monitoring/monitoring.js';
 import type { Family, InstancePlan } from './plan.js';
 import { settings } from './settings/settings.js';
-import { findInstances, type TutorInstance } from './tutor/instances.js';
+import { findInstances, generatedLabels, type TutorInstance } from './tutor/instances.js';
 import { recordStockWorkers, resetStockWorkers } from './tutor/stock.js';
 import { workers } from './workers/workers.js';
 
@@ -44,6 +44,7 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
       // what a large input holds meanwhile is text.
       for (let instance = instances.shift(); instance; instance = instances.shift()) {
         const plan: InstancePlan = { instance, spec: config.spec, edit, results, workers: [] };
+        edit.labels = generatedLabels(instance);
         resetStockWorkers(instance, edit);
         for (const family of FAMILIES) family(plan);
         recordStockWorkers(instance, edit, plan.workers);

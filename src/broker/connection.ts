@@ -179,7 +179,10 @@ function generatedSecret(
   if (plan.edit.create(secret, plan.instance.anchor, 'openedx-config')) {
     plan.results.info(
       `wrote Secret ${BROKER_SECRET} with the broker credentials from ${broker.from.item.name} (${broker.from.key}), so that no password sits in a ScaledObject or a Deployment; to manage it yourself, name your Secret in spec.redis.credentialsSecret`,
-      { item: broker.from.item },
+      {
+        item: broker.from.item,
+        brief: `wrote Secret ${BROKER_SECRET} with the broker credentials (${broker.from.key})`,
+      },
     );
   }
   return credentials;

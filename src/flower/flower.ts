@@ -33,7 +33,7 @@ import {
   siteHost,
   usesDefaultSitePort,
 } from '../tutor/caddy.js';
-import type { StockWorker } from '../tutor/instances.js';
+import { generatedLabels, type StockWorker, type TutorInstance } from '../tutor/instances.js';
 import { instanceWorkers, NAME_LABEL, workerArgsOf } from '../workers/workers.js';
 import { flowerSite, SITE_MARK, withFlowerSite } from './caddyfile.js';
 import { flowerDashboardJson } from './dashboard.js';
@@ -57,7 +57,7 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
   if (!stock) return;
   const connection = brokerConnection(plan, stock.service);
   if (!connection) return;
-  const { labels, selector } = componentLabels(stock, FLOWER_NAME);
+  const { labels, selector, serviceSelector } = componentLabels(instance, stock, FLOWER_NAME);
   const meta = (name: string, extraLabels: Record<string, string> = {}) => ({
     name,
     ...(instance.namespace ? { namespace: instance.namespace } : {}),
@@ -91,7 +91,7 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
       kind: 'ServiceMonitor',
       metadata: meta(FLOWER_NAME, monitor.labels),
       spec: {
-        selector: { matchLabels: selector },
+        selector: { matchLabels: serviceSelector },
         ...(instance.namespace ? { namespaceSelector: { matchNames: [instance.namespace] } } : {}),
         endpoints: [{ port: FLOWER_PORT_NAME, path: '/metrics', interval: monitor.interval }],
       },
@@ -119,15 +119,19 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
 }
 
 /**
- * Labels like the stock worker's (Tutor's instance, part-of, managed-by), named `name`; the
- * selector is the stock worker's with the name swapped, so it selects that component's pods only.
+ * Labels like the stock worker's (Tutor's instance and part-of), named `name`, managed by
+ * celery-queues; the selector of its pods is the stock worker's with the name swapped, so it
+ * selects that component's pods only (kept as it has always been written: a Deployment's
+ * selector cannot change), and the selector of its Service is the same keys read off the labels.
  */
 export function componentLabels(
+  instance: TutorInstance,
   stock: StockWorker,
   name: string,
 ): {
   labels: Record<string, string>;
   selector: Record<string, string>;
+  serviceSelector: Record<string, string>;
 } {
   const strings = (value: unknown): Record<string, string> =>
     Object.fromEntries(
@@ -135,12 +139,20 @@ export function componentLabels(
         (e): e is [string, string] => typeof e[1] === 'string',
       ),
     );
-  const labels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
-  const selector = strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels']));
-  return {
-    labels: { ...labels, [NAME_LABEL]: name },
-    selector: { ...selector, [NAME_LABEL]: name },
+  const stockLabels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
+  const selector: Record<string, string> = {
+    ...strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels'])),
+    [NAME_LABEL]: name,
   };
+  const labels: Record<string, string> = {
+    ...stockLabels,
+    [NAME_LABEL]: name,
+    ...generatedLabels(instance),
+  };
+  const serviceSelector = Object.fromEntries(
+    Object.keys(selector).map((key) => [key, labels[key] ?? (selector[key] as string)]),
+  );
+  return { labels, selector, serviceSelector };
 }
 
 function deployment(

@@ -1,7 +1,7 @@
 // A staged change to the item list. Nothing touches the input until `output()`: on error the
 // transform returns the input as it came, and an item whose edit changes nothing goes out
 // exactly as it came in.
-import { isDocument, isMap, isScalar, type YAMLMap } from 'yaml';
+import { isDocument, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './outline.js';
@@ -63,6 +63,8 @@ export class Edit {
   private readonly createdKeys = new Set<Key>();
   /** The highest index used so far in each file of a kpt package (see `place`). */
   private fileEnds: Map<string, number> | undefined;
+  /** Labels every resource written from now on carries (its instance's: see transform.ts). */
+  labels: Readonly<Record<string, string>> = {};
 
   constructor(
     readonly items: readonly Item[],
@@ -219,8 +221,14 @@ export class Edit {
   create(resource: Doc | PlainResource, anchor: Item, generatedBy: string): boolean {
     // Plain data is printed without yaml (src/krm/print.ts) when it is in the printer's subset.
     const plain = isDocument(resource) ? undefined : plainCopy(resource);
-    let r: Doc | PlainResource = plain ?? (isDocument(resource) ? resource : docFrom(resource));
+    let r: Doc | PlainResource =
+      plain && labelsFit(plain, this.labels)
+        ? plain
+        : isDocument(resource)
+          ? resource
+          : docFrom(resource);
     setAnnotation(r, GENERATED_BY, stamp(generatedBy));
+    for (const [key, value] of Object.entries(this.labels)) setLabel(r, key, value);
     const kind = String(getIn(r, ['kind']));
     const name = String(getIn(r, ['metadata', 'name']));
     const namespace = String(getIn(r, ['metadata', 'namespace']) ?? '');
@@ -471,6 +479,82 @@ function getIn(r: Doc | PlainResource, path: string[]): unknown {
   let v: unknown = r;
   for (const part of path) v = (v as Record<string, unknown> | undefined)?.[part];
   return v;
+}
+
+/**
+ * A label in a resource's metadata: its value replaced where the key is, else the key put among
+ * the others (and a new labels map among metadata's keys) in sorted order when they are sorted,
+ * as Kustomize prints them, or at the end.
+ */
+function setLabel(r: Doc | PlainResource, key: string, value: string): void {
+  if (!isDocument(r)) {
+    const metadata = r.metadata as Record<string, unknown>;
+    const labels = metadata.labels as Record<string, unknown> | undefined;
+    if (labels && Object.hasOwn(labels, key)) labels[key] = value;
+    else if (labels) metadata.labels = withSorted(labels, key, value);
+    else r.metadata = withSorted(metadata, 'labels', { [key]: value });
+    return;
+  }
+  const doc = r;
+  const labels = doc.getIn(['metadata', 'labels'], true);
+  if (isMap(labels)) {
+    if (labels.items.some((pair) => keyString(pair.key) === key)) labels.set(key, value);
+    else insertSorted(labels, doc.createPair(key, value));
+    return;
+  }
+  const metadata = doc.get('metadata', true);
+  if (isMap(metadata)) insertSorted(metadata, doc.createPair('labels', { [key]: value }));
+}
+
+function insertSorted(map: YAMLMap, pair: Pair): void {
+  const keys = map.items.map((p) => keyString(p.key));
+  const at = sortedPlace(keys, keyString(pair.key));
+  if (at < 0) map.items.push(pair);
+  else map.items.splice(at, 0, pair);
+}
+
+/** Where `key` goes among `keys`: before the first greater one when they are sorted; -1: last. */
+function sortedPlace(keys: readonly string[], key: string): number {
+  const sorted = keys.every((k, i) => i === 0 || (keys[i - 1] as string) <= k);
+  return sorted ? keys.findIndex((k) => k > key) : -1;
+}
+
+/** A plain map with `key` put in as insertSorted puts it (see labelsFit for its keys). */
+function withSorted(
+  map: Record<string, unknown>,
+  key: string,
+  value: unknown,
+): Record<string, unknown> {
+  const entries = Object.entries(map);
+  const at = sortedPlace(
+    entries.map(([k]) => k),
+    key,
+  );
+  entries.splice(at < 0 ? entries.length : at, 0, [key, value]);
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Can the config's labels go into a plain resource as setLabel puts them into a document?
+ * Metadata and its labels and annotations are maps or absent, and no key of them reads as an
+ * array index (a plain object puts those first, whatever the order they are set in).
+ */
+function labelsFit(r: PlainResource, labels: Readonly<Record<string, string>>): boolean {
+  const isMapOrAbsent = (v: unknown) =>
+    v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+  const metadata = r.metadata as Record<string, unknown> | undefined;
+  if (!isMapOrAbsent(metadata)) return false;
+  if (!isMapOrAbsent(metadata?.labels) || !isMapOrAbsent(metadata?.annotations)) return false;
+  const keys = [
+    ...Object.keys(labels),
+    ...Object.keys(metadata ?? {}),
+    ...Object.keys((metadata?.labels as object | undefined) ?? {}),
+  ];
+  return !keys.some((k) => /^(?:0|[1-9][0-9]*)$/.test(k));
+}
+
+function keyString(key: unknown): string {
+  return String(isScalar(key) ? key.value : key);
 }
 
 function sameResource(item: Item, doc: Doc): boolean {

@@ -32,7 +32,7 @@ export const monitoring: Family = (plan) => {
       name: ALERTS_NAME,
       namespace: plan.instance.namespace,
       labels: {
-        ...componentLabels(stock, ALERTS_NAME).labels,
+        ...componentLabels(plan.instance, stock, ALERTS_NAME).labels,
         ...config.alerts.labels,
       },
       config: config.alerts,
@@ -49,7 +49,7 @@ function writeExporter(plan: InstancePlan, config: ExporterConfig): boolean {
   if (!stock) return false;
   const connection = brokerConnection(plan, stock.service);
   if (!connection) return false;
-  const { labels, selector } = componentLabels(stock, EXPORTER_NAME);
+  const { labels, selector, serviceSelector } = componentLabels(instance, stock, EXPORTER_NAME);
   const input: ExporterInput = {
     metadata: (name, extraLabels = {}) => ({
       name,
@@ -57,6 +57,7 @@ function writeExporter(plan: InstancePlan, config: ExporterConfig): boolean {
       labels: { ...labels, ...extraLabels },
     }),
     selector,
+    serviceSelector,
     namespace: instance.namespace,
     config,
     connection,

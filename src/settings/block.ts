@@ -90,3 +90,25 @@ export function blockOf(text: string): string | undefined {
   const end = lines.indexOf(BLOCK_END, begin + 1);
   return end < 0 ? undefined : `${lines.slice(begin, end + 1).join('\n')}\n`;
 }
+
+/**
+ * The routes a block holds, read back as settingsBlock writes them (an earlier version's block
+ * too): the task and queue of each `'task': {'queue': 'queue'},` line.
+ */
+export function routesOf(block: string): Route[] {
+  const routes: Route[] = [];
+  const literal = String.raw`'((?:[^'\\]|\\.)*)'`;
+  const line = new RegExp(`^ {4}${literal}: \\{'queue': ${literal}\\},$`);
+  for (const text of block.split('\n')) {
+    const m = line.exec(text);
+    if (m) routes.push({ task: fromPyString(m[1] as string), queue: fromPyString(m[2] as string) });
+  }
+  return routes;
+}
+
+/** The text of a Python str literal's body as pyString writes them. */
+function fromPyString(body: string): string {
+  return body.replace(/\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|.)/g, (_, e: string) =>
+    e.length === 1 ? e : String.fromCodePoint(Number.parseInt(e.slice(1), 16)),
+  );
+}
