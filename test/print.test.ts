@@ -1,10 +1,14 @@
 // The printer of written resources (src/krm/print.ts) against yaml: for any plain value it
 // prints, the text is byte for byte what `printResource(docFrom(value))` gives, in both sequence
-// styles; and what it declines, yaml prints.
+// styles; what it declines, yaml prints; and Edit.create writes the same for plain data as for
+// its document.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { Edit } from '../src/krm/edit.js';
+import { Item } from '../src/krm/item.js';
 import { plainCopy, printPlain } from '../src/krm/print.js';
+import { Results } from '../src/krm/results.js';
 import { docFrom, printResource } from '../src/krm/yaml.js';
 import { KEYS, text } from './yaml-arbitraries.js';
 
@@ -199,5 +203,56 @@ describe('printPlain', () => {
     expect(printPlain({ ['k'.repeat(1030)]: 1 })).toBeUndefined();
     // A key __proto__ is an object's own only when written so; yaml reads it as any key.
     expect(plainCopy({ ['__proto__']: 'x' })).toBeUndefined();
+  });
+});
+
+describe('Edit.create of plain data', () => {
+  const anchorText = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: anchor\n';
+  const labelKey = fc.constantFrom(
+    'a',
+    'b',
+    'm',
+    'z',
+    'app.kubernetes.io/name',
+    '1',
+    '10',
+    'x.y/z',
+  );
+  const labelMap = fc.dictionary(labelKey, fc.constantFrom('v', 'w', '1'), { maxKeys: 4 });
+  const metadataKey = fc.constantFrom('name', 'namespace', 'annotations', 'labels', 'uid', '7');
+
+  /** The text Edit.create writes for a resource, handed over as plain data or as a document. */
+  function written(
+    resource: Record<string, unknown>,
+    labels: Record<string, string>,
+    asDoc: boolean,
+  ) {
+    const anchor = Item.lazy(anchorText, 0, 'document 1');
+    const edit = new Edit([anchor], new Results());
+    edit.labels = labels;
+    edit.create(asDoc ? docFrom(resource) : resource, anchor, 'anchor');
+    edit.settle();
+    return edit.output().map((item) => item.raw ?? item.printed);
+  }
+
+  it('writes what the document path writes, labels and annotations put in alike', () => {
+    fc.assert(
+      fc.property(
+        labelMap,
+        fc.option(labelMap, { nil: undefined }),
+        fc.uniqueArray(metadataKey, { maxLength: 4 }),
+        (labels, own, keys) => {
+          const metadata: Record<string, unknown> = {};
+          for (const k of keys) {
+            metadata[k] = k === 'labels' ? (own ?? {}) : k === 'annotations' ? { note: 'x' } : 'v';
+          }
+          metadata.name = 'made';
+          const resource = { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { k: 'v' } };
+          const plain = written(structuredClone(resource), labels, false);
+          expect(plain).toEqual(written(structuredClone(resource), labels, true));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
