@@ -120,14 +120,17 @@ export class Item {
    */
   settle(): void {
     if (this.raw !== undefined || this.printedText !== undefined) return;
+    if (!this.plainValue && !this.parsed) return;
+    // Kind and name are read again (what a run changed, the output's order): kept, so that the
+    // printed text is not parsed for them.
+    this.header ??= this.head;
     if (this.plainValue) {
       this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
       this.plainValue = undefined;
       this.parsed = undefined;
       return;
     }
-    if (!this.parsed) return;
-    this.printedText = printResource(this.parsed);
+    this.printedText = printResource(this.parsed as Doc);
     this.parsed = undefined;
   }
 
