@@ -62,7 +62,7 @@ export interface TutorInstance {
  * `kubectl get ... -l app.kubernetes.io/managed-by=celery-queues` lists them and no stock one.
  */
 export function generatedLabels(instance: TutorInstance): Record<string, string> {
-  const stock = plainAt(instance.anchor.doc, ['metadata', 'labels']) as
+  const stock = instance.anchor.plainAt(['metadata', 'labels']) as
     | Record<string, unknown>
     | undefined;
   const tutor = (key: string) => (typeof stock?.[key] === 'string' ? stock[key] : undefined);
