@@ -12,7 +12,7 @@ import {
   scalarValue,
   UNREADABLE,
 } from './outline.js';
-import { type Doc, parseOptions } from './yaml.js';
+import { type Doc, keepSourceText, parseOptions } from './yaml.js';
 
 /** The document of an outlined resource, as parseDocument would give it; undefined if unsure. */
 export function composeOutline(o: Outline): Doc | undefined {
@@ -74,7 +74,15 @@ function scalarNode(o: Outline, s: ScalarNode): Scalar | undefined {
   const node = new Scalar(value);
   node.source = value;
   node.type =
-    s.style === 'single' ? 'QUOTE_SINGLE' : s.style === 'double' ? 'QUOTE_DOUBLE' : 'BLOCK_LITERAL';
+    s.style === 'single'
+      ? 'QUOTE_SINGLE'
+      : s.style === 'double'
+        ? 'QUOTE_DOUBLE'
+        : s.style === 'literal'
+          ? 'BLOCK_LITERAL'
+          : 'BLOCK_FOLDED';
+  // As the parser's documents keep it (yaml.ts parseYaml).
+  keepSourceText(node, o.source.slice(s.start, s.end));
   return node;
 }
 

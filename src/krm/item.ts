@@ -3,6 +3,7 @@
 // of it is never parsed and goes out byte for byte.
 import { isMap } from 'yaml';
 import { composeOutline } from './compose.js';
+import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
 import {
   type Doc,
@@ -36,6 +37,10 @@ export class Item {
   private parsed: Doc | undefined;
   private header: Header | undefined;
   private deindented: string | undefined;
+  /** The text the engine reads (see `text`), once made. */
+  private readable: string | undefined;
+  /** A JSON item's value, once parsed (null: not JSON after all). */
+  private parsedJson: unknown;
   /** metadata.annotations read off the text (null: not in a form the scan reads). */
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
   /** The text's outline (null: the outline cannot read it). */
@@ -54,21 +59,35 @@ export class Item {
     readonly position: string,
     readonly fromInput: boolean,
     doc: Doc | undefined,
+    /**
+     * Comment and blank lines in front of a ResourceList entry, outside any resource: written
+     * in front of whatever goes out in the entry's place.
+     */
+    readonly lead = '',
+    /** What the engine reads, when it is not `raw` itself (see `text`). */
+    private readonly given?: string,
   ) {
     this.parsed = doc;
   }
 
   /**
    * An input item kept as text, parsed on first use. `indent` columns of every line are the
-   * container's (the splitter checked that each line has them, or is blank).
+   * container's (the splitter checked that each line has them, or is blank, a comment, or a
+   * closing quote that go-yaml writes at column 0). `text`: the same with LF line ends, when the
+   * input had others.
    */
-  static lazy(raw: string, indent: number, position: string): Item {
-    return new Item(raw, indent, position, true, undefined);
+  static lazy(
+    raw: string,
+    indent: number,
+    position: string,
+    options: { lead?: string; text?: string } = {},
+  ): Item {
+    return new Item(raw, indent, position, true, undefined, options.lead, options.text);
   }
 
-  /** An input item that was parsed with its container (the full path). */
-  static parsedInput(doc: Doc, position: string): Item {
-    return new Item(undefined, 0, position, true, doc);
+  /** An input item that only the whole input's parse could read (an alias into another item). */
+  static parsedInput(doc: Doc, position: string, lead = ''): Item {
+    return new Item(undefined, 0, position, true, doc, lead);
   }
 
   /** A resource the function writes. */
@@ -81,12 +100,52 @@ export class Item {
     return new Item(raw, container, 'new', false, undefined);
   }
 
+  /** This input resource as another document: what goes out in its place, after its lead. */
+  rewritten(doc: Doc): Item {
+    return new Item(undefined, 0, this.position, false, doc, this.lead);
+  }
+
+  /**
+   * The text the engine reads: `raw` with LF line ends, a comment line less indented than the
+   * container moved to the container's column, and a closing quote that go-yaml writes at
+   * column 0 (kpt does, for a multi-line quoted value that ends in a line break) indented under
+   * the line before it. Neither changes what the YAML says. A JSON item reads as the same
+   * resource in block style.
+   */
+  private get text(): string {
+    if (this.readable === undefined) {
+      const json = this.json;
+      this.readable =
+        json !== undefined
+          ? inContainer(blockText(json), this.indent)
+          : readingText(this.given ?? this.raw ?? '', this.indent);
+    }
+    return this.readable as string;
+  }
+
   /** The item's YAML as a document of its own (a ResourceList entry de-indented). */
   get source(): string | undefined {
     if (this.deindented === undefined && this.raw !== undefined) {
-      this.deindented = deindent(this.raw, this.indent);
+      this.deindented = deindent(this.text, this.indent);
     }
     return this.deindented ?? this.printedText;
+  }
+
+  /** A JSON item's value (undefined for YAML): JSON.parse reads it as YAML does, faster. */
+  private get json(): JsonObject | undefined {
+    if (this.parsedJson === undefined) {
+      this.parsedJson = null;
+      const raw = this.raw;
+      if (raw !== undefined && this.fromInput && looksLikeJson(raw, this.indent)) {
+        try {
+          const value: unknown = JSON.parse(deindent(this.given ?? raw, this.indent));
+          if (isObject(value)) this.parsedJson = value;
+        } catch {
+          // YAML in flow style: the parser reads it.
+        }
+      }
+    }
+    return (this.parsedJson as JsonObject | null) ?? undefined;
   }
 
   /** A written resource's text, once `settle` printed it. */
@@ -121,6 +180,8 @@ export class Item {
     this.parsed = undefined;
     this.deindented = undefined;
     this.outlined = undefined;
+    this.readable = undefined;
+    this.parsedJson = undefined;
   }
 
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
@@ -157,7 +218,8 @@ export class Item {
    */
   get outline(): Outline | undefined {
     if (this.outlined === undefined) {
-      this.outlined = (this.raw !== undefined ? outline(this.raw, this.indent) : undefined) ?? null;
+      this.outlined =
+        (this.raw !== undefined ? outline(this.text, this.indent) : undefined) ?? null;
       if (this.raw !== undefined) holding.push(this);
     }
     return this.outlined ?? undefined;
@@ -165,27 +227,34 @@ export class Item {
 
   /** The plain value at a path, read off the text when the outline can, else parsed. */
   plainAt(path: Path): unknown {
-    const o = this.parsed === undefined ? this.outline : undefined;
-    if (o) {
-      const value = plainValueAt(o, path);
-      if (value !== UNREAD) return value;
+    if (this.parsed === undefined) {
+      const json = this.json;
+      if (json !== undefined) return jsonAt(json, path);
+      const o = this.outline;
+      if (o) {
+        const value = plainValueAt(o, path);
+        if (value !== UNREAD) return value;
+      }
     }
     return plainAt(this.doc, path);
   }
 
   /** The same resource with other text in the same layout (an edit spliced into the text). */
   withText(raw: string): Item {
-    return new Item(raw, this.indent, this.position, false, undefined);
+    return new Item(raw, this.indent, this.position, false, undefined, this.lead);
   }
 
   private get head(): Header {
     if (this.header === undefined) {
+      const json = this.parsed === undefined ? this.json : undefined;
       this.header =
-        (this.parsed === undefined && this.raw !== undefined
-          ? scanHeader(this.raw, this.indent)
-          : undefined) ?? headerOf(this.doc, this.position);
+        json !== undefined
+          ? jsonHeader(json)
+          : ((this.parsed === undefined && this.raw !== undefined
+              ? scanHeader(this.text, this.indent)
+              : undefined) ?? headerOf(this.doc, this.position));
     }
-    return this.header;
+    return this.header as Header;
   }
 
   get apiVersion(): string {
@@ -215,16 +284,22 @@ export class Item {
 
   /** A cheap test before parsing: can this item contain `text` at all? */
   mentions(text: string): boolean {
-    // An input item's text is what it holds, parsed or not (edits go to working copies).
+    // An input item's text is what it holds, parsed or not (edits go to working copies). (The
+    // names and keys looked for are printable ASCII, which no producer escapes, in YAML or JSON.)
     return this.raw === undefined || this.raw.includes(text);
   }
 
   annotation(key: string): string | undefined {
     if (!this.mentions(key)) return undefined;
+    const json = this.parsed === undefined ? this.json : undefined;
+    if (json !== undefined) {
+      const value = jsonAt(json, ['metadata', 'annotations', key]);
+      return typeof value === 'string' ? value : undefined;
+    }
     if (this.parsed === undefined && this.raw !== undefined) {
       // kpt's and Kustomize's bookkeeping is read off every item: without parsing, if the
       // annotations are plain block-style scalars.
-      this.annotations ??= scanAnnotations(this.raw, this.indent) ?? null;
+      this.annotations ??= scanAnnotations(this.text, this.indent) ?? null;
       const scanned = this.annotations?.get(key);
       if (this.annotations && scanned !== UNREADABLE) return scanned;
     }
@@ -243,6 +318,19 @@ interface Header {
   kind: string;
   name: string;
   namespace: string;
+}
+
+function jsonHeader(json: JsonObject): Header {
+  const get = (path: string[]) => {
+    const v = jsonAt(json, path);
+    return typeof v === 'string' ? v : '';
+  };
+  return {
+    apiVersion: get(['apiVersion']),
+    kind: get(['kind']),
+    name: get(['metadata', 'name']),
+    namespace: get(['metadata', 'namespace']),
+  };
 }
 
 function headerOf(doc: Doc, position: string): Header {
@@ -399,6 +487,54 @@ function scalar(raw: string | undefined): string | undefined {
   if (/^'[^']*'$/.test(text)) return text.slice(1, -1);
   if (/^"[^"\\]*"$/.test(text)) return text.slice(1, -1);
   return undefined;
+}
+
+/** See Item.text. */
+export function readingText(raw: string, container: number): string {
+  const text = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+  if (!(container > 0 ? underIndented(container) : COLUMN_0_QUOTE).test(text)) return text;
+  const lines = text.split('\n');
+  // How far in the line before goes: a closing quote goes one further, past its key or dash.
+  const depth = (line: string) => /^[ ]*(?:- +)*/.exec(line)?.[0].length ?? 0;
+  let before = depth(lines[0] as string);
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    let spaces = 0;
+    while (line.charCodeAt(spaces) === 32) spaces++;
+    if (spaces === line.length) continue;
+    const rest = line.slice(spaces);
+    if (spaces < container && rest[0] === '#') lines[i] = ' '.repeat(container) + rest;
+    else if (spaces <= container && CLOSING_QUOTE.test(rest)) {
+      lines[i] = ' '.repeat(Math.max(before + 1, container)) + rest;
+    } else before = depth(line);
+  }
+  return lines.join('\n');
+}
+
+const CLOSING_QUOTE = /^['"][ \t]*(?:#.*)?$/;
+const COLUMN_0_QUOTE = /\n['"][ \t]*(?:#[^\n]*)?(?:\n|$)/;
+const underIndentedLines = new Map<number, RegExp>();
+
+/** A line that is not blank and has fewer than `container` spaces in front. */
+function underIndented(container: number): RegExp {
+  let re = underIndentedLines.get(container);
+  if (!re) {
+    re = new RegExp(`\\n(?! {${container}}| *(?:\\n|$))`);
+    underIndentedLines.set(container, re);
+  }
+  return re;
+}
+
+/** A document as a ResourceList entry, `container` columns in (its `- ` two before). */
+export function inContainer(text: string, container: number): string {
+  if (container === 0) return text;
+  const pad = ' '.repeat(container);
+  return text
+    .split('\n')
+    .map((line, n) =>
+      n === 0 ? `${' '.repeat(container - 2)}- ${line}` : line === '' ? '' : pad + line,
+    )
+    .join('\n');
 }
 
 /** A ResourceList entry as a document of its own: its `- ` and indentation taken off. */

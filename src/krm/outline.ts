@@ -6,9 +6,12 @@
 //
 // The outline reads a strict subset of YAML and gives up (undefined) on anything outside it:
 // flow collections other than {} and [], anchors, aliases, tags, multi-line plain or quoted
-// scalars, folded or explicitly indented block scalars in what it decodes, complex keys, tabs
-// in the indentation, duplicate keys, odd indentation. The caller then parses the resource
+// scalars other than double-quoted ones, complex keys, tabs in the indentation, duplicate
+// keys, odd indentation. The caller then parses the resource
 // (test/outline.test.ts checks the outline against the parser over generated documents).
+
+import { blockHeader, blockValue } from './block-scalars.js';
+import { escapeDouble, readsAsStringEverywhere } from './strings.js';
 
 export type Path = readonly (string | number)[];
 
@@ -517,8 +520,8 @@ function closingSingleQuote(source: string, at: number, end: number): number {
 
 /**
  * A block scalar whose header is at `at`: where its last line ends and its content's
- * indentation. Explicit indentation indicators, and leading blank lines longer than the content's
- * indentation, are left to the parser.
+ * indentation (an indentation indicator counts from `owner`, the column of its key or dash).
+ * Leading blank lines longer than the content's detected indentation are left to the parser.
  */
 function readBlockScalar(
   source: string,
@@ -528,9 +531,10 @@ function readBlockScalar(
   container: number,
   lineNext: number,
 ): { end: number; indent: number } | undefined {
-  const header = /^[|>][-+]?(?: +#.*)? *$/.exec(source.slice(at, end));
+  const header = /^[|>](?:([1-9])[-+]?|[-+]([1-9])?)?(?: +#.*)? *$/.exec(source.slice(at, end));
   if (!header) return undefined;
-  let indent = -1;
+  const explicit = Number(header[1] ?? header[2] ?? 0);
+  let indent = explicit > 0 ? owner + explicit : -1;
   let longestLeadingBlank = 0;
   let pos = lineNext;
   let last = lineNext; // after the last line that belongs to the scalar
@@ -545,12 +549,13 @@ function readBlockScalar(
     const spaces = Math.max(0, c - from);
     if (blank) {
       if (indent < 0) longestLeadingBlank = Math.max(longestLeadingBlank, spaces);
-    } else {
-      if (indent < 0) {
-        if (spaces <= owner) break; // an empty scalar
-        if (longestLeadingBlank > spaces) return undefined;
-        indent = spaces;
-      } else if (spaces < indent) break;
+    } else if (indent < 0) {
+      if (spaces <= owner) break; // an empty scalar
+      if (longestLeadingBlank > spaces) return undefined;
+      indent = spaces;
+    } else if (spaces < indent) {
+      if (spaces <= owner) break;
+      return undefined; // between its key and its content: the parser's to judge
     }
     pos = lineEnd + 1;
     last = Math.min(pos, n);
@@ -567,7 +572,7 @@ function readBlockScalar(
 // ---------------------------------------------------------------------------------------------
 // Values
 
-/** Could not be read without the parser: a folded scalar, a plain scalar that is no string. */
+/** Could not be read without the parser: a plain scalar that is no string. */
 export const UNREADABLE = Symbol('unreadable');
 
 /** The string a scalar holds; UNREADABLE when it is not a string or needs the parser. */
@@ -583,9 +588,8 @@ export function scalarValue(o: Outline, s: Scalar): string | typeof UNREADABLE {
       s.decoded ??= decodeDouble(o.source, s.start + 1, s.end - 1, Number.POSITIVE_INFINITY).value;
       return s.decoded;
     case 'literal':
-      return literalValue(o, s);
-    default:
-      return UNREADABLE;
+    case 'folded':
+      return blockScalarValue(o, s);
   }
 }
 
@@ -749,20 +753,12 @@ function blockLines(o: Outline, s: Scalar): { lines: string[]; starts: number[] 
 }
 
 function chompOf(o: Outline, s: Scalar): 'clip' | 'strip' | 'keep' {
-  const h = o.source.slice(s.start, s.start + 2);
-  return h[1] === '-' ? 'strip' : h[1] === '+' ? 'keep' : 'clip';
+  return blockHeader(o.source.slice(s.start, s.start + 3))?.chomp ?? 'clip';
 }
 
-function literalValue(o: Outline, s: Scalar): string {
-  const { lines } = blockLines(o, s);
-  let content = lines.length;
-  while (content > 0 && lines[content - 1] === '') content--;
-  const body = lines.slice(0, content).join('\n');
-  const chomp = chompOf(o, s);
-  if (content === 0) return chomp === 'keep' ? '\n'.repeat(lines.length) : '';
-  if (chomp === 'strip') return body;
-  if (chomp === 'clip') return `${body}\n`;
-  return `${body}\n${'\n'.repeat(lines.length - content)}`;
+function blockScalarValue(o: Outline, s: Scalar): string {
+  const style = s.style === 'folded' ? 'folded' : 'literal';
+  return blockValue({ style, chomp: chompOf(o, s) }, blockLines(o, s).lines);
 }
 
 /**
@@ -819,6 +815,7 @@ export interface ScalarEdit {
  */
 export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string | undefined {
   const pieces: { start: number; end: number; text: string }[] = [];
+  const edited = new Set<OutlineNode>();
   for (const edit of edits) {
     const node = nodeAt(o, edit.path);
     if (node?.kind !== 'scalar') return undefined;
@@ -828,7 +825,11 @@ export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string 
     const piece = rewrite(o, node, old, edit.value);
     if (!piece) return undefined;
     pieces.push(piece);
+    edited.add(node);
   }
+  // The resource is written now: a plain string of it that a YAML 1.1 reader (Kubernetes) takes
+  // for something else is quoted, as every string the function writes is.
+  if (pieces.length > 0) pieces.push(...requoted(o.root, edited, o.source));
   pieces.sort((a, b) => a.start - b.start);
   let out = '';
   let from = 0;
@@ -838,6 +839,34 @@ export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string 
     from = p.end;
   }
   return out + o.source.slice(from);
+}
+
+/** Plain keys and values (other than `edited`) that read as strings in YAML 1.2 only, quoted. */
+function requoted(
+  node: OutlineNode,
+  edited: Set<OutlineNode>,
+  source: string,
+  out: { start: number; end: number; text: string }[] = [],
+): { start: number; end: number; text: string }[] {
+  if (node.kind === 'scalar') {
+    if (node.style === 'plain' && !edited.has(node)) {
+      const text = source.slice(node.start, node.end);
+      if (readsAsString(text) && !/^0[0-7]+$/.test(text) && !readsAsStringEverywhere(text)) {
+        out.push({ start: node.start, end: node.end, text: `"${escapeDouble(text)}"` });
+      }
+    }
+  } else if (node.kind === 'map') {
+    node.keys.forEach((key, i) => {
+      if (node.keyStyles[i] === 'plain' && !readsAsStringEverywhere(key)) {
+        const start = node.starts[i] as number;
+        out.push({ start, end: start + key.length, text: `"${escapeDouble(key)}"` });
+      }
+      requoted(node.values[i] as OutlineNode, edited, source, out);
+    });
+  } else if (node.kind === 'seq') {
+    for (const item of node.items) requoted(item, edited, source, out);
+  }
+  return out;
 }
 
 function rewrite(
@@ -874,13 +903,9 @@ export function readsAsString(text: string): boolean {
   return !NOT_A_STRING.test(text);
 }
 
-/** A string that reads back as itself, plain, in block context. */
+/** A string that reads back as itself, plain, in block context, in YAML 1.1 and 1.2. */
 export function isPlainSafe(value: string): boolean {
-  return (
-    /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(value) &&
-    !NOT_A_STRING.test(value) &&
-    !/^0[0-7]+$/.test(value)
-  );
+  return /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(value) && readsAsStringEverywhere(value);
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -898,53 +923,6 @@ function commonPrefix(a: string, b: string): number {
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
-}
-
-// As go-yaml writes double-quoted scalars (Kustomize and kpt print with it): printable
-// characters as they are, everything else escaped.
-const NEEDS_ESCAPE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
-  /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-export function escapeDouble(value: string): string {
-  return value.replace(NEEDS_ESCAPE, (ch) => {
-    switch (ch) {
-      case '"':
-        return '\\"';
-      case '\\':
-        return '\\\\';
-      case '\0':
-        return '\\0';
-      case '\x07':
-        return '\\a';
-      case '\b':
-        return '\\b';
-      case '\t':
-        return '\\t';
-      case '\n':
-        return '\\n';
-      case '\v':
-        return '\\v';
-      case '\f':
-        return '\\f';
-      case '\r':
-        return '\\r';
-      case '\x1b':
-        return '\\e';
-      case '\u0085':
-        return '\\N';
-      case '\u2028':
-        return '\\L';
-      case '\u2029':
-        return '\\P';
-      default: {
-        const code = ch.charCodeAt(0);
-        return code <= 0xff
-          ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
-          : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
-      }
-    }
-  });
 }
 
 // Characters a single-quoted or block scalar cannot hold as they are (tabs and \n aside).

@@ -1,0 +1,230 @@
+// Real YAML producers for the tests, and readers of the kind Kubernetes uses: PyYAML and ruamel
+// (Debian's python3 packages, through test/producers.py), js-yaml and yaml (npm), and the real
+// kpt and Kustomize. What they write is what users' files and pipes hold.
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { dump as jsYamlDump } from 'js-yaml';
+import { Document, isMap, isSeq, Pair, parseAllDocuments, Scalar, type YAMLMap } from 'yaml';
+import { parseOptions } from '../src/krm/yaml.js';
+import { ROOT } from './helpers.js';
+
+/** Debian's python3, which has python3-yaml (with libyaml) and python3-ruamel.yaml. */
+export const PYTHON = '/usr/bin/python3';
+
+interface Answer {
+  text?: string;
+  docs?: unknown[];
+  error?: string;
+}
+
+/** One python process for a whole test file, asked one line at a time. */
+class Python {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private waiting: ((answer: Answer) => void)[] = [];
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn(PYTHON, [join(ROOT, 'test', 'producers.py')]);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      this.waiting.shift()?.(JSON.parse(line) as Answer);
+    });
+    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    return child;
+  }
+
+  ask(request: unknown): Promise<Answer> {
+    this.child ??= this.start();
+    const child = this.child;
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      child.stdin.write(`${JSON.stringify(request)}\n`);
+    });
+  }
+
+  stop(): void {
+    this.child?.kill();
+    this.child = undefined;
+  }
+}
+
+const python = new Python();
+
+export function stopProducers(): void {
+  python.stop();
+}
+
+export type PythonLib = 'pyyaml' | 'ruamel';
+
+/** Documents as PyYAML or ruamel writes them (a stream of them when `stream`). */
+export async function pythonDump(
+  lib: PythonLib,
+  docs: unknown[],
+  options: Record<string, unknown>,
+  { stream = false, share = false } = {},
+): Promise<string> {
+  const answer = await python.ask({ op: 'dump', lib, docs, options, stream, share });
+  if (answer.error !== undefined) throw new Error(`${lib}: ${answer.error}`);
+  return answer.text as string;
+}
+
+/**
+ * Every document of a text as libyaml reads it, with PyYAML's safe loader: YAML 1.1, the kind
+ * of reader Kubernetes uses (go-yaml v2 follows libyaml). Values of no JSON type are marked
+ * ({"$timestamp": ...}).
+ */
+export async function readYaml11(text: string): Promise<unknown[]> {
+  const answer = await python.ask({ op: 'load', text });
+  if (answer.error !== undefined) throw new Error(`libyaml: ${answer.error}`);
+  return answer.docs as unknown[];
+}
+
+/** The same, for many texts at once (one python process, one pipe). */
+export function readYaml11Sync(texts: string[]): unknown[][] {
+  const input = texts.map((text) => JSON.stringify({ op: 'load', text })).join('\n');
+  const r = spawnSync(PYTHON, [join(ROOT, 'test', 'producers.py')], {
+    input: `${input}\n`,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (r.status !== 0) throw new Error(`producers.py: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line, i) => {
+      const answer = JSON.parse(line) as Answer;
+      if (answer.error !== undefined) throw new Error(`libyaml on text ${i}: ${answer.error}`);
+      return answer.docs as unknown[];
+    });
+}
+
+/** Documents as js-yaml writes them; objects used twice become an anchor and an alias. */
+export function jsYaml(docs: unknown[], options: Record<string, unknown>): string {
+  return docs.map((d) => jsYamlDump(d, options)).join('---\n');
+}
+
+/**
+ * Within one document, each mapping equal to one met before becomes that same object, as when
+ * code reuses one labels dict: js-yaml and yaml then write an anchor and an alias.
+ */
+export function shareEqualMaps<T>(value: T): T {
+  const seen = new Map<string, unknown>();
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const out = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (Object.keys(out).length === 0) return out;
+    const key = JSON.stringify(out);
+    const before = seen.get(key);
+    if (before) return before;
+    seen.set(key, out);
+    return out;
+  };
+  return walk(value) as T;
+}
+
+/**
+ * A document whose mappings equal to one before it merge that one in (`<<: *anchor`) rather
+ * than repeat it, one key overridden after the merge: YAML 1.1 merge keys, as people write them
+ * by hand to share labels. Printed by yaml.
+ */
+export function withMergeKeys(value: unknown, options: Record<string, unknown> = {}): string {
+  const doc = new Document(value, { aliasDuplicateObjects: false });
+  const seen = new Map<string, YAMLMap>();
+  let n = 0;
+  const walk = (node: unknown): void => {
+    if (isSeq(node)) for (const item of node.items) walk(item);
+    if (!isMap(node)) return;
+    for (const pair of node.items) walk(pair.value);
+    if (node.items.length < 2) return;
+    const key = JSON.stringify(node.toJSON());
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, node);
+      return;
+    }
+    first.anchor ??= `m${n++}`;
+    // The same entries: the first merged in, all but one, and that one written again.
+    const last = node.items[node.items.length - 1] as Pair;
+    node.items = [new Pair(new Scalar('<<'), doc.createAlias(first)), last];
+  };
+  walk(doc.contents);
+  return doc.toString({ lineWidth: 0, ...options });
+}
+
+/** Documents as yaml writes them, with its style options (directives end the one before). */
+export function yamlDump(docs: unknown[], options: Record<string, unknown>): string {
+  return docs
+    .map((d) => new Document(d, { aliasDuplicateObjects: true }).toString(options))
+    .join(options.directives ? '...\n' : '---\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// kpt and Kustomize as producers: the ResourceList each sends an exec function for a package
+
+/** What kpt sends an exec function for a package of these files (`kpt fn source`). */
+export function kptResourceList(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'celery-queues-kpt-source-'));
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const r = spawnSync('kpt', ['fn', 'source', dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`kpt fn source: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What Kustomize 4.5.4 sends an exec transformer for a kustomization of these files, with this
+ * config as its functionConfig: captured by an exec function that writes its input down and
+ * hands it back.
+ */
+export function kustomizeResourceList(
+  files: Record<string, string>,
+  config: Record<string, any>,
+  kustomize: string,
+): string {
+  const dir = mkdtempSync(join(tmpdir(), 'celery-queues-kustomize-source-'));
+  try {
+    const capture = join(dir, 'capture.sh');
+    const captured = join(dir, 'captured.yaml');
+    writeFileSync(capture, `#!/bin/sh\ntee ${JSON.stringify(captured)}\n`, { mode: 0o755 });
+    mkdirSync(join(dir, 'base'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'base', name), text);
+    writeFileSync(
+      join(dir, 'base', 'kustomization.yaml'),
+      `resources:\n${Object.keys(files)
+        .map((f) => `- ${f}\n`)
+        .join('')}transformers:\n- celery-queues.yaml\n`,
+    );
+    const fn = structuredClone(config);
+    fn.metadata.annotations = { 'config.kubernetes.io/function': `exec:\n  path: ${capture}\n` };
+    writeFileSync(join(dir, 'base', 'celery-queues.yaml'), JSON.stringify(fn));
+    const r = spawnSync(
+      kustomize,
+      ['build', '--enable-alpha-plugins', '--enable-exec', join(dir, 'base')],
+      { encoding: 'utf8', maxBuffer: 1 << 28 },
+    );
+    if (r.status !== 0) throw new Error(`kustomize build: ${r.stderr}`);
+    return readFileSync(captured, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The documents of a text as a YAML 1.2 reader reads them: yaml, with merge keys merged and
+ * 0644 read as the octal YAML 1.1 readers see (as the function reads it).
+ */
+export function readYaml12(text: string): unknown[] {
+  return parseAllDocuments(text, { ...parseOptions, merge: true }).map((d) => {
+    if (d.errors.length > 0) throw new Error(`yaml: ${d.errors[0]?.message}`);
+    return d.toJS({ maxAliasCount: -1 });
+  });
+}
