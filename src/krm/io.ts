@@ -26,6 +26,7 @@ import { isObject, splitJsonItems } from './json.js';
 import { outline } from './outline.js';
 import type { Result } from './results.js';
 import {
+  aliasError,
   type Doc,
   parseOptions,
   parseYaml,
@@ -54,51 +55,87 @@ export interface StreamInput {
 export type Input = ResourceListInput | StreamInput;
 
 // ---------------------------------------------------------------------------------------------
-// Line ends
+// The text every reader here reads
 
 /**
- * The input with LF line ends, which is what every reader here reads, and a way back to the
- * input's own bytes: an unchanged item goes out with the line ends it came with.
+ * The input as the readers here read it, and a way back to the input's own bytes: an unchanged
+ * item goes out as it came. The readers read LF line ends (YAML reads CRLF and CR as line
+ * breaks too), and a closing quote that go-yaml writes at column 0 indented past its key (kpt
+ * does, for a multi-line quoted value that ends in a line break; go-yaml, PyYAML and ruamel read
+ * it, yaml refuses it). Neither changes what the YAML says.
  */
 interface Text {
   text: string;
-  /** Did the input have other line ends than LF (then `raw` differs from `text`)? */
+  /** Is `text` other than the input (then `raw` differs from it)? */
   other: boolean;
   /** The input's text for [start, end) of `text` (both at line starts, or the ends). */
   raw(start: number, end: number): string;
 }
 
-function lineEnds(input: string): Text {
+/** Where `text` differs from the input: from `at` on, it is `shift` characters longer. */
+interface Shift {
+  at: number;
+  shift: number;
+}
+
+function readable(input: string): Text {
   // A byte-order mark belongs to the encoding, not to any document.
   const unmarked = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  if (!unmarked.includes('\r')) {
+  const crlf = unmarked.includes('\r');
+  const quotes = COLUMN_0_QUOTE.test(unmarked);
+  if (!crlf && !quotes) {
     return { text: unmarked, other: false, raw: (start, end) => unmarked.slice(start, end) };
   }
-  // Where in `text` a CRLF became an LF: each such place before a position shifts it by one.
-  const dropped: number[] = [];
-  const crlf = /\r\n/g;
-  for (let m = crlf.exec(unmarked); m; m = crlf.exec(unmarked)) {
-    dropped.push(m.index - dropped.length);
-  }
-  const text = unmarked.replace(/\r\n?/g, '\n');
-  const toRaw = (at: number) => {
-    let lo = 0;
-    let hi = dropped.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((dropped[mid] as number) < at) lo = mid + 1;
-      else hi = mid;
+  const shifts: Shift[] = [];
+  let text = unmarked;
+  if (crlf) {
+    const pairs = /\r\n/g;
+    for (let m = pairs.exec(unmarked); m; m = pairs.exec(unmarked)) {
+      shifts.push({ at: m.index - shifts.length, shift: -1 });
     }
-    return at + lo;
+    text = unmarked.replace(/\r\n?/g, '\n');
+  }
+  if (quotes) text = indentClosingQuotes(text, shifts);
+  shifts.sort((a, b) => a.at - b.at);
+  const toRaw = (at: number) => {
+    let raw = at;
+    for (const s of shifts) {
+      if (s.at >= at) break;
+      raw -= s.shift;
+    }
+    return raw;
   };
   return { text, other: true, raw: (start, end) => unmarked.slice(toRaw(start), toRaw(end)) };
+}
+
+const COLUMN_0_QUOTE = /(?:^|\n)['"][ \t]*(?:#[^\n]*)?(?:\r?\n|$)/;
+
+/**
+ * The text with each line that is only a closing quote at column 0 indented one column past
+ * the line before it (past its dashes): where the key or dash that owns the value ends, or
+ * further. The spaces put in are recorded in `shifts`.
+ */
+function indentClosingQuotes(text: string, shifts: Shift[]): string {
+  const lines = text.split('\n');
+  let at = 0;
+  let depth = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (i > 0 && /^['"][ \t]*(?:#.*)?$/.test(line)) {
+      const pad = ' '.repeat(depth + 1);
+      shifts.push({ at, shift: pad.length });
+      lines[i] = pad + line;
+    } else if (/\S/.test(line)) depth = /^ *(?:- +)*/.exec(line)?.[0].length ?? 0;
+    at += (lines[i] as string).length + 1;
+  }
+  return lines.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
 // ResourceList
 
 export function readResourceList(input: string): ResourceListInput {
-  const text = lineEnds(input);
+  const text = readable(input);
   return splitResourceList(text) ?? splitJsonResourceList(text) ?? parseResourceListText(text);
 }
 
@@ -119,8 +156,7 @@ export interface Split {
  * The fast path: cut the `items:` block into entries without parsing them. It accepts a block
  * mapping at column 0 with one `items:` key holding a block sequence whose entries all start
  * at one column with the same spaces after the dash, with nothing but entries, blank lines and
- * comments inside it (and closing quotes at column 0, as go-yaml writes them); it returns
- * undefined for anything else, which the full parser then reads.
+ * comments inside it; it returns undefined for anything else, which the full parser then reads.
  */
 export function splitResourceListText(text: string): Split | undefined {
   // Directives, and aliases to anchors in other items, are left to the parser.
@@ -151,13 +187,10 @@ export function splitResourceListText(text: string): Split | undefined {
   const container = indent + 1 + (m[2] as string).length;
   const dash = `${' '.repeat(indent)}-${' '.repeat(container - indent - 1)}`;
   // Every line of the block is an entry's first line, a line indented to the entries' content,
-  // a blank line, a comment, or a closing quote at column 0. The first other line ends the
+  // a blank line, or a comment. The first other line ends the
   // block (the next top-level key) or leaves the input to the parser (odd indentation, another
   // layout of an entry). Native searches: inputs run to megabytes.
-  const other = new RegExp(
-    `\\n(?!${dash}(?! )|${' '.repeat(container)}| *(?:\\n|$)| *#|['"][ \\t]*(?:#[^\\n]*)?(?:\\n|$))`,
-    'g',
-  );
+  const other = new RegExp(`\\n(?!${dash}(?! )|${' '.repeat(container)}| *(?:\\n|$)| *#)`, 'g');
   other.lastIndex = first - 1;
   const found = other.exec(text);
   let blockEnd = text.length;
@@ -273,11 +306,12 @@ function aliasesAcrossItems(text: string, split: Split): boolean {
   });
 }
 
-// Where an anchor or alias may start: after a space, at a line's start, or after a flow
-// indicator. (A plain scalar with `&` or `*` in it may look like one: the parser then decides.)
-const ANCHOR = /(?:^|[\s[{,])&[^\s,[\]{}]/m;
-const ANCHORS = /(?:^|[\s[{,])&([^\s,[\]{}]+)/gm;
-const ALIASES = /(?:^|[\s[{,])\*([^\s,[\]{}]+)/gm;
+// Where a node starts, an anchor or alias may: at a line's start, after a key's `: `, a dash or
+// a flow indicator. (Quoted text may look like one too: the parser then decides.)
+const NODE_START = String.raw`(?:^ *|[:,\-] +|[[{,])`;
+const ANCHOR = new RegExp(`${NODE_START}&[^\\s,[\\]{}]`, 'm');
+const ANCHORS = new RegExp(`${NODE_START}&([^\\s,[\\]{}]+)`, 'gm');
+const ALIASES = new RegExp(`${NODE_START}\\*([^\\s,[\\]{}]+)`, 'gm');
 
 /** A ResourceList written as JSON: cut into its items without parsing them. */
 function splitJsonResourceList(input: Text): ResourceListInput | undefined {
@@ -308,12 +342,14 @@ function splitJsonResourceList(input: Text): ResourceListInput | undefined {
 
 /** The full path: the whole input through the parser. */
 export function parseResourceList(input: string): ResourceListInput {
-  return parseResourceListText(lineEnds(input));
+  return parseResourceListText(readable(input));
 }
 
 function parseResourceListText(input: Text): ResourceListInput {
   const { text } = input;
-  const doc = parseYamlUnresolved(text);
+  // Aliases are checked (and resolved) only where they are read: an alias bomb in an item that
+  // goes out as its text is never expanded.
+  const doc = parseYamlUnresolved(text, { aliases: false });
   const error = doc.errors[0];
   if (error?.code === 'MULTIPLE_DOCS') {
     throw new InputError(
@@ -328,8 +364,21 @@ function parseResourceListText(input: Text): ResourceListInput {
   }
   const nodes = (itemsNode?.items ?? []) as Node[];
   // Each item's own text, when it stands alone: read before the aliases are resolved.
-  const texts = nodes.map((node) => standalone(input, node, doc));
-  const resolveError = resolveAliases(doc);
+  const inFlow = isSeq(itemsNode) && itemsNode.flow === true;
+  const texts = nodes.map((node) => standalone(input, node, doc, inFlow));
+  // What is read off the parse: the envelope's parts, and the items that cannot stand alone.
+  const map = doc.contents as YAMLMap;
+  const read = new Set<unknown>(
+    map.items.filter((p) => isScalar(p.key) && p.key.value !== 'items').map((p) => p.value),
+  );
+  nodes.forEach((node, n) => {
+    if (!texts[n]) read.add(node);
+  });
+  for (const node of read) {
+    const aliases = aliasError(doc, node);
+    if (aliases) throw new InputError(`input: not valid YAML: ${aliases}`);
+  }
+  const resolveError = resolveAliases(doc, read);
   if (resolveError) throw new InputError(`input: not valid YAML: ${resolveError}`);
   const envelope = readEnvelope(doc);
   const resolved = (doc.get('items', true) as { items?: Node[] } | undefined)?.items ?? [];
@@ -348,16 +397,21 @@ function parseResourceListText(input: Text): ResourceListInput {
  * Undefined when it cannot stand alone: an alias to an anchor outside it, a tag or directive
  * it depends on, or lines less indented than the node that only its place made valid.
  */
-function standalone(input: Text, node: Node, doc: Doc): { raw: string; text: string } | undefined {
+function standalone(
+  input: Text,
+  node: Node,
+  doc: Doc,
+  inFlow: boolean,
+): { raw: string; text: string } | undefined {
   const range = node.range;
   if (!range || node.tag || hasForeignAlias(node) || hasTagHandles(doc)) return undefined;
   const { text } = input;
   const [start, valueEnd] = range;
   const column = start - (text.lastIndexOf('\n', start - 1) + 1);
   const own = (t: string) => deindent(' '.repeat(column) + t, column);
-  // A flow node is its own text; a block node's last line is the item's (its comment, the
-  // newline), and each of its lines reaches its column (a comment or a closing quote need not).
-  const flow = text.charCodeAt(start) === 123 || text.charCodeAt(start) === 91;
+  // A node in flow style is its own text; a block node's last line is the item's (its comment,
+  // the newline), and each of its lines reaches its column (a comment or a closing quote need not).
+  const flow = inFlow || text.charCodeAt(start) === 123 || text.charCodeAt(start) === 91;
   let end = valueEnd;
   if (!flow) {
     if (text.charCodeAt(end - 1) !== 10) end = Math.min(lineEnd(text, end) + 1, text.length);
@@ -470,18 +524,18 @@ function resourceText(item: Item): string {
 // Plain multi-document stream
 
 export function readStream(input: string): StreamInput {
-  const text = lineEnds(input);
+  const text = readable(input);
   return { form: 'stream', items: splitStreamText(text) ?? parseStreamText(text) };
 }
 
 /** The fast path's items of a stream; undefined when the layout is for the parser. */
 export function splitStream(input: string): Item[] | undefined {
-  return splitStreamText(lineEnds(input));
+  return splitStreamText(readable(input));
 }
 
 /** The full path's items of a stream. */
 export function parseStream(input: string): Item[] {
-  return parseStreamText(lineEnds(input));
+  return parseStreamText(readable(input));
 }
 
 /**
@@ -494,23 +548,24 @@ function splitStreamText(input: Text): Item[] | undefined {
   if (/\n(?:%|\.\.\.)/.test(text)) return undefined;
   const items: Item[] = [];
   let start = 0;
+  let from = 0; // the `---` line before the document, which goes out with it
   for (;;) {
     const marker = nextMarker(text, start);
     if (marker === undefined) return undefined;
     const end = marker < 0 ? text.length : marker;
     const body = text.slice(start, end);
-    if (hasContent(body)) items.push(streamItem(input, start, end, body, items.length));
+    if (hasContent(body)) {
+      const newline = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+      items.push(
+        Item.lazy(newline(input.raw(from, end)), 0, `document ${items.length + 1}`, {
+          text: from < start || input.other ? newline(body) : undefined,
+        }),
+      );
+    }
     if (marker < 0) return items;
+    from = marker;
     start = Math.min(lineEnd(text, marker) + 1, text.length);
   }
-}
-
-function streamItem(input: Text, start: number, end: number, body: string, n: number): Item {
-  const raw = input.raw(start, end);
-  const newline = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
-  return Item.lazy(newline(raw), 0, `document ${n + 1}`, {
-    text: raw === body ? undefined : newline(body),
-  });
 }
 
 /** Where the next `---` line starts; -1: none; undefined: a marker line the cut cannot handle. */

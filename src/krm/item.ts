@@ -72,9 +72,8 @@ export class Item {
 
   /**
    * An input item kept as text, parsed on first use. `indent` columns of every line are the
-   * container's (the splitter checked that each line has them, or is blank, a comment, or a
-   * closing quote that go-yaml writes at column 0). `text`: the same with LF line ends, when the
-   * input had others.
+   * container's (the splitter checked that each line has them, or is blank or a comment).
+   * `text`: what the readers read of it, when that is not `raw` (see src/krm/io.ts, readable).
    */
   static lazy(
     raw: string,
@@ -106,11 +105,9 @@ export class Item {
   }
 
   /**
-   * The text the engine reads: `raw` with LF line ends, a comment line less indented than the
-   * container moved to the container's column, and a closing quote that go-yaml writes at
-   * column 0 (kpt does, for a multi-line quoted value that ends in a line break) indented under
-   * the line before it. Neither changes what the YAML says. A JSON item reads as the same
-   * resource in block style.
+   * The text the engine reads: `raw` with LF line ends (or as src/krm/io.ts made it readable),
+   * and a comment line less indented than the container moved to the container's column, which
+   * changes nothing YAML says. A JSON item reads as the same resource in block style.
    */
   private get text(): string {
     if (this.readable === undefined) {
@@ -492,34 +489,26 @@ function scalar(raw: string | undefined): string | undefined {
 /** See Item.text. */
 export function readingText(raw: string, container: number): string {
   const text = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
-  if (!(container > 0 ? underIndented(container) : COLUMN_0_QUOTE).test(text)) return text;
-  const lines = text.split('\n');
-  // How far in the line before goes: a closing quote goes one further, past its key or dash.
-  const depth = (line: string) => /^[ ]*(?:- +)*/.exec(line)?.[0].length ?? 0;
-  let before = depth(lines[0] as string);
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    let spaces = 0;
-    while (line.charCodeAt(spaces) === 32) spaces++;
-    if (spaces === line.length) continue;
-    const rest = line.slice(spaces);
-    if (spaces < container && rest[0] === '#') lines[i] = ' '.repeat(container) + rest;
-    else if (spaces <= container && CLOSING_QUOTE.test(rest)) {
-      lines[i] = ' '.repeat(Math.max(before + 1, container)) + rest;
-    } else before = depth(line);
-  }
-  return lines.join('\n');
+  if (container === 0 || !underIndented(container).test(text)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      let spaces = 0;
+      while (line.charCodeAt(spaces) === 32) spaces++;
+      return spaces < container && line.charCodeAt(spaces) === 35 /* # */
+        ? ' '.repeat(container) + line.slice(spaces)
+        : line;
+    })
+    .join('\n');
 }
 
-const CLOSING_QUOTE = /^['"][ \t]*(?:#.*)?$/;
-const COLUMN_0_QUOTE = /\n['"][ \t]*(?:#[^\n]*)?(?:\n|$)/;
 const underIndentedLines = new Map<number, RegExp>();
 
-/** A line that is not blank and has fewer than `container` spaces in front. */
+/** A comment line with fewer than `container` spaces in front. */
 function underIndented(container: number): RegExp {
   let re = underIndentedLines.get(container);
   if (!re) {
-    re = new RegExp(`\\n(?! {${container}}| *(?:\\n|$))`);
+    re = new RegExp(`\\n {0,${container - 1}}#`);
     underIndentedLines.set(container, re);
   }
   return re;

@@ -81,13 +81,16 @@ export function parseYaml(text: string): Document.Parsed {
   return doc;
 }
 
-/** parseYaml without resolveAliases, for a caller that looks at the aliases first. */
-export function parseYamlUnresolved(text: string): Document.Parsed {
+/**
+ * parseYaml without resolveAliases, for a caller that looks at the aliases first (and, with
+ * `aliases: false`, checks them itself: aliasError on the parts it resolves).
+ */
+export function parseYamlUnresolved(text: string, { aliases = true } = {}): Document.Parsed {
   const refused = refuseHostile(text);
   if (refused) return refused;
   const doc = parseDocument(text, parseOptions);
   explainErrors(doc, text);
-  if (text.includes('*')) checkAliases(doc);
+  if (aliases && text.includes('*')) checkAliases(doc);
   if (doc.errors.length === 0) keepSourceTexts(doc.contents, text);
   return doc;
 }
@@ -185,23 +188,24 @@ function isEscaped(text: string, at: number): boolean {
  * to the document when they would expand too far, or name no anchor.
  */
 export function checkAliases(doc: Document.Parsed): void {
-  if (doc.errors.length === 0 && hasAlias(doc.contents)) {
-    try {
-      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const message = (e as Error).message;
-      doc.errors.push(
-        new YAMLParseError(
-          [0, 0],
-          'BAD_ALIAS',
-          message.startsWith('Excessive alias count')
-            ? `aliases expand more than ${MAX_ALIAS_COUNT} times: refused as a resource exhaustion attack (an alias bomb)`
-            : message.startsWith('Maximum call stack')
-              ? 'nested too deeply to read: refused as a resource exhaustion attack'
-              : message,
-        ),
-      );
-    }
+  if (doc.errors.length > 0) return;
+  const error = aliasError(doc, doc.contents);
+  if (error) doc.errors.push(new YAMLParseError([0, 0], 'BAD_ALIAS', error));
+}
+
+/** What is wrong with the aliases under a node of a document (see checkAliases), if anything. */
+export function aliasError(doc: Doc, node: unknown): string | undefined {
+  if (!hasAlias(node)) return undefined;
+  try {
+    if (isNode(node)) node.toJS(doc as Document, { maxAliasCount: MAX_ALIAS_COUNT });
+    return undefined;
+  } catch (e) {
+    const message = (e as Error).message;
+    return message.startsWith('Excessive alias count')
+      ? `aliases expand more than ${MAX_ALIAS_COUNT} times: refused as a resource exhaustion attack (an alias bomb)`
+      : message.startsWith('Maximum call stack')
+        ? 'nested too deeply to read: refused as a resource exhaustion attack'
+        : message;
   }
 }
 
@@ -226,33 +230,40 @@ function hasAlias(node: unknown): boolean {
  * item) holds no alias into another part. Call after parseYaml checked the aliases; returns an
  * error message, or undefined.
  */
-export function resolveAliases(doc: Doc): string | undefined {
+export function resolveAliases(doc: Doc, only?: ReadonlySet<unknown>): string | undefined {
   const anchors = new Map<string, Node>();
   let error: string | undefined;
-  // In document order: an alias names the last node before it with that anchor.
-  const expand = (node: unknown): unknown => {
+  // In document order: an alias names the last node before it with that anchor. `inside`: in a
+  // part to resolve (with `only`, the rest is only looked through for its anchors).
+  const expand = (node: unknown, inside: boolean): unknown => {
+    const within = inside || only?.has(node) === true;
     if (isAlias(node)) {
+      if (!within) return node;
       const target = anchors.get(node.source);
       if (!target) {
         error ??= `Unresolved alias (the anchor must be set before the alias): ${node.source}`;
         return node;
       }
-      return copyWithoutAnchors(target, doc.schema);
+      // What it names may hold aliases of its own that were not resolved where it stands.
+      return expand(copyWithoutAnchors(target, doc.schema), true);
     }
     if (isNode(node) && node.anchor) {
       anchors.set(node.anchor, node);
-      node.anchor = undefined;
+      if (within) node.anchor = undefined;
     }
-    if (isCollection(node)) node.items = node.items.map(expand) as typeof node.items;
-    else if (isPair(node)) {
-      node.key = expand(node.key);
-      node.value = expand(node.value);
+    if (isCollection(node)) {
+      node.items = node.items.map((item) => expand(item, within)) as typeof node.items;
+    } else if (isPair(node)) {
+      node.key = expand(node.key, within);
+      node.value = expand(node.value, within);
     }
     return node;
   };
-  doc.contents = expand(doc.contents) as Node;
+  doc.contents = expand(doc.contents, only === undefined) as Node;
   if (error) return error;
-  return mergeKeys(doc.contents);
+  if (only === undefined) return mergeKeys(doc.contents);
+  for (const node of only) error ??= mergeKeys(node);
+  return error;
 }
 
 function copyWithoutAnchors(node: Node, schema: Schema): Node {
