@@ -15,6 +15,7 @@ import {
 } from './krm/io.js';
 import { InputError, type Item, NeedsFullParse } from './krm/item.js';
 import { formatResult, type Result, Results } from './krm/results.js';
+import { printableLine } from './krm/strings.js';
 import { parseYaml, toPlain } from './krm/yaml.js';
 import { transform } from './transform.js';
 
@@ -102,7 +103,7 @@ export function run(argv: readonly string[], io: Io): number {
 function runWith(argv: readonly string[], io: Io): number {
   const args = parseCommandLine(argv);
   if (typeof args === 'string') {
-    io.stderr(`celery-queues: error: ${args}\n`);
+    io.stderr(`celery-queues: error: ${printableLine(args)}\n`);
     return 1;
   }
   if (args.help) {
@@ -122,7 +123,7 @@ function runWith(argv: readonly string[], io: Io): number {
             .join('---\n')
         : io.stdin();
   } catch (e) {
-    io.stderr(`celery-queues: error: cannot read the input: ${message(e)}\n`);
+    io.stderr(`celery-queues: error: cannot read the input: ${printableLine(message(e))}\n`);
     return 1;
   }
   try {
@@ -136,7 +137,7 @@ function runWith(argv: readonly string[], io: Io): number {
   } catch (e) {
     // The input goes back as it came, so a pipe loses nothing.
     io.stdout(text);
-    io.stderr(`celery-queues: error: ${describeFailure(e)}\n`);
+    io.stderr(`celery-queues: error: ${printableLine(describeFailure(e))}\n`);
     if (!(e instanceof InputError) && process.env.CELERY_QUEUES_DEBUG)
       io.stderr(`${(e as Error).stack}\n`);
     return 1;

@@ -228,3 +228,36 @@ export function readYaml12(text: string): unknown[] {
     return d.toJS({ maxAliasCount: -1 });
   });
 }
+
+const READ_LABEL = 'celery-queues.test/read';
+
+/**
+ * Every resource of a manifest stream as Kubernetes reads it: kubectl's own reader
+ * (sigs.k8s.io/yaml, which decodes with go-yaml v2, YAML 1.1), through `kubectl label --local`,
+ * which reads the files and prints the objects as JSON without a cluster. (The label it adds is
+ * taken off again.)
+ */
+export function readAsKubernetes(stream: string): unknown[] {
+  const dir = mkdtempSync(join(tmpdir(), 'celery-queues-kubectl-'));
+  try {
+    const file = join(dir, 'manifests.yaml');
+    writeFileSync(file, stream);
+    const r = spawnSync(
+      'kubectl',
+      ['label', '--local', '-f', file, `${READ_LABEL}=1`, '-o', 'json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      },
+    );
+    if (r.status !== 0) throw new Error(`kubectl: ${r.stderr}`);
+    const objects = JSON.parse(`[${r.stdout.replace(/}\n{/g, '},{')}]`) as Record<string, any>[];
+    for (const o of objects) {
+      delete o.metadata.labels[READ_LABEL];
+      if (Object.keys(o.metadata.labels).length === 0) delete o.metadata.labels;
+    }
+    return objects;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

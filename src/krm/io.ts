@@ -21,7 +21,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { composeOutline } from './compose.js';
-import { deindent, InputError, Item, inContainer } from './item.js';
+import { deindent, InputError, Item, inContainer, withoutBookkeeping } from './item.js';
 import { isObject, splitJsonItems } from './json.js';
 import { outline } from './outline.js';
 import type { Result } from './results.js';
@@ -378,7 +378,7 @@ function parseResourceListText(input: Text): ResourceListInput {
     const aliases = aliasError(doc, node);
     if (aliases) throw new InputError(`input: not valid YAML: ${aliases}`);
   }
-  const resolveError = resolveAliases(doc, read);
+  const resolveError = resolveAliases(doc, { only: read, copied: withoutBookkeeping });
   if (resolveError) throw new InputError(`input: not valid YAML: ${resolveError}`);
   const envelope = readEnvelope(doc);
   const resolved = (doc.get('items', true) as { items?: Node[] } | undefined)?.items ?? [];

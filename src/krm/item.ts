@@ -1,9 +1,10 @@
 // One resource of the input or output. Input items keep the exact text they came in, and are
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
-import { isMap } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import { composeOutline } from './compose.js';
 import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
+import { isBookkeepingAnnotation } from './k8s.js';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
 import {
   type Doc,
@@ -194,7 +195,7 @@ export class Item {
         this.parsed = composed;
         return composed;
       }
-      const doc = parseYaml(this.source ?? '');
+      const doc = parseYaml(this.source ?? '', { copied: withoutBookkeeping });
       const error = doc.errors[0];
       if (error) {
         if (isUnresolvedAlias(error) && this.indent > 0) throw new NeedsFullParse();
@@ -315,6 +316,20 @@ interface Header {
   kind: string;
   name: string;
   namespace: string;
+}
+
+/**
+ * An alias's copy of a resource's annotations leaves out kpt's and Kustomize's bookkeeping
+ * (its file, index, ids): they add it to the resource's own metadata, which an alias in the
+ * pod template shares in their memory, not in the file that Kubernetes reads (and they take it
+ * off the metadata alone when they write the file).
+ */
+export function withoutBookkeeping(copy: Node): void {
+  if (!isMap(copy)) return;
+  copy.items = copy.items.filter(
+    (p) =>
+      !(isScalar(p.key) && typeof p.key.value === 'string' && isBookkeepingAnnotation(p.key.value)),
+  );
 }
 
 function jsonHeader(json: JsonObject): Header {

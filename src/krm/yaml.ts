@@ -72,10 +72,10 @@ export function docFrom(value: unknown): Doc {
  * merged, as Kubernetes reads them (see resolveAliases), and the text of every scalar that a
  * printer could write otherwise kept with it (see writeString).
  */
-export function parseYaml(text: string): Document.Parsed {
+export function parseYaml(text: string, options: ResolveOptions = {}): Document.Parsed {
   const doc = parseYamlUnresolved(text);
   if (doc.errors.length === 0 && /[&*]|<</.test(text)) {
-    const error = resolveAliases(doc);
+    const error = resolveAliases(doc, options);
     if (error) doc.errors.push(new YAMLParseError([0, 0], 'BAD_ALIAS', error));
   }
   return doc;
@@ -230,7 +230,17 @@ function hasAlias(node: unknown): boolean {
  * item) holds no alias into another part. Call after parseYaml checked the aliases; returns an
  * error message, or undefined.
  */
-export function resolveAliases(doc: Doc, only?: ReadonlySet<unknown>): string | undefined {
+export interface ResolveOptions {
+  /** Resolve only the aliases under these nodes (the rest is looked through for anchors). */
+  only?: ReadonlySet<unknown>;
+  /** Called with each copy made of an alias's node, before it takes the alias's place. */
+  copied?: (copy: Node) => void;
+}
+
+export function resolveAliases(
+  doc: Doc,
+  { only, copied }: ResolveOptions = {},
+): string | undefined {
   const anchors = new Map<string, Node>();
   let error: string | undefined;
   // In document order: an alias names the last node before it with that anchor. `inside`: in a
@@ -245,7 +255,9 @@ export function resolveAliases(doc: Doc, only?: ReadonlySet<unknown>): string | 
         return node;
       }
       // What it names may hold aliases of its own that were not resolved where it stands.
-      return expand(copyWithoutAnchors(target, doc.schema), true);
+      const copy = expand(copyWithoutAnchors(target, doc.schema), true) as Node;
+      copied?.(copy);
+      return copy;
     }
     if (isNode(node) && node.anchor) {
       anchors.set(node.anchor, node);

@@ -2,8 +2,7 @@
 // stock worker narrowed to the queues left to it, so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
-import { isBookkeepingAnnotation } from '../krm/edit.js';
-import { type LabelSelector, selectorMatches } from '../krm/k8s.js';
+import { isBookkeepingAnnotation, type LabelSelector, selectorMatches } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
