@@ -286,7 +286,7 @@ describe('kpt, a package written by PyYAML (examples/kpt-pyyaml)', () => {
     for (const [file, text] of Object.entries(written)) expect(kept[file], file).toBe(text);
     // What a Python tool writes: one labels dict for metadata, selector and pod template (an
     // anchor and its aliases), long strings folded.
-    expect(written['deployments.yaml']).toMatch(/labels: &id001\n[^]*matchLabels: \*id001\n/);
+    expect(written['deployments.yaml']).toMatch(/labels: &id001\n[\s\S]*matchLabels: \*id001\n/);
     expect(written['configmaps.yaml']).toMatch(/^ {2}uwsgi\.ini: >\+\n/m);
   });
 
@@ -312,13 +312,13 @@ describe('kpt, a package written by PyYAML (examples/kpt-pyyaml)', () => {
     const out = runBundle([], input);
     expect(out.status, out.stderr).toBe(0);
     // The ConfigMap holding the folded uwsgi.ini, unchanged: its text as kpt sent it.
-    const uwsgi = /\n(- apiVersion: v1\n {2}data:\n {4}uwsgi\.ini: >\+\n[^]*?)(?=\n- )/.exec(
+    const uwsgi = /\n(- apiVersion: v1\n {2}data:\n {4}uwsgi\.ini: >\+\n[\s\S]*?)(?=\n- )/.exec(
       input,
     )?.[1];
     expect(uwsgi).toBeDefined();
     expect(out.stdout).toContain(uwsgi);
     // The LMS settings, changed (a settings block, a new name): its folded test.py as it was.
-    const testPy = /\n( {4}test\.py: >-\n {6}from lms[^]*?)\n {2}kind:/.exec(input)?.[1];
+    const testPy = /\n( {4}test\.py: >-\n {6}from lms[\s\S]*?)\n {2}kind:/.exec(input)?.[1];
     expect(testPy).toBeDefined();
     expect(out.stdout).toContain(testPy);
   });

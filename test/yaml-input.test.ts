@@ -123,7 +123,7 @@ describe('block scalars of every style, written by js-yaml', () => {
     expect(got).toContain(caddy);
     // The LMS settings ConfigMap gets its block (and a new name); its development.py is as it was.
     const settings = docs.find((d) => /name: openedx-settings-lms/.test(d)) as string;
-    const development = /\n( {2}development\.py: [^]*?)\n {2}\S/.exec(settings)?.[1];
+    const development = /\n( {2}development\.py: [\s\S]*?)\n {2}\S/.exec(settings)?.[1];
     expect(development).toMatch(/^ {2}development\.py: [>|]/);
     expect(got).toContain(development);
   });
