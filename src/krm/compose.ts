@@ -81,8 +81,12 @@ function scalarNode(o: Outline, s: ScalarNode): Scalar | undefined {
         : s.style === 'literal'
           ? 'BLOCK_LITERAL'
           : 'BLOCK_FOLDED';
-  // As the parser's documents keep it (yaml.ts parseYaml).
-  keepSourceText(node, o.source.slice(s.start, s.end));
+  // As the parser's documents keep it (yaml.ts parseYaml), where yaml could write it otherwise
+  // (a quoted scalar on one line without escapes it writes as it was).
+  const text = o.source.slice(s.start, s.end);
+  if (s.style === 'literal' || s.style === 'folded' || text.includes('\n') || text.includes('\\')) {
+    keepSourceText(node, text);
+  }
   return node;
 }
 

@@ -21,7 +21,15 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { composeOutline } from './compose.js';
-import { deindent, InputError, Item, inContainer, withoutBookkeeping } from './item.js';
+import {
+  deindent,
+  hasColumn0Quote,
+  InputError,
+  Item,
+  inContainer,
+  indentClosingQuotes,
+  withoutBookkeeping,
+} from './item.js';
 import { isObject, splitJsonItems } from './json.js';
 import { outline } from './outline.js';
 import type { Result } from './results.js';
@@ -78,11 +86,11 @@ interface Shift {
   shift: number;
 }
 
-function readable(input: string): Text {
+function readable(input: string, { lookForQuotes = true } = {}): Text {
   // A byte-order mark belongs to the encoding, not to any document.
   const unmarked = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const crlf = unmarked.includes('\r');
-  const quotes = COLUMN_0_QUOTE.test(unmarked);
+  const quotes = lookForQuotes && hasColumn0Quote(unmarked);
   if (!crlf && !quotes) {
     return { text: unmarked, other: false, raw: (start, end) => unmarked.slice(start, end) };
   }
@@ -114,35 +122,20 @@ function readable(input: string): Text {
   return { text, other: true, raw: (start, end) => unmarked.slice(toRaw(start), toRaw(end)) };
 }
 
-const COLUMN_0_QUOTE = /(?:^|\n)['"][ \t]*(?:#[^\n]*)?(?:\r?\n|$)/;
-
-/**
- * The text with each line that is only a closing quote at column 0 indented one column past
- * the line before it (past its dashes): where the key or dash that owns the value ends, or
- * further. The spaces put in are recorded in `shifts`.
- */
-function indentClosingQuotes(text: string, shifts: Shift[]): string {
-  const lines = text.split('\n');
-  let at = 0;
-  let depth = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (i > 0 && /^['"][ \t]*(?:#.*)?$/.test(line)) {
-      const pad = ' '.repeat(depth + 1);
-      shifts.push({ at, shift: pad.length });
-      lines[i] = pad + line;
-    } else if (/\S/.test(line)) depth = /^ *(?:- +)*/.exec(line)?.[0].length ?? 0;
-    at += (lines[i] as string).length + 1;
-  }
-  return lines.join('\n');
-}
-
 // ---------------------------------------------------------------------------------------------
 // ResourceList
 
 export function readResourceList(input: string): ResourceListInput {
-  const text = readable(input);
-  return splitResourceList(text) ?? splitJsonResourceList(text) ?? parseResourceListText(text);
+  const fast = readable(input, { lookForQuotes: false });
+  const cut = splitResourceList(fast);
+  if (cut) return cut;
+  // A closing quote at column 0 stops the cut (it is no entry's line): looked for only then.
+  const text = hasColumn0Quote(fast.text) ? readable(input) : fast;
+  return (
+    (text === fast ? undefined : splitResourceList(text)) ??
+    splitJsonResourceList(text) ??
+    parseResourceListText(text)
+  );
 }
 
 export interface Split {
@@ -156,6 +149,8 @@ export interface Split {
   indent: number;
   /** Columns of each entry's lines that are the list's (its indentation, the dash, spaces). */
   container: number;
+  /** The entries with a comment line less indented than their content. */
+  odd: ReadonlySet<number>;
 }
 
 /**
@@ -177,7 +172,7 @@ export function splitResourceListText(text: string): Split | undefined {
   if (text.indexOf('\nitems:', itemsLine + 1) >= 0) return undefined;
   const itemsEnd = lineEnd(text, itemsLine);
   const itemsKey = text.slice(itemsLine, itemsEnd);
-  const none = { entries: [], leads: [], indent: 0, container: 2 };
+  const none = { entries: [], leads: [], indent: 0, container: 2, odd: new Set<number>() };
   // No items at all: nothing to cut; the envelope parse reads `items: []`.
   if (/^items: *\[\] *(?:#.*)?$/.test(itemsKey)) return { rest: text, ...none };
   if (!/^items: *(?:#.*)?$/.test(itemsKey)) return undefined;
@@ -203,9 +198,21 @@ export function splitResourceListText(text: string): Split | undefined {
   if (found) {
     const pos = found.index + 1;
     const c = text.charCodeAt(pos);
-    if (c === 32 || (indent === 0 && c === 45) /* - */) return undefined;
+    // (A quote: a closing quote at column 0, as go-yaml writes it; see readable.)
+    if (c === 32 || c === 39 || c === 34 || (indent === 0 && c === 45) /* - */) return undefined;
     blockEnd = pos; // the next top-level key
   }
+  // Comment lines less indented than the entries' content: an entry that holds one is read
+  // with it moved to the content's column (see Item).
+  const comments: number[] = [];
+  for (let spaces = 0; spaces < container; spaces++) {
+    const comment = `\n${' '.repeat(spaces)}#`;
+    for (let at = text.indexOf(comment, first - 1); at >= 0 && at < blockEnd; ) {
+      comments.push(at + 1);
+      at = text.indexOf(comment, at + 1);
+    }
+  }
+  comments.sort((a, b) => a - b);
   const starts: number[] = [];
   const marker = `\n${dash}`;
   for (let at = first - 1; at >= 0 && at + 1 < blockEnd; at = text.indexOf(marker, at + 1)) {
@@ -222,12 +229,19 @@ export function splitResourceListText(text: string): Split | undefined {
     entries.push([start, lead]);
     if (i + 1 < starts.length) leads.push([lead, end]);
   }
+  const odd = new Set<number>();
+  let at = 0;
+  entries.forEach(([start, end], n) => {
+    while (at < comments.length && (comments[at] as number) < start) at++;
+    if (at < comments.length && (comments[at] as number) < end) odd.add(n);
+  });
   return {
     rest: text.slice(0, blockStart) + text.slice(blockEnd),
     entries,
     leads,
     indent,
     container,
+    odd,
   };
 }
 
@@ -292,6 +306,7 @@ function splitResourceList(input: Text): ResourceListInput | undefined {
       return Item.lazy(input.raw(start, end), split.container, `items[${n}]`, {
         lead: input.raw(lead[0], lead[1]),
         text: input.other ? text.slice(start, end) : undefined,
+        ready: !split.odd.has(n),
       });
     }),
   };
@@ -456,8 +471,17 @@ function standalone(
  * first are indented (in flow style that is all they need), else indented.
  */
 function flowEntry(text: string): string {
-  const entry = /\n(?![ \r\n]|$)/.test(text) ? inContainer(text, 2) : `- ${text}`;
+  const entry = linesIndented(text) ? `- ${text}` : inContainer(text, 2);
   return entry.endsWith('\n') ? entry : `${entry}\n`;
+}
+
+/** Does every line after the first start with a space (or is it empty)? */
+function linesIndented(text: string): boolean {
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+    const c = text.charCodeAt(at + 1);
+    if (c !== 32 && c !== 10 && c !== 13 && !Number.isNaN(c)) return false;
+  }
+  return true;
 }
 
 function hasTagHandles(doc: Doc): boolean {
@@ -544,13 +568,15 @@ function resourceText(item: Item): string {
 // Plain multi-document stream
 
 export function readStream(input: string): StreamInput {
-  const text = readable(input);
-  return { form: 'stream', items: splitStreamText(text) ?? parseStreamText(text) };
+  // Cut at its markers, a document with a closing quote at column 0 is mended when it is parsed
+  // (see Item); the parser that finds where documents are needs it mended first.
+  const items = splitStreamText(readable(input, { lookForQuotes: false }));
+  return { form: 'stream', items: items ?? parseStreamText(readable(input)) };
 }
 
 /** The fast path's items of a stream; undefined when the layout is for the parser. */
 export function splitStream(input: string): Item[] | undefined {
-  return splitStreamText(readable(input));
+  return splitStreamText(readable(input, { lookForQuotes: false }));
 }
 
 /** The full path's items of a stream. */
@@ -579,6 +605,7 @@ function splitStreamText(input: Text): Item[] | undefined {
       items.push(
         Item.lazy(newline(input.raw(from, end)), 0, `document ${items.length + 1}`, {
           text: from < start || input.other ? newline(body) : undefined,
+          ready: true,
         }),
       );
     }

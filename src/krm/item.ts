@@ -50,6 +50,8 @@ export class Item {
   private printedText: string | undefined;
   /** Parsed once, and the document since let go (see `release`). */
   private wasParsed = false;
+  /** The text (given, or raw) is what the engine reads as it is: no line end or comment to mend. */
+  private ready = false;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -80,9 +82,11 @@ export class Item {
     raw: string,
     indent: number,
     position: string,
-    options: { lead?: string; text?: string } = {},
+    options: { lead?: string; text?: string; ready?: boolean } = {},
   ): Item {
-    return new Item(raw, indent, position, true, undefined, options.lead, options.text);
+    const item = new Item(raw, indent, position, true, undefined, options.lead, options.text);
+    item.ready = options.ready === true;
+    return item;
   }
 
   /** An input item that only the whole input's parse could read (an alias into another item). */
@@ -113,10 +117,13 @@ export class Item {
   private get text(): string {
     if (this.readable === undefined) {
       const json = this.json;
+      const text = this.given ?? this.raw ?? '';
       this.readable =
         json !== undefined
           ? inContainer(blockText(json), this.indent)
-          : readingText(this.given ?? this.raw ?? '', this.indent);
+          : this.ready
+            ? text
+            : readingText(text, this.indent);
     }
     return this.readable as string;
   }
@@ -135,8 +142,10 @@ export class Item {
       this.parsedJson = null;
       const raw = this.raw;
       if (raw !== undefined && this.fromInput && looksLikeJson(raw, this.indent)) {
+        holding.push(this);
         try {
-          const value: unknown = JSON.parse(deindent(this.given ?? raw, this.indent));
+          // (The container's columns are white space to JSON: only the entry's `- ` goes.)
+          const value: unknown = JSON.parse((this.given ?? raw).slice(this.indent));
           if (isObject(value)) this.parsedJson = value;
         } catch {
           // YAML in flow style: the parser reads it.
@@ -195,7 +204,13 @@ export class Item {
         this.parsed = composed;
         return composed;
       }
-      const doc = parseYaml(this.source ?? '', { copied: withoutBookkeeping });
+      const source = this.source ?? '';
+      let doc = parseYaml(source, { copied: withoutBookkeeping });
+      // A closing quote that go-yaml writes at column 0 (see src/krm/io.ts, readable), put past
+      // its key: only a document that the parser refuses can hold one.
+      if (doc.errors.length > 0 && hasColumn0Quote(source)) {
+        doc = parseYaml(indentClosingQuotes(source), { copied: withoutBookkeeping });
+      }
       const error = doc.errors[0];
       if (error) {
         if (isUnresolvedAlias(error) && this.indent > 0) throw new NeedsFullParse();
@@ -499,6 +514,43 @@ function scalar(raw: string | undefined): string | undefined {
   if (/^'[^']*'$/.test(text)) return text.slice(1, -1);
   if (/^"[^"\\]*"$/.test(text)) return text.slice(1, -1);
   return undefined;
+}
+
+const CLOSING_QUOTE_LINE = /^['"][ \t]*(?:#[^\n]*)?(?:\r?\n|$)/;
+
+/** Is there a line that is only a quote at column 0? (Native searches: inputs run to megabytes.) */
+export function hasColumn0Quote(text: string): boolean {
+  for (const quote of ["'", '"']) {
+    if (text.startsWith(quote) && CLOSING_QUOTE_LINE.test(text)) return true;
+    for (let at = text.indexOf(`\n${quote}`); at >= 0; at = text.indexOf(`\n${quote}`, at + 1)) {
+      if (CLOSING_QUOTE_LINE.test(text.slice(at + 1, at + 200))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The text with each line that is only a closing quote at column 0 indented one column past
+ * the line before it (past its dashes): where the key or dash that owns the value ends, or
+ * further. The spaces put in are recorded in `shifts`.
+ */
+export function indentClosingQuotes(
+  text: string,
+  shifts: { at: number; shift: number }[] = [],
+): string {
+  const lines = text.split('\n');
+  let at = 0;
+  let depth = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (i > 0 && /^['"][ \t]*(?:#.*)?$/.test(line)) {
+      const pad = ' '.repeat(depth + 1);
+      shifts.push({ at, shift: pad.length });
+      lines[i] = pad + line;
+    } else if (/\S/.test(line)) depth = /^ *(?:- +)*/.exec(line)?.[0].length ?? 0;
+    at += (lines[i] as string).length + 1;
+  }
+  return lines.join('\n');
 }
 
 /** See Item.text. */

@@ -10,8 +10,8 @@
 // keys, odd indentation. The caller then parses the resource
 // (test/outline.test.ts checks the outline against the parser over generated documents).
 
-import { blockHeader, blockValue } from './block-scalars.js';
-import { escapeDouble, readsAsStringEverywhere } from './strings.js';
+import { blockValue } from './block-scalars.js';
+import { escapeDouble, onlyAStringIn12, readsAsStringEverywhere } from './strings.js';
 
 export type Path = readonly (string | number)[];
 
@@ -27,7 +27,9 @@ export interface Scalar {
   /** Block scalars: the columns of indentation of their content (after the container's). */
   indent: number;
   /** A double-quoted scalar's value, once decoded. */
-  decoded?: string;
+  decoded: string | undefined;
+  /** A plain string that YAML 1.1 (Kubernetes) reads as something else: quoted when written. */
+  otherwiseIn11: boolean;
 }
 
 export type KeyStyle = 'plain' | 'single' | 'double';
@@ -44,6 +46,8 @@ export interface MapNode {
   col: number;
   /** `{}`: a flow mapping, empty. */
   flow: boolean;
+  /** The plain keys that YAML 1.1 reads as something else, by index (quoted when written). */
+  otherwiseIn11: number[] | undefined;
 }
 
 export interface SeqNode {
@@ -75,6 +79,8 @@ export interface Outline {
    * that the outline does not know of.
    */
   readonly simple: boolean;
+  /** Has a plain key or value that YAML 1.1 reads as something else (see otherwiseIn11). */
+  readonly otherwiseIn11: boolean;
 }
 
 /** The node at a path; undefined when there is none. */
@@ -143,7 +149,7 @@ export function outline(source: string, container = 0): Outline | undefined {
   if (source.includes('\r')) return undefined;
   const stack: Frame[] = [];
   let root: MapNode | undefined;
-  const state = { simple: true };
+  const state = { simple: true, otherwiseIn11: false };
   let pending: Pending | undefined;
   // After a scalar on its line: the column a continuation line would have to exceed.
   let scalarOwner = -1;
@@ -235,6 +241,10 @@ export function outline(source: string, container = 0): Outline | undefined {
     if (frame.seen.has(key.key)) return undefined;
     frame.seen.add(key.key);
     if (map.keys.length > 0) map.ends.push(lineStart);
+    if (key.style === 'plain' && onlyAStringIn12(key.key)) {
+      (map.otherwiseIn11 ??= []).push(map.keys.length);
+      state.otherwiseIn11 = true;
+    }
     map.keys.push(key.key);
     map.keyStyles.push(key.style);
     map.starts.push(at);
@@ -252,7 +262,7 @@ export function outline(source: string, container = 0): Outline | undefined {
   if (pending) setSlot(pending.frame, pending.slot, NULL);
   if (!root) return undefined; // no mapping at all
   while (stack.length > 0) close(stack.pop() as Frame, n);
-  return { source, container, root, simple: state.simple };
+  return { source, container, root, simple: state.simple, otherwiseIn11: state.otherwiseIn11 };
 }
 
 function newFrame(
@@ -264,7 +274,7 @@ function newFrame(
   const common = { starts: [], ends: [], col, flow: false };
   const node: MapNode | SeqNode =
     kind === 'map'
-      ? { kind, keys: [], keyStyles: [], values: [], ...common }
+      ? { kind, keys: [], keyStyles: [], values: [], ...common, otherwiseIn11: undefined }
       : { kind, items: [], ...common };
   if (parent) setSlot(parent, slot, node);
   return { node, seen: undefined, parent, slot };
@@ -339,7 +349,7 @@ function readValue(
   owner: number,
   container: number,
   lineNext: number,
-  state: { simple: boolean },
+  state: { simple: boolean; otherwiseIn11: boolean },
 ): Value | undefined {
   while (at < end && source.charCodeAt(at) === 32) at++;
   if (at === end || source.charCodeAt(at) === 35) {
@@ -352,7 +362,7 @@ function readValue(
     if (!block) return undefined;
     if (source.slice(at, end).includes('#')) state.simple = false;
     const style = c === 124 ? 'literal' : 'folded';
-    const node: Scalar = { kind: 'scalar', style, start: at, end: block.end, indent: block.indent };
+    const node = scalar(style, at, block.end, block.indent);
     return { node, next: block.end, single: false };
   }
   if (c === 34 /* " */) {
@@ -360,7 +370,7 @@ function readValue(
     if (!scanned) return undefined;
     if (!restIsComment(source, scanned.end, scanned.lineEnd, state)) return undefined;
     return {
-      node: { kind: 'scalar', style: 'double', start: at, end: scanned.end, indent: 0 },
+      node: scalar('double', at, scanned.end, 0),
       next: Math.min(scanned.lineEnd + 1, source.length),
       single: true,
     };
@@ -369,7 +379,7 @@ function readValue(
     const valueEnd = closingSingleQuote(source, at, end);
     if (valueEnd < 0 || !restIsComment(source, valueEnd, end, state)) return undefined;
     return {
-      node: { kind: 'scalar', style: 'single', start: at, end: valueEnd, indent: 0 },
+      node: scalar('single', at, valueEnd, 0),
       next: lineNext,
       single: true,
     };
@@ -381,7 +391,7 @@ function readValue(
     const empty = { starts: [], ends: [], col: owner + 2, flow: true };
     const node: MapNode | SeqNode =
       c === 123
-        ? { kind: 'map', keys: [], keyStyles: [], values: [], ...empty }
+        ? { kind: 'map', keys: [], keyStyles: [], values: [], ...empty, otherwiseIn11: undefined }
         : { kind: 'seq', items: [], ...empty };
     return { node, next: lineNext, single: true };
   }
@@ -395,11 +405,17 @@ function readValue(
   const text = source.slice(at, stop);
   if (NOT_PLAIN_START.test(text) || text.includes(': ') || text.endsWith(':')) return undefined;
   if (text.includes('\t')) return undefined;
-  return {
-    node: { kind: 'scalar', style: 'plain', start: at, end: stop, indent: 0 },
-    next: lineNext,
-    single: true,
-  };
+  const node = scalar('plain', at, stop, 0);
+  if (onlyAStringIn12(text)) {
+    node.otherwiseIn11 = true;
+    state.otherwiseIn11 = true;
+  }
+  return { node, next: lineNext, single: true };
+}
+
+/** A scalar node (all of one shape, for the engine that reads them by the thousand). */
+function scalar(style: ScalarStyle, start: number, end: number, indent: number): Scalar {
+  return { kind: 'scalar', style, start, end, indent, decoded: undefined, otherwiseIn11: false };
 }
 
 /** Only spaces, then a comment or the line end. */
@@ -753,7 +769,9 @@ function blockLines(o: Outline, s: Scalar): { lines: string[]; starts: number[] 
 }
 
 function chompOf(o: Outline, s: Scalar): 'clip' | 'strip' | 'keep' {
-  return blockHeader(o.source.slice(s.start, s.start + 3))?.chomp ?? 'clip';
+  // The chomping indicator comes right after `|` or `>`, or after an indentation indicator.
+  const h = o.source.slice(s.start + 1, s.start + 3);
+  return h.includes('-') ? 'strip' : h.includes('+') ? 'keep' : 'clip';
 }
 
 function blockScalarValue(o: Outline, s: Scalar): string {
@@ -829,7 +847,7 @@ export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string 
   }
   // The resource is written now: a plain string of it that a YAML 1.1 reader (Kubernetes) takes
   // for something else is quoted, as every string the function writes is.
-  if (pieces.length > 0) pieces.push(...requoted(o.root, edited, o.source));
+  if (pieces.length > 0) pieces.push(...requotes(o, edited));
   pieces.sort((a, b) => a.start - b.start);
   let out = '';
   let from = 0;
@@ -841,30 +859,26 @@ export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string 
   return out + o.source.slice(from);
 }
 
-/** Plain keys and values (other than `edited`) that read as strings in YAML 1.2 only, quoted. */
-function requoted(
-  node: OutlineNode,
+/** The plain keys and values of a text that YAML 1.1 reads otherwise, quoted. */
+function requotes(
+  o: Outline,
   edited: Set<OutlineNode>,
-  source: string,
-  out: { start: number; end: number; text: string }[] = [],
 ): { start: number; end: number; text: string }[] {
-  if (node.kind === 'scalar') {
-    if (node.style === 'plain' && !edited.has(node)) {
-      const text = source.slice(node.start, node.end);
-      if (readsAsString(text) && !/^0[0-7]+$/.test(text) && !readsAsStringEverywhere(text)) {
-        out.push({ start: node.start, end: node.end, text: `"${escapeDouble(text)}"` });
+  const out: { start: number; end: number; text: string }[] = [];
+  if (!o.otherwiseIn11) return out;
+  const quoted = (start: number, text: string) => ({
+    start,
+    end: start + text.length,
+    text: `"${escapeDouble(text)}"`,
+  });
+  for (const [, node] of outlineNodes(o.root)) {
+    if (node.kind === 'scalar' && node.otherwiseIn11 && !edited.has(node)) {
+      out.push(quoted(node.start, o.source.slice(node.start, node.end)));
+    } else if (node.kind === 'map') {
+      for (const i of node.otherwiseIn11 ?? []) {
+        out.push(quoted(node.starts[i] as number, node.keys[i] as string));
       }
     }
-  } else if (node.kind === 'map') {
-    node.keys.forEach((key, i) => {
-      if (node.keyStyles[i] === 'plain' && !readsAsStringEverywhere(key)) {
-        const start = node.starts[i] as number;
-        out.push({ start, end: start + key.length, text: `"${escapeDouble(key)}"` });
-      }
-      requoted(node.values[i] as OutlineNode, edited, source, out);
-    });
-  } else if (node.kind === 'seq') {
-    for (const item of node.items) requoted(item, edited, source, out);
   }
   return out;
 }

@@ -27,7 +27,7 @@ import {
   type SeqNode,
   UNREADABLE,
 } from './outline.js';
-import { canBePlain, readsAsStringEverywhere } from './strings.js';
+import { canBePlain } from './strings.js';
 import { type Doc, hasWideSequences, originOf, parseOptions, printDoc } from './yaml.js';
 
 const FAIL = Symbol('fail');
@@ -97,8 +97,8 @@ function mapEntries(ctx: Context, map: YAMLMap, orig: MapNode): Result {
     if (i < last) return FAIL; // reordered
     if (i !== last + 1) changed = true; // entries dropped before this one
     last = i;
-    const plainKey = orig.keyStyles[i] === 'plain' && !readsAsStringEverywhere(key);
-    const r = hasProps(pair.key) || plainKey ? FAIL : entry(ctx, pair, orig, i);
+    const otherwise = orig.otherwiseIn11?.includes(i) === true;
+    const r = hasProps(pair.key) || otherwise ? FAIL : entry(ctx, pair, orig, i);
     if (r === FAIL) {
       // Printed whole: what yaml makes of it is what it is.
       changed = true;
@@ -145,11 +145,9 @@ function collection(ctx: Context, value: unknown, orig: OutlineNode): Result {
 function sameLeaf(ctx: Context, value: unknown, orig: OutlineNode): boolean {
   if (isScalar(value)) {
     if (orig.kind !== 'scalar' && orig.kind !== 'null') return false;
-    const read = plainValue(ctx.o, orig);
     // A plain string that a YAML 1.1 reader takes for something else is written again, quoted.
-    if (typeof read === 'string' && orig.kind === 'scalar' && orig.style === 'plain') {
-      if (!readsAsStringEverywhere(read)) return false;
-    }
+    if (orig.kind === 'scalar' && orig.otherwiseIn11) return false;
+    const read = plainValue(ctx.o, orig);
     return read !== UNREADABLE && read === value.value;
   }
   if (value === null || value === undefined) return orig.kind === 'null';

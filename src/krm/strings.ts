@@ -26,6 +26,13 @@ const YAML_11 = new RegExp(
   ].join('|')})$`,
 );
 
+// The words the rules above resolve, all that start with a letter: booleans and nulls.
+const WORDS = new Set(
+  'y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL'.split(
+    ' ',
+  ),
+);
+
 // go-yaml v2.4.0 and v3 (resolve.go) read a plain scalar that starts with a digit or a sign with
 // its `_` dropped, through Go's strconv.ParseInt(s, 0, 64) (0x, 0o, 0b and 0 prefixes) and then
 // as a float; one that starts with `.` through strconv.ParseFloat.
@@ -38,8 +45,11 @@ const GO_DOT_FLOAT = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
  * can be plain at all, with its indicators and spaces, is the printer's business.)
  */
 export function readsAsStringEverywhere(text: string): boolean {
-  if (CORE.test(text) || YAML_11.test(text)) return false;
   const first = text.charCodeAt(0);
+  // A text that starts with a letter resolves to something else only if it is one of the words
+  // (most keys and values: no regular expression).
+  if (((first | 32) >= 97 && (first | 32) <= 122) || first === 95) return !WORDS.has(text);
+  if (CORE.test(text) || YAML_11.test(text)) return false;
   if (first === 43 || first === 45 || (first >= 48 && first <= 57)) {
     return !GO_NUMBER.test(text.replaceAll('_', ''));
   }
@@ -63,6 +73,20 @@ export function canBePlain(value: string): boolean {
     !NOT_PLAIN.test(value) &&
     readsAsStringEverywhere(value)
   );
+}
+
+// The words YAML 1.1 reads as booleans that YAML 1.2 reads as strings.
+const WORDS_OF_11 = new Set('y Y yes Yes YES n N no No NO on On ON off Off OFF'.split(' '));
+
+/**
+ * Is this plain text a string in YAML 1.2 (yaml's core schema, as the function reads it) that a
+ * YAML 1.1 reader (Kubernetes) reads as something else? A text that starts with a letter is
+ * one of a few words, or not: no regular expression for most keys and values.
+ */
+export function onlyAStringIn12(text: string): boolean {
+  const c = text.charCodeAt(0) | 32;
+  if (c >= 97 && c <= 122) return WORDS_OF_11.has(text);
+  return !CORE.test(text) && !/^0[0-7]+$/.test(text) && !readsAsStringEverywhere(text);
 }
 
 // Characters that no scalar style but an escaped double-quoted one holds safely: controls (tab

@@ -26,7 +26,7 @@ import {
 import { type StringifyContext, stringifyString, stringTag } from 'yaml/util';
 import { blockHeader, blockValue, contentLines } from './block-scalars.js';
 import type { Outline } from './outline.js';
-import { doubleQuoted, needsEscapes, readsAsStringEverywhere } from './strings.js';
+import { canBePlain, doubleQuoted, needsEscapes, readsAsStringEverywhere } from './strings.js';
 
 export type Doc = Document.Parsed | Document;
 
@@ -47,7 +47,7 @@ export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   // Duplicate keys are an error, as in kubectl.
   uniqueKeys: true,
   // Strings are written by writeString (below), whatever yaml would do with them.
-  customTags: (tags) => [octal11, ...tags.map((tag) => (tag === stringTag ? writtenString : tag))],
+  customTags: (tags) => withOurTags(tags),
   prettyErrors: false,
   // yaml's own warnings would be extra lines on stderr; problems are errors or results.
   logLevel: 'error',
@@ -341,30 +341,29 @@ function isMergeKey(pair: unknown): boolean {
 
 /**
  * The text a scalar was read from, when a printer could write its value otherwise (quoted,
- * block, or over several lines), kept on the node (and its copies) with the value it had.
+ * block, or over several lines), with the value it had; cloneNode hands it to copies. (Beside
+ * the nodes rather than on them: a property of its own would give yaml's scalars another shape.)
  */
-const SOURCE = Symbol('source text');
+const sources = new WeakMap<object, SourceText>();
 
 interface SourceText {
   text: string;
   value: string;
 }
 
-type WithSource = Scalar & { [SOURCE]?: SourceText };
-
 /** Keeps a scalar's source text with it (see writeString). */
 export function keepSourceText(node: Scalar, text: string): void {
-  if (typeof node.value === 'string') {
-    (node as WithSource)[SOURCE] = { text, value: node.value };
-  }
+  if (typeof node.value === 'string') sources.set(node, { text, value: node.value });
 }
 
 function keepSourceTexts(node: unknown, text: string): void {
   if (isScalar(node)) {
     const range = node.range;
-    if (range && typeof node.value === 'string') {
+    if (range && typeof node.value === 'string' && node.type !== 'PLAIN') {
+      keepSourceText(node, text.slice(range[0], range[1]));
+    } else if (range && typeof node.value === 'string') {
       const source = text.slice(range[0], range[1]);
-      if (node.type !== 'PLAIN' || source.includes('\n')) keepSourceText(node, source);
+      if (source.includes('\n')) keepSourceText(node, source);
     }
   } else if (isCollection(node)) {
     for (const item of node.items) keepSourceTexts(item, text);
@@ -393,10 +392,12 @@ function writeString(
   const value = String(item.value);
   if (needsEscapes(value)) return doubleQuoted(value);
   if (!ctx.implicitKey && !ctx.inFlow) {
-    const kept = keptText(item as WithSource, value, ctx, onComment, onChompKeep);
+    const kept = keptText(item, value, ctx, onComment, onChompKeep);
     if (kept !== undefined) return kept;
   }
   let type = item.type;
+  // The common case, written as yaml writes it: a string that can be plain, outside flow style.
+  if ((type === undefined || type === 'PLAIN') && !ctx.inFlow && canBePlain(value)) return value;
   if (type === 'BLOCK_FOLDED') type = 'BLOCK_LITERAL';
   else if ((type === undefined || type === 'PLAIN') && !readsAsStringEverywhere(value)) {
     type = 'QUOTE_DOUBLE';
@@ -448,13 +449,13 @@ function blockReadsAs(text: string, value: string, ctx: StringifyContext): boole
 
 /** The scalar's own source text, re-indented to where it stands now; undefined if unusable. */
 function keptText(
-  item: WithSource,
+  item: Scalar,
   value: string,
   ctx: StringifyContext,
   onComment?: () => void,
   onChompKeep?: () => void,
 ): string | undefined {
-  const source = item[SOURCE];
+  const source = sources.get(item);
   if (source === undefined || source.value !== value || !ctx.indent) return undefined;
   const text = source.text;
   // A raw NEL, LS or PS in the input's text is a line break to YAML 1.1 readers: escaped instead.
@@ -534,6 +535,19 @@ function keptBlock(
 
 const writtenString: ScalarTag = { ...stringTag, stringify: writeString };
 
+// A schema is made for every document: the same tags make the same list, made once.
+let tagsIn: unknown[] = [];
+let tagsOut: Tags = [];
+type Tags = Parameters<Extract<SchemaOptions['customTags'], (...a: never[]) => unknown>>[0];
+
+function withOurTags(tags: Tags): Tags {
+  if (tags.length !== tagsIn.length || tags.some((tag, i) => tag !== tagsIn[i])) {
+    tagsIn = [...tags];
+    tagsOut = [octal11, ...tags.map((tag) => (tag === stringTag ? writtenString : tag))];
+  }
+  return tagsOut;
+}
+
 export function stringifyOptions(wideSequences: boolean): ToStringOptions {
   // No folding: long strings stay on one line, as Kustomize and kpt print them.
   return {
@@ -598,8 +612,11 @@ function cloneNode<T>(node: T, schema: Schema): T {
   // fields. Anything but the three plain node classes (aliases, subclasses) takes yaml's way.
   const proto = Object.getPrototypeOf(node);
   let copy: Scalar | YAMLMap | YAMLSeq;
-  if (proto === Scalar.prototype) copy = new Scalar((node as Scalar).value);
-  else if (proto === YAMLMap.prototype) copy = new YAMLMap(schema);
+  if (proto === Scalar.prototype) {
+    copy = new Scalar((node as Scalar).value);
+    const source = sources.get(node);
+    if (source) sources.set(copy, source);
+  } else if (proto === YAMLMap.prototype) copy = new YAMLMap(schema);
   else if (proto === YAMLSeq.prototype) copy = new YAMLSeq(schema);
   else return node.clone(schema) as T;
   Object.assign(copy, node);
