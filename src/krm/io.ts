@@ -108,7 +108,10 @@ function readable(input: string, { lookForQuotes = true } = {}): Text {
   // Shifts before a position, summed: by halving, for inputs of a million lines.
   const sums: number[] = [];
   let sum = 0;
-  for (const s of shifts) sums.push((sum += s.shift));
+  for (const s of shifts) {
+    sum += s.shift;
+    sums.push(sum);
+  }
   const toRaw = (at: number) => {
     let lo = 0;
     let hi = shifts.length;

@@ -348,23 +348,19 @@ export function withoutBookkeeping(copy: Node): void {
 }
 
 function jsonHeader(json: JsonObject): Header {
-  const get = (path: string[]) => {
-    const v = jsonAt(json, path);
-    return typeof v === 'string' ? v : '';
-  };
-  return {
-    apiVersion: get(['apiVersion']),
-    kind: get(['kind']),
-    name: get(['metadata', 'name']),
-    namespace: get(['metadata', 'namespace']),
-  };
+  return headerFrom((path) => jsonAt(json, path));
 }
 
 function headerOf(doc: Doc, position: string): Header {
   if (!isMap(doc.contents))
     throw new InputError(`${position}: not a mapping (a resource is a map)`);
+  return headerFrom((path) => doc.getIn(path));
+}
+
+/** The header of a resource, each field read at its path (and '' when it is not a string). */
+function headerFrom(at: (path: string[]) => unknown): Header {
   const get = (path: string[]): string => {
-    const v = doc.getIn(path);
+    const v = at(path);
     return typeof v === 'string' ? v : '';
   };
   return {

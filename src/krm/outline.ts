@@ -242,7 +242,8 @@ export function outline(source: string, container = 0): Outline | undefined {
     frame.seen.add(key.key);
     if (map.keys.length > 0) map.ends.push(lineStart);
     if (key.style === 'plain' && onlyAStringIn12(key.key)) {
-      (map.otherwiseIn11 ??= []).push(map.keys.length);
+      map.otherwiseIn11 ??= [];
+      map.otherwiseIn11.push(map.keys.length);
       state.otherwiseIn11 = true;
     }
     map.keys.push(key.key);
