@@ -3,8 +3,8 @@
 // Starting is a large part of every run (a render with one Open edX instance is over in a few
 // tens of milliseconds), and much of a start is V8 compiling the bundle's functions. So the
 // file holds the program as a string next to V8's code cache for it, made here by running the
-// program on sample inputs, and compiles the one with the other. On a Node whose V8 differs
-// from the one that built it, V8 rejects the cache and compiles as usual: slower, same result.
+// program on sample inputs, and compiles the one with the other. On another platform, processor
+// or Node version the cache is left out and V8 compiles as usual: slower, same result.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -59,11 +59,16 @@ process.stderr.write(warm.stderr);
 if (warm.status !== 0) throw new Error('build: warming the code cache failed');
 const cache = warm.stdout.toString('base64');
 
+// V8 checks its version and flags before it takes a cache, but not the processor: an x64 cache
+// crashes Node 20's arm64 build (seen under qemu). So the cache is used only where it was made.
+const builtOn = `${process.platform} ${process.arch} ${process.version}`;
 const loader = `#!/usr/bin/env node
 'use strict';
 // celery-queues ${pkg.version}, built by scripts/build.mjs: the program, and V8's code cache for it.
 const program = ${JSON.stringify(program)};
-const cachedData = Buffer.from('${cache}', 'base64');
+const cachedData = \`\${process.platform} \${process.arch} \${process.version}\` === ${JSON.stringify(builtOn)}
+  ? Buffer.from('${cache}', 'base64')
+  : undefined;
 const script = new (require('node:vm').Script)(program, { filename: __filename, cachedData });
 script.runInThisContext()(exports, require, module, __filename, __dirname);
 `;

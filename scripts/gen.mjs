@@ -1,7 +1,8 @@
 // Writes what the config schema generates: fn-config/celery-queues.schema.json and the
-// reference table in README.md (between its config-reference markers).
-import { readFileSync, writeFileSync } from 'node:fs';
+// reference table in docs/config-reference.md (between its config-reference markers).
+import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { writeBetweenMarkers } from './markers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = await build({
@@ -24,13 +25,4 @@ writeFileSync(
   `${root}fn-config/celery-queues.schema.json`,
   `${JSON.stringify(jsonSchema(), null, 2)}\n`,
 );
-const readme = readFileSync(`${root}README.md`, 'utf8');
-const start = '<!-- config-reference:start -->';
-const end = '<!-- config-reference:end -->';
-const a = readme.indexOf(start);
-const b = readme.indexOf(end);
-if (a < 0 || b < 0) throw new Error('README.md has no config-reference markers');
-writeFileSync(
-  `${root}README.md`,
-  `${readme.slice(0, a + start.length)}\n${referenceTable()}\n${readme.slice(b)}`,
-);
+writeBetweenMarkers(`${root}docs/config-reference.md`, 'config-reference', referenceTable());

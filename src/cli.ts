@@ -1,25 +1,25 @@
 // The shell around the pure core: standard input and output, the two containers, exit codes.
-// Every failure is one line on stderr and the input written back unchanged; never a stack trace.
+// Every failure is one line on stderr, never a stack trace; a ResourceList goes back with its
+// items unchanged and the error in its results, a stream not at all.
 import { isUtf8 } from 'node:buffer';
 import { readFileSync, readSync, writeSync } from 'node:fs';
-import { isNode, type Node } from 'yaml';
-import { loadConfig } from './config/load.js';
+import { loadConfigNode } from './config/load.js';
 import {
   type Input,
   parseResourceList,
   type ResourceListInput,
+  readableItems,
   readResourceList,
   readStream,
   resourceListChunks,
   streamChunks,
 } from './krm/io.js';
 import { InputError, type Item, NeedsFullParse } from './krm/item.js';
-import { formatResult, type Result, Results } from './krm/results.js';
+import { formatResult, oneLine, type Result, Results } from './krm/results.js';
 import { printableLine } from './krm/strings.js';
-import { parseYaml, toPlain } from './krm/yaml.js';
+import { parseYaml } from './krm/yaml.js';
 import { transform } from './transform.js';
-
-declare const VERSION: string;
+import { FUNCTION_VERSION } from './version.js';
 
 export const HELP = `celery-queues: per-queue Celery workers, KEDA autoscaling, Flower and task routing
 for Open edX rendered by Tutor, as a KRM function.
@@ -52,7 +52,8 @@ Options:
   --version       the version
 
 Exit status: 0 on success (warnings allowed), 1 on any error; every error is one line on
-stderr (and in the ResourceList's results), and the input is written back unchanged.
+stderr. On error a ResourceList goes back with its items unchanged and the error in its
+results; a stream is not written at all, so a pipe into kubectl apply applies nothing.
 `;
 
 export interface Io {
@@ -111,10 +112,13 @@ function runWith(argv: readonly string[], io: Io): number {
     return 0;
   }
   if (args.version) {
-    io.stdout(`${typeof VERSION === 'string' ? VERSION : 'dev'}\n`);
+    io.stdout(`${FUNCTION_VERSION}\n`);
     return 0;
   }
-  let text = '';
+  // Stream mode writes nothing at all on error, so that a pipe into `kubectl apply` applies
+  // nothing; ResourceList mode always writes a ResourceList, the error in its results.
+  const stream = args.config !== undefined;
+  let text: string;
   try {
     text =
       args.files.length > 0
@@ -123,31 +127,52 @@ function runWith(argv: readonly string[], io: Io): number {
             .join('---\n')
         : io.stdin();
   } catch (e) {
-    io.stderr(`celery-queues: error: cannot read the input: ${printableLine(message(e))}\n`);
-    return 1;
+    const error = `cannot read the input: ${message(e)}`;
+    return fail(error, io, stream ? undefined : anotherList({ items: [], itemIndent: 0 }));
   }
+  let input: ResourceListInput | undefined;
   try {
     if (args.config !== undefined) return runStream(text, args.config, io);
     try {
-      return runResourceList(text, readResourceList, io);
+      input = readResourceList(text);
+      return runResourceList(input, io);
     } catch (e) {
       if (!(e instanceof NeedsFullParse)) throw e;
-      return runResourceList(text, parseResourceList, io);
+      input = parseResourceList(text);
+      return runResourceList(input, io);
     }
   } catch (e) {
-    // The input goes back as it came, so a pipe loses nothing.
-    io.stdout(text);
-    io.stderr(`celery-queues: error: ${printableLine(describeFailure(e))}\n`);
     if (!(e instanceof InputError) && process.env.CELERY_QUEUES_DEBUG)
       io.stderr(`${(e as Error).stack}\n`);
-    return 1;
+    if (stream) return fail(describeFailure(e), io);
+    return fail(describeFailure(e), io, input ?? anotherList(readableItems(text)));
   }
 }
 
-function runResourceList(text: string, read: (text: string) => ResourceListInput, io: Io): number {
-  const input = read(text);
-  const fc = input.functionConfig;
-  const out = configuredTransform(input.items, isNode(fc) ? nodeToPlain(fc) : fc);
+/** A ResourceList for the items of an input the function could not read as one. */
+function anotherList(items: { items: Item[]; itemIndent: number }): ResourceListInput {
+  return {
+    form: 'resourceList',
+    apiVersion: 'config.kubernetes.io/v1',
+    functionConfig: null,
+    results: null,
+    ...items,
+  };
+}
+
+/**
+ * One error on stderr, exit status 1. In ResourceList mode the list goes out too, its items as
+ * they came and the error in its results; in stream mode nothing does.
+ */
+function fail(error: string, io: Io, list?: ResourceListInput): number {
+  const result: Result = { severity: 'error', message: oneLine(error) };
+  if (list) for (const chunk of resourceListChunks(list, list.items, [result])) io.stdout(chunk);
+  io.stderr(`${formatResult(result)}\n`);
+  return 1;
+}
+
+function runResourceList(input: ResourceListInput, io: Io): number {
+  const out = configuredTransform(input.items, input.functionConfig);
   for (const chunk of resourceListChunks(input, out.items, out.results)) io.stdout(chunk);
   return report(out.results, io, false);
 }
@@ -164,8 +189,11 @@ function runStream(text: string, configFile: string, io: Io): number {
   const error = configDoc.errors[0];
   if (error)
     throw new InputError(`--config ${configFile}: not valid YAML: ${error.message.split('\n')[0]}`);
-  const out = configuredTransform(input.items, toPlain(configDoc));
-  for (const chunk of streamChunks(out.items)) io.stdout(chunk);
+  const out = configuredTransform(input.items, configDoc.contents);
+  // On error, nothing: the unchanged render must not reach `kubectl apply` either.
+  if (!out.results.some((r) => r.severity === 'error')) {
+    for (const chunk of streamChunks(out.items)) io.stdout(chunk);
+  }
   return report(out.results, io, true);
 }
 
@@ -175,7 +203,7 @@ function configuredTransform(
   functionConfig: unknown,
 ): { items: readonly Item[]; results: Result[] } {
   const results = new Results();
-  const config = loadConfig(functionConfig, results);
+  const config = loadConfigNode(functionConfig, results);
   const out = config ? transform(items, config) : { items, results: [] };
   const all = [...results.list, ...out.results];
   return { items: all.some((r) => r.severity === 'error') ? items : out.items, results: all };
@@ -186,12 +214,6 @@ function report(results: readonly Result[], io: Io, includeInfo: boolean): numbe
     if (r.severity !== 'info' || includeInfo) io.stderr(`${formatResult(r)}\n`);
   }
   return results.some((r) => r.severity === 'error') ? 1 : 0;
-}
-
-function nodeToPlain(node: Node): unknown {
-  const doc = parseYaml('');
-  doc.contents = node as never;
-  return toPlain(doc);
 }
 
 function ensureNewline(text: string): string {

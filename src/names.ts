@@ -1,4 +1,6 @@
-// Every name the function writes, in one place (contract section 4).
+import { FUNCTION_VERSION } from './version.js';
+
+// Every name the function writes, in one place (the output table of README.md).
 
 export const SERVICES = ['lms', 'cms'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -39,6 +41,18 @@ export function scaledObjectName(service: ServiceName, variant: string): string 
   return `${workerName(service, variant)}-scaledobject`;
 }
 
+/**
+ * The HPA KEDA makes for a variant's ScaledObject. KEDA names it `keda-hpa-<ScaledObject>`
+ * unless advanced.horizontalPodAutoscalerConfig.name says otherwise, and KEDA 2.20's webhook
+ * refuses a ScaledObject whose HPA name is over 63 characters
+ * (apis/keda/v1alpha1/scaledobject_webhook.go, verifyName): a variant whose default would be
+ * longer gets `<worker>-hpa`, which never is. Undefined: KEDA's default.
+ */
+export function hpaName(service: ServiceName, variant: string): string | undefined {
+  const kedaDefault = `keda-hpa-${scaledObjectName(service, variant)}`;
+  return kedaDefault.length <= MAX_NAME_LENGTH ? undefined : `${workerName(service, variant)}-hpa`;
+}
+
 /** The KEDA TriggerAuthentication through which every ScaledObject of an instance reads the broker's credentials. */
 export const BROKER_TRIGGER_AUTHENTICATION = 'celery-queues-broker';
 
@@ -52,14 +66,16 @@ export function disruptionBudgetName(service: ServiceName, variant: string): str
  * families that derive a new name add it here, so the config check covers it.
  */
 export function derivedNames(service: ServiceName, variant: string): string[] {
+  const hpa = hpaName(service, variant);
   return [
     workerName(service, variant),
     scaledObjectName(service, variant),
+    ...(hpa ? [hpa] : []),
     disruptionBudgetName(service, variant),
   ];
 }
 
-/** Flower's Deployment, Service and ServiceMonitor, one per instance (contract section 4). */
+/** Flower's Deployment, Service and ServiceMonitor, one per instance (docs/flower.md). */
 export const FLOWER_NAME = 'flower';
 /** The Service port Flower's UI and /metrics listen on, and its pinned name. */
 export const FLOWER_PORT = 5555;
@@ -73,8 +89,21 @@ export function flowerDashboardKey(namespace: string): string {
 }
 
 export const ANNOTATION_PREFIX = 'celery-queues.tutor-krm.dev';
-/** On every resource the function writes: which stock worker or instance it derives from. */
+/**
+ * On every resource the function writes: the function's version, and which stock worker or
+ * instance the resource derives from (`generatedBy`).
+ */
 export const GENERATED_BY = `${ANNOTATION_PREFIX}/generated-by`;
+
+/** GENERATED_BY's value: `celery-queues 0.1.0 from lms-worker`. */
+export function generatedBy(from: string): string {
+  return `celery-queues ${FUNCTION_VERSION} from ${from}`;
+}
+
+/** What a GENERATED_BY value says the resource derives from, whichever version wrote it. */
+export function generatedFrom(value: string): string {
+  return /^celery-queues \S+ from (.+)$/.exec(value)?.[1] ?? value;
+}
 /**
  * On a stock worker the function changed: the original value of every field it changed (JSON:
  * field path -> value as Tutor rendered it, null where the field was absent).

@@ -1,6 +1,7 @@
 // The pure core: items and a config in, items and results out. On any error the items come
 // back exactly as they went in.
 import { autoscaling } from './autoscaling/autoscaling.js';
+import { lintConfig } from './config/lint.js';
 import type { CeleryQueues } from './config/schema.js';
 import { disruptionBudgets } from './disruption/budgets.js';
 import { flower } from './flower/flower.js';
@@ -35,6 +36,7 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
   try {
     checkItems(items, results);
     if (results.hasErrors) return { items: [...items], results: results.list };
+    lintConfig(config.spec, results);
     const edit = new Edit(items, results);
     const instances = findInstances(items, config.spec, results);
     if (!results.hasErrors) {
@@ -44,7 +46,7 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
         const plan: InstancePlan = { instance, spec: config.spec, edit, results, workers: [] };
         resetStockWorkers(instance, edit);
         for (const family of FAMILIES) family(plan);
-        recordStockWorkers(instance, edit);
+        recordStockWorkers(instance, edit, plan.workers);
         removeStale(instance, edit, results);
         edit.settle();
       }

@@ -1,18 +1,25 @@
-// The broker connection the outputs use: address, cluster-wide name, credentials via Secret.
+// The broker connection the outputs use: address (IPv6 in brackets, as Go and kombu read it),
+// the name KEDA dials from its own namespace, TLS, credentials only via Secret.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BROKER_SECRET, brokerConnection, brokerUrlEnv } from '../src/broker/connection.js';
+import {
+  BROKER_SECRET,
+  type BrokerConnection,
+  brokerAccess,
+  brokerConnection,
+} from '../src/broker/connection.js';
 import { loadConfig } from '../src/config/load.js';
 import { Edit } from '../src/krm/edit.js';
 import { readStream } from '../src/krm/io.js';
 import { Results } from '../src/krm/results.js';
-import { toPlain } from '../src/krm/yaml.js';
+import { type Doc, toPlain } from '../src/krm/yaml.js';
 import type { InstancePlan } from '../src/plan.js';
 import { findInstances } from '../src/tutor/instances.js';
-import { fixture, RENDERS } from './helpers.js';
+import { goSplitHostPort, kombuParse } from './consumers.js';
+import { fixture, RENDERS, VERSION } from './helpers.js';
 
-function planFor(render: string, redis = '') {
-  const { items } = readStream(fixture(render));
+function planFor(render: string, redis = '', input = fixture(render)) {
+  const { items } = readStream(input);
   const results = new Results();
   const config = loadConfig(
     parse(
@@ -27,6 +34,16 @@ function planFor(render: string, redis = '') {
   return { plan, edit, results };
 }
 
+/** The v20 render with another CELERY_BROKER_HOSTNAME (and, optionally, no namespaces). */
+function withHostname(hostname: string, namespaces = true): string {
+  let text = fixture(RENDERS.v20).replaceAll(
+    '\\"redis:6379\\"',
+    JSON.stringify(JSON.stringify(hostname)).slice(1, -1),
+  );
+  if (!namespaces) text = text.replace(/^ {2}namespace: openedx\n/gm, '');
+  return text;
+}
+
 describe('brokerConnection', () => {
   it('qualifies Tutor’s in-cluster Redis for other namespaces; no password, no Secret', () => {
     const { plan, edit, results } = planFor(RENDERS.v20);
@@ -34,7 +51,7 @@ describe('brokerConnection', () => {
       host: 'redis',
       port: 6379,
       db: 0,
-      tls: false,
+      tls: undefined,
       scheme: 'redis',
       clusterAddress: 'redis.openedx.svc:6379',
       publicUrl: 'redis://redis:6379/0',
@@ -66,7 +83,9 @@ describe('brokerConnection', () => {
             'app.kubernetes.io/name': BROKER_SECRET,
             'app.kubernetes.io/part-of': 'openedx',
           },
-          annotations: { 'celery-queues.tutor-krm.dev/generated-by': 'openedx-config' },
+          annotations: {
+            'celery-queues.tutor-krm.dev/generated-by': `celery-queues ${VERSION} from openedx-config`,
+          },
         },
         type: 'Opaque',
         stringData: { password: 's3cret', url: 'redis://:s3cret@redis.example.internal:6379/0' },
@@ -78,43 +97,215 @@ describe('brokerConnection', () => {
   it('references a Secret the config names, and writes none', () => {
     const { plan, edit } = planFor(
       RENDERS.custom,
-      '{address: "redis-tls.example:6380", databaseIndex: 2, enableTLS: true, credentialsSecret: {name: my-redis}}',
+      '{address: "redis-tls.example:6380", databaseIndex: 2, enableTLS: true, credentialsSecret: {name: my-redis, urlKey: url}}',
     );
     const c = brokerConnection(plan, 'lms');
     expect(c).toMatchObject({
       clusterAddress: 'redis-tls.example:6380',
       publicUrl: 'rediss://redis-tls.example:6380/2',
-      credentials: { secretName: 'my-redis', passwordKey: 'password' },
+      tls: { unsafe: false },
+      credentials: { secretName: 'my-redis', passwordKey: 'password', urlKey: 'url' },
     });
     expect(edit.output().some((i) => i.kind === 'Secret')).toBe(false);
   });
+
+  // Go's net.SplitHostPort and kombu want an IPv6 host in brackets; both get them.
+  it.each([
+    ['CELERY_BROKER_HOSTNAME', '', withHostname('[fd00::10]:6380')],
+    ['spec.redis.address', '{address: "[fd00::10]:6380"}', fixture(RENDERS.v20)],
+  ])('keeps an IPv6 broker’s brackets, from %s', (_from, redis, input) => {
+    const { plan, results } = planFor(RENDERS.v20, redis, input);
+    expect(brokerConnection(plan, 'lms')).toMatchObject({
+      host: 'fd00::10',
+      port: 6380,
+      clusterAddress: '[fd00::10]:6380',
+      publicUrl: 'redis://[fd00::10]:6380/0',
+    });
+    expect(results.list).toEqual([]);
+  });
+
+  it('has no address for KEDA when a bare Service name has no namespace to go with it', () => {
+    const bare = planFor(RENDERS.v20, '', withHostname('redis:6379', false));
+    expect(bare.plan.instance.namespace).toBe('');
+    expect(brokerConnection(bare.plan, 'lms')?.clusterAddress).toBeUndefined();
+    const named = planFor(RENDERS.v20, '', withHostname('redis.openedx.svc:6379', false));
+    expect(brokerConnection(named.plan, 'lms')?.clusterAddress).toBe('redis.openedx.svc:6379');
+  });
+
+  // Tutor builds the broker URL as <transport>://<user>:<password>@<CELERY_BROKER_HOSTNAME>/<vhost>;
+  // a hostname that holds more would put a password into a ScaledObject's address.
+  it.each([
+    ['redis://:pw-in-url@redis:6379/0', 'holds more than host:port'],
+    ['admin:pw-in-url@redis:6379', 'holds more than host:port'],
+    ['fd00::10:6380', 'write an IPv6 address in brackets'],
+    ['redis:99999', 'port that is not a number'],
+    ['[redis]:6379', 'brackets around something other than an IPv6 address'],
+  ])('refuses CELERY_BROKER_HOSTNAME %j without repeating it', (hostname, words) => {
+    const { plan, results } = planFor(RENDERS.v20, '', withHostname(hostname));
+    expect(brokerConnection(plan, 'lms')).toBeUndefined();
+    expect(results.list).toHaveLength(1);
+    expect(results.list[0]?.message).toMatch(/^CELERY_BROKER_HOSTNAME /);
+    expect(results.list[0]?.message).toContain(words);
+    expect(results.list[0]?.message).not.toContain(hostname);
+    expect(results.list[0]?.message).not.toContain('pw-in-url');
+  });
 });
 
-describe('brokerUrlEnv', () => {
-  const base = {
+describe('brokerAccess: the broker URL of Flower and celery-exporter', () => {
+  const base: BrokerConnection = {
     host: 'r',
     port: 6379,
     db: 1,
-    tls: false,
+    tls: undefined,
     scheme: 'redis',
     clusterAddress: 'r.ns.svc:6379',
     publicUrl: 'redis://r:6379/1',
   };
-  it.each([
-    [undefined, [{ name: 'U', value: 'redis://r:6379/1' }]],
+  const tls = { ...base, scheme: 'rediss', publicUrl: 'rediss://r:6379/1' };
+  const secret = { secretName: 's', passwordKey: 'password', urlKey: 'url' };
+  const fromSecret = (name: string) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: 's', key: 'url' } },
+  });
+  const ca = { secretName: 'redis-ca', key: 'ca.pem' };
+  it.each<[string, BrokerConnection, ReturnType<typeof brokerAccess>]>([
     [
-      { secretName: 's', passwordKey: 'password', urlKey: 'url' },
-      [{ name: 'U', valueFrom: { secretKeyRef: { name: 's', key: 'url' } } }],
+      'no password',
+      base,
+      { env: [{ name: 'U', value: 'redis://r:6379/1' }], volumes: [], volumeMounts: [] },
     ],
     [
-      { secretName: 's', passwordKey: 'pw', usernameKey: 'user' },
-      [
-        { name: 'U_USERNAME', valueFrom: { secretKeyRef: { name: 's', key: 'user' } } },
-        { name: 'U_PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'pw' } } },
-        { name: 'U', value: 'redis://$(U_USERNAME):$(U_PASSWORD)@r:6379/1' },
-      ],
+      'a URL in a Secret',
+      { ...base, credentials: secret },
+      { env: [fromSecret('U')], volumes: [], volumeMounts: [] },
     ],
-  ])('credentials %j', (credentials, env) => {
-    expect(brokerUrlEnv({ ...base, ...(credentials ? { credentials } : {}) }, 'U')).toEqual(env);
+    [
+      'TLS checked against the public CAs',
+      { ...tls, tls: { unsafe: false } },
+      {
+        env: [
+          { name: 'U', value: 'rediss://r:6379/1?ssl_cert_reqs=required&ssl_check_hostname=true' },
+        ],
+        volumes: [],
+        volumeMounts: [],
+      },
+    ],
+    [
+      'TLS without checks, a URL in a Secret',
+      { ...tls, tls: { unsafe: true }, credentials: secret },
+      {
+        env: [fromSecret('U_BASE'), { name: 'U', value: '$(U_BASE)?ssl_cert_reqs=none' }],
+        volumes: [],
+        volumeMounts: [],
+      },
+    ],
+    [
+      'TLS checked against a CA from a Secret',
+      { ...tls, tls: { unsafe: false, ca }, credentials: secret },
+      {
+        env: [
+          fromSecret('U_BASE'),
+          {
+            name: 'U',
+            value:
+              '$(U_BASE)?ssl_cert_reqs=required&ssl_ca_certs=/etc/celery-queues/broker-ca/ca.crt&ssl_check_hostname=true',
+          },
+        ],
+        volumes: [
+          {
+            name: 'broker-ca',
+            secret: { secretName: 'redis-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] },
+          },
+        ],
+        volumeMounts: [
+          { name: 'broker-ca', mountPath: '/etc/celery-queues/broker-ca', readOnly: true },
+        ],
+      },
+    ],
+  ])('%s', (_what, connection, access) => {
+    expect(brokerAccess(connection, 'U')).toEqual(access);
+  });
+});
+
+// Every address and URL the function writes, read by the programs that read them.
+describe('what KEDA’s Go dialer and kombu make of them', () => {
+  const HOSTS = [
+    'redis:6379',
+    'redis.example.internal:6380',
+    '10.0.0.7:6379',
+    '[fd00::10]:6380',
+    '[::1]:6379',
+  ];
+  const PASSWORDS = ['s3cret', 'p/a#s?s%w@o:r d;x', "%41'()*!~"];
+
+  it.each(HOSTS)('%s: the address KEDA dials and the URLs kombu reads', (hostname) => {
+    const expected = goSplitHostPort(hostname) as [string, string];
+    const urls: string[] = [];
+    for (const password of PASSWORDS) {
+      const input = withHostname(hostname).replace(
+        /CELERY_BROKER_PASSWORD: \\"\\"/g,
+        `CELERY_BROKER_PASSWORD: ${JSON.stringify(JSON.stringify(password)).slice(1, -1)}`,
+      );
+      const { plan, edit } = planFor(RENDERS.v20, '', input);
+      const c = brokerConnection(plan, 'lms') as BrokerConnection;
+      expect(goSplitHostPort(c.clusterAddress as string)).toEqual([
+        expected[0].includes('.') || expected[0].includes(':')
+          ? expected[0]
+          : `${expected[0]}.openedx.svc`,
+        expected[1],
+      ]);
+      const secret = toPlain(edit.output().find((i) => i.kind === 'Secret')?.doc as Doc) as {
+        stringData: { url: string; password: string };
+      };
+      expect(secret.stringData.password).toBe(password);
+      urls.push(secret.stringData.url, c.publicUrl);
+    }
+    const parsed = kombuParse(urls);
+    PASSWORDS.forEach((password, i) => {
+      for (const url of [parsed[2 * i], parsed[2 * i + 1]]) {
+        expect(url).toMatchObject({
+          transport: 'redis',
+          hostname: expected[0],
+          port: Number(expected[1]),
+          virtual_host: '0',
+        });
+      }
+      expect(parsed[2 * i]?.password).toBe(password);
+    });
+  });
+
+  it('the TLS options kombu reads from the query', () => {
+    const query = (tls: BrokerConnection['tls']) => {
+      const c: BrokerConnection = {
+        host: 'r',
+        port: 1,
+        db: 0,
+        tls,
+        scheme: 'rediss',
+        clusterAddress: '',
+        publicUrl: 'rediss://r:1/0',
+      };
+      return (brokerAccess(c, 'U').env[0] as { value: string }).value;
+    };
+    const [checked, withCa, unsafe] = kombuParse([
+      query({ unsafe: false }),
+      query({ unsafe: false, ca: { secretName: 's', key: 'k' } }),
+      query({ unsafe: true }),
+    ]);
+    // 2: ssl.CERT_REQUIRED, 0: ssl.CERT_NONE
+    expect(checked?.ssl).toEqual({ ssl_cert_reqs: 2, ssl_check_hostname: 'true' });
+    expect(withCa?.ssl).toEqual({
+      ssl_cert_reqs: 2,
+      ssl_ca_certs: '/etc/celery-queues/broker-ca/ca.crt',
+      ssl_check_hostname: 'true',
+    });
+    expect(unsafe?.ssl).toEqual({ ssl_cert_reqs: 0 });
+  });
+
+  it('the rules restated are Go’s and kombu’s: an IPv6 host without brackets fails in both', () => {
+    expect(goSplitHostPort('fd00::10:6380')).toEqual({ error: 'too many colons in address' });
+    expect(kombuParse(['redis://fd00::10:6380/0'])[0]?.error).toMatch(
+      /^ValueError: Port could not be cast/,
+    );
   });
 });

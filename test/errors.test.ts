@@ -71,40 +71,66 @@ function expectRefusedList(input: string, out: RunOutput, error: RegExp, field?:
   if (field) expect(results.map((r: any) => r.field?.path)).toContain(field);
 }
 
-describe('input that is not a ResourceList: echoed unchanged, one line', () => {
+/** The one error of a refused input, read off the ResourceList that went out. */
+function refusal(out: RunOutput): { items: unknown[]; results: unknown[] } {
+  const list = parse(out.stdout);
+  expect(list).toMatchObject({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList' });
+  expect(list.results).toEqual([
+    { severity: 'error', message: out.stderr.replace(/^celery-queues: error: /, '').trimEnd() },
+  ]);
+  return list;
+}
+
+describe('input that is not a ResourceList: a ResourceList with the error, the items that could be read', () => {
   it.each([
-    ['not YAML', 'items: [\n', /input: not valid YAML: .* \(line \d+\)$/m],
-    ['a manifest stream', fixture(RENDERS.v20), /use --config FILE/],
-    ['a list', '- a\n- b\n', /input: not a ResourceList \(not a mapping\)/],
-    ['empty', '', /input: not a ResourceList/],
+    ['not YAML', 'items: [\n', /input: not valid YAML: .* \(line \d+\)$/m, []],
+    ['a manifest stream', fixture(RENDERS.v20), /use --config FILE/, []],
+    ['a list', '- a\n- b\n', /input: not a ResourceList \(not a mapping\)/, []],
+    ['empty', '', /input: not a ResourceList/, []],
     [
       'another kind',
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
       /kind is "ConfigMap", not ResourceList/,
+      [],
+    ],
+    [
+      'a List of resources',
+      'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}\n',
+      /kind is "List", not ResourceList/,
+      [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }],
     ],
     [
       'another apiVersion',
-      'apiVersion: v2\nkind: ResourceList\nitems: []\n',
+      'apiVersion: v2\nkind: ResourceList\nitems: [{kind: A}, {kind: B}]\n',
       /apiVersion "v2" is not config.kubernetes.io\/v1/,
+      [{ kind: 'A' }, { kind: 'B' }],
     ],
     [
       'items of the wrong type',
       'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n',
       /ResourceList.items is not a list/,
+      [],
+    ],
+    [
+      'results of the wrong type',
+      'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [{kind: A}]\nresults: 1\n',
+      /results is not a list/,
+      [{ kind: 'A' }],
     ],
     [
       'duplicate keys in the envelope',
       'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nkind: ResourceList\nitems: []\n',
       /Map keys must be unique \(line 3\)/,
+      [],
     ],
-  ])('%s', (_, input, error) => {
+  ])('%s', (_, input, error, items) => {
     const out = runCli([], input);
     expectOneLineErrors(out, 1);
     expect(out.stderr).toMatch(error);
-    expect(out.stdout).toBe(input);
+    expect(refusal(out).items).toEqual(items);
   });
 
-  it('input that is not UTF-8 text: refused, nothing written', () => {
+  it('input that is not UTF-8 text: refused, a ResourceList with no items', () => {
     const r = spawnSync(process.execPath, [BUNDLE], {
       input: Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a]),
       encoding: 'utf8',
@@ -113,7 +139,7 @@ describe('input that is not a ResourceList: echoed unchanged, one line', () => {
     expect(r.stderr).toBe(
       'celery-queues: error: cannot read the input: the input is not UTF-8 text, as YAML is\n',
     );
-    expect(r.stdout).toBe('');
+    expect(refusal({ status: 1, stdout: r.stdout, stderr: r.stderr }).items).toEqual([]);
   });
 });
 
@@ -168,7 +194,7 @@ describe('items of the wrong type: refused, the items unchanged', () => {
     const out = runStream(input, 'test/configs/recommended.yaml');
     expectOneLineErrors(out, 1);
     expect(out.stderr).toContain('document 34: not a mapping');
-    expect(out.stdout).toBe(input);
+    expect(out.stdout).toBe('');
   });
 });
 

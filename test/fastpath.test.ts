@@ -1,6 +1,5 @@
 // The fast path (split the input into items, parse only what the transform reads) against the
 // full path (parse everything): same resources, and untouched items byte for byte.
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isNode, parse, stringify } from 'yaml';
@@ -19,7 +18,8 @@ import type { Item } from '../src/krm/item.js';
 import { Results } from '../src/krm/results.js';
 import { toPlain } from '../src/krm/yaml.js';
 import { transform } from '../src/transform.js';
-import { configPath, expectGolden, fixture, runCli } from './helpers.js';
+import { expectGoldenDiff } from './golden.js';
+import { fixture, runCli, withFunctionConfig } from './helpers.js';
 
 const plainOf = (item: Item) => toPlain(item.doc);
 
@@ -42,16 +42,6 @@ function resourcesOf(input: ResourceListInput) {
 
 function nodePlain(node: unknown): unknown {
   return isNode(node) ? node.toJSON() : (node ?? null);
-}
-
-/** The captured Kustomize / kpt input with a CeleryQueues config as its functionConfig. */
-function withConfig(resourceList: string, config = 'recommended'): string {
-  const text = readFileSync(configPath(config), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => `  ${l}`)
-    .join('\n');
-  return `${resourceList.slice(0, resourceList.indexOf('functionConfig:'))}functionConfig:\n${text}\n`;
 }
 
 const KUSTOMIZE = fixture('krm/kustomize-4.5.4-exec-input.yaml');
@@ -205,7 +195,7 @@ describe('splitting a ResourceList', () => {
   });
 
   it('reads an item whose alias names an anchor in another item with the full parser', () => {
-    const text = withConfig(KUSTOMIZE)
+    const text = withFunctionConfig(KUSTOMIZE)
       .replace('  kind: Namespace\n', '  kind: Namespace\n  x: &tuning --concurrency=2\n')
       .replace(/^( *)- --without-mingle\n/m, '$&$1- *tuning\n');
     expect(text).toContain('- *tuning');
@@ -468,13 +458,13 @@ describe.each([
   ['kustomize-4.5.4', KUSTOMIZE, 'recommended'],
   ['kpt-1.0.0-beta.56', KPT, 'partial'],
 ])('%s ResourceList', (name, captured, config) => {
-  const input = withConfig(captured, config);
+  const input = withFunctionConfig(captured, config);
   const out = runCli([], input);
 
   it('matches the golden output', () => {
     expect(out.stderr).not.toMatch(/: (error|warning): /);
     expect(out.status).toBe(0);
-    expectGolden(`krm/${name}.${config}.yaml`, out.stdout);
+    expectGoldenDiff(`krm/${name}.${config}.diff`, input, out.stdout);
   });
 
   it('writes every item it does not change byte for byte, in its place', () => {

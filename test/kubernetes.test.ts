@@ -1,9 +1,8 @@
 // The strict Kubernetes check the other tests rely on: it must pass real manifests and catch
 // what the API server (or `kubectl apply --validate=strict`) would refuse.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, RENDERS, ROOT, resources } from './helpers.js';
+import { goldenOutputs } from './golden.js';
+import { fixture, RENDERS, resources } from './helpers.js';
 import { isBuiltIn, kubernetesProblems } from './kubernetes.js';
 
 function deployment(): Record<string, any> {
@@ -99,23 +98,24 @@ describe('the strict Kubernetes schema check', () => {
 });
 
 describe('every golden output', () => {
-  const dir = join(ROOT, 'test', 'golden');
-  const goldens = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
-    f.endsWith('.yaml'),
-  );
+  // Each golden diff applied to its input: the whole output it stands for.
+  const goldens = goldenOutputs().map(({ name, output }): [string, string] => [name, output]);
 
-  it.each(goldens)('%s: its Deployments and PodDisruptionBudgets are valid Kubernetes', (file) => {
-    // A golden ResourceList (what Kustomize or kpt got back) holds its resources as items.
-    const list = resources(readFileSync(join(dir, file), 'utf8'))
-      .flatMap((r) => (r.kind === 'ResourceList' ? r.items : [r]))
-      .filter((r) => r.kind === 'Deployment' || r.kind === 'PodDisruptionBudget');
-    expect(list.length).toBeGreaterThan(0);
-    for (const r of list) {
-      expect([r.kind, r.metadata.name, kubernetesProblems(r)]).toEqual([
-        r.kind,
-        r.metadata.name,
-        [],
-      ]);
-    }
-  });
+  it.each(goldens)(
+    '%s: its Deployments and PodDisruptionBudgets are valid Kubernetes',
+    (_, output) => {
+      // A golden ResourceList (what Kustomize or kpt got back) holds its resources as items.
+      const list = resources(output)
+        .flatMap((r) => (r.kind === 'ResourceList' ? r.items : [r]))
+        .filter((r) => r.kind === 'Deployment' || r.kind === 'PodDisruptionBudget');
+      expect(list.length).toBeGreaterThan(0);
+      for (const r of list) {
+        expect([r.kind, r.metadata.name, kubernetesProblems(r)]).toEqual([
+          r.kind,
+          r.metadata.name,
+          [],
+        ]);
+      }
+    },
+  );
 });

@@ -103,9 +103,13 @@ describe('the ConfigMap form maps onto the native config', () => {
       'spec: {}\n',
     ],
     [
-      'Flower and its ServiceMonitor ("True" as Tutor prints a Python boolean, or a YAML boolean)',
-      { CELERY_FLOWER: 'True', CELERY_FLOWER_SERVICE_MONITOR: true },
-      'spec:\n  flower: {enabled: true, serviceMonitor: {enabled: true}}\n',
+      'Flower with its login and ServiceMonitor ("True" as Tutor prints a Python boolean, or a YAML boolean)',
+      {
+        CELERY_FLOWER: 'True',
+        CELERY_FLOWER_BASIC_AUTH_SECRET: 'flower-basic-auth',
+        CELERY_FLOWER_SERVICE_MONITOR: true,
+      },
+      'spec:\n  flower: {enabled: true, basicAuthSecret: {name: flower-basic-auth}, serviceMonitor: {enabled: true}}\n',
     ],
     [
       'a structure written as YAML rather than as text',
@@ -123,15 +127,23 @@ describe('settings the function reads differently or not at all', () => {
   it.each([
     [
       { CELERY_FLOWER_BASIC_AUTH: 'flower:s3cret' },
-      'warning: ConfigMap celery-queues data.CELERY_FLOWER_BASIC_AUTH: ignored: keep credentials out of this config (Flower reads its basic-auth credentials from a Secret); remove the key',
+      'warning: ConfigMap celery-queues data.CELERY_FLOWER_BASIC_AUTH: ignored: keep credentials out of this config (Flower reads its basic-auth credentials from a Secret, named in CELERY_FLOWER_BASIC_AUTH_SECRET); remove the key',
     ],
     [
-      { CELERY_FLOWER: 'true', CELERY_FLOWER_EXPOSE_SERVICE: 'true' },
+      {
+        CELERY_FLOWER: 'true',
+        CELERY_FLOWER_BASIC_AUTH_SECRET: 'a',
+        CELERY_FLOWER_EXPOSE_SERVICE: 'true',
+      },
       'warning: ConfigMap celery-queues data.CELERY_FLOWER_EXPOSE_SERVICE: ignored: celery-queues adds no Caddy route for Flower (CELERY_FLOWER_HOST); expose the flower Service with your own Ingress if you need it',
     ],
     [
       { CELERY_FLOWER_SERVICE_MONITOR: 'true' },
       'warning: ConfigMap celery-queues data.CELERY_FLOWER_SERVICE_MONITOR: has no effect without CELERY_FLOWER: "true" (the plugin renders the ServiceMonitor only with Flower)',
+    ],
+    [
+      { CELERY_FLOWER_BASIC_AUTH_SECRET: 'flower-basic-auth' },
+      'warning: ConfigMap celery-queues data.CELERY_FLOWER_BASIC_AUTH_SECRET: has no effect without CELERY_FLOWER: "true"',
     ],
     [
       { CELERY_WORKER_VARIANTS: 'lms: [high]' },
@@ -146,7 +158,9 @@ describe('settings the function reads differently or not at all', () => {
   it('another Flower image is refused while Flower is on (ignored while it is off)', () => {
     const image = { CELERY_FLOWER_DOCKER_IMAGE: 'registry.example.com/flower:2.0.1' };
     expect(load(configMap(image)).messages).toEqual([]);
-    const { config, messages } = load(configMap({ ...image, CELERY_FLOWER: 'true' }));
+    const { config, messages } = load(
+      configMap({ ...image, CELERY_FLOWER: 'true', CELERY_FLOWER_BASIC_AUTH_SECRET: 'a' }),
+    );
     expect(config).toBeUndefined();
     expect(messages).toEqual([
       "error: ConfigMap celery-queues data.CELERY_FLOWER_DOCKER_IMAGE: celery-queues cannot deploy another Flower image yet; remove the key to use its own (docker.io/mher/flower:2.0.1 is the plugin's default)",
@@ -161,6 +175,14 @@ describe('mistakes in the ConfigMap form name the setting as the user wrote it',
       'data.CELERY_FLOWR: unknown key "CELERY_FLOWR": the ConfigMap form takes',
     ],
     [{ CELERY_FLOWER: 'yes' }, 'data.CELERY_FLOWER: must be "true" or "false", not "yes"'],
+    [
+      { CELERY_FLOWER: 'true' },
+      "data.CELERY_FLOWER_BASIC_AUTH_SECRET: is missing: tutor-contrib-celery's Flower always asks for a login (CELERY_FLOWER_BASIC_AUTH), and so must this one; put user:password in a Secret (kubectl create secret generic flower-basic-auth --from-literal=auth=USER:PASSWORD) and name it here",
+    ],
+    [
+      { CELERY_FLOWER: 'true', CELERY_FLOWER_BASIC_AUTH_SECRET: 'Flower_Auth' },
+      'data.CELERY_FLOWER_BASIC_AUTH_SECRET: the Secret name must be lowercase letters, digits, "-" and "."',
+    ],
     [
       { CELERY_WORKERS_CONFIG: 'lms: [high' },
       'data.CELERY_WORKERS_CONFIG: is not valid YAML or JSON:',
@@ -306,8 +328,12 @@ describe('property: a native config written in the plugin’s names means the sa
         fc.record({ lms: routes, cms: routes }),
       ),
       flower: fc.oneof(
-        fc.constant({ enabled: true, serviceMonitor: { enabled: true } }),
-        fc.constant({ enabled: true }),
+        fc.constant({
+          enabled: true,
+          basicAuthSecret: { name: 'flower-basic-auth' },
+          serviceMonitor: { enabled: true },
+        }),
+        fc.constant({ enabled: true, basicAuthSecret: { name: 'flower-basic-auth' } }),
       ),
     },
     { requiredKeys: [] },
@@ -340,6 +366,9 @@ describe('property: a native config written in the plugin’s names means the sa
     if (s.explicitQueues?.cms) data.CELERY_CMS_EXPLICIT_QUEUES = text(s.explicitQueues.cms);
     if (s.flower) {
       data.CELERY_FLOWER = String(s.flower.enabled);
+      if (s.flower.basicAuthSecret) {
+        data.CELERY_FLOWER_BASIC_AUTH_SECRET = s.flower.basicAuthSecret.name;
+      }
       if (s.flower.serviceMonitor) {
         data.CELERY_FLOWER_SERVICE_MONITOR = String(s.flower.serviceMonitor.enabled);
       }
@@ -367,13 +396,13 @@ describe('property: a native config written in the plugin’s names means the sa
   });
 });
 
-describe('README: moving from tutor-contrib-celery', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+describe('docs/migrating-from-tutor-contrib-celery.md', () => {
+  const page = readFileSync(join(ROOT, 'docs', 'migrating-from-tutor-contrib-celery.md'), 'utf8');
   /** The yaml block after a marker comment. */
   function block(marker: string): string {
-    const at = readme.indexOf(`<!-- ${marker} -->`);
+    const at = page.indexOf(`<!-- ${marker} -->`);
     expect(at, marker).toBeGreaterThan(0);
-    const m = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
+    const m = /```yaml\n([\s\S]*?)```/.exec(page.slice(at));
     return (m?.[1] ?? '') as string;
   }
 

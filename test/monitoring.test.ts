@@ -5,15 +5,8 @@
 // celery-exporter exports; the rules checked and unit-tested by Prometheus' own promtool.
 import { describe, expect, it } from 'vitest';
 import { crdValidator, errorsOf } from './crd.js';
-import {
-  configPath,
-  expectGolden,
-  find,
-  fixture,
-  RENDERS,
-  resources,
-  runStream,
-} from './helpers.js';
+import { expectGoldenDiff } from './golden.js';
+import { configPath, find, fixture, RENDERS, resources, runStream, VERSION } from './helpers.js';
 import { exportedMetrics, interpolate, selectorsOf, TARGET_LABELS } from './promql.js';
 
 const GENERATED_BY = 'celery-queues.tutor-krm.dev/generated-by';
@@ -96,14 +89,14 @@ describe.each(['v20', 'custom'] as const)('render %s with monitoring', (render) 
     expect(warnings[0]).toMatch(
       /^celery-queues: warning: .* is routed to queue "edx\.lms\.core\.ora_workflow_update", which no worker in namespace \S+ consumes/,
     );
-    expectGolden(`monitoring/${render}.monitoring.yaml`, out.stdout);
+    expectGoldenDiff(`monitoring/${render}.monitoring.diff`, input, out.stdout);
     expect(runStream(out.stdout, configPath('monitoring')).stdout).toBe(out.stdout);
   });
 
   it('writes the exporter, its Service and ServiceMonitor, and the PrometheusRule, each marked', () => {
     for (const r of [deployment, service, monitor, rule]) {
       expect(r).toBeDefined();
-      expect(r.metadata.annotations[GENERATED_BY]).toBe('lms-worker');
+      expect(r.metadata.annotations[GENERATED_BY]).toBe(`celery-queues ${VERSION} from lms-worker`);
     }
   });
 

@@ -6,8 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import {
+  exporterMatchers,
+  QUEUE_LENGTH,
+  queueMatcher,
+  quote,
+  selector,
+} from '../src/monitoring/promql.js';
 import { configPath, find, fixture, RENDERS, resources, runStream } from './helpers.js';
 import { EXPORTER_CAPTURE, interpolate } from './promql.js';
 
@@ -113,6 +121,20 @@ describe('the PrometheusRule, read by promtool', () => {
             THEIRS,
           ),
           series('celery_task_succeeded_total', task('probe.other', ''), '0x30', THEIRS),
+          // Events the exporter could not tie to a task: "None", which the mixin leaves out
+          // (celery-mixin/config.libsonnet, celeryIgnoredTasks and celeryIgnoredQueues).
+          series('celery_task_failed_total', task('None', ', exception="E"'), '0+5x30'),
+          series('celery_task_succeeded_total', task('None', ''), '0+1x30'),
+          series(
+            'celery_task_failed_total',
+            task('probe.often', ', exception="E"').replace('edx.lms.core.default', 'None'),
+            '0+5x30',
+          ),
+          series(
+            'celery_task_succeeded_total',
+            task('probe.often', '').replace('edx.lms.core.default', 'None'),
+            '0+1x30',
+          ),
         ],
         alert_rule_test: [
           {
@@ -304,6 +326,44 @@ describe('on the series a real celery-exporter exported (test/fixtures/celery-ex
         ],
         // The three watched Deployments have a worker online: 25 minutes on, none reads as down.
         alert_rule_test: [{ eval_time: '25m', alertname: 'CeleryWorkerDown', exp_alerts: [] }],
+      },
+    ]);
+  });
+});
+
+// Queue names in PromQL, as Prometheus reads them: each one selects its own series and no
+// other, whatever regular-expression or string-literal characters it holds (the queue matcher
+// writes them as RE2 literals inside PromQL strings). Some look like others with one character
+// more or fewer, and every name has decoys that a loose pattern would catch.
+describe('queue names in PromQL, evaluated by Prometheus', () => {
+  const char = fc.constantFrom(...'.*+?^$()[]{}|\\/"\'`-_aZ9é中'.split(''));
+  const names = [
+    ...new Set(
+      fc.sample(fc.string({ unit: char, minLength: 1, maxLength: 8 }), { seed: 7, numRuns: 30 }),
+    ),
+  ];
+  const decoys = (n: string) => [`${n}x`, `x${n}`, n.length > 1 ? n.slice(1) : `${n}${n}`];
+  const all = [...new Set([...names, ...names.flatMap(decoys)])];
+  const lengthOf = (n: string) =>
+    names.includes(n) ? names.indexOf(n) + 1 : 1000 + all.indexOf(n);
+
+  it('each matcher selects exactly its queues', () => {
+    const input_series = all.map((n) =>
+      series(QUEUE_LENGTH, `queue_name=${quote(n)}`, `${lengthOf(n)}x10`),
+    );
+    const exprs = names.flatMap((n, i) => {
+      const pair = [n, names[(i + 1) % names.length] as string];
+      return [[n], [...new Set(pair)]];
+    });
+    runTests('queue-names', [
+      {
+        interval: '1m',
+        input_series,
+        promql_expr_test: exprs.map((queues) => ({
+          expr: `sum(${selector(QUEUE_LENGTH, [...exporterMatchers('openedx'), queueMatcher(queues)])})`,
+          eval_time: '5m',
+          exp_samples: [{ labels: '{}', value: queues.reduce((sum, q) => sum + lengthOf(q), 0) }],
+        })),
       },
     ]);
   });

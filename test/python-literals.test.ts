@@ -25,6 +25,7 @@ const HOSTILE = [
   '%(secret)s',
   '\\x00\\N{BULLET}',
   'lms.djangoapps.grades.tasks.compute_all_grades_for_course',
+  `q'"\\{0}%(x)s$(CE_BROKER_URL)`,
 ];
 
 function config(names: string[]): string {
@@ -32,7 +33,14 @@ function config(names: string[]): string {
     Object.fromEntries(
       names.map((name, i) => [
         name,
-        { queue: i % 2 === 0 ? `edx.${service}.core.high` : names[(i + 1) % names.length] },
+        {
+          // A queue name takes no white space, comma or control character (the schema refuses
+          // them: they split lists of queues); every other hostile character stays.
+          queue:
+            i % 2 === 0
+              ? `edx.${service}.core.high`
+              : (names[(i + 1) % names.length] as string).replace(/[\s,\p{Cc}]/gu, '_'),
+        },
       ]),
     );
   return celeryQueuesConfig({
@@ -113,8 +121,8 @@ describe('config strings in Python', () => {
 
   it('a config with hostile task names is accepted or refused, never half-applied', () => {
     // Whatever the settings family decides, the run is clean: exit 0 with output, or exit 1 with
-    // the input back.
+    // nothing written.
     if (hostile.status === 0) expect(hostile.stderr).not.toMatch(/error/);
-    else expect(hostile.stdout).toBe(render);
+    else expect(hostile.stdout).toBe('');
   });
 });

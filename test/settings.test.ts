@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { configMapHash } from '../src/krm/hash.js';
 import { blockOf, settingsBlock } from '../src/settings/block.js';
+import { expectGolden, expectGoldenDiff } from './golden.js';
 import {
   celeryQueuesConfig,
   configPath,
-  expectGolden,
   find,
   fixture,
   RENDERS,
@@ -55,7 +55,7 @@ describe.each(['v20', 'custom'])('golden: the %s render with task routes', (rend
     expect(out.status).toBe(0);
     expect(lines(out.stderr, 'error')).toEqual([]);
     expect(lines(out.stderr, 'warning')).toEqual([]);
-    expectGolden(`settings/${render}.routes.yaml`, out.stdout);
+    expectGoldenDiff(`settings/${render}.routes.diff`, input, out.stdout);
     expectGolden(`settings/${render}.routes.stderr`, out.stderr);
     const again = runStream(out.stdout, ROUTES);
     expect(again.stdout).toBe(out.stdout);
@@ -457,7 +457,7 @@ describe('what the function cannot do, it says', () => {
     ]);
   });
 
-  it('… and an error when routes would be lost, with the items unchanged', () => {
+  it('… and an error when routes would be lost, with nothing written', () => {
     const out = run(workerOnly, {
       explicitQueues: { cms: { t: { queue: 'edx.cms.core.default' } } },
     });
@@ -466,7 +466,7 @@ describe('what the function cannot do, it says', () => {
       'celery-queues: error: Deployment openedx/lms-worker spec.template.spec.volumes: it mounts ConfigMap openedx-settings-cms-b8tm5dd5k6 as the CMS settings, and the input lacks it: CMS settings (spec.explicitQueues and CELERY_ACKS_LATE) not written',
     ]);
     expect(lines(out.stderr, 'info')).toEqual([]);
-    expect(out.stdout).toBe(workerOnly);
+    expect(out.stdout).toBe('');
   });
 
   it('a block opened and never closed is an error naming the ConfigMap and the line', () => {
@@ -482,7 +482,7 @@ describe('what the function cannot do, it says', () => {
         /^celery-queues: error: ConfigMap openedx\/openedx-settings-lms-5b87f2c2k4 data\["production.py"\]: line \d+ opens a celery-queues block/,
       ),
     ]);
-    expect(out.stdout).toBe(input);
+    expect(out.stdout).toBe('');
   });
 });
 
@@ -589,7 +589,8 @@ describe('properties', () => {
   );
   const routes = fc.dictionary(
     name.filter((s) => s.length > 0),
-    fc.record({ queue: queue.filter((s) => s.length > 0) }),
+    // (A queue name takes no comma, white space or control character: see test/names.test.ts.)
+    fc.record({ queue: queue.filter((s) => /^[^\s,\p{Cc}]+$/u.test(s)) }),
     { maxKeys: 3 },
   );
   const specArb = fc.record(

@@ -1,8 +1,11 @@
 // The KRM shell: the two containers, exit codes, one-line errors, input back unchanged on error.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configPath, fixture, RENDERS, runBundle, runCli, runStream } from './helpers.js';
+import { BUNDLE, configPath, fixture, RENDERS, runBundle, runCli, runStream } from './helpers.js';
 
 const CONFIG = readFileSync(configPath('recommended'), 'utf8');
 
@@ -77,12 +80,17 @@ describe('ResourceList mode', () => {
     ]);
   });
 
-  it('refuses input that is not a ResourceList, and echoes it', () => {
+  it('refuses input that is not a ResourceList: a ResourceList with the error, and no items', () => {
     const out = runCli([], fixture(RENDERS.v20));
     expect(out.status).toBe(1);
     expectOneLineErrors(out.stderr);
     expect(out.stderr).toContain('use --config FILE');
-    expect(out.stdout).toBe(fixture(RENDERS.v20));
+    expect(parse(out.stdout)).toEqual({
+      apiVersion: 'config.kubernetes.io/v1',
+      kind: 'ResourceList',
+      items: [],
+      results: [{ severity: 'error', message: expect.stringContaining('use --config FILE') }],
+    });
   });
 
   it('refuses YAML it cannot parse', () => {
@@ -93,7 +101,7 @@ describe('ResourceList mode', () => {
 });
 
 describe('stream mode', () => {
-  it('errors name the resource, and the stream comes back unchanged', () => {
+  it('errors name the resource, and nothing is written', () => {
     const input = `${fixture(RENDERS.v20)}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: lms-worker-high\n  namespace: openedx\nspec: {}\n`;
     const out = runStream(input, configPath('recommended'));
     expect(out.status).toBe(1);
@@ -101,7 +109,7 @@ describe('stream mode', () => {
     expect(out.stderr).toContain(
       'Deployment openedx/lms-worker-high: the input already has Deployment openedx/lms-worker-high, which celery-queues did not write',
     );
-    expect(out.stdout).toBe(input);
+    expect(out.stdout).toBe('');
   });
 
   it('a configured service without its stock worker is an error naming it', () => {
@@ -163,4 +171,87 @@ describe('the built bundle', () => {
     expect(out.status).toBe(1);
     expect(out.stderr).toBe('celery-queues: error: unknown option --frobnicate (see --help)\n');
   });
+});
+
+// The pipe the README shows, run for real: a filter that fails writes nothing, so kubectl has
+// nothing to apply, instead of the stock render. kubectl answers an empty input without asking
+// a server ("no objects passed to apply"); any manifest would make it look for one.
+describe('a failing filter in a pipe into kubectl apply', () => {
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  const dir = mkdtempSync(join(tmpdir(), 'celery-queues-pipe-'));
+  const render = join(dir, 'render.yaml');
+  writeFileSync(render, fixture(RENDERS.v20));
+  const badConfig = join(dir, 'bad.yaml');
+  writeFileSync(
+    badConfig,
+    readFileSync(configPath('recommended'), 'utf8').replace('high: {}', 'high: {extraArgs: [4]}'),
+  );
+  const conflict = join(dir, 'conflict.yaml');
+  writeFileSync(
+    conflict,
+    `${fixture(RENDERS.v20)}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: lms-worker-high, namespace: openedx}\nspec: {}\n`,
+  );
+  const notUtf8 = join(dir, 'binary.yaml');
+  writeFileSync(notUtf8, Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
+
+  /** `filter < input | tee captured | kubectl apply --dry-run=client -f -`, without pipefail. */
+  function pipe(filter: string, input: string) {
+    const captured = join(dir, 'between.yaml');
+    const r = spawnSync(
+      'sh',
+      ['-c', `${filter} < "${input}" | tee "${captured}" | kubectl apply --dry-run=client -f -`],
+      {
+        encoding: 'utf8',
+        // No cluster and no kubeconfig: nothing here may reach a real one.
+        env: { PATH: process.env.PATH, HOME: dir, KUBECONFIG: join(dir, 'no-kubeconfig') },
+      },
+    );
+    return { status: r.status, stderr: r.stderr, between: readFileSync(captured, 'utf8') };
+  }
+  const fn = `"${process.execPath}" "${BUNDLE}"`;
+
+  it.skipIf(kubectl.status !== 0 && !process.env.CI).each([
+    [
+      'a config that fails the schema',
+      `${fn} --config "${badConfig}"`,
+      render,
+      /extraArgs\[0\]: .*expected string/,
+    ],
+    [
+      'a missing config file',
+      `${fn} --config "${join(dir, 'missing.yaml')}"`,
+      render,
+      /cannot read --config/,
+    ],
+    [
+      'a render the transform refuses',
+      `${fn} --config "${configPath('recommended')}"`,
+      conflict,
+      /which celery-queues did not write/,
+    ],
+    [
+      'a render that cannot be read',
+      `${fn} --config "${configPath('recommended')}"`,
+      notUtf8,
+      /not UTF-8/,
+    ],
+  ])('%s: the filter writes nothing, kubectl applies nothing', (_what, filter, input, error) => {
+    const r = pipe(filter, input);
+    expect(r.between).toBe('');
+    expect(r.stderr).toMatch(error);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('error: no objects passed to apply');
+    expect(r.status).toBe(1); // kubectl's status: the pipe's, without pipefail
+  });
+
+  it.skipIf(kubectl.status !== 0 && !process.env.CI)(
+    'the stock render would have gone to kubectl',
+    () => {
+      // The check above is not vacuous: given manifests, kubectl goes looking for a server.
+      const r = pipe('cat', render);
+      // (tee may stop early: kubectl closes the pipe once it gives up.)
+      expect(r.between).not.toBe('');
+      expect(fixture(RENDERS.v20).startsWith(r.between)).toBe(true);
+      expect(r.stderr).not.toContain('no objects passed to apply');
+    },
+  );
 });

@@ -2,14 +2,15 @@
 // PodDisruptionBudget valid by Kubernetes' schema (unknown fields refused), stock values kept on
 // clones, and re-runs that start from Tutor's stock worker whatever an earlier run changed.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { selectorMatches } from '../src/krm/k8s.js';
+import { expectGoldenDiff } from './golden.js';
 import {
   argsOf,
   configPath,
-  expectGolden,
   find,
   fixture,
   otherThanSettings,
@@ -18,6 +19,7 @@ import {
   resources,
   runStream,
   runWithConfig,
+  sizedUnderHpa,
   twoInstances,
   withoutSettingsHashes,
 } from './helpers.js';
@@ -25,6 +27,8 @@ import { kubernetesProblems } from './kubernetes.js';
 
 const V20 = fixture(RENDERS.v20);
 const AUTOSCALING = fixture(RENDERS.podautoscaling);
+const SIZED = readFileSync(configPath('sized'), 'utf8');
+const SIZED_UNDER_HPA = sizedUnderHpa();
 
 /** The function on a manifest stream with a config given as data. */
 function runConfig(manifests: string, config: unknown): RunOutput {
@@ -69,19 +73,19 @@ function checkWorkloads(list: Record<string, any>[]): void {
 }
 
 describe.each([
-  ['v20', 'sized', V20],
-  ['podautoscaling', 'sized', AUTOSCALING],
-  ['podautoscaling', 'recommended', AUTOSCALING],
-  ['two-instances', 'sized', twoInstances()],
-])('render %s, config %s', (render, config, input) => {
-  const out = runStream(input, configPath(config));
+  ['v20', 'sized', V20, SIZED],
+  ['podautoscaling', 'sized', AUTOSCALING, SIZED_UNDER_HPA],
+  ['podautoscaling', 'recommended', AUTOSCALING, readFileSync(configPath('recommended'), 'utf8')],
+  ['two-instances', 'sized', twoInstances(), SIZED],
+])('render %s, config %s', (render, config, input, text) => {
+  const out = runWithConfig(input, text);
 
   it('matches the golden output, and comes out byte for byte when run again', () => {
     expect(out.stderr).not.toMatch(/: (error|warning): /);
     expect(out.status).toBe(0);
-    expectGolden(`sizing/${render}.${config}.yaml`, out.stdout);
+    expectGoldenDiff(`sizing/${render}.${config}.diff`, input, out.stdout);
     // The settings family reports its renames on the first run only.
-    const again = runStream(out.stdout, configPath(config));
+    const again = runWithConfig(out.stdout, text);
     expect({ ...again, stderr: otherThanSettings(again.stderr) }).toEqual({
       ...out,
       stderr: otherThanSettings(out.stderr),
@@ -216,7 +220,7 @@ describe('values the stock worker already has (tutor-contrib-pod-autoscaling)', 
   const stockResources = stock.spec.template.spec.containers[0].resources;
 
   it('stay on the clones unless the config sets them', () => {
-    const list = resources(runStream(AUTOSCALING, configPath('sized')).stdout);
+    const list = resources(runWithConfig(AUTOSCALING, SIZED_UNDER_HPA).stdout);
     const resourcesOf = (name: string) =>
       (find(list, 'Deployment', name) as Record<string, any>).spec.template.spec.containers[0]
         .resources;
@@ -236,12 +240,42 @@ describe('values the stock worker already has (tutor-contrib-pod-autoscaling)', 
   });
 
   it('stay on the clones on a second run, though the first changed the stock worker’s', () => {
-    const once = runStream(AUTOSCALING, configPath('sized')).stdout;
+    const once = runWithConfig(AUTOSCALING, SIZED_UNDER_HPA).stdout;
     const twice = resources(runStream(once, configPath('recommended')).stdout);
     for (const name of ['lms-worker', 'lms-worker-high', 'lms-worker-high-mem']) {
       const d = find(twice, 'Deployment', name) as Record<string, any>;
       expect([name, d.spec.template.spec.containers[0].resources]).toEqual([name, stockResources]);
     }
+  });
+});
+
+// An HPA in the input scales the stock LMS worker; a replica count the config fixes there would
+// be reset by the HPA, and would reset the HPA's count on every apply.
+describe('a fixed replica count on a worker an HPA scales', () => {
+  it.each([
+    ['spec.lms.queues.default.replicas', SIZED],
+    [
+      'spec.lms.workerDefaults.replicas',
+      SIZED_UNDER_HPA.replace('    workerDefaults:\n', '    workerDefaults:\n      replicas: 1\n'),
+    ],
+  ])('is an error naming %s and the ways out; nothing changes', (field, config) => {
+    const out = runWithConfig(AUTOSCALING, config);
+    expect(out.status).toBe(1);
+    // Nothing half-done goes out: the input as it came, or nothing.
+    expect([AUTOSCALING, '']).toContain(out.stdout);
+    const errors = out.stderr.split('\n').filter((l) => l.includes(': error: '));
+    expect(errors).toEqual([
+      `celery-queues: error: CeleryQueues celery-queues ${field}: HorizontalPodAutoscaler lms-worker-hpa in the input scales Deployment lms-worker, and the fixed replica count ${field.includes('default') ? 2 : 1} from ${field} would undo its scaling on every apply (and it would undo the count right after): drop ${field}, or let KEDA scale the worker (spec.lms.queues.default.autoscaling.enabled, with existingHPA drop or transfer), or take the HorizontalPodAutoscaler out of the input`,
+    ]);
+  });
+
+  it('is fine on workers no HPA scales (the clones; every worker of a render without HPAs)', () => {
+    const clone = SIZED_UNDER_HPA.replace(
+      '      high:\n        concurrency: 8\n',
+      '      high:\n        replicas: 2\n        concurrency: 8\n',
+    );
+    expect(runWithConfig(AUTOSCALING, clone).status).toBe(0);
+    expect(runWithConfig(V20, SIZED).status).toBe(0);
   });
 });
 
@@ -254,9 +288,13 @@ describe('a second run with another config', () => {
     ['tuned', 'sized'],
   ])('%s, then %s: as if the first had never run', (first, second) => {
     for (const input of [V20, AUTOSCALING]) {
-      const once = runStream(input, configPath(first)).stdout;
-      const direct = runStream(input, configPath(second));
-      const again = runStream(once, configPath(second));
+      const text = (name: string) => {
+        const config = readFileSync(configPath(name), 'utf8');
+        return input === AUTOSCALING && name === 'sized' ? SIZED_UNDER_HPA : config;
+      };
+      const once = runWithConfig(input, text(first)).stdout;
+      const direct = runWithConfig(input, text(second));
+      const again = runWithConfig(once, text(second));
       expect(again.status).toBe(0);
       expect(again.stdout).toBe(direct.stdout);
     }
@@ -300,7 +338,14 @@ const FIELDS: Record<string, unknown[]> = {
   ],
   priorityClassName: ['low', 'high-priority'],
   terminationGracePeriodSeconds: [0, 600],
-  env: [[{ name: 'DJANGO_SETTINGS_MODULE', value: 'x' }], [{ name: 'A', value: '' }]],
+  // New variables only: the stock worker's own are refused (see test/stock-fields.test.ts).
+  env: [
+    [{ name: 'CELERY_EXTRA', value: 'x' }],
+    [
+      { name: 'A', value: '' },
+      { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+    ],
+  ],
   labels: [{ team: 'a' }, { 'example.com/tier': 'batch' }],
   annotations: [{ note: 'x' }],
   concurrency: [1, 16],

@@ -2,10 +2,10 @@
 // must have (one consumer per queue, selectors that do not overlap, stock flags kept).
 import { describe, expect, it } from 'vitest';
 import { selectorMatches } from '../src/krm/k8s.js';
+import { expectGoldenDiff } from './golden.js';
 import {
   argsOf,
   configPath,
-  expectGolden,
   find,
   fixture,
   RENDERS,
@@ -45,7 +45,7 @@ describe.each(Object.keys(INPUTS))('render %s', (render) => {
     const out = runStream(input, configPath(config));
     expect(out.stderr).not.toMatch(/^celery-queues: (error|warning):/m);
     expect(out.status).toBe(0);
-    expectGolden(`workers/${render}.${config}.yaml`, out.stdout);
+    expectGoldenDiff(`workers/${render}.${config}.diff`, input, out.stdout);
     // Idempotent: the output, fed back, comes out byte for byte.
     expect(runStream(out.stdout, configPath(config)).stdout).toBe(out.stdout);
   });

@@ -1,7 +1,8 @@
 // KEDA autoscaling on queue length: a ScaledObject per autoscaled worker, a TriggerAuthentication
 // for the broker's credentials, no fixed replica count on the Deployments KEDA scales, and the
 // HPAs that already scale one of them resolved as the config says (or refused).
-import { type BrokerCredentials, brokerConnection } from '../broker/connection.js';
+import { type BrokerConnection, brokerConnection } from '../broker/connection.js';
+import { fieldPath } from '../config/field-path.js';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
@@ -10,13 +11,16 @@ import { concurrencyOf, loadQuery, nodeNamePattern } from '../monitoring/promql.
 import {
   BROKER_TRIGGER_AUTHENTICATION,
   GENERATED_BY,
+  hpaName,
   queueName,
   scaledObjectName,
 } from '../names.js';
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
+import { workerSizing } from '../workers/sizing.js';
 import {
   type Autoscaling,
+  type BrokerSecrets,
   type LoadTrigger,
   scaledObject,
   TRANSFER_HPA_OWNERSHIP,
@@ -24,36 +28,42 @@ import {
 } from './scaledobject.js';
 
 export const autoscaling: Family = (plan) => {
-  const scaled = plan.workers.filter((w) => w.config?.autoscaling?.enabled);
-  if (scaled.length === 0) return;
   const existing = existingAutoscalers(
     plan.edit.itemsIn(plan.instance.namespace),
     plan.instance.namespace,
   );
-  let auth: { credentials: BrokerCredentials; written: boolean } | undefined;
+  refuseFixedReplicas(plan, existing);
+  const scaled = plan.workers.filter((w) => w.config?.autoscaling?.enabled);
+  let auth: { secrets: BrokerSecrets; written: boolean } | undefined;
+  let unqualified = false;
   for (const worker of scaled) {
     const settings = worker.config?.autoscaling as Autoscaling;
     const connection = brokerConnection(plan, worker.service);
     if (!connection) continue;
+    if (connection.clusterAddress === undefined) {
+      if (!unqualified) reportUnqualified(plan, connection);
+      unqualified = true;
+      continue;
+    }
     const resolved = resolveExisting(plan, worker, settings, existing);
     if (!resolved) continue;
 
     const load = loadTrigger(plan, worker, settings);
     let authentication: string | undefined;
-    if (connection.credentials && (!load || load.listTrigger)) {
+    const secrets: BrokerSecrets = { credentials: connection.credentials, ca: connection.tls?.ca };
+    if ((secrets.credentials || secrets.ca) && (!load || load.listTrigger)) {
       if (!auth) {
         const doc = triggerAuthentication(
           BROKER_TRIGGER_AUTHENTICATION,
           plan.instance.namespace,
-          connection.credentials,
+          secrets,
         );
+        const from = (secrets.credentials?.secretName ?? secrets.ca?.secretName) as string;
         auth = {
-          credentials: connection.credentials,
-          written:
-            doc !== undefined &&
-            plan.edit.create(docFrom(doc), plan.instance.anchor, connection.credentials.secretName),
+          secrets,
+          written: doc !== undefined && plan.edit.create(docFrom(doc), plan.instance.anchor, from),
         };
-      } else if (!deepEqual(auth.credentials, connection.credentials)) {
+      } else if (!deepEqual(auth.secrets, secrets)) {
         plan.results.error(
           `the LMS and CMS brokers need different credentials, and one TriggerAuthentication ${BROKER_TRIGGER_AUTHENTICATION} serves both; name the Secret in spec.redis.credentialsSecret`,
           { ref: CONFIG_REF, field: 'spec.redis' },
@@ -63,6 +73,7 @@ export const autoscaling: Family = (plan) => {
       if (auth.written) authentication = BROKER_TRIGGER_AUTHENTICATION;
     }
 
+    const hpa = resolved.transferHpa ?? hpaName(worker.service, worker.variant);
     const doc = docFrom(
       scaledObject({
         name: scaledObjectName(worker.service, worker.variant),
@@ -70,9 +81,10 @@ export const autoscaling: Family = (plan) => {
         deployment: worker.name,
         queue: queueName(worker.service, worker.variant),
         autoscaling: settings,
-        connection,
+        broker: { address: connection.clusterAddress, db: connection.db, tls: connection.tls },
         ...(authentication ? { authentication } : {}),
-        ...(resolved.transferHpa ? { transferHpa: resolved.transferHpa } : {}),
+        ...(hpa ? { hpaName: hpa } : {}),
+        ...(resolved.transferHpa ? { transferHpa: true } : {}),
         ...(load ? { load } : {}),
       }),
     );
@@ -80,6 +92,39 @@ export const autoscaling: Family = (plan) => {
     dropReplicas(plan, worker);
   }
 };
+
+// KEDA's operator dials the address from its own namespace, where Tutor's bare `redis` is not
+// the instance's Redis: the ScaledObject would never read the queue, and a worker scaled to
+// zero would never wake.
+function reportUnqualified(plan: InstancePlan, connection: BrokerConnection): void {
+  plan.results.error(
+    `the input has no namespaces, so the broker host "${connection.host}" is a bare Service name that KEDA's operator would look up in its own namespace (its ScaledObjects could not read the queues, and workers scaled to zero would never wake); set spec.redis.address to a name that resolves from there, e.g. ${connection.host}.<namespace>.svc:${connection.port}`,
+    { ref: CONFIG_REF, field: 'spec.redis.address' },
+  );
+}
+
+/**
+ * A replica count the config fixes on a worker that an HPA (or a ScaledObject it did not write)
+ * in the input scales: every apply resets what the autoscaler scaled, and the autoscaler undoes
+ * it right after. As with KEDA's own ScaledObjects, one of the two has to go.
+ */
+function refuseFixedReplicas(plan: InstancePlan, existing: ExistingAutoscalers): void {
+  for (const worker of plan.workers) {
+    if (worker.config?.autoscaling?.enabled) continue; // KEDA's, resolved below
+    const { sizing, from } = workerSizing(plan.spec, worker.service, worker.variant);
+    if (sizing.replicas === undefined) continue;
+    const scalers = [...existing.hpas, ...existing.scaledObjects].filter(
+      (s) => s.deployment === worker.name,
+    );
+    for (const scaler of scalers) {
+      const field = `${fieldPath(from.replicas ?? [])}.replicas`;
+      plan.results.error(
+        `${scaler.item.kind} ${scaler.item.name} in the input scales Deployment ${worker.name}, and the fixed replica count ${sizing.replicas} from ${field} would undo its scaling on every apply (and it would undo the count right after): drop ${field}, or let KEDA scale the worker (spec.${worker.service}.queues.${worker.variant}.autoscaling.enabled, with existingHPA drop or transfer), or take the ${scaler.item.kind} out of the input`,
+        { ref: CONFIG_REF, field },
+      );
+    }
+  }
+}
 
 // Load scaling: KEDA asks Prometheus for the worker's waiting plus running tasks, as
 // celery-exporter reports them (the config check makes sure the exporter and the server are set).

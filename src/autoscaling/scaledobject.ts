@@ -1,6 +1,6 @@
 // The KEDA resources of one autoscaled worker, as plain data: the ScaledObject with its redis
 // trigger(s), and the TriggerAuthentication through which they read the broker's credentials.
-import type { BrokerConnection, BrokerCredentials } from '../broker/connection.js';
+import type { BrokerCredentials, BrokerTls } from '../broker/connection.js';
 import type { QueueSpec } from '../config/schema.js';
 
 export type Autoscaling = NonNullable<QueueSpec['autoscaling']>;
@@ -21,11 +21,14 @@ export interface ScaledObjectInput {
   /** The Celery queue, which is also the Redis list of its default-priority tasks. */
   queue: string;
   autoscaling: Autoscaling;
-  connection: Pick<BrokerConnection, 'clusterAddress' | 'db' | 'tls'>;
+  /** The broker as KEDA's operator reaches it. */
+  broker: { address: string; db: number; tls: BrokerTls | undefined };
   /** The TriggerAuthentication holding the broker's credentials, if it needs any. */
   authentication?: string;
-  /** An HPA that KEDA is to take over. */
-  transferHpa?: string;
+  /** advanced.horizontalPodAutoscalerConfig.name: the HPA to take over, or a name KEDA's default would make too long. */
+  hpaName?: string;
+  /** KEDA takes over the HPA named hpaName. */
+  transferHpa?: boolean;
   /** A prometheus trigger on the worker's load (waiting plus running tasks). */
   load?: LoadTrigger;
 }
@@ -84,10 +87,12 @@ export function scaledObject(input: ScaledObjectInput): Record<string, unknown> 
   const triggers: Record<string, unknown>[] = listTriggers.map((list) => {
     // Every trigger metadata value is a string, by KEDA's API.
     const meta: Record<string, string> = {
-      address: input.connection.clusterAddress,
-      databaseIndex: String(input.connection.db),
+      address: input.broker.address,
+      databaseIndex: String(input.broker.db),
     };
-    if (input.connection.tls) meta.enableTLS = 'true';
+    if (input.broker.tls) meta.enableTLS = 'true';
+    // KEDA's redis scaler reads unsafeSsl from the trigger, its CA from the authentication.
+    if (input.broker.tls?.unsafe) meta.unsafeSsl = 'true';
     meta.listName = list.listName;
     meta.listLength = String(a.listLength);
     if (!modifiers && a.activationListLength !== undefined) {
@@ -115,7 +120,7 @@ export function scaledObject(input: ScaledObjectInput): Record<string, unknown> 
   }
 
   const hpaConfig: Record<string, unknown> = {};
-  if (input.transferHpa) hpaConfig.name = input.transferHpa;
+  if (input.hpaName) hpaConfig.name = input.hpaName;
   if (a.behavior) hpaConfig.behavior = a.behavior;
   const advanced: Record<string, unknown> = {};
   if (Object.keys(hpaConfig).length > 0) advanced.horizontalPodAutoscalerConfig = hpaConfig;
@@ -151,27 +156,37 @@ export function scaledObject(input: ScaledObjectInput): Record<string, unknown> 
   };
 }
 
-/** The parameters of KEDA's redis scaler that credentials fill, read from a Secret. */
+/** What KEDA's redis scaler reads from Secrets: the credentials, and the CA of a TLS broker. */
+export interface BrokerSecrets {
+  credentials?: BrokerCredentials | undefined;
+  ca?: { secretName: string; key: string } | undefined;
+}
+
+/**
+ * The parameters of KEDA's redis scaler that Secrets fill (pkg/scalers/redis_scaler.go,
+ * redisConnectionInfo: username, password and ca from authParams); undefined when none.
+ */
 export function triggerAuthentication(
   name: string,
   namespace: string,
-  credentials: BrokerCredentials,
+  { credentials, ca }: BrokerSecrets,
 ): Record<string, unknown> | undefined {
   const refs: Record<string, string>[] = [];
-  if (credentials.usernameKey) {
+  if (credentials?.usernameKey) {
     refs.push({
       parameter: 'username',
       name: credentials.secretName,
       key: credentials.usernameKey,
     });
   }
-  if (credentials.passwordKey) {
+  if (credentials?.passwordKey) {
     refs.push({
       parameter: 'password',
       name: credentials.secretName,
       key: credentials.passwordKey,
     });
   }
+  if (ca) refs.push({ parameter: 'ca', name: ca.secretName, key: ca.key });
   if (refs.length === 0) return undefined;
   return {
     apiVersion: KEDA_API_VERSION,

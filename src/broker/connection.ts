@@ -1,10 +1,13 @@
 // How the things the function writes reach the Celery broker: the address (from the input,
-// overridden by `spec.redis`), and credentials that only ever travel through a Secret.
-import type { Spec } from '../config/schema.js';
+// overridden by `spec.redis`), TLS checked alike by KEDA, Flower and celery-exporter, and
+// credentials that only ever travel through a Secret.
+import type { RedisConfig } from '../config/schema.js';
+import { CONFIG_REF } from '../krm/results.js';
 import { docFrom } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 import type { InstancePlan } from '../plan.js';
 import { type Broker, readBroker } from '../tutor/broker.js';
+import { isIpAddress, joinHostPort, parseHostPort } from './address.js';
 
 /** The Secret the function writes when the broker has a password and the config names none. */
 export const BROKER_SECRET = 'celery-queues-broker';
@@ -18,21 +21,34 @@ export interface BrokerCredentials {
   urlKey?: string;
 }
 
+/** How a TLS broker's certificate is checked (spec.redis.tls). */
+export interface BrokerTls {
+  /** The CA that signed it, from a Secret; else the CAs each image trusts. */
+  ca?: { secretName: string; key: string };
+  /** Encrypt without checking the certificate at all. */
+  unsafe: boolean;
+}
+
 export interface BrokerConnection {
+  /** Without brackets: `fd00::10`. */
   host: string;
   port: number;
   db: number;
-  tls: boolean;
+  /** Undefined: no TLS. */
+  tls: BrokerTls | undefined;
   /** `redis` or `rediss`. */
   scheme: string;
-  /** `host:port`, usable from other namespaces (KEDA's operator runs in its own). */
-  clusterAddress: string;
-  /** The URL without credentials, for humans and for consumers without auth. */
+  /**
+   * `host:port` as KEDA's operator, in its own namespace, must dial it; undefined when the host
+   * is a bare Service name and the input has no namespace to qualify it with.
+   */
+  clusterAddress: string | undefined;
+  /** The URL without credentials or TLS options, for humans and for consumers without auth. */
   publicUrl: string;
   credentials?: BrokerCredentials;
 }
 
-type RedisConfig = NonNullable<Spec['redis']>;
+type Redis = NonNullable<RedisConfig>;
 
 // Per instance: each service's connection (null: the input does not say), and whether the
 // credentials Secret is written already.
@@ -71,20 +87,20 @@ export function brokerConnection(
     memo.connections[service] = null;
     return undefined;
   }
-  const [host, port] = override.address
-    ? splitAddress(override.address)
-    : [found?.host, found?.port];
+  const address = override.address ? parseHostPort(override.address) : found;
+  if (!address || 'problem' in address) return undefined; // the schema checked it
+  const { host, port } = address;
   const db = override.databaseIndex ?? found?.db ?? 0;
-  const tls = override.enableTLS ?? found?.tls ?? false;
+  const tls = (override.enableTLS ?? found?.tls ?? false) ? tlsOf(override) : undefined;
   const scheme = tls ? 'rediss' : 'redis';
   const connection: BrokerConnection = {
-    host: host as string,
-    port: port as number,
+    host,
+    port,
     db,
     tls,
     scheme,
-    clusterAddress: `${qualify(host as string, plan.instance.namespace)}:${port}`,
-    publicUrl: `${scheme}://${host}:${port}/${db}`,
+    clusterAddress: clusterAddress(host, port, plan.instance.namespace),
+    publicUrl: `${scheme}://${joinHostPort(host, port)}/${db}`,
   };
   const credentials = override.credentialsSecret
     ? {
@@ -97,23 +113,37 @@ export function brokerConnection(
       ? generatedSecret(plan, found, connection)
       : undefined;
   if (credentials) connection.credentials = credentials;
+  if (!tls && override.tls && !Object.values(memo.connections).some(Boolean)) {
+    plan.results.warning(
+      `spec.redis.tls has no effect: the broker${plan.instance.namespace ? ` of ${plan.instance.namespace}` : ''} is not reached with TLS (set spec.redis.enableTLS, or drop spec.redis.tls)`,
+      { ref: CONFIG_REF, field: 'spec.redis.tls' },
+    );
+  }
   memo.connections[service] = connection;
   return connection;
 }
 
-function hasFullOverride(redis: RedisConfig): boolean {
+function hasFullOverride(redis: Redis): boolean {
   return redis.address !== undefined && redis.credentialsSecret !== undefined;
 }
 
-/** `redis` -> `redis.openedx.svc`: a bare Service name only resolves in its own namespace. */
-export function qualify(host: string, namespace: string): string {
-  if (host.includes('.') || host.includes(':') || !namespace || host === 'localhost') return host;
-  return `${host}.${namespace}.svc`;
+function tlsOf(redis: Redis): BrokerTls {
+  const ca = redis.tls?.caSecret;
+  return {
+    ...(ca ? { ca: { secretName: ca.name, key: ca.key } } : {}),
+    unsafe: redis.tls?.unsafeSsl ?? false,
+  };
 }
 
-function splitAddress(address: string): [string, number] {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
-  return m ? [m[1] as string, Number(m[2])] : [address, 6379];
+/**
+ * `redis` -> `redis.openedx.svc:6379`: a bare Service name resolves only in its own namespace,
+ * and KEDA's operator runs in another. Undefined when there is no namespace to qualify it with.
+ */
+export function clusterAddress(host: string, port: number, namespace: string): string | undefined {
+  if (host.includes('.') || isIpAddress(host) || host === 'localhost') {
+    return joinHostPort(host, port);
+  }
+  return namespace ? joinHostPort(`${host}.${namespace}.svc`, port) : undefined;
 }
 
 function generatedSecret(
@@ -133,7 +163,7 @@ function generatedSecret(
   const auth = `${broker.user ? encodeURIComponent(broker.user) : ''}:${encodeURIComponent(broker.password)}`;
   const stringData: Record<string, string> = {
     password: broker.password,
-    url: `${connection.scheme}://${auth}@${connection.host}:${connection.port}/${connection.db}`,
+    url: `${connection.scheme}://${auth}@${joinHostPort(connection.host, connection.port)}/${connection.db}`,
   };
   if (broker.user) stringData.username = broker.user;
   const doc = docFrom({
@@ -156,36 +186,59 @@ function generatedSecret(
   return credentials;
 }
 
+/** Where Flower and celery-exporter find the broker's CA (spec.redis.tls.caSecret). */
+export const BROKER_CA_DIR = '/etc/celery-queues/broker-ca';
+const BROKER_CA_FILE = `${BROKER_CA_DIR}/ca.crt`;
+
 /**
- * Environment variables that give a container the broker URL in `name` without a password in
- * plain text: from the Secret's URL key, or composed by Kubernetes from a password variable.
+ * kombu's TLS options in the query of a broker URL: kombu/utils/url.py (parse_url) hands the
+ * `ssl_*` parameters to redis-py's SSLConnection, and `rediss://` without them means
+ * ssl_cert_reqs=none (kombu/connection.py, "defaulting to insecure SSL behaviour"). KEDA checks
+ * the certificate and the host name unless unsafeSsl; these make kombu do the same.
  */
-export function brokerUrlEnv(
-  connection: BrokerConnection,
-  name: string,
-): Record<string, unknown>[] {
+export function kombuTlsQuery(tls: BrokerTls | undefined): string {
+  if (!tls) return '';
+  if (tls.unsafe) return '?ssl_cert_reqs=none';
+  return `?ssl_cert_reqs=required${tls.ca ? `&ssl_ca_certs=${BROKER_CA_FILE}` : ''}&ssl_check_hostname=true`;
+}
+
+/** What a container needs to reach the broker: its URL in an env variable, and the CA's file. */
+export interface BrokerAccess {
+  env: Record<string, unknown>[];
+  volumes: Record<string, unknown>[];
+  volumeMounts: Record<string, unknown>[];
+}
+
+/**
+ * The broker URL in `name` without a password in plain text (from the Secret's URL key), with
+ * kombu's TLS options after it, and the CA mounted where they point. Kubernetes' $(VAR)
+ * expansion appends the options to a URL from a Secret; it percent-encodes nothing, so it is
+ * never used to put a password into a URL (the config asks for a urlKey instead).
+ */
+export function brokerAccess(connection: BrokerConnection, name: string): BrokerAccess {
+  const query = kombuTlsQuery(connection.tls);
   const c = connection.credentials;
-  if (!c?.passwordKey && !c?.urlKey) return [{ name, value: connection.publicUrl }];
-  if (c.urlKey) {
-    return [{ name, valueFrom: { secretKeyRef: { name: c.secretName, key: c.urlKey } } }];
-  }
   const env: Record<string, unknown>[] = [];
-  let user = '';
-  if (c.usernameKey) {
-    env.push({
-      name: `${name}_USERNAME`,
-      valueFrom: { secretKeyRef: { name: c.secretName, key: c.usernameKey } },
-    });
-    user = `$(${name}_USERNAME)`;
+  if (!c?.urlKey) env.push({ name, value: `${connection.publicUrl}${query}` });
+  else if (!query) {
+    env.push({ name, valueFrom: { secretKeyRef: { name: c.secretName, key: c.urlKey } } });
+  } else {
+    // Kubernetes expands $(VAR) from variables defined before this one.
+    env.push(
+      { name: `${name}_BASE`, valueFrom: { secretKeyRef: { name: c.secretName, key: c.urlKey } } },
+      { name, value: `$(${name}_BASE)${query}` },
+    );
   }
-  env.push({
-    name: `${name}_PASSWORD`,
-    valueFrom: { secretKeyRef: { name: c.secretName, key: c.passwordKey } },
-  });
-  // Kubernetes expands $(VAR) from variables defined before this one.
-  env.push({
-    name,
-    value: `${connection.scheme}://${user}:$(${name}_PASSWORD)@${connection.host}:${connection.port}/${connection.db}`,
-  });
-  return env;
+  const ca = connection.tls?.ca;
+  if (!ca || connection.tls?.unsafe) return { env, volumes: [], volumeMounts: [] };
+  return {
+    env,
+    volumes: [
+      {
+        name: 'broker-ca',
+        secret: { secretName: ca.secretName, items: [{ key: ca.key, path: 'ca.crt' }] },
+      },
+    ],
+    volumeMounts: [{ name: 'broker-ca', mountPath: BROKER_CA_DIR, readOnly: true }],
+  };
 }

@@ -1,4 +1,5 @@
-// The JSON Schema and the README's reference table, both derived from the zod schema.
+// The JSON Schema and the reference table of docs/config-reference.md, both derived from the zod
+// schema.
 
 import * as z from 'zod/mini';
 import { celeryQueues } from './schema.js';

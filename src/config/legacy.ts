@@ -11,14 +11,19 @@
 //   cms high, low.
 // - CELERY_LMS_EXPLICIT_QUEUES, CELERY_CMS_EXPLICIT_QUEUES: {task: {queue}}.
 // - CELERY_FLOWER, CELERY_FLOWER_SERVICE_MONITOR: booleans; the ServiceMonitor only with Flower.
-// - CELERY_FLOWER_BASIC_AUTH, CELERY_FLOWER_DOCKER_IMAGE, CELERY_FLOWER_EXPOSE_SERVICE,
-//   CELERY_FLOWER_HOST, CELERY_VERSION: no counterpart here; UNMAPPED says what each does.
+// - CELERY_FLOWER_BASIC_AUTH: the plugin's Flower always asks for a login (a CONFIG_UNIQUE
+//   default, "flower:" and a random password). Credentials stay out of this config: the key
+//   CELERY_FLOWER_BASIC_AUTH_SECRET, ours, names the Secret that holds them, and Flower without
+//   it is an error, so that a migration keeps the login.
+// - CELERY_FLOWER_DOCKER_IMAGE, CELERY_FLOWER_EXPOSE_SERVICE, CELERY_FLOWER_HOST,
+//   CELERY_VERSION: no counterpart here; UNMAPPED says what each does.
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { ResourceRef } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
 import { parseYaml, toPlain } from '../krm/yaml.js';
 import { DEFAULT_VARIANT, SERVICES, type ServiceName } from '../names.js';
 import { fieldPath } from './field-path.js';
+import { nonStringKey } from './keys.js';
 import { API_VERSION, KIND } from './schema.js';
 
 /** The native config built from the ConfigMap, and how to name its fields in the user's terms. */
@@ -36,6 +41,7 @@ const MULTIQUEUE = 'CELERY_MULTIQUEUE_ENABLED';
 const VARIANTS = 'CELERY_WORKER_VARIANTS';
 const FLOWER = 'CELERY_FLOWER';
 const SERVICE_MONITOR = 'CELERY_FLOWER_SERVICE_MONITOR';
+const FLOWER_AUTH_SECRET = 'CELERY_FLOWER_BASIC_AUTH_SECRET';
 const FLOWER_IMAGE = 'CELERY_FLOWER_DOCKER_IMAGE';
 const explicitQueuesKey = (service: ServiceName) =>
   `CELERY_${service.toUpperCase()}_EXPLICIT_QUEUES`;
@@ -64,8 +70,7 @@ const UNMAPPED: Record<string, (value: unknown, data: Record<string, unknown>) =
   CELERY_VERSION: () => 'ignore',
   CELERY_FLOWER_HOST: () => 'ignore', // only read with CELERY_FLOWER_EXPOSE_SERVICE, below
   CELERY_FLOWER_BASIC_AUTH: () => ({
-    warning:
-      'ignored: keep credentials out of this config (Flower reads its basic-auth credentials from a Secret); remove the key',
+    warning: `ignored: keep credentials out of this config (Flower reads its basic-auth credentials from a Secret, named in ${FLOWER_AUTH_SECRET}); remove the key`,
   }),
   CELERY_FLOWER_EXPOSE_SERVICE: (value) =>
     value === true
@@ -92,9 +97,8 @@ export function fromTutorSettings(
   configMap: Record<string, unknown>,
   results: Results,
 ): TutorSettings | undefined {
-  const metadata = configMap.metadata as Record<string, unknown> | undefined;
-  const name = typeof metadata?.name === 'string' ? metadata.name : '';
-  const ref: ResourceRef = { apiVersion: 'v1', kind: 'ConfigMap', name };
+  const ref = configMapRef(configMap);
+  const name = ref.name;
   const errorsBefore = results.list.length;
   const fail = (field: Path, message: string) =>
     results.error(message, { ref, field: fieldPath(field) });
@@ -107,7 +111,7 @@ export function fromTutorSettings(
   // Every value as plain data: booleans from "true"/"false", structures from YAML or JSON text.
   const data: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(rawData as Record<string, unknown>)) {
-    const value = readValue(key, raw, (message) => fail(['data', key], message));
+    const value = readValue(key, raw, (message, at = []) => fail(['data', key, ...at], message));
     if (value !== INVALID) data[key] = value;
   }
 
@@ -119,6 +123,7 @@ export function fromTutorSettings(
     VARIANTS,
     FLOWER,
     SERVICE_MONITOR,
+    FLOWER_AUTH_SECRET,
     ...SERVICES.map(explicitQueuesKey),
     ...Object.keys(UNMAPPED),
   ]);
@@ -159,16 +164,27 @@ export function fromTutorSettings(
   }
   if (Object.keys(explicitQueues).length > 0) spec.explicitQueues = explicitQueues;
 
-  // Flower.
+  // Flower, with a login as the plugin's.
   if (data[FLOWER] === true) {
     const flower: Record<string, unknown> = { enabled: true };
+    if (data[FLOWER_AUTH_SECRET] !== undefined) {
+      flower.basicAuthSecret = { name: data[FLOWER_AUTH_SECRET] };
+    } else {
+      fail(
+        ['data', FLOWER_AUTH_SECRET],
+        `is missing: tutor-contrib-celery's Flower always asks for a login (CELERY_FLOWER_BASIC_AUTH), and so must this one; put user:password in a Secret (kubectl create secret generic flower-basic-auth --from-literal=auth=USER:PASSWORD) and name it here`,
+      );
+    }
     if (data[SERVICE_MONITOR] === true) flower.serviceMonitor = { enabled: true };
     spec.flower = flower;
-  } else if (data[SERVICE_MONITOR] === true) {
-    results.warning(
-      `has no effect without ${FLOWER}: "true" (the plugin renders the ServiceMonitor only with Flower)`,
-      { ref, field: fieldPath(['data', SERVICE_MONITOR]) },
-    );
+  } else {
+    for (const key of [SERVICE_MONITOR, FLOWER_AUTH_SECRET]) {
+      if (data[key] === undefined || data[key] === false) continue;
+      results.warning(
+        `has no effect without ${FLOWER}: "true"${key === SERVICE_MONITOR ? ' (the plugin renders the ServiceMonitor only with Flower)' : ''}`,
+        { ref, field: fieldPath(['data', key]) },
+      );
+    }
   }
 
   for (const [key, verdictOf] of Object.entries(UNMAPPED)) {
@@ -185,6 +201,16 @@ export function fromTutorSettings(
     config: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec },
     ref,
     sourcePath: (path) => sourcePath(path, variantSources),
+  };
+}
+
+/** The ConfigMap, as messages about it name it. */
+export function configMapRef(configMap: Record<string, unknown>): ResourceRef {
+  const metadata = configMap.metadata as Record<string, unknown> | undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    name: typeof metadata?.name === 'string' ? metadata.name : '',
   };
 }
 
@@ -323,13 +349,23 @@ function sourcePath(path: readonly PropertyKey[], variantSources: Map<string, Pa
   if (section === 'explicitQueues' && isService(a)) {
     return ['data', explicitQueuesKey(a), ...path.slice(3)];
   }
-  if (section === 'flower') return ['data', a === 'serviceMonitor' ? SERVICE_MONITOR : FLOWER];
+  if (section === 'flower') {
+    const keys: Record<string, string> = {
+      serviceMonitor: SERVICE_MONITOR,
+      basicAuthSecret: FLOWER_AUTH_SECRET,
+    };
+    return ['data', keys[String(a)] ?? FLOWER];
+  }
   return ['data'];
 }
 
 const INVALID = Symbol('invalid');
 
-function readValue(key: string, raw: unknown, fail: (message: string) => void): unknown {
+function readValue(
+  key: string,
+  raw: unknown,
+  fail: (message: string, at?: (string | number)[]) => void,
+): unknown {
   if (BOOLEAN_KEYS.has(key)) {
     if (typeof raw === 'boolean') return raw;
     if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) {
@@ -344,6 +380,11 @@ function readValue(key: string, raw: unknown, fail: (message: string) => void): 
     const error = doc.errors[0];
     if (error) {
       fail(`is not valid YAML or JSON: ${error.message.split('\n')[0]}`);
+      return INVALID;
+    }
+    const badKey = nonStringKey(doc.contents);
+    if (badKey) {
+      fail(badKey.message, badKey.path);
       return INVALID;
     }
     if (!isMap(doc.contents) && !isSeq(doc.contents) && !isScalar(doc.contents)) return null;

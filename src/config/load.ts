@@ -1,12 +1,45 @@
 // Reading the functionConfig: the native CeleryQueues resource, or the ConfigMap form that
 // carries tutor-contrib-celery's settings (see legacy.ts).
 
+import { isNode, type Node } from 'yaml';
 import type * as z from 'zod/mini';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
+import { parseYaml, toPlain } from '../krm/yaml.js';
 import { fieldPath } from './field-path.js';
-import { fromTutorSettings } from './legacy.js';
+import { nonStringKey } from './keys.js';
+import { configMapRef, fromTutorSettings } from './legacy.js';
 import { API_VERSION, type CeleryQueues, celeryQueues, KIND } from './schema.js';
+
+/**
+ * The validated config of a YAML node (the functionConfig, a --config file's document), or
+ * undefined with the reasons in `results`: loadConfig, once every mapping key is a string.
+ */
+export function loadConfigNode(node: unknown, results: Results): CeleryQueues | undefined {
+  // (A scalar functionConfig comes as its value: no node.)
+  const plain = isNode(node) ? nodeToPlain(node) : node;
+  const badKey = nonStringKey(node);
+  if (badKey) {
+    const legacy = isConfigMap(plain);
+    results.error(badKey.message, {
+      ref: legacy ? configMapRef(plain as Record<string, unknown>) : CONFIG_REF,
+      field: fieldPath(badKey.path) || '(root)',
+    });
+    return undefined;
+  }
+  return loadConfig(plain, results);
+}
+
+function nodeToPlain(node: Node): unknown {
+  const doc = parseYaml('');
+  doc.contents = node as never;
+  return toPlain(doc);
+}
+
+function isConfigMap(value: unknown): boolean {
+  const obj = value as Record<string, unknown> | null;
+  return obj?.kind === 'ConfigMap' && obj.apiVersion === 'v1';
+}
 
 /** The validated config, or undefined with the reasons in `results`. */
 export function loadConfig(value: unknown, results: Results): CeleryQueues | undefined {
@@ -23,7 +56,7 @@ export function loadConfig(value: unknown, results: Results): CeleryQueues | und
   const obj = value as Record<string, unknown>;
   let native: unknown = obj;
   let source: Source = NATIVE;
-  if (obj.kind === 'ConfigMap' && obj.apiVersion === 'v1') {
+  if (isConfigMap(obj)) {
     const settings = fromTutorSettings(obj, results);
     if (settings === undefined) return undefined;
     native = settings.config;
@@ -34,7 +67,19 @@ export function loadConfig(value: unknown, results: Results): CeleryQueues | und
     for (const issue of parsed.error.issues) reportIssue(issue, results, source);
     return undefined;
   }
+  warnAboutOpenings(parsed.data, results, source);
   return parsed.data;
+}
+
+// What a valid config leaves open, said once, where the config says it.
+function warnAboutOpenings(config: CeleryQueues, results: Results, source: Source): void {
+  const flower = config.spec.flower;
+  if (flower?.enabled && !flower.basicAuthSecret) {
+    results.warning(
+      'Flower asks no login: anyone who reaches the flower Service (port 5555) can revoke tasks and shut worker pools down; name a Secret holding user:password in basicAuthSecret',
+      { ref: source.ref, field: fieldPath(source.path(['spec', 'flower', 'basicAuthSecret'])) },
+    );
+  }
 }
 
 /** Where the config came from: the resource to name in messages, and its spelling of a field. */

@@ -11,7 +11,7 @@ import en from 'zod/v4/locales/en.js';
 // outside the bundle's code cache) costs more than it saves.
 config({ ...en(), jitless: true });
 
-/** A copy of a schema with a description (as classic zod's `.describe()`): README and JSON Schema. */
+/** A copy of a schema with a description, as classic zod's `.describe()` (docs, JSON Schema). */
 export function describe<T extends ZodMiniType>(schema: T, description: string): T {
   return meta(schema, { description });
 }
@@ -28,7 +28,7 @@ export const deferredParts: (() => ZodMiniType)[] = [];
 
 /**
  * A part of the schema built when first needed: when a config sets it, or when the JSON Schema
- * and the README reference are made. A config sets few of the fields, and every schema zod makes
+ * and the config reference are made. A config sets few of the fields, and every schema zod makes
  * costs each start. zod asks a part whether it may be absent or undefined: `deferred` answers as
  * the part itself would for a part that neither has a default nor is optional (a mapping, a
  * list), without building it. Use it only for such parts, and put no `describe`, `meta` or

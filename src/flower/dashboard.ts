@@ -9,10 +9,10 @@
 // `worker` is the hostname of the event's sender: a worker's node name, or for task-sent events
 // the LMS or CMS process that sent the task.
 //
-// The panels are built per role (the contract's nine), so that another metrics source can
+// The panels are built per role (the nine of docs/flower.md), so that another metrics source can
 // replace a role's panel (say, queue lengths read from Redis by an exporter) or add panels.
 
-/** The contract's panels, in the order the dashboard shows them. */
+/** The documented panels (docs/flower.md), in the order the dashboard shows them. */
 export const PANEL_ROLES = [
   'totalQueueLength',
   'queueLengthByTask',
@@ -51,7 +51,7 @@ export interface DashboardOptions {
   namespace: string;
   /** Panels that replace the Flower-based panel of a role. */
   panels?: Partial<Record<PanelRole, PanelSpec>>;
-  /** Panels shown after the contract's nine. */
+  /** Panels shown after the documented nine. */
   extraPanels?: PanelSpec[];
 }
 

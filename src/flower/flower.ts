@@ -1,10 +1,16 @@
 // Flower per instance: its Deployment and Service, a ServiceMonitor for its metrics, a Grafana
 // dashboard, and (on request) a site in Tutor's Caddy. Credentials only ever come from Secrets.
 import { isScalar } from 'yaml';
-import { type BrokerConnection, brokerConnection, brokerUrlEnv } from '../broker/connection.js';
+import {
+  BROKER_CA_DIR,
+  type BrokerConnection,
+  brokerAccess,
+  brokerConnection,
+} from '../broker/connection.js';
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
+import { CONFIG_REF } from '../krm/results.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
 import { exporterQueuePanels } from '../monitoring/dashboard.js';
 import {
@@ -20,7 +26,9 @@ import { rollOut } from '../rollout.js';
 import {
   type CaddyConfig,
   caddyConfig,
+  caddySites,
   hasProxySnippet,
+  siteHost,
   usesDefaultSitePort,
 } from '../tutor/caddy.js';
 import type { StockWorker } from '../tutor/instances.js';
@@ -143,11 +151,18 @@ function deployment(
   config: FlowerConfig,
   connection: BrokerConnection,
 ): Record<string, unknown> {
+  const broker = brokerAccess(connection, 'CELERY_BROKER_URL');
   const env: Record<string, unknown>[] = [
-    ...brokerUrlEnv(connection, 'CELERY_BROKER_URL'),
+    ...broker.env,
     // Flower's default; set, so that no FLOWER_PORT=tcp://... from elsewhere can stand.
     { name: 'FLOWER_PORT', value: String(FLOWER_PORT) },
   ];
+  if (broker.volumeMounts.length > 0) {
+    // Flower's Broker page connects with redis-py on its own, with broker_use_ssl and not the
+    // URL's options (flower/utils/broker.py, RedisSsl): it checks against the default CAs,
+    // which this makes the broker's.
+    env.push({ name: 'SSL_CERT_FILE', value: `${BROKER_CA_DIR}/ca.crt` });
+  }
   if (config.basicAuthSecret) {
     env.push({
       name: 'FLOWER_BASIC_AUTH',
@@ -165,9 +180,11 @@ function deployment(
       image: config.image,
       ports: [{ name: FLOWER_PORT_NAME, containerPort: FLOWER_PORT, protocol: 'TCP' }],
       env,
+      ...(broker.volumeMounts.length ? { volumeMounts: broker.volumeMounts } : {}),
       ...httpProbes('/healthcheck', FLOWER_PORT_NAME),
       resources: config.resources,
     },
+    volumes: broker.volumes,
   });
 }
 
@@ -197,10 +214,34 @@ function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void 
     plan.results.error(next.error, { item: caddy.configMap, field: `data.${caddy.key}` });
     return;
   }
+  if (host !== undefined && servedAlready(plan, caddy, current, host)) return;
   if (next.text === current) return;
   // In place: the scalar keeps its quoting style.
   node.value = next.text;
   rollOutChangedCaddyfile(plan, caddy);
+}
+
+/**
+ * A host that one of Tutor's sites already has (the LMS, Studio, the preview, an MFE...): Caddy
+ * refuses a Caddyfile with two site blocks for one address ("ambiguous site definition",
+ * caddyconfig/httpcaddyfile/httptype.go), so no caddy pod would start, and the LMS and Studio
+ * are served through it. Says so; true if it is.
+ */
+function servedAlready(
+  plan: InstancePlan,
+  caddy: CaddyConfig,
+  caddyfile: string,
+  host: string,
+): boolean {
+  const tutors = withFlowerSite(caddyfile, undefined);
+  if ('error' in tutors) return false;
+  const clash = caddySites(tutors.text).find((s) => s.host === siteHost(host));
+  if (!clash) return false;
+  plan.results.error(
+    `${host} is a host Tutor's Caddy already serves (the site ${clash.address} in ${caddy.configMap.label} data.${caddy.key}): a second site for it makes Caddy refuse the whole Caddyfile ("ambiguous site definition"), so no caddy pod would start, and the LMS and Studio are served through it; give Flower a host of its own, such as flower.${clash.host}`,
+    { ref: CONFIG_REF, field: 'spec.flower.expose.host' },
+  );
+  return true;
 }
 
 function someConfigMapMentions(plan: InstancePlan, text: string): boolean {

@@ -2,7 +2,7 @@
 // transform returns the input as it came, and an item whose edit changes nothing goes out
 // exactly as it came in.
 import { isMap, isScalar, type YAMLMap } from 'yaml';
-import { GENERATED_BY } from '../names.js';
+import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
 import { isBookkeepingAnnotation } from './k8s.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './outline.js';
@@ -205,7 +205,7 @@ export class Edit {
    * has a resource of that name that the function did not write, that is an error.
    */
   create(doc: Doc, anchor: Item, generatedBy: string): boolean {
-    doc.setIn(['metadata', 'annotations', GENERATED_BY], generatedBy);
+    doc.setIn(['metadata', 'annotations', GENERATED_BY], stamp(generatedBy));
     const kind = String(doc.get('kind'));
     const name = String(doc.getIn(['metadata', 'name']));
     const namespace = String(doc.getIn(['metadata', 'namespace']) ?? '');

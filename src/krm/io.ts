@@ -19,6 +19,7 @@ import {
   type Node,
   Parser,
   type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 import { composeOutline } from './compose.js';
 import {
@@ -304,15 +305,20 @@ function splitResourceList(input: Text): ResourceListInput | undefined {
     form: 'resourceList',
     ...readEnvelope(head),
     itemIndent: split.indent,
-    items: split.entries.map(([start, end], n) => {
-      const lead = split.leads[n] as [number, number];
-      return Item.lazy(input.raw(start, end), split.container, `items[${n}]`, {
-        lead: input.raw(lead[0], lead[1]),
-        text: input.other ? text.slice(start, end) : undefined,
-        ready: !split.odd.has(n),
-      });
-    }),
+    items: splitItems(input, split),
   };
+}
+
+/** The entries the cut found, as items kept as their text. */
+function splitItems(input: Text, split: Split): Item[] {
+  return split.entries.map(([start, end], n) => {
+    const lead = split.leads[n] as [number, number];
+    return Item.lazy(input.raw(start, end), split.container, `items[${n}]`, {
+      lead: input.raw(lead[0], lead[1]),
+      text: input.other ? input.text.slice(start, end) : undefined,
+      ready: !split.odd.has(n),
+    });
+  });
 }
 
 /**
@@ -400,15 +406,29 @@ function parseResourceListText(input: Text): ResourceListInput {
   if (itemsNode != null && !isSeq(itemsNode)) {
     throw new InputError('input: ResourceList.items is not a list');
   }
+  // What is read off the parse besides the items: the envelope's parts.
+  const envelopeNodes = (doc.contents as YAMLMap).items
+    .filter((p) => isScalar(p.key) && p.key.value !== 'items')
+    .map((p) => p.value);
+  const items = parsedItems(input, doc, itemsNode, envelopeNodes);
+  return { form: 'resourceList', ...readEnvelope(doc), itemIndent: 0, items };
+}
+
+/**
+ * The items of a parsed input: each kept as its text where it stands alone, else taken from the
+ * parse with its aliases resolved (as are those of `alsoRead`, the parts of the envelope).
+ */
+function parsedItems(
+  input: Text,
+  doc: Doc,
+  itemsNode: YAMLSeq | null | undefined,
+  alsoRead: unknown[],
+): Item[] {
   const nodes = (itemsNode?.items ?? []) as Node[];
   // Each item's own text, when it stands alone: read before the aliases are resolved.
   const inFlow = isSeq(itemsNode) && itemsNode.flow === true;
   const texts = nodes.map((node) => standalone(input, node, doc, inFlow));
-  // What is read off the parse: the envelope's parts, and the items that cannot stand alone.
-  const map = doc.contents as YAMLMap;
-  const read = new Set<unknown>(
-    map.items.filter((p) => isScalar(p.key) && p.key.value !== 'items').map((p) => p.value),
-  );
+  const read = new Set<unknown>(alsoRead);
   nodes.forEach((node, n) => {
     if (!texts[n]) read.add(node);
   });
@@ -418,16 +438,37 @@ function parseResourceListText(input: Text): ResourceListInput {
   }
   const resolveError = resolveAliases(doc, { only: read, copied: withoutBookkeeping });
   if (resolveError) throw new InputError(`input: not valid YAML: ${resolveError}`);
-  const envelope = readEnvelope(doc);
   const resolved = (doc.get('items', true) as { items?: Node[] } | undefined)?.items ?? [];
-  const items = resolved.map((node, n) => {
+  return resolved.map((node, n) => {
     const text = texts[n];
     if (text) return Item.lazy(text.raw, 2, `items[${n}]`, { text: text.text });
     const item = new Document(null, parseOptions) as Doc;
     item.contents = node;
     return Item.parsedInput(item, `items[${n}]`);
   });
-  return { form: 'resourceList', ...envelope, itemIndent: 0, items };
+}
+
+/**
+ * What can be read of the items of an input that is no ResourceList the function takes (an
+ * envelope it refuses: another kind or apiVersion, `results` not a list, a bad functionConfig):
+ * the entries under `items` when they are a list, each as its text; none when the input is no
+ * YAML mapping or its items are no list.
+ */
+export function readableItems(text: string): { items: Item[]; itemIndent: number } {
+  const none = { items: [], itemIndent: 0 };
+  try {
+    const input = readable(text);
+    const split = splitResourceListText(input.text);
+    if (split) return { items: splitItems(input, split), itemIndent: split.indent };
+    const doc = parseYamlUnresolved(input.text, { aliases: false });
+    if (doc.errors.length > 0 || !isMap(doc.contents)) return none;
+    const itemsNode = doc.get('items', true);
+    return isSeq(itemsNode)
+      ? { items: parsedItems(input, doc, itemsNode, []), itemIndent: 0 }
+      : none;
+  } catch {
+    return none; // nested past the parser's stack, an alias bomb: nothing could be read
+  }
 }
 
 /**

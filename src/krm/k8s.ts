@@ -17,6 +17,16 @@ export interface LabelSelector {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
+/**
+ * `text` as it must be written into a container's command, args or an env value for the program
+ * to get `text` itself. Kubernetes expands `$(VAR)` there and reads `$$` as `$`
+ * (k8s.io/kubernetes third_party/forked/golang/expansion/expand.go: Expand, tryReadVariableName),
+ * so every `$` is doubled: `$(VAR)` then reaches the program as written, never as VAR's value.
+ */
+export function noExpansion(text: string): string {
+  return text.replaceAll('$', () => '$$');
+}
+
 /** Does a label selector (Deployment, Service, PDB style) select these labels? */
 export function selectorMatches(
   selector: LabelSelector | undefined,
@@ -88,8 +98,9 @@ export interface ComponentDeployment {
   selector: Record<string, string>;
   /** The image's own non-root user, as numbers: with a named USER, Kubernetes cannot verify runAsNonRoot. */
   uid: number;
-  /** The one container: name, image, ports, env, probes, resources. */
+  /** The one container: name, image, ports, env, volumeMounts, probes, resources. */
   container: Record<string, unknown>;
+  volumes?: Record<string, unknown>[];
 }
 
 /**
@@ -128,6 +139,7 @@ export function componentDeployment(c: ComponentDeployment): Record<string, unkn
               },
             },
           ],
+          ...(c.volumes?.length ? { volumes: c.volumes } : {}),
         },
       },
     },

@@ -39,3 +39,14 @@ export function labelValueProblem(value: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A key of a Secret or ConfigMap (`secretKeyRef.key`): IsConfigMapKey, `[-._a-zA-Z0-9]+`, at
+ * most 253 characters, not `.` or `..` and not starting with `..`.
+ */
+export function secretKeyProblem(key: string): string | undefined {
+  if (key.length > 253) return 'must be at most 253 characters';
+  if (!/^[-._a-zA-Z0-9]+$/.test(key)) return 'must be letters, digits, "-", "_" and "."';
+  if (key === '.' || key.startsWith('..')) return 'must not be "." or start with ".."';
+  return undefined;
+}

@@ -1,8 +1,8 @@
 // celery-exporter per instance: its Deployment, Service and ServiceMonitor. The broker URL only
 // ever comes from a Secret, as Flower's and KEDA's credentials do.
-import { type BrokerConnection, brokerUrlEnv } from '../broker/connection.js';
+import { type BrokerConnection, brokerAccess } from '../broker/connection.js';
 import type { Monitoring } from '../config/schema.js';
-import { componentDeployment, httpProbes } from '../krm/k8s.js';
+import { componentDeployment, httpProbes, noExpansion } from '../krm/k8s.js';
 import {
   DEFAULT_VARIANT,
   EXPORTER_NAME,
@@ -73,6 +73,7 @@ export interface ExporterInput {
 
 export function exporterDeployment(input: ExporterInput): Record<string, unknown> {
   const metadata = input.metadata(EXPORTER_NAME);
+  const broker = brokerAccess(input.connection, 'CE_BROKER_URL');
   return componentDeployment({
     metadata,
     selector: input.selector,
@@ -81,16 +82,19 @@ export function exporterDeployment(input: ExporterInput): Record<string, unknown
       name: EXPORTER_NAME,
       image: `${input.config.image}:${input.config.version}`,
       args: [
-        `--queues=${input.queues.join(',')}`,
+        // Route queues come from the config: written as they are, never expanded.
+        `--queues=${noExpansion(input.queues.join(','))}`,
         `--port=${EXPORTER_PORT}`,
         `--retry-interval=${RETRY_INTERVAL}`,
       ],
-      env: brokerUrlEnv(input.connection, 'CE_BROKER_URL'),
+      env: broker.env,
+      ...(broker.volumeMounts.length ? { volumeMounts: broker.volumeMounts } : {}),
       ports: [{ name: EXPORTER_PORT_NAME, containerPort: EXPORTER_PORT, protocol: 'TCP' }],
       // /health connects to the broker: a broker the exporter cannot reach shows as not ready.
       ...httpProbes('/health', EXPORTER_PORT_NAME),
       resources: input.config.resources,
     },
+    volumes: broker.volumes,
   });
 }
 

@@ -1,9 +1,13 @@
 // Warnings about settings that work against each other: a scale-down to zero that can come
-// while the last tasks still run, and a worker-down alert on workers that are down on purpose.
+// while the last tasks still run, a worker-down alert on workers that are down on purpose, and
+// workers that tell the exporter nothing.
+import { fieldPath } from '../config/field-path.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { plainAt } from '../krm/yaml.js';
 import type { InstancePlan, Worker } from '../plan.js';
-import { type AlertsConfig, mayScaleToZero, workerDownScope } from './alerts.js';
+import { parseArgs } from '../workers/args.js';
+import { argsPath } from '../workers/workers.js';
+import { type AlertsConfig, mayScaleToZero, workerArgsOf, workerDownScope } from './alerts.js';
 
 /** Kubernetes' default terminationGracePeriodSeconds, which Tutor's workers keep. */
 export const DEFAULT_GRACE_PERIOD = 30;
@@ -53,6 +57,35 @@ export function lintWorkerDown(
     plan.results.warning(
       `CeleryWorkerDown watches ${worker.name}${plan.instance.namespace ? ` in ${plan.instance.namespace}` : ''}, which may scale to zero: it will fire whenever its queue stays empty for ${config.workerDown.for}. Set includeScaleToZero to false${worker.config?.autoscaling?.enabled ? ', or minReplicas to 1' : ''}`,
       { ref: CONFIG_REF, field: 'spec.monitoring.alerts.workerDown.includeScaleToZero' },
+    );
+  }
+}
+
+/**
+ * celery-exporter knows a worker by its heartbeats: celery_worker_up, and the active tasks that
+ * load scaling counts, come from worker-heartbeat events (src/exporter.py,
+ * track_worker_heartbeat). A worker started with --without-heartbeat sends none.
+ */
+export function lintHeartbeat(plan: InstancePlan, workers: readonly Worker[]): void {
+  for (const worker of workers) {
+    const args = workerArgsOf(worker);
+    if (!parseArgs(args).some((g) => g.flag === '--without-heartbeat')) continue;
+    const own = worker.config?.extraArgs.includes('--without-heartbeat');
+    const effects = [
+      'celery-exporter never sees it online (celery_worker_up)',
+      ...(plan.spec.monitoring?.alerts?.enabled ? ['CeleryWorkerDown fires for it'] : []),
+      ...(worker.config?.autoscaling?.load?.enabled
+        ? ['load scaling counts none of its running tasks']
+        : []),
+    ];
+    plan.results.warning(
+      `${worker.name} runs with --without-heartbeat: ${effects.join(', ')}. Remove --without-heartbeat${own ? '' : ' from its command line'}`,
+      own
+        ? {
+            ref: CONFIG_REF,
+            field: `spec.${worker.service}.queues.${worker.variant}.extraArgs`,
+          }
+        : { item: worker.stock.item, field: fieldPath(argsPath(worker.stock)) },
     );
   }
 }

@@ -17,13 +17,14 @@ import {
   instanceQueues,
   instanceWorkers,
 } from './exporter.js';
-import { lintCooldown, lintWorkerDown } from './lint.js';
+import { lintCooldown, lintHeartbeat, lintWorkerDown } from './lint.js';
 
 export const monitoring: Family = (plan) => {
   lintCooldown(plan);
   const config = plan.spec.monitoring;
   if (!config?.exporter?.enabled) return;
   if (!writeExporter(plan, config.exporter)) return;
+  lintHeartbeat(plan, instanceWorkers(plan));
   if (config.alerts?.enabled) {
     lintWorkerDown(plan, instanceWorkers(plan), config.alerts);
     const stock = plan.instance.workers.lms ?? plan.instance.workers.cms;

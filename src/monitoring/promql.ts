@@ -108,10 +108,15 @@ export interface AlertThresholds {
   queueLength: number;
 }
 
-/** CeleryTaskHighFailRate: the celery-mixin's expression, on this instance's exporter. */
+/**
+ * CeleryTaskHighFailRate: the celery-mixin's expression (celery-mixin/alerts/alerts.libsonnet,
+ * celery-exporter 0.12), on this instance's exporter. Its filters on "None" drop the series of
+ * events the exporter could not tie to a task name or queue (celeryIgnoredTasks,
+ * celeryIgnoredQueues in config.libsonnet).
+ */
 export function taskFailureRateExpr(namespace: string, t: AlertThresholds): string {
   const by = 'sum by (job, namespace, queue_name, name)';
-  const m = exporterMatchers(namespace);
+  const m = [...exporterMatchers(namespace), 'queue_name!~"None"', 'name!~"None"'];
   const failed = `${by} (increase(${selector(TASKS_FAILED, m)}[${t.failureWindow}]))`;
   const succeeded = `${by} (increase(${selector(TASKS_SUCCEEDED, m)}[${t.failureWindow}]))`;
   return `${failed} / (${failed} + ${succeeded}) * 100 > ${t.failurePercent}`;

@@ -1,5 +1,6 @@
 // The Celery broker as Tutor describes it: `openedx-config`'s lms.env.yml / cms.env.yml, the
 // ConfigMap the stock workers mount at /openedx/config.
+import { parseHostPort } from '../broker/address.js';
 import type { Item } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
 import { parseYamlValue, plainAt } from '../krm/yaml.js';
@@ -66,6 +67,7 @@ export function openedxConfig(
   return mounted && find('ConfigMap', instance.namespace, mounted.name);
 }
 
+// Tutor's REDIS_HOST and REDIS_PORT, which CELERY_BROKER_HOSTNAME is made of by default.
 const TUTOR_DEFAULT = { host: 'redis', port: 6379 };
 
 /**
@@ -107,11 +109,21 @@ export function readBroker(
   }
   const str = (k: string) => (env[k] === undefined || env[k] === null ? '' : String(env[k]));
   const transport = str('CELERY_BROKER_TRANSPORT') || 'redis';
-  const [host, port] = splitHostPort(str('CELERY_BROKER_HOSTNAME'));
-  const db = Number.parseInt(str('CELERY_BROKER_VHOST') || '0', 10);
-  if (!host || port === undefined || !Number.isInteger(db) || db < 0) {
+  const hostname = str('CELERY_BROKER_HOSTNAME').trim();
+  const address = hostname ? parseHostPort(hostname, TUTOR_DEFAULT.port) : TUTOR_DEFAULT;
+  if ('problem' in address) {
+    // Not the value: what is not an address may hold a password.
     results.error(
-      `CELERY_BROKER_HOSTNAME must be host:port and CELERY_BROKER_VHOST a database number (found ${JSON.stringify(str('CELERY_BROKER_HOSTNAME'))}, ${JSON.stringify(str('CELERY_BROKER_VHOST'))})`,
+      `CELERY_BROKER_HOSTNAME ${address.problem}; give the broker's password in CELERY_BROKER_PASSWORD, or set spec.redis.address and spec.redis.credentialsSecret`,
+      { item, field: `data.${key}` },
+    );
+    return undefined;
+  }
+  const vhost = str('CELERY_BROKER_VHOST') || '0';
+  const db = /^[0-9]+$/.test(vhost) ? Number(vhost) : Number.NaN;
+  if (!Number.isSafeInteger(db)) {
+    results.error(
+      `CELERY_BROKER_VHOST must be a Redis database number (found ${JSON.stringify(vhost)})`,
       { item, field: `data.${key}` },
     );
     return undefined;
@@ -119,19 +131,12 @@ export function readBroker(
   const useSsl = env.CELERY_BROKER_USE_SSL;
   return {
     transport,
-    host,
-    port,
+    host: address.host,
+    port: address.port,
     db,
     user: str('CELERY_BROKER_USER'),
     password: str('CELERY_BROKER_PASSWORD'),
     tls: transport === 'rediss' || (useSsl !== undefined && useSsl !== false && useSsl !== null),
     from: { item, key },
   };
-}
-
-function splitHostPort(text: string): [string, number | undefined] {
-  if (!text) return [TUTOR_DEFAULT.host, TUTOR_DEFAULT.port];
-  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(text.trim());
-  if (!m) return ['', undefined];
-  return [m[1] as string, m[2] === undefined ? TUTOR_DEFAULT.port : Number(m[2])];
 }

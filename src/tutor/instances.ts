@@ -6,13 +6,19 @@ import { CONFIG_REF, type Results } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt } from '../krm/yaml.js';
 import {
   GENERATED_BY,
+  generatedFrom,
   SERVICES,
   type ServiceName,
   STOCK_FIELDS,
   stockWorkerName,
 } from '../names.js';
 import { queuesOf } from '../workers/args.js';
-import { readStockFields, restoreStockFields, type StockFields } from './stock.js';
+import {
+  checkRecordedContainer,
+  readStockFields,
+  restoreStockFields,
+  type StockFields,
+} from './stock.js';
 
 export interface StockWorker {
   service: ServiceName;
@@ -77,6 +83,7 @@ export function findInstances(
     instance.workers[service] = worker;
   }
   for (const item of generated) byNamespace.get(item.namespace)?.generated.push(item);
+  for (const instance of byNamespace.values()) checkRecords(instance, results);
 
   const instances = [...byNamespace.values()];
   const configured = SERVICES.filter((s) => spec[s] !== undefined);
@@ -139,6 +146,11 @@ function readStockWorker(
     results.error('the celery command line is not a list of strings', { item, field });
     return undefined;
   }
+  const wrongContainer = recorded && checkRecordedContainer(recorded, index, argsField);
+  if (wrongContainer) {
+    results.error(wrongContainer, where);
+    return undefined;
+  }
   const stockQueues = queuesOf(stockArgs);
   if (!stockQueues || stockQueues.length === 0) {
     results.error(
@@ -165,6 +177,28 @@ function readStockWorker(
     stockArgs,
     stockQueues,
   };
+}
+
+/**
+ * A stock worker with clones always carries its record, empty or not (tutor/stock.ts). Without
+ * it the stock worker may be an earlier run's narrowed one, taken for Tutor's: a queue whose
+ * variant is gone would be left with no consumer. So clones without the record are an error.
+ */
+function checkRecords(instance: TutorInstance, results: Results): void {
+  for (const stock of Object.values(instance.workers)) {
+    if (stock.recorded) continue;
+    const clones = instance.generated.filter(
+      (item) =>
+        isDeployment(item) &&
+        generatedFrom(item.annotation(GENERATED_BY) ?? '') === stock.item.name &&
+        item.name.startsWith(`${stock.item.name}-`),
+    );
+    if (clones.length === 0) continue;
+    results.error(
+      `has no annotation ${STOCK_FIELDS}, yet ${clones.map((c) => c.name).join(', ')} ${clones.length === 1 ? 'is a worker' : 'are workers'} that celery-queues cloned from it: the record of what it changed on ${stock.item.name} is gone (removed by hand or by a tool), so the queues Tutor gave it are unknown and one could be left without a consumer. Give the function ${stock.item.name} as Tutor renders it (tutor config save, or your Tutor env/), or take the workers celery-queues wrote out of the input`,
+      { item: stock.item, field: `metadata.annotations.${STOCK_FIELDS}` },
+    );
+  }
 }
 
 function findCeleryContainer(containers: unknown[], name: string): number {

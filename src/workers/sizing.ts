@@ -7,7 +7,7 @@ import type { Spec } from '../config/schema.js';
 import { SIZING_FLAGS, SIZING_KEYS, type Sizing } from '../config/sizing.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
 import { type Doc, plainAt } from '../krm/yaml.js';
-import type { ServiceName } from '../names.js';
+import { DEFAULT_VARIANT, type ServiceName } from '../names.js';
 import { parseArgs } from './args.js';
 
 type SizingKey = keyof Sizing;
@@ -108,6 +108,35 @@ export function checkPodLabels(
       );
       ok = false;
     }
+  }
+  return ok;
+}
+
+/**
+ * Env the config gives the stock worker (workerDefaults, or the variant `default`) may not name
+ * one of its own variables: changing one in place would leave a later run nothing to put
+ * Tutor's value back from but a copy of it in an annotation, and env holds passwords. Reported
+ * once per config field; false if any.
+ */
+export function checkStockEnv(
+  spec: Spec,
+  service: ServiceName,
+  stock: Doc,
+  container: number,
+  results: Results,
+): boolean {
+  const { sizing, from } = workerSizing(spec, service, DEFAULT_VARIANT);
+  const env = plainAt(stock, [...POD, 'containers', container, 'env']);
+  const own = new Set(Array.isArray(env) ? env.map((v) => (v as { name?: unknown })?.name) : []);
+  let ok = true;
+  for (const [i, variable] of (sizing.env ?? []).entries()) {
+    if (!own.has(variable.name)) continue;
+    const name = String(stock.getIn(['metadata', 'name']));
+    results.error(
+      `${variable.name} is a variable of the stock ${name} already: celery-queues changes no variable of a stock worker (it would have to keep Tutor's value in an annotation to put it back); set it on the variants that need it, or on ${name} through Tutor`,
+      { ref: CONFIG_REF, field: fieldPath([...(from.env ?? []), 'env', i, 'name']) },
+    );
+    ok = false;
   }
   return ok;
 }

@@ -2,7 +2,12 @@
 // stock worker narrowed to the queues left to it, so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
-import { isBookkeepingAnnotation, type LabelSelector, selectorMatches } from '../krm/k8s.js';
+import {
+  isBookkeepingAnnotation,
+  type LabelSelector,
+  noExpansion,
+  selectorMatches,
+} from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
@@ -16,10 +21,11 @@ import {
 } from '../names.js';
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
-import { workerArgs } from './args.js';
+import { parseArgs, workerArgs } from './args.js';
 import {
   applySizing,
   checkPodLabels,
+  checkStockEnv,
   sizingArgs,
   type WorkerSizing,
   workerSizing,
@@ -33,6 +39,7 @@ export const workers: Family = (plan) => {
     const config = plan.spec[service];
     if (!stock || !config) continue;
     if (!checkPodLabels(plan.spec, service, stock.pristine, plan.results)) continue;
+    if (!checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)) continue;
     const variants = Object.entries(config.queues).filter(([v]) => v !== DEFAULT_VARIANT);
     const ownQueues = new Set(variants.map(([v]) => queueName(service, v)));
     // The stock worker keeps every queue no new worker takes, and always the default queue
@@ -46,7 +53,38 @@ export const workers: Family = (plan) => {
       if (worker) plan.workers.push(worker);
     }
   }
+  for (const worker of plan.workers) warnCustomPool(plan, worker);
 };
+
+/**
+ * `--pool=custom` runs the pool class named in CELERY_CUSTOM_WORKER_POOL (Celery 5.3 and later,
+ * celery/concurrency/__init__.py); without it, or on an older Celery, the worker does not start.
+ */
+function warnCustomPool(plan: InstancePlan, worker: Worker): void {
+  const args = plainAt(worker.doc, argsPath(worker.stock)) as string[];
+  if (parseArgs(args).find((g) => g.flag === '--pool')?.value !== 'custom') return;
+  const container = plainAt(worker.doc, [
+    'spec',
+    'template',
+    'spec',
+    'containers',
+    worker.stock.container,
+  ]) as { env?: { name?: unknown }[]; envFrom?: unknown[] } | undefined;
+  if (container?.envFrom?.length) return; // it may come from there
+  if (container?.env?.some((e) => e?.name === 'CELERY_CUSTOM_WORKER_POOL')) return;
+  const { from } = workerSizing(plan.spec, worker.service, worker.variant);
+  const own = parseArgs(worker.config?.extraArgs ?? []).some((g) => g.flag === '--pool');
+  const variant = ['spec', worker.service, 'queues', worker.variant];
+  plan.results.warning(
+    `${worker.name} runs --pool=custom, which needs Celery 5.3 or later and the pool's class in the environment variable CELERY_CUSTOM_WORKER_POOL (module:Class); without it the worker does not start. Add it to env`,
+    own || from.pool
+      ? {
+          ref: CONFIG_REF,
+          field: fieldPath(own ? [...variant, 'extraArgs'] : [...(from.pool ?? []), 'pool']),
+        }
+      : { item: worker.stock.item, field: fieldPath(argsPath(worker.stock)) },
+  );
+}
 
 function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): Worker {
   const config = plan.spec[stock.service]?.queues[DEFAULT_VARIANT];
@@ -54,7 +92,7 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
   const extraArgs = config?.extraArgs ?? [];
   const args = workerArgs(stock.stockArgs, {
     queues,
-    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs],
+    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
   });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
   const doc = plan.edit.modify(stock.item);
@@ -105,7 +143,7 @@ function clone(
     workerArgs(stock.stockArgs, {
       queues: [queue],
       hostname: workerHostname(service, variant),
-      extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs],
+      extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
     }),
   );
   applySizing(doc, stock.container, sizing);

@@ -40,12 +40,26 @@ export interface RedisServer {
   stop: () => Promise<void>;
 }
 
-/** A throw-away redis-server on 127.0.0.1, nothing persisted, optionally with a password. */
-export async function startRedis(password?: string): Promise<RedisServer> {
+/** A server certificate, its key and the CA that signed it (files). */
+export interface ServerTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/**
+ * A throw-away redis-server on 127.0.0.1, nothing persisted, optionally with a password, or
+ * reached only by TLS with this certificate.
+ */
+export async function startRedis(password?: string, tls?: ServerTls): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'celery-queues-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  args.push('--dir', dir);
+  const args = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert]
+    : ['--port', String(port)];
+  if (tls)
+    args.push('--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no');
+  args.push('--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir);
   if (password) args.push('--requirepass', password);
   const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
@@ -58,10 +72,13 @@ export async function startRedis(password?: string): Promise<RedisServer> {
     });
   });
   const auth = password ? ['--no-auth-warning', '-a', password] : [];
+  const cliTls = tls ? ['--tls', '--cacert', tls.ca] : [];
   return {
     port,
     cli: (...a) =>
-      execFileSync('redis-cli', ['-p', String(port), ...auth, ...a], { encoding: 'utf8' }).trim(),
+      execFileSync('redis-cli', ['-p', String(port), ...cliTls, ...auth, ...a], {
+        encoding: 'utf8',
+      }).trim(),
     stop: async () => {
       await stopByPid(server);
       rmSync(dir, { recursive: true, force: true });

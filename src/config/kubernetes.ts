@@ -1,0 +1,457 @@
+// The Kubernetes types of the config, one of each, checked as the API server (or the operator
+// that reads them) would check them, with unknown fields refused: a quantity means the same in
+// spec.lms.workerDefaults and in spec.flower, and a typo fails the render instead of the rollout.
+
+import * as z from 'zod/mini';
+import { quantityValue } from '../krm/quantity.js';
+import {
+  dnsSubdomainProblem,
+  labelValueProblem,
+  qualifiedNameProblem,
+  secretKeyProblem,
+} from '../krm/validation.js';
+import { deferred, describe, meta } from './zod.js';
+
+// Shown in the reference table (docs/config-reference.md) instead of the structure's every
+// field: these are Kubernetes' own types, documented by Kubernetes. `id` puts each once under the
+// JSON Schema's $defs, however many fields use it.
+export const k8s = (type: string) => ({ 'x-kubernetes': type });
+const def = (id: string) => ({ id });
+
+/**
+ * A string matching `pattern` (which the JSON Schema carries, for editors), then checked by a
+ * rule that says what is wrong; `what` (if any) names it in messages.
+ */
+function checked(
+  pattern: RegExp,
+  problemOf: (value: string) => string | undefined,
+  what: string,
+): z.ZodMiniString {
+  const message = (value: string) =>
+    `${what ? `${what} ` : ''}${problemOf(value) ?? `must match ${pattern}`}`;
+  return z.string().check(
+    z.regex(pattern, { error: (issue) => message(String(issue.input)) }),
+    // What the pattern cannot say: lengths, ".." and the like.
+    z.superRefine((value, ctx) => {
+      if (pattern.test(value) && problemOf(value)) {
+        ctx.addIssue({ code: 'custom', message: message(value) });
+      }
+    }),
+  );
+}
+
+/** An object name (a Secret's, a PriorityClass's): a DNS subdomain. */
+export const objectName = (what = 'the name') =>
+  checked(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    dnsSubdomainProblem,
+    what,
+  );
+
+/** A key of a Secret's data, as `secretKeyRef.key` takes it. */
+export const secretKey = (what = 'the key') => checked(/^[-._a-zA-Z0-9]+$/, secretKeyProblem, what);
+
+/** A label or annotation key. */
+export const metadataKey = (what = 'the key') =>
+  checked(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    (key) => {
+      const problem = qualifiedNameProblem(key);
+      return problem && `${JSON.stringify(key)}: ${problem}`;
+    },
+    what,
+  );
+
+/** A Kubernetes resource quantity (`500m`, `1.5`, `2Gi`), never negative. */
+export const quantity = meta(z.union([z.string(), z.number()]), def('Quantity')).check(
+  z.superRefine((q, ctx) => {
+    const value = quantityValue(q);
+    if (value === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(q)} is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)`,
+      });
+    } else if (value < 0) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(q)} is negative` });
+    }
+  }),
+);
+
+/** Keys must be label-style qualified names; `what` names them in messages. */
+function keysAre(what: string) {
+  return (map: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
+    for (const key of Object.keys(map)) {
+      const problem = qualifiedNameProblem(key);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${what} ${JSON.stringify(key)}: ${problem}`,
+        });
+      }
+    }
+  };
+}
+
+/** Labels (of pods, of a ServiceMonitor, of a node): qualified keys, label values. */
+export const labelMap = z
+  .record(z.string(), z.string())
+  .check(z.superRefine(keysAre('label key')))
+  .check(
+    z.superRefine((map, ctx) => {
+      for (const [key, value] of Object.entries(map)) {
+        const problem = labelValueProblem(value);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `label value ${JSON.stringify(value)} ${problem}`,
+          });
+        }
+      }
+    }),
+  );
+
+export const annotationMap = z
+  .record(z.string(), z.string())
+  .check(z.superRefine(keysAre('annotation key')));
+
+const resourceList = z.record(z.string(), quantity).check(z.superRefine(keysAre('resource name')));
+
+/** Built once, shared by every block with resources: one $defs entry in the JSON Schema. */
+let requirements: z.ZodMiniType | undefined;
+function resourceRequirements() {
+  requirements ??= meta(
+    z
+      .strictObject({
+        limits: z.optional(resourceList),
+        requests: z.optional(resourceList),
+      })
+      .check(
+        z.superRefine((r, ctx) => {
+          for (const [name, request] of Object.entries(r.requests ?? {})) {
+            const limit = r.limits?.[name];
+            if (limit === undefined) continue;
+            const [req, lim] = [quantityValue(request), quantityValue(limit)];
+            if (req !== undefined && lim !== undefined && req > lim) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['requests', name],
+                message: `the request (${request}) is above the limit (${limit}); Kubernetes refuses that`,
+              });
+            }
+          }
+        }),
+      ),
+    { ...def('ResourceRequirements'), ...k8s('ResourceRequirements') },
+  );
+  return requirements as z.ZodMiniType<ResourceRequirements>;
+}
+
+export interface ResourceRequirements {
+  limits?: Record<string, string | number> | undefined;
+  requests?: Record<string, string | number> | undefined;
+}
+
+/**
+ * A container's resources (`limits`, `requests`; each request at most its limit), with a
+ * default where the block has one.
+ */
+export function resources(description: string): z.ZodMiniLazy<z.ZodMiniType<ResourceRequirements>>;
+export function resources(
+  description: string,
+  byDefault: ResourceRequirements,
+): z.ZodMiniDefault<z.ZodMiniType<ResourceRequirements>>; // built with the block that has it
+export function resources(description: string, byDefault?: ResourceRequirements) {
+  if (byDefault === undefined) return deferred(() => describe(resourceRequirements(), description));
+  return describe(z._default(resourceRequirements(), byDefault), description);
+}
+
+/**
+ * A Prometheus duration (`30s`, `1h30m`): units from the largest down, each once, as Prometheus
+ * (model.ParseDuration) and the Prometheus Operator's CRDs (their Duration pattern) take them;
+ * more than zero.
+ */
+const DURATION =
+  /^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
+export const duration = checked(
+  DURATION,
+  (d) =>
+    DURATION.test(d) && /[1-9]/.test(d)
+      ? undefined
+      : 'must be a Prometheus duration such as 30s, 10m or 1h30m (units from the largest down: y, w, d, h, m, s, ms)',
+  '',
+);
+
+/** A Prometheus Operator ServiceMonitor for the metrics port of `component`. */
+export function serviceMonitor(component: string, enabled: { byDefault: boolean; why: string }) {
+  return describe(
+    z.strictObject({
+      enabled: describe(z._default(z.boolean(), enabled.byDefault), enabled.why),
+      labels: describe(
+        z._default(labelMap, { release: 'prometheus' }),
+        'Labels by which your Prometheus picks ServiceMonitors up; kube-prometheus-stack looks for release: <its Helm release name>. Replaces the default.',
+      ),
+      interval: describe(z._default(duration, '30s'), `How often Prometheus scrapes ${component}.`),
+    }),
+    `A Prometheus Operator ServiceMonitor for ${component}’s metrics port.`,
+  );
+}
+
+/** A key of a Secret you manage, in the instance's namespace. */
+export function secretKeySelector(what: string, defaultKey?: string) {
+  return z.strictObject({
+    name: describe(objectName('the Secret name'), 'The Secret, in the instance’s namespace.'),
+    key: describe(
+      defaultKey === undefined ? secretKey() : z._default(secretKey(), defaultKey),
+      `Key of ${what}.`,
+    ),
+  });
+}
+
+const selectorOperator = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+
+function requirementValues(
+  r: { operator: string; values?: string[] | undefined },
+  ctx: z.core.$RefinementCtx,
+) {
+  const hasValues = (r.values?.length ?? 0) > 0;
+  if ((r.operator === 'In' || r.operator === 'NotIn') && !hasValues) {
+    ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.operator} needs values` });
+  } else if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && hasValues) {
+    ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.operator} takes no values` });
+  } else if ((r.operator === 'Gt' || r.operator === 'Lt') && r.values?.length !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.operator} takes one value` });
+  }
+}
+
+const labelSelector = deferred(() =>
+  meta(
+    z.strictObject({
+      matchLabels: z.optional(labelMap),
+      matchExpressions: z.optional(
+        z.array(
+          z
+            .strictObject({
+              key: z.string().check(z.minLength(1)),
+              operator: selectorOperator,
+              values: z.optional(z.array(z.string())),
+            })
+            .check(z.superRefine(requirementValues)),
+        ),
+      ),
+    }),
+    def('LabelSelector'),
+  ),
+);
+
+const nodeSelectorRequirement = z
+  .strictObject({
+    key: z.string().check(z.minLength(1)),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
+    values: z.optional(z.array(z.string())),
+  })
+  .check(z.superRefine(requirementValues));
+
+const nodeSelectorTerm = deferred(() =>
+  meta(
+    z.strictObject({
+      matchExpressions: z.optional(z.array(nodeSelectorRequirement)),
+      matchFields: z.optional(z.array(nodeSelectorRequirement)),
+    }),
+    def('NodeSelectorTerm'),
+  ),
+);
+
+const weight = z.int().check(z.gte(1)).check(z.lte(100));
+
+const podAffinityTerm = z.strictObject({
+  labelSelector: z.optional(labelSelector),
+  namespaceSelector: z.optional(labelSelector),
+  namespaces: z.optional(z.array(z.string())),
+  topologyKey: z.string().check(z.minLength(1)),
+  matchLabelKeys: z.optional(z.array(z.string())),
+  mismatchLabelKeys: z.optional(z.array(z.string())),
+});
+
+const podAffinity = deferred(() =>
+  meta(
+    z.strictObject({
+      requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(podAffinityTerm)),
+      preferredDuringSchedulingIgnoredDuringExecution: z.optional(
+        z.array(z.strictObject({ weight, podAffinityTerm })),
+      ),
+    }),
+    def('PodAffinity'),
+  ),
+);
+
+export const affinity = deferred(() =>
+  describe(
+    meta(
+      z.strictObject({
+        nodeAffinity: z.optional(
+          z.strictObject({
+            requiredDuringSchedulingIgnoredDuringExecution: z.optional(
+              z.strictObject({
+                nodeSelectorTerms: z.array(nodeSelectorTerm).check(z.minLength(1)),
+              }),
+            ),
+            preferredDuringSchedulingIgnoredDuringExecution: z.optional(
+              z.array(z.strictObject({ weight, preference: nodeSelectorTerm })),
+            ),
+          }),
+        ),
+        podAffinity: z.optional(podAffinity),
+        podAntiAffinity: z.optional(podAffinity),
+      }),
+      { ...def('Affinity'), ...k8s('Affinity') },
+    ),
+    "The pods' affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a pod spec.",
+  ),
+);
+
+export const toleration = deferred(() =>
+  meta(
+    z.strictObject({
+      key: z.optional(z.string()),
+      operator: z.optional(z.enum(['Exists', 'Equal'])),
+      value: z.optional(z.string()),
+      effect: z.optional(z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])),
+      tolerationSeconds: z.optional(z.int()),
+    }),
+    def('Toleration'),
+  ).check(
+    z.superRefine((t, ctx) => {
+      const problem = t.key ? qualifiedNameProblem(t.key) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['key'], message: `key ${problem}` });
+      if (!t.key && t.operator !== 'Exists') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operator'],
+          message: 'a toleration without a key must have operator Exists',
+        });
+      }
+      if (t.operator === 'Exists' && t.value) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: 'operator Exists takes no value',
+        });
+      }
+      if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tolerationSeconds'],
+          message: 'tolerationSeconds needs effect NoExecute',
+        });
+      }
+    }),
+  ),
+);
+
+export const topologySpreadConstraint = deferred(() =>
+  meta(
+    z.strictObject({
+      maxSkew: z.int().check(z.gte(1)),
+      topologyKey: z.string().check(z.minLength(1)),
+      whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+      labelSelector: z.optional(labelSelector),
+      minDomains: z.optional(z.int().check(z.gte(1))),
+      nodeAffinityPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
+      nodeTaintsPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
+      matchLabelKeys: z.optional(z.array(z.string())),
+    }),
+    def('TopologySpreadConstraint'),
+  ).check(
+    z.superRefine((c, ctx) => {
+      if (c.minDomains !== undefined && c.whenUnsatisfiable !== 'DoNotSchedule') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minDomains'],
+          message: 'minDomains needs whenUnsatisfiable: DoNotSchedule',
+        });
+      }
+    }),
+  ),
+);
+
+const keySelector = z.strictObject({
+  name: objectName(),
+  key: secretKey(),
+  optional: z.optional(z.boolean()),
+});
+
+const envVar = deferred(() =>
+  meta(
+    z.strictObject({
+      name: z.string().check(z.minLength(1)),
+      value: z.optional(z.string()),
+      valueFrom: z.optional(
+        z
+          .strictObject({
+            configMapKeyRef: z.optional(keySelector),
+            secretKeyRef: z.optional(keySelector),
+            fieldRef: z.optional(
+              z.strictObject({
+                fieldPath: z.string().check(z.minLength(1)),
+                apiVersion: z.optional(z.string()),
+              }),
+            ),
+            resourceFieldRef: z.optional(
+              z.strictObject({
+                resource: z.string().check(z.minLength(1)),
+                containerName: z.optional(z.string()),
+                divisor: z.optional(quantity),
+              }),
+            ),
+          })
+          .check(
+            z.superRefine((from, ctx) => {
+              if (Object.keys(from).length !== 1) {
+                ctx.addIssue({
+                  code: 'custom',
+                  message:
+                    'valueFrom takes exactly one of configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef',
+                });
+              }
+            }),
+          ),
+      ),
+    }),
+    def('EnvVar'),
+  ).check(
+    z.superRefine((e, ctx) => {
+      if (e.name.includes('=')) {
+        ctx.addIssue({ code: 'custom', path: ['name'], message: 'an env name has no "="' });
+      }
+      if (e.value !== undefined && e.valueFrom !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'give value or valueFrom, not both' });
+      }
+    }),
+  ),
+);
+
+export const env = deferred(() =>
+  describe(
+    meta(
+      z.array(envVar).check(
+        z.superRefine((list, ctx) => {
+          const seen = new Set<string>();
+          list.forEach((e, i) => {
+            if (seen.has(e.name)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, 'name'],
+                message: `${e.name} is set twice`,
+              });
+            }
+            seen.add(e.name);
+          });
+        }),
+      ),
+      k8s('list of EnvVar'),
+    ),
+    'Environment variables for the celery container (name with value or valueFrom, as in a pod spec, $(VAR) references included). One named like a stock variable replaces it on a clone, and is an error for the stock worker itself (workerDefaults, the variant default); the others are added after the stock ones.',
+  ),
+);
