@@ -3,13 +3,14 @@
 // kpt and Kustomize YAML 1.2 (go-yaml v3), the function itself YAML 1.2 (yaml). Every string
 // the function writes must read back as the same string in all of them: no YAML 1.1 boolean,
 // number, null or timestamp written plain, no NEL, LS or PS written raw.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, parse, parseAllDocuments } from 'yaml';
 import { readStream } from '../src/krm/io.js';
 import { docFrom, parseOptions, printDoc, toPlain } from '../src/krm/yaml.js';
+import { goldenOutputs } from './golden.js';
 import { celeryQueuesConfig, fixture, RENDERS, ROOT, runWithConfig } from './helpers.js';
 import { readAsKubernetes, readYaml11Sync, readYaml12 } from './producers.js';
 
@@ -44,43 +45,38 @@ function resourcesOf(text: string): { items: Resource[]; stream: string } {
   return { items: docs.filter((d) => d != null), stream: text };
 }
 
-function outputs(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.yaml')) out.push(path);
-    }
-  };
-  walk(dir);
-  return out;
+function files(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => join(dir, name));
 }
 
-const GOLDEN = [
-  ...outputs(join(ROOT, 'test', 'golden')),
-  join(ROOT, 'examples', 'kustomize-exec', 'expected.yaml'),
-  join(ROOT, 'examples', 'pipe', 'expected.yaml'),
-  ...outputs(join(ROOT, 'examples', 'kpt', 'expected')),
-  ...outputs(join(ROOT, 'examples', 'kpt-pyyaml', 'expected')),
+/** Every golden output (each diff applied to its input) and every example's expected output. */
+const GOLDEN: { name: string; text: string }[] = [
+  ...goldenOutputs().map(({ name, output }) => ({ name: `test/golden/${name}`, text: output })),
+  ...[
+    join(ROOT, 'examples', 'kustomize-exec', 'expected.yaml'),
+    join(ROOT, 'examples', 'pipe', 'expected.yaml'),
+    ...files(join(ROOT, 'examples', 'kpt', 'expected')),
+    ...files(join(ROOT, 'examples', 'kpt-pyyaml', 'expected')),
+  ].map((path) => ({ name: relative(ROOT, path), text: readFileSync(path, 'utf8') })),
 ];
 
 describe('every golden output, read as Kubernetes reads it', () => {
-  const texts = GOLDEN.map((f) => readFileSync(f, 'utf8'));
-  const yaml11 = readYaml11Sync(texts);
+  const yaml11 = readYaml11Sync(GOLDEN.map((g) => g.text));
 
-  it.each(GOLDEN.map((f, i) => [relative(ROOT, f), i] as const))(
+  it.each(GOLDEN.map((g, i) => [g.name, i] as const))(
     '%s: libyaml (YAML 1.1) reads what yaml (1.2) reads',
     (_, i) => {
-      const text = texts[i] as string;
+      const text = (GOLDEN[i] as { text: string }).text;
       expect(normal(yaml11[i])).toEqual(normal(JSON.parse(JSON.stringify(read12(text)))));
     },
   );
 
-  it.each(GOLDEN.map((f, i) => [relative(ROOT, f), i] as const))(
+  it.each(GOLDEN.map((g, i) => [g.name, i] as const))(
     '%s: kubectl reads every resource as yaml does',
     (_, i) => {
-      const { items, stream } = resourcesOf(texts[i] as string);
+      const { items, stream } = resourcesOf((GOLDEN[i] as { text: string }).text);
       expect(items.length).toBeGreaterThan(0);
       expect(normal(readAsKubernetes(stream))).toEqual(normal(JSON.parse(JSON.stringify(items))));
     },
