@@ -41,6 +41,21 @@ const GO_NUMBER =
 const GO_DOT_FLOAT = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
 
 /**
+ * Can a text that starts with this character (not a letter) resolve to anything but a string?
+ * Only a digit, a sign or a dot (numbers, `.inf`, timestamps), `~`, `<<` and `=`, or nothing
+ * (NaN: the empty text, a null in YAML 1.1), start what the rules above match.
+ */
+function mayResolve(first: number): boolean {
+  return (
+    (first >= 43 && first <= 57) ||
+    first === 126 ||
+    first === 60 ||
+    first === 61 ||
+    Number.isNaN(first)
+  );
+}
+
+/**
  * Does a plain scalar of this text read back as this string in every reader? (Whether the text
  * can be plain at all, with its indicators and spaces, is the printer's business.)
  */
@@ -49,6 +64,7 @@ export function readsAsStringEverywhere(text: string): boolean {
   // A text that starts with a letter resolves to something else only if it is one of the words
   // (most keys and values: no regular expression).
   if (((first | 32) >= 97 && (first | 32) <= 122) || first === 95) return !WORDS.has(text);
+  if (!mayResolve(first)) return true;
   if (CORE.test(text) || YAML_11.test(text)) return false;
   if (first === 43 || first === 45 || (first >= 48 && first <= 57)) {
     return !GO_NUMBER.test(text.replaceAll('_', ''));
@@ -86,6 +102,7 @@ const WORDS_OF_11 = new Set('y Y yes Yes YES n N no No NO on On ON off Off OFF'.
 export function onlyAStringIn12(text: string): boolean {
   const c = text.charCodeAt(0) | 32;
   if (c >= 97 && c <= 122) return WORDS_OF_11.has(text);
+  if (!mayResolve(text.charCodeAt(0))) return false;
   return !CORE.test(text) && !/^0[0-7]+$/.test(text) && !readsAsStringEverywhere(text);
 }
 
