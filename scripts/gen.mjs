@@ -1,10 +1,11 @@
 // Writes what the config schema generates: fn-config/celery-queues.schema.json and the
 // reference table in docs/config-reference.md (between its config-reference markers).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { writeBetweenMarkers } from './markers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
+const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const out = await build({
   entryPoints: [`${root}src/config/docs.ts`],
   bundle: true,
@@ -12,6 +13,8 @@ const out = await build({
   format: 'cjs',
   write: false,
   logLevel: 'warning',
+  // As scripts/build.mjs: the schema's names take the function's version (src/version.ts).
+  define: { VERSION: JSON.stringify(version) },
 });
 const mod = { exports: {} };
 new Function('module', 'exports', 'require', out.outputFiles[0].text)(

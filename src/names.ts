@@ -25,7 +25,12 @@ export function stockWorkerName(service: ServiceName): string {
   return `${service}-worker`;
 }
 
-/** The worker Deployment (and its container) of a variant; `default` is the stock worker. */
+/**
+ * The worker Deployment (and its container) of a variant, or of a group (`lms-worker-bulk`: a
+ * group is named as a variant of its name would be, and the config refuses the two together);
+ * `default` is the stock worker. The names derived from a worker's (its ScaledObject, HPA and
+ * PodDisruptionBudget) follow from this one, so they take a variant or a group alike.
+ */
 export function workerName(service: ServiceName, variant: string): string {
   return variant === DEFAULT_VARIANT
     ? stockWorkerName(service)
@@ -35,6 +40,22 @@ export function workerName(service: ServiceName, variant: string): string {
 /** The Celery node name pattern of a variant's workers; celery expands `%h` to the host. */
 export function workerHostname(service: ServiceName, variant: string): string {
   return `${queueName(service, variant)}.%h`;
+}
+
+/**
+ * The node name pattern of a group's workers: `edx.lms.group.bulk.%h`, apart from every
+ * variant's (`edx.lms.core.<variant>`), so no queue seems to be consumed that is not.
+ */
+export function groupHostname(service: ServiceName, group: string): string {
+  return `edx.${service}.group.${group}.%h`;
+}
+
+/**
+ * The one queue of a stock worker the config turns off: no task is ever sent to it, so the
+ * worker consumes nothing that another worker consumes, even when someone scales it up.
+ */
+export function stockOffQueue(service: ServiceName): string {
+  return `celery-queues.${stockWorkerName(service)}-off`;
 }
 
 export function scaledObjectName(service: ServiceName, variant: string): string {
@@ -62,8 +83,8 @@ export function disruptionBudgetName(service: ServiceName, variant: string): str
 }
 
 /**
- * Every name and label value derived from a variant, each limited to MAX_NAME_LENGTH. Output
- * families that derive a new name add it here, so the config check covers it.
+ * Every name and label value derived from a variant or a group, each limited to MAX_NAME_LENGTH.
+ * Output families that derive a new name add it here, so the config check covers it.
  */
 export function derivedNames(service: ServiceName, variant: string): string[] {
   const hpa = hpaName(service, variant);

@@ -6,11 +6,18 @@ import type { Doc } from './krm/yaml.js';
 import type { ServiceName } from './names.js';
 import type { StockWorker, TutorInstance } from './tutor/instances.js';
 
-/** A worker Deployment in the output: the stock one of a service, or a per-queue clone. */
+/**
+ * A worker Deployment in the output that consumes queues: the stock one of a service, a
+ * variant's (one queue), or a group's (several). A stock worker the config turns off consumes
+ * none, and is none of these.
+ */
 export interface Worker {
   service: ServiceName;
-  /** `default` for the stock worker. */
-  variant: string;
+  kind: 'stock' | 'variant' | 'group';
+  /** `default` for the stock worker; the variant, or the group's name. */
+  key: string;
+  /** Where the config sets it up: `spec.<service>.queues.<variant>` or `spec.<service>.groups.<group>`. */
+  path: string[];
   /** The Deployment's name. */
   name: string;
   /** The queues it consumes. */
@@ -18,7 +25,7 @@ export interface Worker {
   /** The Deployment as it will be written; later families may still edit it. */
   doc: Doc;
   stock: StockWorker;
-  /** This variant's config; undefined for a stock worker the config does not tune. */
+  /** Its config (a group's lists its queues too); undefined for a stock worker the config does not tune. */
   config: QueueSpec | undefined;
 }
 

@@ -14,7 +14,7 @@ import {
   renameConfigMapRefs,
 } from './krm/refs.js';
 import { type Doc, deepEqual } from './krm/yaml.js';
-import { DEFAULT_VARIANT, GENERATED_BY } from './names.js';
+import { GENERATED_BY } from './names.js';
 import type { InstancePlan } from './plan.js';
 
 /** Kustomize marks the ConfigMaps its generators made, until it adds their hash suffix. */
@@ -90,7 +90,7 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
     });
   }
   for (const worker of plan.workers) {
-    if (worker.variant === DEFAULT_VARIANT || seen.has(worker.doc)) continue;
+    if (worker.kind === 'stock' || seen.has(worker.doc)) continue;
     if (!configMapRefs(docTree(worker.doc), 'Deployment').some((r) => r.name === name)) continue;
     seen.add(worker.doc);
     const ns = plan.instance.namespace;

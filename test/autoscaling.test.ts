@@ -13,17 +13,9 @@ import {
   otherThanSettings,
   RENDERS,
   resources,
+  runSpec,
   runStream,
-  runWithConfig,
 } from './helpers.js';
-
-const HEADER =
-  'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
-
-/** The function with a config from the YAML text of its spec. */
-function runSpec(input: string, spec: string) {
-  return runWithConfig(input, `${HEADER}spec:\n${spec.replace(/^/gm, '  ')}\n`);
-}
 
 const ofKind = (list: Record<string, any>[], kind: string) => list.filter((r) => r.kind === kind);
 
@@ -396,8 +388,20 @@ function settings(yaml: string) {
 }
 
 const BROKER = { address: 'redis.openedx.svc:6379', db: 0, tls: undefined };
+/** A worker group's: several queues. */
+const GROUP = {
+  name: 'lms-worker-bulk-scaledobject',
+  deployment: 'lms-worker-bulk',
+  queues: ['edx.lms.core.high_mem', 'edx.lms.core.ora-workflow'],
+};
+const LOAD = {
+  serverAddress: 'http://prometheus:9090',
+  query: 'sum(waiting) + sum(running)',
+  threshold: 4,
+  listTrigger: true,
+};
 
-describe('scaledObject: settings in, ScaledObject out', () => {
+describe('scaledObject: settings in, ScaledObject out (a variant’s, or a group’s)', () => {
   it.each([
     [
       'the pinned defaults',
@@ -535,12 +539,96 @@ spec:
         listLength: "10"
 `,
     ],
+    [
+      'two queues: a trigger each, added up',
+      '{enabled: true, listLength: 5, activationListLength: 2}',
+      GROUP,
+      `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: lms-worker-bulk-scaledobject
+  namespace: openedx
+  labels:
+    app.kubernetes.io/name: lms-worker-bulk-scaledobject
+    app.kubernetes.io/part-of: openedx
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: lms-worker-bulk
+  minReplicaCount: 0
+  maxReplicaCount: 30
+  advanced:
+    scalingModifiers:
+      formula: queue_0 + queue_1
+      target: "5"
+      activationTarget: "2"
+      metricType: AverageValue
+  triggers:
+    - type: redis
+      name: queue_0
+      metadata:
+        address: redis.openedx.svc:6379
+        databaseIndex: "0"
+        listName: edx.lms.core.high_mem
+        listLength: "5"
+    - type: redis
+      name: queue_1
+      metadata:
+        address: redis.openedx.svc:6379
+        databaseIndex: "0"
+        listName: edx.lms.core.ora-workflow
+        listLength: "5"
+`,
+    ],
+    [
+      'two queues with load: the load trigger counts them all, each list trigger its own',
+      '{enabled: true, listLength: 5, activationListLength: 2, load: {enabled: true}}',
+      { ...GROUP, load: LOAD },
+      `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: lms-worker-bulk-scaledobject
+  namespace: openedx
+  labels:
+    app.kubernetes.io/name: lms-worker-bulk-scaledobject
+    app.kubernetes.io/part-of: openedx
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: lms-worker-bulk
+  minReplicaCount: 0
+  maxReplicaCount: 30
+  triggers:
+    - type: redis
+      metadata:
+        address: redis.openedx.svc:6379
+        databaseIndex: "0"
+        listName: edx.lms.core.high_mem
+        listLength: "5"
+        activationListLength: "2"
+    - type: redis
+      metadata:
+        address: redis.openedx.svc:6379
+        databaseIndex: "0"
+        listName: edx.lms.core.ora-workflow
+        listLength: "5"
+        activationListLength: "2"
+    - type: prometheus
+      metadata:
+        serverAddress: http://prometheus:9090
+        query: sum(waiting) + sum(running)
+        threshold: "4"
+        ignoreNullValues: "false"
+`,
+    ],
   ])('%s', (_what, yaml, extra, expected) => {
     const so = scaledObject({
       name: 'lms-worker-high-scaledobject',
       namespace: 'openedx',
       deployment: 'lms-worker-high',
-      queue: 'edx.lms.core.high',
+      queues: ['edx.lms.core.high'],
       autoscaling: settings(yaml),
       broker: BROKER,
       ...extra,

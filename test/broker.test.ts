@@ -10,7 +10,11 @@ import { fixture, RENDERS } from './helpers.js';
 function brokerOf(text: string, service: 'lms' | 'cms' = 'lms') {
   const { items } = readStream(text);
   const results = new Results();
-  const [instance] = findInstances(items, { acksLate: true, lms: { queues: {} } }, results);
+  const [instance] = findInstances(
+    items,
+    { acksLate: true, lms: { queues: {}, groups: {} } },
+    results,
+  );
   const find = (kind: string, ns: string, name: string) =>
     items.find((i) => i.kind === kind && i.namespace === ns && i.name === name);
   const broker = instance && readBroker(instance, service, find, results);

@@ -46,11 +46,11 @@ describe('the CeleryQueues config', () => {
     ],
     [
       'spec:\n  lms:\n    queues:\n      high:\n        extraArgs: ["--concurrency=2", "-Qx"]\n',
-      'spec.lms.queues.high.extraArgs[1]: "-Qx" sets --queues, which celery-queues sets itself (the queue comes from the variant name)',
+      'spec.lms.queues.high.extraArgs[1]: "-Qx" sets --queues, which celery-queues sets itself (the queues come from the variant name or the group’s queues)',
     ],
     [
       'spec:\n  lms:\n    queues:\n      high:\n        extraArgs: ["--hostname", "x"]\n',
-      'spec.lms.queues.high.extraArgs[0]: "--hostname" sets --hostname, which celery-queues sets itself (the node name is edx.<service>.core.<variant>@<host>)',
+      'spec.lms.queues.high.extraArgs[0]: "--hostname" sets --hostname, which celery-queues sets itself (the node name is edx.<service>.core.<variant>.<host>, edx.<service>.group.<group>.<host> for a group)',
     ],
     [
       'spec:\n  lms:\n    queues:\n      high:\n        extraArgs: ["--app=x"]\n',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
+  DEPLOYMENT_VARIABLE,
   dashboardUid,
   flowerDashboard,
   flowerPanels,
@@ -154,25 +155,51 @@ describe('the variables', () => {
   const variables = dashboard.templating.list as any[];
   const byName = Object.fromEntries(variables.map((v) => [v.name, v]));
 
-  it('choose the Prometheus data source, then namespace, worker and task', () => {
-    expect(variables.map((v) => v.name)).toEqual(['datasource', 'namespace', 'worker', 'task']);
+  it('choose the Prometheus data source, then namespace, worker Deployment, worker and task', () => {
+    expect(variables.map((v) => v.name)).toEqual([
+      'datasource',
+      'namespace',
+      'deployment',
+      'worker',
+      'task',
+    ]);
     expect(byName.datasource).toMatchObject({ type: 'datasource', query: 'prometheus' });
     expect(byName.namespace.current.value).toBe('openedx-prod');
-    for (const name of ['worker', 'task']) {
+    for (const name of ['deployment', 'worker', 'task']) {
       expect(byName[name]).toMatchObject({ multi: true, includeAll: true, allValue: '.*' });
     }
   });
 
-  it('list label values of Flower’s metrics', () => {
-    for (const v of variables.slice(1)) {
+  it('list label values of Flower’s metrics, the workers of the chosen Deployments', () => {
+    for (const v of variables.filter((x) => x.type === 'query')) {
       const m = /^label_values\((.+), (\w+)\)$/.exec(v.query.query);
       expect(m, v.name).not.toBeNull();
       const [{ metric, labels }] = selectorsOf(interpolate(m?.[1] as string)) as [Selector];
       expect(Object.keys(FLOWER_METRICS)).toContain(metric);
       expect([...(FLOWER_METRICS[metric] ?? []), ...TARGET_LABELS]).toContain(m?.[2]);
-      expect(labels.every((l) => l === 'namespace')).toBe(true);
+      expect(
+        labels.every((l) => l === 'namespace' || (v.name === 'worker' && l === 'worker')),
+      ).toBe(true);
       expect(v.definition).toBe(v.query.query);
     }
+    expect(byName.worker.query.query).toContain(`worker=~"${DEPLOYMENT_VARIABLE}"`);
+  });
+
+  it('offer every worker Deployment of the instance, as Grafana reads a custom variable', () => {
+    expect(byName.deployment.type).toBe('custom');
+    // Grafana 11's CustomVariable (transformCsvStringToOptions): options split at unescaped
+    // commas, then "text : value".
+    const parsed = (byName.deployment.query.match(/(?:\\,|[^,])+/g) as string[]).map((t) => {
+      const [, text, value] = /^\s*(.+)\s:\s(.+)$/.exec(t.replace(/\\,/g, ',')) as string[];
+      return { text: text?.trim(), value: value?.trim() };
+    });
+    // The config's workers, and the stock CMS worker it leaves alone.
+    expect(parsed.map((o) => o.text)).toEqual(['lms-worker', 'lms-worker-high', 'cms-worker']);
+    expect(
+      byName.deployment.options.slice(1).map(({ text, value }: any) => ({ text, value })),
+    ).toEqual(parsed);
+    // A value goes into a PromQL string as it is: its regular expression, as that string's content.
+    expect(parsed[1]?.value).toBe('.+@edx\\\\.lms\\\\.core\\\\.high\\\\..+');
   });
 });
 

@@ -351,6 +351,29 @@ describe('conflicts: refused, naming what conflicts', () => {
     );
   });
 
+  it.each<[string, unknown, RegExp, string]>([
+    [
+      'a queue in two groups',
+      { lms: { groups: { a: { queues: ['high'] }, b: { queues: ['high_mem', 'high'] } } } },
+      /edx\.lms\.core\.high has a consumer already \(spec\.lms\.groups\.a\)/,
+      'spec.lms.groups.b.queues[1]',
+    ],
+    [
+      'the stock worker off with a queue of its render left over',
+      {
+        lms: {
+          stockWorker: { enabled: false },
+          groups: { a: { queues: ['default', 'high'] } },
+        },
+      },
+      /the stock lms-worker is off, and nothing else consumes edx\.lms\.core\.high_mem/,
+      'spec.lms.stockWorker.enabled',
+    ],
+  ])('worker groups: %s', (_what, s, error, field) => {
+    const input = spec(s);
+    expectRefusedList(input, runCli([], input), error, field);
+  });
+
   it('a configured service with no stock worker', () => {
     const input = spec({ cms: { queues: { low: {} } } }).replace(
       /^( {4}name: )cms-worker$/m,

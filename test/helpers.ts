@@ -108,6 +108,13 @@ export function runWithConfig(manifests: string, config: string): RunOutput {
   return runCli(['--config', '/config.yaml'], manifests, { '/config.yaml': config });
 }
 
+/** The stream mode on a manifest text with a config from the YAML text of its spec. */
+export function runSpec(manifests: string, spec: string): RunOutput {
+  const head =
+    'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata:\n  name: celery-queues\n';
+  return runWithConfig(manifests, `${head}spec:\n${spec.replace(/^/gm, '  ')}\n`);
+}
+
 /** The stream mode on a manifest text with a config file. */
 export function runStream(manifests: string, config: string): RunOutput {
   return runCli(['--config', config], manifests);

@@ -1,7 +1,7 @@
 // Every ScaledObject the function writes passes KEDA's admission webhook (test/keda-webhook.ts,
 // the rules of KEDA 2.17.3 and 2.20.2 that apply to it), next to the CRD validation of
 // test/keda.test.ts: every ScaledObject in every golden output and example, and the names of
-// every variant the config accepts.
+// every variant and group the config accepts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -277,6 +277,25 @@ describe('ScaledObjects of every variant length the config takes', () => {
       const own = `keda-hpa-${so.metadata.name}`;
       expect(hpaNameOf(so)).toBe(own.length <= 63 ? own : `${so.spec.scaleTargetRef.name}-hpa`);
     }
+  });
+
+  it('groups of names of every length 1 to 39, each on two queues: every ScaledObject passes', () => {
+    const groups = Object.fromEntries(
+      Array.from({ length: longest }, (_, i) => [
+        `g${variant(i)}`,
+        { queues: [`a${i}`, `b-${i}`], autoscaling: { enabled: true } },
+      ]),
+    );
+    const out = runWithConfig(fixture(RENDERS.v20), celeryQueuesConfig({ lms: { groups } }));
+    expect(out.status).toBe(0);
+    const list = resources(out.stdout);
+    const scaled = list.filter((r) => r.kind === 'ScaledObject');
+    expect(scaled).toHaveLength(longest);
+    for (const so of scaled)
+      expect(so.spec.advanced.scalingModifiers.formula).toBe('queue_0 + queue_1');
+    for (const v of verdicts(list)) expect(v).toEqual(clean(v));
+    const hpas = scaled.map(hpaNameOf);
+    expect(new Set(hpas).size).toBe(hpas.length);
   });
 
   it('refuses a variant whose names would be too long, before KEDA does', () => {

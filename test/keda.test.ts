@@ -98,6 +98,8 @@ const OUTPUTS: [string, () => string][] = [
         }),
       ).stdout,
   ],
+  ['v20 groups', () => runStream(fixture(RENDERS.v20), configPath('groups')).stdout],
+  ['v21 groups', () => runStream(fixture(RENDERS.v21), configPath('groups')).stdout],
 ];
 
 describe.each(KEDA)('KEDA %s CRDs', (version) => {
@@ -215,6 +217,20 @@ const redisArb = fc.option(
   { nil: undefined },
 );
 
+// A group of one to three queues apart from the variants', autoscaled alike.
+const groupArb = fc.option(
+  fc
+    .tuple(
+      fc.uniqueArray(fc.constantFrom('low', 'ora_workflow_update', '1st-queue'), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      autoscalingArb,
+    )
+    .map(([queues, worker]) => ({ bulk: { queues, ...worker } })),
+  { nil: undefined },
+);
+
 it('property: every accepted autoscaling config gives valid, idempotent KEDA resources', () => {
   const renders = [RENDERS.v20, RENDERS.custom, RENDERS.podautoscaling].map((r) => fixture(r));
   fc.assert(
@@ -224,18 +240,22 @@ it('property: every accepted autoscaling config gives valid, idempotent KEDA res
         minKeys: 1,
         maxKeys: 3,
       }),
+      groupArb,
       redisArb,
-      (render, queues, redis) => {
+      (render, queues, groups, redis) => {
         const input = renders[render] as string;
         // The pod-autoscaling render's HPA on lms-worker must be resolved (see autoscaling.test.ts).
         const stock = queues.default?.autoscaling as { existingHPA?: string } | undefined;
         if (render === 2 && stock && !stock.existingHPA) stock.existingHPA = 'transfer';
-        const config = celeryQueuesConfig({ lms: { queues }, ...(redis ? { redis } : {}) });
+        const config = celeryQueuesConfig({
+          lms: { queues, ...(groups ? { groups } : {}) },
+          ...(redis ? { redis } : {}),
+        });
         const out = runWithConfig(input, config);
         expect(out.stderr).not.toMatch(/: error: /);
         const found = kedaResources(out.stdout);
         expect(found.filter((r) => r.kind === 'ScaledObject')).toHaveLength(
-          Object.keys(queues).length,
+          Object.keys(queues).length + (groups ? 1 : 0),
         );
         for (const version of KEDA) {
           for (const resource of found) expect(problems(version, resource)).toEqual([]);

@@ -74,6 +74,37 @@ describe('the strict Kubernetes schema check', () => {
       },
       '/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpression: unknown field',
     ],
+    [
+      'a rolling update that can neither start nor stop a pod',
+      (d) => {
+        d.spec.strategy = {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: '0%', maxUnavailable: 0 },
+        };
+      },
+      '/spec/strategy/rollingUpdate/maxUnavailable: may not be 0 when `maxSurge` is 0',
+    ],
+    [
+      'a rolling update over 100% unavailable',
+      (d) => {
+        d.spec.strategy = { rollingUpdate: { maxUnavailable: '110%' } };
+      },
+      '/spec/strategy/rollingUpdate/maxUnavailable: must not be greater than 100%',
+    ],
+    [
+      'a rolling update that is no number or percentage',
+      (d) => {
+        d.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '1' } };
+      },
+      "/spec/strategy/rollingUpdate/maxSurge: must be an integer or percentage (e.g '5%')",
+    ],
+    [
+      'a rolling update with Recreate',
+      (d) => {
+        d.spec.strategy = { type: 'Recreate', rollingUpdate: { maxSurge: 1 } };
+      },
+      "/spec/strategy/rollingUpdate: may not be specified when strategy `type` is 'Recreate'",
+    ],
   ])('refuses %s', (_what, change, problem) => {
     const d = deployment();
     change(d);

@@ -72,5 +72,47 @@ export function kubernetesProblems(resource: Record<string, unknown>): string[] 
       if (!read.has(key)) unknown.push(`${path}/${key}: unknown field`);
     }
   }
-  return unknown;
+  return [...unknown, ...validationProblems(resource)];
+}
+
+/**
+ * What the API server's validation refuses beyond the schema, for the fields the function
+ * writes and the schema cannot say: a Deployment's strategy, restated from
+ * pkg/apis/apps/validation/validation.go (ValidateDeploymentStrategy,
+ * ValidateRollingUpdateDeployment, Kubernetes 1.32), after defaulting (pkg/apis/apps/v1/
+ * defaults.go: type RollingUpdate, each of maxUnavailable and maxSurge 25% when unset).
+ */
+function validationProblems(resource: Record<string, any>): string[] {
+  if (resource.apiVersion !== 'apps/v1' || resource.kind !== 'Deployment') return [];
+  const strategy = resource.spec?.strategy ?? {};
+  const type = strategy.type ?? 'RollingUpdate';
+  const at = '/spec/strategy';
+  if (type === 'Recreate') {
+    return strategy.rollingUpdate === undefined
+      ? []
+      : [`${at}/rollingUpdate: may not be specified when strategy \`type\` is 'Recreate'`];
+  }
+  if (type !== 'RollingUpdate') return [`${at}/type: Unsupported value: ${JSON.stringify(type)}`];
+  const problems: string[] = [];
+  // IsValidPercent (apimachinery validation.go): digits and "%".
+  const value = (field: string): number | undefined => {
+    const v = strategy.rollingUpdate?.[field] ?? '25%';
+    if (typeof v === 'number' && Number.isInteger(v)) {
+      if (v < 0) problems.push(`${at}/rollingUpdate/${field}: must be greater than or equal to 0`);
+      return v;
+    }
+    if (typeof v === 'string' && /^[0-9]+%$/.test(v)) return Number(v.slice(0, -1));
+    problems.push(`${at}/rollingUpdate/${field}: must be an integer or percentage (e.g '5%')`);
+    return undefined;
+  };
+  const maxUnavailable = value('maxUnavailable');
+  const maxSurge = value('maxSurge');
+  if (maxUnavailable === 0 && maxSurge === 0) {
+    problems.push(`${at}/rollingUpdate/maxUnavailable: may not be 0 when \`maxSurge\` is 0`);
+  }
+  const unavailable = strategy.rollingUpdate?.maxUnavailable;
+  if (typeof unavailable === 'string' && (maxUnavailable ?? 0) > 100) {
+    problems.push(`${at}/rollingUpdate/maxUnavailable: must not be greater than 100%`);
+  }
+  return problems;
 }

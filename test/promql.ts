@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
+import { DEPLOYMENT_VARIABLE } from '../src/flower/dashboard.js';
 import { FIXTURES } from './helpers.js';
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
@@ -13,11 +14,15 @@ export interface Selector {
   labels: string[];
 }
 
-/** Grafana's variables, replaced as Grafana would before the query reaches Prometheus. */
-export function interpolate(expr: string): string {
+/**
+ * Grafana's variables, replaced as Grafana would before the query reaches Prometheus: "All" for
+ * each, or the chosen Deployments' values (the pipe format joins them with "|", as they are).
+ */
+export function interpolate(expr: string, deployments: string[] = []): string {
   return expr
     .replaceAll('$__rate_interval', '1m')
     .replaceAll('$__range', '1h')
+    .replaceAll(DEPLOYMENT_VARIABLE, deployments.length > 0 ? deployments.join('|') : '.*')
     .replace(/\$(namespace|worker|task)\b/g, '.*');
 }
 

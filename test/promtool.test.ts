@@ -16,7 +16,7 @@ import {
   quote,
   selector,
 } from '../src/monitoring/promql.js';
-import { configPath, find, fixture, RENDERS, resources, runStream } from './helpers.js';
+import { configPath, find, fixture, RENDERS, ROOT, resources, runStream } from './helpers.js';
 import { EXPORTER_CAPTURE, interpolate } from './promql.js';
 
 // Debian's prometheus package (.ci/run installs it).
@@ -68,11 +68,11 @@ function annotations(alert: string, labels: Record<string, string>, nth = 0) {
   );
 }
 
-function runTests(name: string, tests: Resource[]): void {
+function runTests(name: string, tests: Resource[], ruleFile = 'rules.yaml'): void {
   const file = `${name}.test.yaml`;
   writeFileSync(
     join(dir, file),
-    stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests }),
+    stringify({ rule_files: [ruleFile], evaluation_interval: '1m', tests }),
   );
   const r = promtool('test', 'rules', file);
   expect(r.output, r.output).toContain('SUCCESS');
@@ -366,5 +366,147 @@ describe('queue names in PromQL, evaluated by Prometheus', () => {
         })),
       },
     ]);
+  });
+});
+
+describe('worker groups (examples/worker-groups), evaluated by promtool', () => {
+  const out = runStream(
+    readFileSync(join(ROOT, 'examples', 'tutor-v20.yaml'), 'utf8'),
+    join(ROOT, 'examples', 'worker-groups', 'celery-queues.yaml'),
+  );
+  const groupList = resources(out.stdout);
+  const groupRules = find(groupList, 'PrometheusRule', 'celery-alerts', 'openedx')?.spec.groups;
+  writeFileSync(join(dir, 'groups-rules.yaml'), stringify({ groups: groupRules }));
+  const groupNode = (group: string, pod: string) => `edx.lms.group.${group}.${pod}`;
+  const load = find(
+    groupList,
+    'ScaledObject',
+    'lms-worker-bulk-scaledobject',
+    'openedx',
+  )?.spec.triggers.find((t: any) => t.type === 'prometheus').metadata.query as string;
+  const board = JSON.parse(
+    Object.values(
+      find(groupList, 'ConfigMap', 'flower-dashboard', 'openedx')?.data ?? {},
+    )[0] as string,
+  );
+
+  it('a group’s load: the tasks waiting in all its queues plus those its own pods run', () => {
+    runTests(
+      'groups-load',
+      [
+        {
+          interval: '1m',
+          input_series: [
+            series('celery_queue_length', 'queue_name="edx.lms.core.high_mem"', '3x10'),
+            series('celery_queue_length', 'queue_name="edx.lms.core.ora_workflow_update"', '4x10'),
+            series('celery_queue_length', 'queue_name="edx.lms.core.high"', '40x10'),
+            series('celery_worker_tasks_active', `hostname="${groupNode('bulk', 'p-1')}"`, '2x10'),
+            series('celery_worker_tasks_active', `hostname="${groupNode('bulk', 'p-2')}"`, '1x10'),
+            // Not the group's: another group's pods, a group whose name starts alike.
+            series(
+              'celery_worker_tasks_active',
+              `hostname="${groupNode('interactive', 'p')}"`,
+              '7x10',
+            ),
+            series('celery_worker_tasks_active', `hostname="${groupNode('bulk-x', 'p')}"`, '9x10'),
+            series(
+              'celery_worker_tasks_active',
+              `hostname="${groupNode('bulk', 'p')}"`,
+              '5x10',
+              THEIRS,
+            ),
+          ],
+          promql_expr_test: [
+            { expr: load, eval_time: '5m', exp_samples: [{ labels: '{}', value: 10 }] },
+          ],
+        },
+      ],
+      'groups-rules.yaml',
+    );
+  });
+
+  it('CeleryWorkerDown per group Deployment: the interactive group without a worker, whatever the others', () => {
+    const names = (groupRules[0].rules as Resource[])
+      .filter((r) => r.alert === 'CeleryWorkerDown')
+      .map((r) => r.labels.deployment);
+    expect(names).toEqual(['lms-worker-interactive', 'cms-worker-interactive']);
+    runTests(
+      'groups-workerdown',
+      [
+        {
+          interval: '1m',
+          input_series: [
+            series('celery_queue_length', 'queue_name="edx.lms.core.default"', '0x60'),
+            series('celery_worker_up', `hostname="${groupNode('interactive', 'p-1')}"`, '1x10'),
+            series('celery_worker_up', `hostname="${groupNode('bulk', 'p-2')}"`, '1x60'),
+            series('celery_worker_up', 'hostname="edx.cms.group.interactive.p-3"', '1x60'),
+            // The stock worker, turned off, scaled up by hand: none of the interactive group's.
+            series('celery_worker_up', `hostname="${node('default', 'lms-worker-1')}"`, '1x60'),
+          ],
+          alert_rule_test: [
+            {
+              eval_time: '40m',
+              alertname: 'CeleryWorkerDown',
+              exp_alerts: [
+                {
+                  exp_labels: {
+                    severity: 'warning',
+                    namespace: 'openedx',
+                    deployment: 'lms-worker-interactive',
+                  },
+                  exp_annotations: (groupRules[0].rules as Resource[]).find(
+                    (r) => r.labels?.deployment === 'lms-worker-interactive',
+                  )?.annotations,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      'groups-rules.yaml',
+    );
+  });
+
+  it('the dashboard’s Deployment filter selects the workers of exactly the Deployments chosen', () => {
+    const deployment = board.templating.list.find((v: any) => v.name === 'deployment');
+    const status = board.panels.find((p: any) => p.title === 'Worker status').targets[0]
+      .expr as string;
+    const flower = (worker: string) => ({
+      series: `flower_worker_online{namespace="openedx", worker="${worker}"}`,
+      values: '1x10',
+    });
+    const workers: Record<string, string> = {
+      'lms-worker-interactive': 'celery@edx.lms.group.interactive.lms-worker-interactive-5c-a',
+      'lms-worker-bulk': 'celery@edx.lms.group.bulk.lms-worker-bulk-7f-b',
+      'cms-worker-interactive': 'celery@edx.cms.group.interactive.cms-worker-interactive-6d-c',
+      'cms-worker-imports': 'celery@edx.cms.group.imports.cms-worker-imports-8b-d',
+    };
+    // The stock worker scaled up by hand, and a node whose name starts like a group's.
+    const decoys = ['celery@edx.lms.core.default.lms-worker-1-e', 'celery@edx.lms.group.bulk2.x'];
+    const options = (deployment.options as { text: string; value: string }[]).slice(1);
+    expect(options.map((o) => o.text)).toEqual(Object.keys(workers));
+    // Grafana's pipe format: the chosen values joined by "|", as they are.
+    const chosen = [[options[1]], [options[0], options[3]]] as { text: string; value: string }[][];
+    runTests(
+      'groups-dashboard',
+      [
+        {
+          interval: '1m',
+          input_series: [...Object.values(workers), ...decoys].map(flower),
+          promql_expr_test: chosen.map((some) => ({
+            expr: interpolate(
+              status,
+              some.map((o) => o.value),
+            ),
+            eval_time: '5m',
+            exp_samples: some.map((o) => ({
+              labels: `{worker="${workers[o.text]}"}`,
+              value: 1,
+            })),
+          })),
+        },
+      ],
+      'groups-rules.yaml',
+    );
   });
 });

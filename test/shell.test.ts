@@ -69,7 +69,7 @@ describe('ResourceList mode', () => {
       {
         severity: 'error',
         message:
-          '"--queues=x" sets --queues, which celery-queues sets itself (the queue comes from the variant name)',
+          '"--queues=x" sets --queues, which celery-queues sets itself (the queues come from the variant name or the group’s queues)',
         resourceRef: {
           apiVersion: 'tutor-krm.dev/v1alpha1',
           kind: 'CeleryQueues',

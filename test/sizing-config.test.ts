@@ -6,9 +6,25 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
+import type { Spec } from '../src/config/schema.js';
 import { Results } from '../src/krm/results.js';
-import { workerSizing } from '../src/workers/sizing.js';
-import { fixture, otherThanSettings, RENDERS, ROOT, runCli, runWithConfig } from './helpers.js';
+import { stockConfig, workerSizing } from '../src/workers/sizing.js';
+import {
+  fixture,
+  otherThanSettings,
+  RENDERS,
+  ROOT,
+  resources,
+  runCli,
+  runWithConfig,
+} from './helpers.js';
+import { kubernetesProblems } from './kubernetes.js';
+
+const variantConfig = (s: Spec, service: 'lms' | 'cms', variant: string) => ({
+  service,
+  config: s[service]?.queues[variant],
+  path: ['spec', service, 'queues', variant],
+});
 
 const HEAD = 'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nmetadata: {name: x}\n';
 
@@ -218,6 +234,41 @@ describe('sizing fields', () => {
   });
 });
 
+describe('rollingUpdate: what the config takes is what the API server takes', () => {
+  const values: unknown[] = [undefined, 0, 1, 3, '0%', '25%', '100%', '110%', '1', -1, 1.5, 'x%'];
+  const cases = values.flatMap((maxSurge) =>
+    values.map((maxUnavailable) => ({ maxSurge, maxUnavailable })),
+  );
+  it.each(cases)('%j', (rollingUpdate) => {
+    const given = Object.fromEntries(
+      Object.entries(rollingUpdate).filter(([, v]) => v !== undefined),
+    );
+    const { errors } = check(high(JSON.stringify({ rollingUpdate: given })));
+    // The stock lms-worker with this strategy, as the API server would check it.
+    const stock = structuredClone(
+      resources(fixture(RENDERS.v20)).find(
+        (r) => r.kind === 'Deployment' && r.metadata.name === 'lms-worker',
+      ) as Record<string, any>,
+    );
+    stock.spec.strategy = { type: 'RollingUpdate', rollingUpdate: given };
+    expect(errors.length === 0).toBe(kubernetesProblems(stock).length === 0);
+    if (errors.length > 0) expect(errors.join()).toMatch(/spec\.lms\.queues\.high\.rollingUpdate/);
+  });
+
+  it('is written as the Deployment strategy, and the config’s own replaces the default one', () => {
+    const out = runWithConfig(
+      fixture(RENDERS.v20),
+      `${HEAD}${high('{terminationGracePeriodSeconds: 600, rollingUpdate: {maxUnavailable: 1}}')}`,
+    );
+    const d = resources(out.stdout).find((r) => r.metadata.name === 'lms-worker-high');
+    expect(d?.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 1 },
+    });
+    expect(Object.keys(d?.spec ?? {})).toEqual(['selector', 'strategy', 'template']);
+  });
+});
+
 describe('workerDefaults and variants', () => {
   const spec = (yaml: string) =>
     check(yaml).config?.spec as NonNullable<ReturnType<typeof check>['config']>['spec'];
@@ -238,7 +289,7 @@ describe('workerDefaults and variants', () => {
         autoscaling: {enabled: true}
         extraArgs: ["--concurrency=1"]
 `);
-    expect(workerSizing(s, 'lms', 'high')).toEqual({
+    expect(workerSizing(s, variantConfig(s, 'lms', 'high'))).toEqual({
       sizing: {
         replicas: 2,
         resources: { limits: { memory: '2Gi' } },
@@ -253,14 +304,14 @@ describe('workerDefaults and variants', () => {
       },
     });
     // An autoscaled worker takes no replicas from the defaults.
-    expect(workerSizing(s, 'lms', 'low').sizing).toEqual({
+    expect(workerSizing(s, variantConfig(s, 'lms', 'low')).sizing).toEqual({
       resources: { requests: { cpu: 1, memory: '1Gi' } },
       labels: { team: 'a' },
       concurrency: 4,
     });
     // The stock worker (default) gets the defaults without being listed.
-    expect(workerSizing(s, 'lms', 'default').sizing.replicas).toBe(2);
-    expect(workerSizing(s, 'cms', 'default').sizing).toEqual({});
+    expect(workerSizing(s, stockConfig(s, 'lms')).sizing.replicas).toBe(2);
+    expect(workerSizing(s, stockConfig(s, 'cms')).sizing).toEqual({});
   });
 });
 
@@ -322,6 +373,18 @@ describe('docs/sizing.md', () => {
       enabled: true,
       maxUnavailable: '50%',
     });
+  });
+
+  it('shows a worker groups example that is a valid config, and works on a render', () => {
+    const page = readFileSync(join(ROOT, 'docs', 'sizing.md'), 'utf8');
+    const section = page.slice(page.indexOf('## Worker groups'));
+    const example = section.slice(section.indexOf('```yaml\n') + 8, section.indexOf('```\n', 10));
+    const { config, errors } = check(example);
+    expect(errors).toEqual([]);
+    expect(config?.spec.lms?.groups.interactive?.queues).toEqual(['default', 'high']);
+    const out = runWithConfig(fixture(RENDERS.v21), `${HEAD}${example}`);
+    expect(otherThanSettings(out.stderr)).toBe('');
+    expect(out.status).toBe(0);
   });
 });
 

@@ -6,18 +6,20 @@ import { fieldPath } from '../config/field-path.js';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
-import { workerArgsOf } from '../monitoring/alerts.js';
 import { concurrencyOf, loadQuery, nodeNamePattern } from '../monitoring/promql.js';
 import {
   BROKER_TRIGGER_AUTHENTICATION,
+  DEFAULT_VARIANT,
   GENERATED_BY,
   hpaName,
   queueName,
+  SERVICES,
   scaledObjectName,
 } from '../names.js';
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
 import { workerSizing } from '../workers/sizing.js';
+import { workerArgsOf } from '../workers/workers.js';
 import {
   type Autoscaling,
   type BrokerSecrets,
@@ -73,13 +75,16 @@ export const autoscaling: Family = (plan) => {
       if (auth.written) authentication = BROKER_TRIGGER_AUTHENTICATION;
     }
 
-    const hpa = resolved.transferHpa ?? hpaName(worker.service, worker.variant);
+    const hpa = resolved.transferHpa ?? hpaName(worker.service, worker.key);
     const doc = docFrom(
       scaledObject({
-        name: scaledObjectName(worker.service, worker.variant),
+        name: scaledObjectName(worker.service, worker.key),
         namespace: plan.instance.namespace,
         deployment: worker.name,
-        queue: queueName(worker.service, worker.variant),
+        // The stock worker's lists: the default queue's, as the contract pins it (it keeps
+        // the queues nobody else takes, whose lengths it leaves to their own workers' scaling).
+        queues:
+          worker.kind === 'stock' ? [queueName(worker.service, DEFAULT_VARIANT)] : worker.queues,
         autoscaling: settings,
         broker: { address: connection.clusterAddress, db: connection.db, tls: connection.tls },
         ...(authentication ? { authentication } : {}),
@@ -109,18 +114,34 @@ function reportUnqualified(plan: InstancePlan, connection: BrokerConnection): vo
  * it right after. As with KEDA's own ScaledObjects, one of the two has to go.
  */
 function refuseFixedReplicas(plan: InstancePlan, existing: ExistingAutoscalers): void {
+  const fixed: { deployment: string; replicas: number; field: string; ways: string }[] = [];
   for (const worker of plan.workers) {
     if (worker.config?.autoscaling?.enabled) continue; // KEDA's, resolved below
-    const { sizing, from } = workerSizing(plan.spec, worker.service, worker.variant);
+    const { sizing, from } = workerSizing(plan.spec, worker);
     if (sizing.replicas === undefined) continue;
+    const field = `${fieldPath(from.replicas ?? [])}.replicas`;
+    fixed.push({
+      deployment: worker.name,
+      replicas: sizing.replicas,
+      field,
+      ways: `drop ${field}, or let KEDA scale the worker (${fieldPath([...worker.path, 'autoscaling', 'enabled'])}, with existingHPA drop or transfer), or take the`,
+    });
+  }
+  // A stock worker the config turns off keeps 0 replicas.
+  for (const service of SERVICES) {
+    const stock = plan.instance.workers[service];
+    if (!stock || plan.spec[service]?.stockWorker?.enabled !== false) continue;
+    const field = `spec.${service}.stockWorker.enabled`;
+    fixed.push({ deployment: stock.item.name, replicas: 0, field, ways: 'take the' });
+  }
+  for (const f of fixed) {
     const scalers = [...existing.hpas, ...existing.scaledObjects].filter(
-      (s) => s.deployment === worker.name,
+      (s) => s.deployment === f.deployment,
     );
     for (const scaler of scalers) {
-      const field = `${fieldPath(from.replicas ?? [])}.replicas`;
       plan.results.error(
-        `${scaler.item.kind} ${scaler.item.name} in the input scales Deployment ${worker.name}, and the fixed replica count ${sizing.replicas} from ${field} would undo its scaling on every apply (and it would undo the count right after): drop ${field}, or let KEDA scale the worker (spec.${worker.service}.queues.${worker.variant}.autoscaling.enabled, with existingHPA drop or transfer), or take the ${scaler.item.kind} out of the input`,
-        { ref: CONFIG_REF, field },
+        `${scaler.item.kind} ${scaler.item.name} in the input scales Deployment ${f.deployment}, and the fixed replica count ${f.replicas} from ${f.field} would undo its scaling on every apply (and it would undo the count right after): ${f.ways} ${scaler.item.kind} out of the input`,
+        { ref: CONFIG_REF, field: f.field },
       );
     }
   }
@@ -178,8 +199,8 @@ function resolveExisting(
   settings: Autoscaling,
   existing: ExistingAutoscalers,
 ): { transferHpa?: string } | undefined {
-  const variantField = `spec.${worker.service}.queues.${worker.variant}.autoscaling`;
-  const soName = scaledObjectName(worker.service, worker.variant);
+  const variantField = fieldPath([...worker.path, 'autoscaling']);
+  const soName = scaledObjectName(worker.service, worker.key);
   let ok = true;
   for (const other of existing.scaledObjects.filter((s) => s.deployment === worker.name)) {
     plan.results.error(

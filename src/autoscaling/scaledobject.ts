@@ -1,5 +1,6 @@
 // The KEDA resources of one autoscaled worker, as plain data: the ScaledObject with its redis
-// trigger(s), and the TriggerAuthentication through which they read the broker's credentials.
+// trigger(s), one per list of each of its queues, and the TriggerAuthentication through which
+// they read the broker's credentials.
 import type { BrokerCredentials, BrokerTls } from '../broker/connection.js';
 import type { QueueSpec } from '../config/schema.js';
 
@@ -18,8 +19,11 @@ export interface ScaledObjectInput {
   namespace: string;
   /** The worker Deployment KEDA scales. */
   deployment: string;
-  /** The Celery queue, which is also the Redis list of its default-priority tasks. */
-  queue: string;
+  /**
+   * The worker's Celery queues (one, or a group's several); each is also the Redis list of its
+   * default-priority tasks.
+   */
+  queues: readonly string[];
   autoscaling: Autoscaling;
   /** The broker as KEDA's operator reaches it. */
   broker: { address: string; db: number; tls: BrokerTls | undefined };
@@ -52,20 +56,35 @@ export interface CountedList {
 /**
  * The Redis lists a queue's waiting tasks sit in: the queue's own list, and with priority lists
  * counted, `<queue>\x06\x16<N>` for every priority step N above 0 (kombu's Redis transport puts
- * step 0 in the queue's own list).
+ * step 0 in the queue's own list). `prefix` starts the trigger names.
  */
-export function countedLists(queue: string, autoscaling: Autoscaling): CountedList[] {
-  const lists: CountedList[] = [{ trigger: 'priority_0', listName: queue }];
+export function countedLists(queue: string, autoscaling: Autoscaling, prefix = ''): CountedList[] {
+  const lists: CountedList[] = [{ trigger: `${prefix}priority_0`, listName: queue }];
   if (!autoscaling.priorityLists?.enabled) return lists;
   const steps = [...new Set(autoscaling.priorityLists.steps)].filter((s) => s > 0);
   steps.sort((a, b) => a - b);
   for (const step of steps) {
     lists.push({
-      trigger: `priority_${step}`,
+      trigger: `${prefix}priority_${step}`,
       listName: `${queue}${KOMBU_PRIORITY_SEPARATOR}${step}`,
     });
   }
   return lists;
+}
+
+/**
+ * Every list a worker's waiting tasks sit in, its queues' in their order. A group's triggers are
+ * named by the queue's place in the group (`queue_0`, `queue_1_priority_3`): a variant name may
+ * hold "-" or start with a digit, which KEDA's formula (expr) cannot take in a name.
+ */
+export function workerLists(queues: readonly string[], autoscaling: Autoscaling): CountedList[] {
+  if (queues.length === 1) return countedLists(queues[0] as string, autoscaling);
+  return queues.flatMap((queue, i) => {
+    const lists = countedLists(queue, autoscaling, `queue_${i}_`);
+    return autoscaling.priorityLists?.enabled
+      ? lists
+      : lists.map((l) => ({ ...l, trigger: `queue_${i}` }));
+  });
 }
 
 function metadata(name: string, namespace: string, annotations?: Record<string, string>) {
@@ -79,10 +98,13 @@ function metadata(name: string, namespace: string, annotations?: Record<string, 
 
 export function scaledObject(input: ScaledObjectInput): Record<string, unknown> {
   const a = input.autoscaling;
-  const lists = countedLists(input.queue, a);
-  // KEDA takes the largest of several triggers' replica counts, not their sum: adding up the
-  // priority lists takes a formula.
-  const modifiers = lists.length > 1;
+  const lists = workerLists(input.queues, a);
+  // KEDA takes the largest of several triggers' replica counts, not their sum: adding up a
+  // group's queues and the priority lists takes a formula. The load trigger counts the waiting
+  // tasks of every queue itself, and cannot join a formula (a formula fails with any of its
+  // triggers, and the list triggers are there for when Prometheus cannot be read): next to it
+  // each list trigger scales on its own list.
+  const modifiers = lists.length > 1 && !input.load;
   const listTriggers = input.load && !input.load.listTrigger ? [] : lists;
   const triggers: Record<string, unknown>[] = listTriggers.map((list) => {
     // Every trigger metadata value is a string, by KEDA's API.

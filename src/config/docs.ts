@@ -39,6 +39,7 @@ export function jsonSchema(): JsonSchema & { $schema?: string; title?: string } 
 /** Placeholders for the keys of maps, by the field that holds them. */
 const KEY_NAMES: Record<string, string> = {
   queues: '<variant>',
+  groups: '<group>',
   lms: '<task>',
   cms: '<task>',
   requests: '<resource>',

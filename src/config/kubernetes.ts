@@ -455,3 +455,56 @@ export const env = deferred(() =>
     'Environment variables for the celery container (name with value or valueFrom, as in a pod spec, $(VAR) references included). One named like a stock variable replaces it on a clone, and is an error for the stock worker itself (workerDefaults, the variant default); the others are added after the stock ones.',
   ),
 );
+
+// A Deployment's rolling update, by the API server's rules (pkg/apis/apps/validation/
+// validation.go, ValidateRollingUpdateDeployment, Kubernetes 1.32): each a non-negative integer
+// or a percentage (IsValidPercent: digits and "%"), maxUnavailable at most 100%, and not both 0.
+const PERCENT = /^[0-9]+%$/;
+const intOrPercent = (what: string) =>
+  z.union([
+    z.int().check(z.gte(0)),
+    z
+      .string()
+      .check(z.regex(PERCENT, `${what} must be a number of pods or a percentage such as 25%`)),
+  ]);
+const asPercent = (v: number | string | undefined) =>
+  typeof v === 'string' ? Number(v.slice(0, -1)) : v;
+
+export const rollingUpdate = deferred(() =>
+  describe(
+    meta(
+      z
+        .strictObject({
+          maxSurge: describe(
+            z.optional(intOrPercent('maxSurge')),
+            'Pods the rollout may start above the replica count.',
+          ),
+          maxUnavailable: describe(
+            z.optional(intOrPercent('maxUnavailable')),
+            'Pods the rollout may stop before their replacements are ready.',
+          ),
+        })
+        .check(
+          z.superRefine((r, ctx) => {
+            if ((asPercent(r.maxUnavailable) ?? 0) > 100 && typeof r.maxUnavailable === 'string') {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['maxUnavailable'],
+                message: 'maxUnavailable must not be greater than 100%',
+              });
+            }
+            if (asPercent(r.maxUnavailable) === 0 && asPercent(r.maxSurge) === 0) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['maxUnavailable'],
+                message:
+                  'maxUnavailable may not be 0 when maxSurge is 0: the rollout could not start a pod or stop one',
+              });
+            }
+          }),
+        ),
+      { ...def('RollingUpdateDeployment'), ...k8s('RollingUpdateDeployment') },
+    ),
+    "The worker Deployment's rolling update (spec.strategy.rollingUpdate): maxSurge and maxUnavailable, each pods or a percentage; what is not set is Kubernetes' 25%. Unset on a worker whose grace period is above Kubernetes' 30 s: {maxSurge: 25%, maxUnavailable: 0}, so a rollout starts new pods before it stops old ones, which may take the whole grace period to finish their tasks.",
+  ),
+);

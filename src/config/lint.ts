@@ -3,14 +3,16 @@
 // refused by the schema; warnings about a setting and the input are the families'.)
 import { CONFIG_REF, type Results } from '../krm/results.js';
 import { SERVICES } from '../names.js';
+import { fieldPath } from './field-path.js';
 import type { Spec } from './schema.js';
+import { configuredWorkers } from './workers.js';
 
 export function lintConfig(spec: Spec, results: Results): void {
   for (const service of SERVICES) {
-    for (const [variant, queue] of Object.entries(spec[service]?.queues ?? {})) {
-      const a = queue.autoscaling;
+    for (const { path, config } of configuredWorkers(service, spec[service])) {
+      const a = config.autoscaling;
       if (!a?.enabled) continue;
-      const field = `spec.${service}.queues.${variant}.autoscaling`;
+      const field = fieldPath(['spec', ...path, 'autoscaling']);
       // KEDA 2.20's webhook warns the same (scaledobject_webhook.go, verifyScaledObjects): with
       // a replica always running the HPA reads the metrics itself, and KEDA's own loop only
       // decides between 0 and 1 replica.

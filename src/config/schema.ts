@@ -1,68 +1,30 @@
 // The CeleryQueues functionConfig: the one source of its types, validation, defaults, the JSON
 // Schema in fn-config/ and the table in docs/config-reference.md (`npm run gen` writes both).
-// This file assembles `spec` from the blocks of autoscaling.ts, flower.ts, monitoring.ts, redis.ts
-// and sizing.ts, and holds the rules that span blocks.
+// This file assembles `spec` from the blocks of workers.ts (variants, groups, the stock worker,
+// with autoscaling.ts and sizing.ts), flower.ts, monitoring.ts and redis.ts, and holds the rules
+// that span blocks.
 
 import * as z from 'zod/mini';
-import { derivedNames, MAX_NAME_LENGTH, type SERVICES, variantSlug } from '../names.js';
-import { parseArgs } from '../workers/args.js';
-import { autoscaling } from './autoscaling.js';
+import type { SERVICES } from '../names.js';
+import { fieldPath } from './field-path.js';
 import { flower } from './flower.js';
 import { monitoring } from './monitoring.js';
 import { redis } from './redis.js';
-import { checkVariant, sizingFields, workerDefaults } from './sizing.js';
+import { workerDefaults } from './sizing.js';
+import {
+  checkServiceWorkers,
+  checkVariantNames,
+  configuredWorkers,
+  type GroupSpec,
+  groupSpec,
+  type QueueSpec,
+  queueSpec,
+  stockWorker,
+} from './workers.js';
 import { deferred, describe } from './zod.js';
 
 export const API_VERSION = 'tutor-krm.dev/v1alpha1';
 export const KIND = 'CeleryQueues';
-
-// Worker flags the function derives itself; setting them by hand would break "one consumer per
-// queue" or the node names that Flower and the logs show.
-const OWNED_FLAGS: Record<string, string> = {
-  '--queues': 'the queue comes from the variant name',
-  '--exclude-queues': 'each queue has exactly one consumer, chosen by the function',
-  '--hostname': 'the node name is edx.<service>.core.<variant>@<host>',
-  '--app': 'the Celery app is the stock worker’s (lms.celery, cms.celery)',
-};
-
-const extraArgs = describe(
-  z._default(z.array(z.string()), []).check(
-    z.superRefine((args, ctx) => {
-      let index = 0;
-      for (const group of parseArgs(args)) {
-        const arg = group.tokens[0] as string;
-        if (group.flag === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [index],
-            message: `${JSON.stringify(arg)} is not a flag or a flag's value: extraArgs are celery worker flags such as "--concurrency=4"`,
-          });
-        } else if (OWNED_FLAGS[group.flag]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [index],
-            message: `${JSON.stringify(arg)} sets ${group.flag}, which celery-queues sets itself (${OWNED_FLAGS[group.flag]})`,
-          });
-        }
-        index += group.tokens.length;
-      }
-    }),
-  ),
-  'Extra celery worker flags, after the stock ones. A flag the stock worker already has (say --prefetch-multiplier) is replaced, not repeated. --queues, --hostname, --app and --exclude-queues are set by the function and refused here. Celery gets them as written: Kubernetes expands no $(VAR) in them (each $ is written $$).',
-);
-
-export const queueSpec = describe(
-  z
-    .strictObject({
-      extraArgs,
-      autoscaling: z.optional(autoscaling),
-      ...sizingFields,
-    })
-    .check(z.superRefine(checkVariant)),
-  'One queue and its worker. The variant `default` tunes the stock worker itself.',
-);
-
-const VARIANT = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 
 // A routed queue goes into comma-separated lists (celery's and celery-exporter's --queues split
 // at commas, celery/bin/worker.py and celery-exporter src/cli.py) and into PromQL and logs: no
@@ -71,46 +33,22 @@ const QUEUE = /^[^\s,\p{Cc}]+$/u;
 
 function serviceSpec(service: (typeof SERVICES)[number]) {
   return describe(
-    z.strictObject({
-      queues: describe(
-        z._default(z.record(z.string(), queueSpec), {}).check(
-          z.superRefine((queues, ctx) => {
-            for (const variant of Object.keys(queues)) {
-              if (!VARIANT.test(variant)) {
-                ctx.addIssue({
-                  code: 'custom',
-                  path: [variant],
-                  message: `variant name ${JSON.stringify(variant)} must be lowercase letters, digits, "_" and "-", starting and ending with a letter or digit (it becomes the queue edx.${service}.core.<variant> and, with "_" as "-", Kubernetes names)`,
-                });
-                continue;
-              }
-              const tooLong = derivedNames(service, variant).find(
-                (n) => n.length > MAX_NAME_LENGTH,
-              );
-              if (tooLong) {
-                ctx.addIssue({
-                  code: 'custom',
-                  path: [variant],
-                  message: `variant name ${JSON.stringify(variant)} is too long: ${JSON.stringify(tooLong)} would be ${tooLong.length} characters, over Kubernetes' ${MAX_NAME_LENGTH}`,
-                });
-              }
-              const slugs = Object.keys(queues).filter(
-                (other) => other !== variant && variantSlug(other) === variantSlug(variant),
-              );
-              if (slugs.length > 0 && variant < (slugs[0] as string)) {
-                ctx.addIssue({
-                  code: 'custom',
-                  path: [variant],
-                  message: `variants ${JSON.stringify(variant)} and ${JSON.stringify(slugs[0])} would both be named ${service}-worker-${variantSlug(variant)}`,
-                });
-              }
-            }
-          }),
+    z
+      .strictObject({
+        queues: describe(
+          z
+            ._default(z.record(z.string(), queueSpec), {})
+            .check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
+          `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
         ),
-        `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
-      ),
-      workerDefaults: z.optional(workerDefaults),
-    }),
+        groups: describe(
+          z._default(z.record(z.string(), groupSpec), {}),
+          `Group -> worker. Each group G gets one Deployment ${service}-worker-G (with "_" as "-") consuming the queues of the variants it lists, which then have no worker of their own.`,
+        ),
+        stockWorker: z.optional(stockWorker),
+        workerDefaults: z.optional(workerDefaults),
+      })
+      .check(z.superRefine((s, ctx) => checkServiceWorkers(service, s, ctx))),
     `The ${service.toUpperCase()} Celery workers.`,
   );
 }
@@ -191,14 +129,14 @@ export const spec = describe(
           });
         }
         for (const service of ['lms', 'cms'] as const) {
-          for (const [variant, queue] of Object.entries(spec[service]?.queues ?? {})) {
+          for (const { path: at, config: queue } of configuredWorkers(service, spec[service])) {
             if (!queue.autoscaling?.load?.enabled) continue;
-            const path = [service, 'queues', variant, 'autoscaling', 'load'];
+            const path = [...at, 'autoscaling', 'load'];
             if (!queue.autoscaling.enabled) {
               ctx.addIssue({
                 code: 'custom',
                 path,
-                message: `needs autoscaling: set spec.${service}.queues.${variant}.autoscaling.enabled: true`,
+                message: `needs autoscaling: set ${fieldPath(['spec', ...at, 'autoscaling', 'enabled'])}: true`,
               });
             }
             if (!exporterOn) {
@@ -239,7 +177,8 @@ export const celeryQueues = describe(
 
 export type CeleryQueues = z.output<typeof celeryQueues>;
 export type Spec = CeleryQueues['spec'];
-export type QueueSpec = z.output<typeof queueSpec>;
+export type { GroupSpec, QueueSpec };
+export { groupSpec, queueSpec };
 export type Monitoring = z.output<typeof monitoring>;
 export type RedisConfig = z.output<typeof redis>;
 export type Service = (typeof SERVICES)[number];

@@ -13,6 +13,7 @@ import {
   labelMap,
   objectName,
   resources,
+  rollingUpdate,
   toleration,
   topologySpreadConstraint,
 } from './kubernetes.js';
@@ -108,6 +109,7 @@ export const sizingFields = {
     "Celery --pool. With --pool in the same variant's extraArgs: an error; a variant's extraArgs flag overrides workerDefaults' pool.",
   ),
   podDisruptionBudget: z.optional(podDisruptionBudget),
+  rollingUpdate: z.optional(rollingUpdate),
 };
 
 export const SIZING_KEYS = Object.keys(sizingFields) as (keyof typeof sizingFields)[];

@@ -9,8 +9,7 @@ import { workerSizing } from '../workers/sizing.js';
 
 export const disruptionBudgets: Family = (plan) => {
   for (const worker of plan.workers) {
-    const budget = workerSizing(plan.spec, worker.service, worker.variant).sizing
-      .podDisruptionBudget;
+    const budget = workerSizing(plan.spec, worker).sizing.podDisruptionBudget;
     if (!budget?.enabled) continue;
     plan.edit.create(
       budgetFor(worker, budget.maxUnavailable),
@@ -31,7 +30,7 @@ function budgetFor(worker: Worker, maxUnavailable: number | string): Document {
         // Filled by edit.create; first, where Kustomize and kubectl print it.
         annotations: {},
         ...(labels ? { labels } : {}),
-        name: disruptionBudgetName(worker.service, worker.variant),
+        name: disruptionBudgetName(worker.service, worker.key),
         ...(namespace !== undefined ? { namespace } : {}),
       },
       spec: {

@@ -12,6 +12,8 @@
 // The panels are built per role (the nine of docs/flower.md), so that another metrics source can
 // replace a role's panel (say, queue lengths read from Redis by an exporter) or add panels.
 
+import { quote } from '../monitoring/promql.js';
+
 /** The documented panels (docs/flower.md), in the order the dashboard shows them. */
 export const PANEL_ROLES = [
   'totalQueueLength',
@@ -49,6 +51,11 @@ export interface PanelSpec {
 export interface DashboardOptions {
   /** The instance's namespace: the default of the namespace filter, and part of uid and title. */
   namespace: string;
+  /**
+   * The instance's worker Deployments, for the Deployment filter: each name, and a regular
+   * expression (RE2) of its workers' node names after the "@".
+   */
+  workers?: { name: string; nodes: string }[];
   /** Panels that replace the Flower-based panel of a role. */
   panels?: Partial<Record<PanelRole, PanelSpec>>;
   /** Panels shown after the documented nine. */
@@ -62,9 +69,14 @@ const PREFETCHED = 'flower_worker_prefetched_tasks';
 const ONLINE = 'flower_worker_online';
 const EXECUTING = 'flower_worker_number_of_currently_executing_tasks';
 
-// Filters, as Grafana interpolates them (an "All" filter becomes ".*").
+// Filters, as Grafana interpolates them (an "All" filter becomes ".*"). A worker is chosen by
+// its Deployment (the `deployment` variable's values are regular expressions of its node names,
+// joined by the pipe format, which escapes nothing), then by its node name.
 const NAMESPACE = 'namespace=~"$namespace"';
-const WORKER = 'worker=~"$worker"';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not JavaScript's.
+export const DEPLOYMENT_VARIABLE = '${deployment:pipe}';
+const DEPLOYMENT = `worker=~"${DEPLOYMENT_VARIABLE}"`;
+const WORKER = [DEPLOYMENT, 'worker=~"$worker"'];
 const TASK = 'task=~"$task"';
 
 function selector(metric: string, ...matchers: string[]): string {
@@ -85,8 +97,8 @@ const QUEUE_LENGTH_NOTE =
   'Flower exports no queue length: this is derived from Celery events, as tasks sent (task-sent events, which edx-platform enables with CELERY_SEND_TASK_SENT_EVENT) minus tasks received by a worker (task-received), counted since Flower started. It covers every queue together, and drifts when Flower restarts or misses events, and for tasks that expire or are revoked unread.';
 
 function ratio(type: 'task-succeeded' | 'task-failed'): PanelSpec {
-  const done = `sum by (task) (increase(${selector(EVENTS, NAMESPACE, WORKER, TASK, 'type=~"task-succeeded|task-failed"')}[$__rate_interval]))`;
-  const some = `sum by (task) (increase(${selector(EVENTS, NAMESPACE, WORKER, TASK, `type="${type}"`)}[$__rate_interval]))`;
+  const done = `sum by (task) (increase(${selector(EVENTS, NAMESPACE, ...WORKER, TASK, 'type=~"task-succeeded|task-failed"')}[$__rate_interval]))`;
+  const some = `sum by (task) (increase(${selector(EVENTS, NAMESPACE, ...WORKER, TASK, `type="${type}"`)}[$__rate_interval]))`;
   const what = type === 'task-succeeded' ? 'succeeded' : 'failed';
   return {
     title: type === 'task-succeeded' ? 'Success ratio' : 'Failure ratio',
@@ -132,11 +144,11 @@ export function flowerPanels(): Record<PanelRole, PanelSpec> {
     workerStatus: {
       title: 'Worker status',
       description:
-        'Online (a worker-online event or heartbeat) or offline (a worker-offline event), by Celery node name (edx.<service>.core.<variant>@<pod>). Flower keeps every worker it saw until it restarts, so the pods of workers that were scaled down or replaced stay listed as offline.',
+        'Online (a worker-online event or heartbeat) or offline (a worker-offline event), by Celery node name (celery@edx.<service>.core.<variant>.<pod>; celery@edx.<service>.group.<group>.<pod> for a group’s worker). Flower keeps every worker it saw until it restarts, so the pods of workers that were scaled down or replaced stay listed as offline.',
       type: 'stat',
       targets: [
         {
-          expr: `max by (worker) (${selector(ONLINE, NAMESPACE, WORKER)})`,
+          expr: `max by (worker) (${selector(ONLINE, NAMESPACE, ...WORKER)})`,
           legendFormat: '{{worker}}',
         },
       ],
@@ -152,7 +164,7 @@ export function flowerPanels(): Record<PanelRole, PanelSpec> {
       type: 'timeseries',
       targets: [
         {
-          expr: `sum by (worker) (${selector(EXECUTING, NAMESPACE, WORKER)})`,
+          expr: `sum by (worker) (${selector(EXECUTING, NAMESPACE, ...WORKER)})`,
           legendFormat: '{{worker}}',
         },
       ],
@@ -167,7 +179,7 @@ export function flowerPanels(): Record<PanelRole, PanelSpec> {
       type: 'timeseries',
       targets: [
         {
-          expr: `sum by (task) (rate(${selector(`${RUNTIME}_sum`, NAMESPACE, WORKER, TASK)}[$__rate_interval])) / (sum by (task) (rate(${selector(`${RUNTIME}_count`, NAMESPACE, WORKER, TASK)}[$__rate_interval])) > 0)`,
+          expr: `sum by (task) (rate(${selector(`${RUNTIME}_sum`, NAMESPACE, ...WORKER, TASK)}[$__rate_interval])) / (sum by (task) (rate(${selector(`${RUNTIME}_count`, NAMESPACE, ...WORKER, TASK)}[$__rate_interval])) > 0)`,
           legendFormat: '{{task}}',
         },
       ],
@@ -181,7 +193,7 @@ export function flowerPanels(): Record<PanelRole, PanelSpec> {
       type: 'timeseries',
       targets: [
         {
-          expr: `max by (task) (${selector(PREFETCH_TIME, NAMESPACE, WORKER, TASK)})`,
+          expr: `max by (task) (${selector(PREFETCH_TIME, NAMESPACE, ...WORKER, TASK)})`,
           legendFormat: '{{task}}',
         },
       ],
@@ -195,7 +207,7 @@ export function flowerPanels(): Record<PanelRole, PanelSpec> {
       type: 'timeseries',
       targets: [
         {
-          expr: `sum by (worker) (${selector(PREFETCHED, NAMESPACE, WORKER, TASK)})`,
+          expr: `sum by (worker) (${selector(PREFETCHED, NAMESPACE, ...WORKER, TASK)})`,
           legendFormat: '{{worker}}',
         },
       ],
@@ -248,6 +260,35 @@ function variable(name: string, label: string, query: string, current?: string) 
     hide: 0,
     options: [],
     regex: '',
+  };
+}
+
+/**
+ * The Deployment filter: a custom variable whose options are the worker Deployments, each
+ * standing for the regular expression of its workers' Flower names (`celery@<node name>`).
+ * Written into a PromQL string as it is (the pipe format), so it is written as such a string's
+ * content; a comma would split Grafana's list of options (CustomVariable,
+ * transformCsvStringToOptions, in Grafana 11), so it is escaped.
+ */
+function deploymentVariable(workers: { name: string; nodes: string }[]) {
+  const options = workers.map((w) => ({
+    text: w.name,
+    value: quote(`.+@${w.nodes}`).slice(1, -1),
+  }));
+  return {
+    name: 'deployment',
+    label: 'Worker Deployment',
+    type: 'custom',
+    query: options.map((o) => `${o.text} : ${o.value.replaceAll(',', '\\,')}`).join(','),
+    includeAll: true,
+    allValue: '.*',
+    multi: true,
+    current: { selected: true, text: 'All', value: '$__all' },
+    hide: 0,
+    options: [
+      { selected: true, text: 'All', value: '$__all' },
+      ...options.map((o) => ({ selected: false, ...o })),
+    ],
   };
 }
 
@@ -366,7 +407,12 @@ export function flowerDashboard(options: DashboardOptions): Record<string, unkno
           options: [],
         },
         variable('namespace', 'Namespace', `label_values(${ONLINE}, namespace)`, ns || undefined),
-        variable('worker', 'Worker', `label_values(${ONLINE}{${NAMESPACE}}, worker)`),
+        deploymentVariable(options.workers ?? []),
+        variable(
+          'worker',
+          'Worker',
+          `label_values(${ONLINE}{${NAMESPACE}, ${DEPLOYMENT}}, worker)`,
+        ),
         variable('task', 'Task', `label_values(${EVENTS}{${NAMESPACE}}, task)`),
       ],
     },

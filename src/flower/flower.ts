@@ -13,6 +13,7 @@ import { componentDeployment, httpProbes } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
 import { exporterQueuePanels } from '../monitoring/dashboard.js';
+import { nodeNamePattern } from '../monitoring/promql.js';
 import {
   CADDYFILE_HASH,
   FLOWER_DASHBOARD_NAME,
@@ -32,7 +33,7 @@ import {
   usesDefaultSitePort,
 } from '../tutor/caddy.js';
 import type { StockWorker } from '../tutor/instances.js';
-import { NAME_LABEL } from '../workers/workers.js';
+import { instanceWorkers, NAME_LABEL, workerArgsOf } from '../workers/workers.js';
 import { flowerSite, SITE_MARK, withFlowerSite } from './caddyfile.js';
 import { flowerDashboard } from './dashboard.js';
 
@@ -109,6 +110,10 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
     const key = flowerDashboardKey(instance.namespace);
     const model = flowerDashboard({
       namespace: instance.namespace,
+      workers: instanceWorkers(plan).map((w) => ({
+        name: w.name,
+        nodes: nodeNamePattern(workerArgsOf(w), w.name),
+      })),
       ...exporterQueuePanels(plan.spec.monitoring),
     });
     const json = `${JSON.stringify(model, null, 2)}\n`;

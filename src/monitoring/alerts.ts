@@ -4,7 +4,7 @@
 import type { Monitoring } from '../config/schema.js';
 import { plainAt } from '../krm/yaml.js';
 import type { Worker } from '../plan.js';
-import { argsPath } from '../workers/workers.js';
+import { workerArgsOf } from '../workers/workers.js';
 import {
   type AlertThresholds,
   nodeNamePattern,
@@ -14,12 +14,6 @@ import {
 } from './promql.js';
 
 export type AlertsConfig = NonNullable<Monitoring['alerts']>;
-
-/** The worker's command line as it will be written. */
-export function workerArgsOf(worker: Worker): string[] {
-  const args = plainAt(worker.doc, argsPath(worker.stock));
-  return Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
-}
 
 /**
  * Whether nothing may be running on purpose: KEDA scales the worker to zero when its queue is

@@ -3,14 +3,9 @@
 import { type BrokerConnection, brokerAccess } from '../broker/connection.js';
 import type { Monitoring } from '../config/schema.js';
 import { componentDeployment, httpProbes, noExpansion } from '../krm/k8s.js';
-import {
-  DEFAULT_VARIANT,
-  EXPORTER_NAME,
-  EXPORTER_PORT,
-  EXPORTER_PORT_NAME,
-  SERVICES,
-} from '../names.js';
-import type { InstancePlan, Worker } from '../plan.js';
+import { EXPORTER_NAME, EXPORTER_PORT, EXPORTER_PORT_NAME, SERVICES } from '../names.js';
+import type { InstancePlan } from '../plan.js';
+import { instanceWorkers } from '../workers/workers.js';
 
 export type ExporterConfig = NonNullable<Monitoring['exporter']>;
 
@@ -38,28 +33,6 @@ export function instanceQueues(plan: InstancePlan): string[] {
     for (const route of Object.values(plan.spec.explicitQueues?.[service] ?? {})) add(route.queue);
   }
   return queues;
-}
-
-/**
- * Every worker Deployment of the instance: those the workers family planned, and the stock
- * workers of services the config leaves alone, as they came.
- */
-export function instanceWorkers(plan: InstancePlan): Worker[] {
-  const workers = [...plan.workers];
-  for (const service of SERVICES) {
-    const stock = plan.instance.workers[service];
-    if (!stock || workers.some((w) => w.service === service)) continue;
-    workers.push({
-      service,
-      variant: DEFAULT_VARIANT,
-      name: stock.item.name,
-      queues: stock.stockQueues,
-      doc: plan.edit.current(stock.item),
-      stock,
-      config: undefined,
-    });
-  }
-  return workers;
 }
 
 export interface ExporterInput {

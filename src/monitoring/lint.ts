@@ -3,22 +3,14 @@
 // workers that tell the exporter nothing.
 import { fieldPath } from '../config/field-path.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { plainAt } from '../krm/yaml.js';
 import type { InstancePlan, Worker } from '../plan.js';
 import { parseArgs } from '../workers/args.js';
-import { argsPath } from '../workers/workers.js';
-import { type AlertsConfig, mayScaleToZero, workerArgsOf, workerDownScope } from './alerts.js';
+import { gracePeriodOf } from '../workers/sizing.js';
+import { argsPath, workerArgsOf } from '../workers/workers.js';
+import { type AlertsConfig, mayScaleToZero, workerDownScope } from './alerts.js';
 
-/** Kubernetes' default terminationGracePeriodSeconds, which Tutor's workers keep. */
-export const DEFAULT_GRACE_PERIOD = 30;
 /** KEDA's default cooldownPeriod. */
 export const DEFAULT_COOLDOWN = 300;
-
-/** The grace period of the worker's pods, however it was set (input, config, or default). */
-export function gracePeriodOf(worker: Worker): number {
-  const value = plainAt(worker.doc, ['spec', 'template', 'spec', 'terminationGracePeriodSeconds']);
-  return typeof value === 'number' ? value : DEFAULT_GRACE_PERIOD;
-}
 
 /**
  * KEDA counts the tasks in the Redis list, and a worker that has taken the last ones leaves it
@@ -32,9 +24,9 @@ export function lintCooldown(plan: InstancePlan): void {
     const a = worker.config?.autoscaling;
     if (!a?.enabled || a.minReplicas > 0 || a.load?.enabled) continue;
     const cooldown = a.cooldownPeriod ?? DEFAULT_COOLDOWN;
-    const grace = gracePeriodOf(worker);
+    const grace = gracePeriodOf(worker.doc);
     if (cooldown >= grace) continue;
-    const field = `spec.${worker.service}.queues.${worker.variant}.autoscaling`;
+    const field = fieldPath([...worker.path, 'autoscaling']);
     plan.results.warning(
       `cooldownPeriod (${cooldown} s${a.cooldownPeriod === undefined ? ', KEDA’s default' : ''}) is shorter than the termination grace period of ${worker.name}${plan.instance.namespace ? ` in ${plan.instance.namespace}` : ''} (${grace} s): the queue reads empty while a worker runs the tasks it took, so KEDA may scale it to zero in the middle of a task. Set cooldownPeriod to at least ${grace}, minReplicas to 1, or load.enabled (which counts running tasks)`,
       {
@@ -83,7 +75,7 @@ export function lintHeartbeat(plan: InstancePlan, workers: readonly Worker[]): v
       own
         ? {
             ref: CONFIG_REF,
-            field: `spec.${worker.service}.queues.${worker.variant}.extraArgs`,
+            field: fieldPath([...worker.path, 'extraArgs']),
           }
         : { item: worker.stock.item, field: fieldPath(argsPath(worker.stock)) },
     );

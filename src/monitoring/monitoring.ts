@@ -7,6 +7,7 @@ import { componentLabels } from '../flower/flower.js';
 import { docFrom } from '../krm/yaml.js';
 import { ALERTS_NAME, EXPORTER_NAME } from '../names.js';
 import type { Family, InstancePlan } from '../plan.js';
+import { instanceWorkers } from '../workers/workers.js';
 import { alertRules } from './alerts.js';
 import {
   type ExporterConfig,
@@ -15,7 +16,6 @@ import {
   exporterService,
   exporterServiceMonitor,
   instanceQueues,
-  instanceWorkers,
 } from './exporter.js';
 import { lintCooldown, lintHeartbeat, lintWorkerDown } from './lint.js';
 

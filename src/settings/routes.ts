@@ -97,12 +97,20 @@ function lintIdleWorkers(plan: InstancePlan, where: string): void {
     for (const route of configRoutes(plan, service)) routed.add(route.queue);
   }
   for (const worker of plan.workers) {
-    if (worker.variant === 'default') continue;
-    for (const queue of worker.queues) {
+    if (worker.kind === 'stock') continue;
+    for (const [i, queue] of worker.queues.entries()) {
       if (routed.has(queue)) continue;
+      // A group's worker idles on that queue only; the field is the queue in its list.
+      const idles =
+        worker.kind === 'group'
+          ? `${worker.name} in ${where} would idle on it`
+          : `${worker.name} in ${where} would idle`;
       plan.results.warning(
-        `nothing routes tasks to ${queue}, so ${worker.name} in ${where} would idle: route tasks to it in spec.explicitQueues.${worker.service}`,
-        { ref: CONFIG_REF, field: fieldPath(['spec', worker.service, 'queues', worker.variant]) },
+        `nothing routes tasks to ${queue}, so ${idles}: route tasks to it in spec.explicitQueues.${worker.service}`,
+        {
+          ref: CONFIG_REF,
+          field: fieldPath(worker.kind === 'group' ? [...worker.path, 'queues', i] : worker.path),
+        },
       );
     }
   }
@@ -140,7 +148,10 @@ export function consumedQueues(plan: InstancePlan): Set<string> {
   const planned = new Set(plan.workers.map((w) => w.stock.item));
   for (const service of SERVICES) {
     const stock = plan.instance.workers[service];
-    if (!stock || planned.has(stock.item)) continue;
+    // A stock worker the config turns off consumes nothing (no replicas).
+    if (!stock || planned.has(stock.item) || plan.spec[service]?.stockWorker?.enabled === false) {
+      continue;
+    }
     const args = plainAt(plan.edit.current(stock.item), [
       'spec',
       'template',

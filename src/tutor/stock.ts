@@ -18,7 +18,7 @@ import { isMap, isSeq, type YAMLMap } from 'yaml';
 import type { Edit } from '../krm/edit.js';
 import type { Item } from '../krm/item.js';
 import { type Doc, deepEqual, toPlain } from '../krm/yaml.js';
-import { DEFAULT_VARIANT, STOCK_FIELDS } from '../names.js';
+import { STOCK_FIELDS } from '../names.js';
 import type { Worker } from '../plan.js';
 import type { TutorInstance } from './instances.js';
 
@@ -53,10 +53,12 @@ export type StockFields = Map<string, unknown>;
 /**
  * The fields of a stock worker the output families change, as record paths (`*`: any key or
  * index), and whether the record may hold a value for them or only their absence (null). The
- * workers family sets args and sizing (workers/sizing.ts), autoscaling drops replicas.
+ * workers family sets args and sizing (workers/sizing.ts, the rollout strategy included) and
+ * turns a stock worker off (replicas 0), autoscaling drops replicas.
  */
 const RESTORABLE: readonly { path: readonly string[]; valued: boolean }[] = [
   { path: ['spec', 'replicas'], valued: true },
+  { path: ['spec', 'strategy'], valued: true },
   ...[
     'nodeSelector',
     'tolerations',
@@ -287,7 +289,7 @@ export function resetStockWorkers(instance: TutorInstance, edit: Edit): void {
 export function recordStockWorkers(instance: TutorInstance, edit: Edit, workers: Worker[]): void {
   for (const stock of Object.values(instance.workers)) {
     const doc = edit.current(stock.item);
-    const cloned = workers.some((w) => w.stock === stock && w.variant !== DEFAULT_VARIANT);
+    const cloned = workers.some((w) => w.stock === stock && w.kind !== 'stock');
     if (doc !== stock.item.doc) recordStockFields(stock.pristine, doc, cloned);
   }
 }

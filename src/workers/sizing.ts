@@ -1,9 +1,9 @@
 // Sizing and placing a worker: replicas, resources, scheduling, graceful shutdown, extra env,
 // pod labels and annotations, and Celery's concurrency and pool. What the config does not set
 // stays as the stock worker has it (Tutor's, or a plugin's such as tutor-contrib-pod-autoscaling).
-import { isMap, isSeq, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
-import type { Spec } from '../config/schema.js';
+import type { QueueSpec, Spec } from '../config/schema.js';
 import { SIZING_FLAGS, SIZING_KEYS, type Sizing } from '../config/sizing.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
 import { type Doc, plainAt } from '../krm/yaml.js';
@@ -18,25 +18,47 @@ export interface WorkerSizing {
   from: Partial<Record<SizingKey, (string | number)[]>>;
 }
 
+/** A worker as the config sets it up: its own settings, and where they are. */
+export interface WorkerConfig {
+  service: ServiceName;
+  config: (Sizing & { autoscaling?: { enabled: boolean } | undefined }) | undefined;
+  path: (string | number)[];
+}
+
+/** The stock worker of a service as the config sets it up: the variant `default`. */
+export function stockConfig(
+  spec: Spec,
+  service: ServiceName,
+): WorkerConfig & { config: QueueSpec | undefined; path: string[] } {
+  return {
+    service,
+    config: spec[service]?.queues[DEFAULT_VARIANT],
+    path: ['spec', service, 'queues', DEFAULT_VARIANT],
+  };
+}
+
 /**
- * A worker's sizing: spec.<service>.workerDefaults, each field the variant sets replacing the
- * default's as a whole. `default` is the stock worker. An autoscaled worker takes no replicas
- * from the defaults (KEDA owns them; the schema refuses them on the variant itself).
+ * A worker's sizing: spec.<service>.workerDefaults, each field the worker's own config (a
+ * variant's, `default` for the stock worker, or a group's) sets replacing the default's as a
+ * whole. An autoscaled worker takes no replicas from the defaults (KEDA owns them; the schema
+ * refuses them on the worker itself).
  */
-export function workerSizing(spec: Spec, service: ServiceName, variant: string): WorkerSizing {
+export function workerSizing(
+  spec: Spec,
+  { service, config: own, path }: WorkerConfig,
+): WorkerSizing {
   const config = spec[service];
-  const own = config?.queues[variant];
   const out: WorkerSizing = { sizing: {}, from: {} };
   const layers: [Sizing | undefined, (string | number)[]][] = [
     [config?.workerDefaults, ['spec', service, 'workerDefaults']],
-    [own, ['spec', service, 'queues', variant]],
+    [own, path],
   ];
-  for (const [layer, path] of layers) {
+  for (const [layer, at] of layers) {
     for (const key of SIZING_KEYS) {
       const value = layer?.[key];
       if (value === undefined) continue;
       (out.sizing as Record<string, unknown>)[key] = value;
-      out.from[key] = path;
+      out.from[key] = at;
     }
   }
   if (own?.autoscaling?.enabled) {
@@ -97,6 +119,10 @@ export function checkPodLabels(
       q,
       ['spec', service, 'queues', variant],
     ]),
+    ...Object.entries(config?.groups ?? {}).map(([group, g]): [Sizing, (string | number)[]] => [
+      g,
+      ['spec', service, 'groups', group],
+    ]),
   ];
   let ok = true;
   for (const [layer, path] of layers) {
@@ -125,7 +151,7 @@ export function checkStockEnv(
   container: number,
   results: Results,
 ): boolean {
-  const { sizing, from } = workerSizing(spec, service, DEFAULT_VARIANT);
+  const { sizing, from } = workerSizing(spec, stockConfig(spec, service));
   const env = plainAt(stock, [...POD, 'containers', container, 'env']);
   const own = new Set(Array.isArray(env) ? env.map((v) => (v as { name?: unknown })?.name) : []);
   let ok = true;
@@ -173,6 +199,46 @@ export function applySizing(doc: Doc, container: number, { sizing }: WorkerSizin
   for (const [key, value] of Object.entries(sizing.annotations ?? {})) {
     doc.setIn([...POD_META, 'annotations', key], value);
   }
+  const strategy = rolloutStrategy(doc, sizing);
+  if (strategy) setBefore(doc, ['spec'], 'strategy', strategy, 'template');
+}
+
+/** Kubernetes' default terminationGracePeriodSeconds, which Tutor's workers keep. */
+export const DEFAULT_GRACE_PERIOD = 30;
+
+/** The grace period of a worker's pods, however it was set (input, config, or default). */
+export function gracePeriodOf(worker: Doc): number {
+  const value = worker.getIn([...POD, 'terminationGracePeriodSeconds']);
+  return typeof value === 'number' ? value : DEFAULT_GRACE_PERIOD;
+}
+
+/**
+ * The Deployment strategy a worker gets: the config's rollingUpdate; else, for a worker whose
+ * grace period is longer than Kubernetes' default and that has no strategy of its own, no pod
+ * stopped before its replacement is ready. A stopping worker takes no new task and may take the
+ * whole grace period to finish the ones it runs; where its replacement cannot be scheduled
+ * meanwhile (its node's room is held by the stopping pod, a dedicated pool is full), the queue
+ * would lose that worker for as long.
+ */
+function rolloutStrategy(doc: Doc, sizing: Sizing): Record<string, unknown> | undefined {
+  if (sizing.rollingUpdate) return { type: 'RollingUpdate', rollingUpdate: sizing.rollingUpdate };
+  if (gracePeriodOf(doc) <= DEFAULT_GRACE_PERIOD) return undefined;
+  if (doc.getIn(['spec', 'strategy']) !== undefined) return undefined;
+  return { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } };
+}
+
+// Sets `key` in the map at `path`, a new key before `before` (where kubectl prints it).
+function setBefore(doc: Doc, path: string[], key: string, value: unknown, before: string): void {
+  const map = doc.getIn(path, true);
+  if (!isMap(map) || (map as YAMLMap).has(key)) {
+    doc.setIn([...path, key], doc.createNode(value));
+    return;
+  }
+  const items = (map as YAMLMap).items;
+  const at = items.findIndex((pair) => isScalar(pair.key) && pair.key.value === before);
+  const pair = doc.createPair(key, value);
+  if (at < 0) items.push(pair);
+  else items.splice(at, 0, pair);
 }
 
 // A variable named like a stock one replaces it where it stands; the others go after the stock
@@ -193,7 +259,7 @@ function mergeEnv(doc: Doc, path: (string | number)[], env: NonNullable<Sizing['
 
 // Sets `key` in the map at `path`; a new key goes first (replicas reads best above the selector
 // and the pod template, where kubectl and Helm charts put it).
-function setFirst(doc: Doc, path: string[], key: string, value: unknown): void {
+export function setFirst(doc: Doc, path: string[], key: string, value: unknown): void {
   const map = doc.getIn(path, true);
   if (isMap(map) && !(map as YAMLMap).has(key)) {
     (map as YAMLMap).items.unshift(doc.createPair(key, value));

@@ -1,7 +1,10 @@
-// Per-queue workers: a Deployment per configured variant, cloned from the stock worker, and the
-// stock worker narrowed to the queues left to it, so that every queue has exactly one consumer.
+// The workers: a Deployment per configured variant (one queue) and per group (several), cloned
+// from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
+// so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
+import type { GroupSpec, QueueSpec } from '../config/schema.js';
+import { VARIANT } from '../config/workers.js';
 import {
   isBookkeepingAnnotation,
   type LabelSelector,
@@ -13,9 +16,12 @@ import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
   DEFAULT_VARIANT,
   GENERATED_BY,
+  groupHostname,
   NAME_LABEL,
   queueName,
   SERVICES,
+  type ServiceName,
+  stockOffQueue,
   workerHostname,
   workerName,
 } from '../names.js';
@@ -26,7 +32,9 @@ import {
   applySizing,
   checkPodLabels,
   checkStockEnv,
+  setFirst,
   sizingArgs,
+  stockConfig,
   type WorkerSizing,
   workerSizing,
 } from './sizing.js';
@@ -39,22 +47,93 @@ export const workers: Family = (plan) => {
     const config = plan.spec[service];
     if (!stock || !config) continue;
     if (!checkPodLabels(plan.spec, service, stock.pristine, plan.results)) continue;
-    if (!checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)) continue;
-    const variants = Object.entries(config.queues).filter(([v]) => v !== DEFAULT_VARIANT);
-    const ownQueues = new Set(variants.map(([v]) => queueName(service, v)));
-    // The stock worker keeps every queue no new worker takes, and always the default queue
-    // (some CMS tasks go to the LMS default queue).
-    const left = stock.stockQueues.filter((q) => !ownQueues.has(q));
-    const defaultQueue = queueName(service, DEFAULT_VARIANT);
-    if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
-    plan.workers.push(narrowStock(plan, stock, left));
-    for (const [variant, queueConfig] of variants) {
-      const worker = clone(plan, stock, variant, queueConfig);
+    // A stock worker turned off takes no env (none of the config's sizing).
+    const stockOn = config.stockWorker?.enabled !== false;
+    if (
+      stockOn &&
+      !checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)
+    ) {
+      continue;
+    }
+    const wanted = [
+      ...Object.entries(config.queues)
+        .filter(([v]) => v !== DEFAULT_VARIANT)
+        .map(([variant, spec]) => wantedWorker(service, 'variant', variant, spec)),
+      ...Object.entries(config.groups).map(([group, spec]) =>
+        wantedWorker(service, 'group', group, spec),
+      ),
+    ];
+    const taken = new Set(wanted.flatMap((w) => w.queues));
+    // The stock worker keeps every queue no other worker takes, and always the default queue
+    // (some CMS tasks go to the LMS default queue). Turned off, it keeps none, and every one
+    // must have gone elsewhere (the config check makes sure of the default queue).
+    const left = stock.stockQueues.filter((q) => !taken.has(q));
+    if (stockOn) {
+      const defaultQueue = queueName(service, DEFAULT_VARIANT);
+      if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
+      plan.workers.push(narrowStock(plan, stock, left));
+    } else if (left.length > 0) {
+      reportLeftOver(plan, stock, left);
+      continue;
+    } else turnOffStock(plan, stock);
+    for (const want of wanted) {
+      const worker = clone(plan, stock, want);
       if (worker) plan.workers.push(worker);
     }
   }
   for (const worker of plan.workers) warnCustomPool(plan, worker);
 };
+
+/** Queues of a stock worker the config turns off that no other worker takes. */
+function reportLeftOver(plan: InstancePlan, stock: StockWorker, left: string[]): void {
+  const { service } = stock;
+  const name = stock.item.name;
+  const variants = left.flatMap((q) => {
+    const variant = q.slice(`edx.${service}.core.`.length);
+    return q === queueName(service, variant) && VARIANT.test(variant) ? [variant] : [];
+  });
+  // A queue not named edx.<service>.core.<variant> only the stock worker can consume.
+  const way =
+    variants.length === left.length
+      ? `add ${variants.join(', ')} to spec.${service}.queues or to a group's queues, or turn the stock worker on`
+      : `no variant or group consumes a queue not named edx.${service}.core.<variant>: keep the stock worker on`;
+  plan.results.error(
+    `the stock ${name} is off, and nothing else consumes ${left.join(', ')}, which ${name} consumes as rendered: ${way}`,
+    { ref: CONFIG_REF, field: `spec.${service}.stockWorker.enabled` },
+  );
+}
+
+/** A worker the config asks for, before it is cloned. */
+interface WantedWorker {
+  service: ServiceName;
+  kind: 'variant' | 'group';
+  key: string;
+  path: string[];
+  queues: string[];
+  hostname: string;
+  config: QueueSpec;
+}
+
+/** A variant's worker (its one queue) or a group's (the queues of the variants it lists). */
+function wantedWorker(
+  service: ServiceName,
+  kind: 'variant' | 'group',
+  key: string,
+  config: QueueSpec | GroupSpec,
+): WantedWorker {
+  const group = kind === 'group';
+  return {
+    service,
+    kind,
+    key,
+    path: ['spec', service, group ? 'groups' : 'queues', key],
+    queues: group
+      ? (config as GroupSpec).queues.map((v) => queueName(service, v))
+      : [queueName(service, key)],
+    hostname: group ? groupHostname(service, key) : workerHostname(service, key),
+    config,
+  };
+}
 
 /**
  * `--pool=custom` runs the pool class named in CELERY_CUSTOM_WORKER_POOL (Celery 5.3 and later,
@@ -72,24 +151,23 @@ function warnCustomPool(plan: InstancePlan, worker: Worker): void {
   ]) as { env?: { name?: unknown }[]; envFrom?: unknown[] } | undefined;
   if (container?.envFrom?.length) return; // it may come from there
   if (container?.env?.some((e) => e?.name === 'CELERY_CUSTOM_WORKER_POOL')) return;
-  const { from } = workerSizing(plan.spec, worker.service, worker.variant);
+  const { from } = workerSizing(plan.spec, worker);
   const own = parseArgs(worker.config?.extraArgs ?? []).some((g) => g.flag === '--pool');
-  const variant = ['spec', worker.service, 'queues', worker.variant];
   plan.results.warning(
     `${worker.name} runs --pool=custom, which needs Celery 5.3 or later and the pool's class in the environment variable CELERY_CUSTOM_WORKER_POOL (module:Class); without it the worker does not start. Add it to env`,
     own || from.pool
       ? {
           ref: CONFIG_REF,
-          field: fieldPath(own ? [...variant, 'extraArgs'] : [...(from.pool ?? []), 'pool']),
+          field: fieldPath(own ? [...worker.path, 'extraArgs'] : [...(from.pool ?? []), 'pool']),
         }
       : { item: worker.stock.item, field: fieldPath(argsPath(worker.stock)) },
   );
 }
 
 function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): Worker {
-  const config = plan.spec[stock.service]?.queues[DEFAULT_VARIANT];
-  const sizing = workerSizing(plan.spec, stock.service, DEFAULT_VARIANT);
-  const extraArgs = config?.extraArgs ?? [];
+  const own = stockConfig(plan.spec, stock.service);
+  const sizing = workerSizing(plan.spec, own);
+  const extraArgs = own.config?.extraArgs ?? [];
   const args = workerArgs(stock.stockArgs, {
     queues,
     extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
@@ -101,24 +179,35 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
   warnIdle(plan, sizing, queues);
   return {
     service: stock.service,
-    variant: DEFAULT_VARIANT,
+    kind: 'stock',
+    key: DEFAULT_VARIANT,
+    path: own.path,
     name: stock.item.name,
     queues,
     doc,
     stock,
-    config,
+    config: own.config,
   };
 }
 
-function clone(
-  plan: InstancePlan,
-  stock: StockWorker,
-  variant: string,
-  config: Worker['config'],
-): Worker | undefined {
+/**
+ * A stock worker the config turns off stays, as Tutor rendered it but for no replicas and one
+ * queue no task is sent to: re-runs clone from it (its record, tutor/stock.ts), `tutor k8s`
+ * commands and other plugins find it, and scaled up it takes no queue from another worker.
+ */
+function turnOffStock(plan: InstancePlan, stock: StockWorker): void {
+  const doc = plan.edit.modify(stock.item);
+  setStringList(
+    doc,
+    argsPath(stock),
+    workerArgs(stock.stockArgs, { queues: [stockOffQueue(stock.service)] }),
+  );
+  setFirst(doc, ['spec'], 'replicas', 0);
+}
+
+function clone(plan: InstancePlan, stock: StockWorker, want: WantedWorker): Worker | undefined {
   const { service } = stock;
-  const name = workerName(service, variant);
-  const queue = queueName(service, variant);
+  const name = workerName(service, want.key);
   // From the stock worker as Tutor rendered it; its bookkeeping is the stock worker's, not the
   // clone's.
   const doc = cloneDoc(stock.pristine);
@@ -135,19 +224,30 @@ function clone(
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
   doc.setIn([...container, 'name'], doc.createNode(name));
-  const sizing = workerSizing(plan.spec, service, variant);
-  const extraArgs = config?.extraArgs ?? [];
+  const worker: Worker = {
+    service,
+    kind: want.kind,
+    key: want.key,
+    path: want.path,
+    name,
+    queues: want.queues,
+    doc,
+    stock,
+    config: want.config,
+  };
+  const sizing = workerSizing(plan.spec, worker);
+  const extraArgs = want.config.extraArgs;
   setStringList(
     doc,
     argsPath(stock),
     workerArgs(stock.stockArgs, {
-      queues: [queue],
-      hostname: workerHostname(service, variant),
+      queues: want.queues,
+      hostname: want.hostname,
       extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
     }),
   );
   applySizing(doc, stock.container, sizing);
-  warnIdle(plan, sizing, [queue]);
+  warnIdle(plan, sizing, want.queues);
 
   // Each worker's pods must belong to its own Deployment only.
   const stockSelector = plainAt(plan.edit.current(stock.item), ['spec', 'selector']);
@@ -160,7 +260,7 @@ function clone(
     return undefined;
   }
   if (!plan.edit.create(doc, stock.item, stock.item.name)) return undefined;
-  return { service, variant, name, queues: [queue], doc, stock, config };
+  return worker;
 }
 
 // Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
@@ -170,6 +270,36 @@ function warnIdle(plan: InstancePlan, { sizing, from }: WorkerSizing, queues: st
     `replicas 0: nothing consumes ${queues.join(', ')} until the worker is scaled up`,
     { ref: CONFIG_REF, field: fieldPath([...(from.replicas ?? []), 'replicas']) },
   );
+}
+
+/** The worker's command line as it will be written. */
+export function workerArgsOf(worker: Worker): string[] {
+  const args = plainAt(worker.doc, argsPath(worker.stock));
+  return Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
+}
+
+/**
+ * Every worker Deployment of the instance: those the workers family planned, and the stock
+ * workers of services the config leaves alone, as they came.
+ */
+export function instanceWorkers(plan: InstancePlan): Worker[] {
+  const workers = [...plan.workers];
+  for (const service of SERVICES) {
+    const stock = plan.instance.workers[service];
+    if (!stock || workers.some((w) => w.service === service)) continue;
+    workers.push({
+      service,
+      kind: 'stock',
+      key: DEFAULT_VARIANT,
+      path: ['spec', service, 'queues', DEFAULT_VARIANT],
+      name: stock.item.name,
+      queues: stock.stockQueues,
+      doc: plan.edit.current(stock.item),
+      stock,
+      config: undefined,
+    });
+  }
+  return workers;
 }
 
 export function argsPath(stock: StockWorker): (string | number)[] {

@@ -1,7 +1,7 @@
 """Sends tasks the way edx-platform does: each task to the queue its router picks.
 
-argv[1]: a JSON list of {"task": name, "queue": queue or null, "service": "lms"|"cms"}. With a
-null queue, the router decides: EXPLICIT_QUEUES first, else the service's default queue, as
+argv[1]: a JSON list of {"task": name, "queue": queue or null, "service": "lms"|"cms", and
+optionally "priority": a number}. With a null queue, the router decides: EXPLICIT_QUEUES first, else the service's default queue, as
 openedx/core/lib/celery/routers.py does. EXPLICIT_QUEUES is what edx-platform's settings
 define (E2E_PREDEFINED, JSON) after the block the function wrote (the file E2E_SETTINGS) ran
 on top of them.
@@ -35,7 +35,8 @@ def main():
     sent = []
     for s in sends:
         queue = s.get("queue") or route(s["task"], s["service"], explicit)
-        result = app.send_task(s["task"], queue=queue, routing_key=queue)
+        options = {} if s.get("priority") is None else {"priority": s["priority"]}
+        result = app.send_task(s["task"], queue=queue, routing_key=queue, **options)
         sent.append({"task": s["task"], "id": result.id, "queue": queue})
     print(json.dumps(sent))
 
