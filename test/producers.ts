@@ -86,6 +86,15 @@ export async function readYaml11(text: string): Promise<unknown[]> {
 
 /** The same, for many texts at once (one python process, one pipe). */
 export function readYaml11Sync(texts: string[]): unknown[][] {
+  return readYaml11Each(texts).map((docs, i) => {
+    if (docs instanceof Error) throw new Error(`libyaml on text ${i}: ${docs.message}`);
+    return docs;
+  });
+}
+
+/** Each text's documents as libyaml reads them, or libyaml's error for a text it refuses. */
+function readYaml11Each(texts: string[]): (unknown[] | Error)[] {
+  if (texts.length === 0) return [];
   const input = texts.map((text) => JSON.stringify({ op: 'load', text })).join('\n');
   const r = spawnSync(PYTHON, [join(ROOT, 'test', 'producers.py')], {
     input: `${input}\n`,
@@ -96,11 +105,83 @@ export function readYaml11Sync(texts: string[]): unknown[][] {
   return r.stdout
     .trim()
     .split('\n')
-    .map((line, i) => {
+    .map((line) => {
       const answer = JSON.parse(line) as Answer;
-      if (answer.error !== undefined) throw new Error(`libyaml on text ${i}: ${answer.error}`);
-      return answer.docs as unknown[];
+      return answer.error !== undefined ? new Error(answer.error) : (answer.docs as unknown[]);
     });
+}
+
+/**
+ * For each text (a manifest stream, or a ResourceList), the parts that a YAML 1.1 reader of the
+ * kind Kubernetes uses (libyaml) reads otherwise than a YAML 1.2 one (yaml, as the function
+ * reads): resources by kind, namespace and name (`item N` for what is none), and a ResourceList's
+ * `functionConfig` and `results`. Undefined for a text that either reader refuses.
+ */
+export function readOtherwiseIn11(texts: string[]): (string[] | undefined)[] {
+  const yaml11 = readYaml11Each(texts);
+  return texts.map((text, i) => {
+    const one = yaml11[i];
+    let two: unknown[];
+    try {
+      two = JSON.parse(JSON.stringify(readYaml12(text)));
+    } catch {
+      return undefined;
+    }
+    if (one === undefined || one instanceof Error) return undefined;
+    const [a, b] = [partsOf(one), partsOf(two)];
+    return [...new Set([...a.keys(), ...b.keys()])].filter(
+      (key) => JSON.stringify(sortedKeys(a.get(key))) !== JSON.stringify(sortedKeys(b.get(key))),
+    );
+  });
+}
+
+function partsOf(docs: unknown[]): Map<string, unknown[]> {
+  const first = docs[0] as Record<string, any> | null | undefined;
+  const list = docs.length === 1 && first?.kind === 'ResourceList' ? first : undefined;
+  const resources = list ? ((list.items ?? []) as unknown[]) : docs.filter((d) => d != null);
+  const parts = new Map<string, unknown[]>();
+  const add = (key: string, value: unknown) => parts.set(key, [...(parts.get(key) ?? []), value]);
+  resources.forEach((r, i) => {
+    const { kind, metadata } = (r ?? {}) as Record<string, any>;
+    const named = typeof kind === 'string' && typeof metadata?.name === 'string';
+    add(named ? `${kind} ${metadata.namespace ?? ''}/${metadata.name}` : `item ${i}`, r);
+  });
+  if (list) {
+    add('functionConfig', list.functionConfig ?? null);
+    add('results', list.results ?? null);
+  }
+  return parts;
+}
+
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]),
+  );
+}
+
+/**
+ * Runs of the function, each its input and its output: whatever a YAML 1.1 reader reads
+ * otherwise than a 1.2 one in an output, it read otherwise in the input (an item passed through
+ * unchanged). What the function writes, every reader reads alike.
+ */
+export function expectReadAlikeIn11(runs: { input: string; output: string }[]): void {
+  const [inputs, outputs] = [
+    readOtherwiseIn11(runs.map((r) => r.input)),
+    readOtherwiseIn11(runs.map((r) => r.output)),
+  ];
+  for (const [i, before] of inputs.entries()) {
+    if (before === undefined) continue; // an input no YAML 1.1 reader reads: nothing to hold to
+    const after = outputs[i];
+    if (after === undefined) throw new Error(`libyaml or yaml refuses output ${i}`);
+    const added = after.filter((key) => !before.includes(key));
+    if (added.length > 0) {
+      throw new Error(`YAML 1.1 reads otherwise in output ${i}: ${added.join(', ')}`);
+    }
+  }
 }
 
 /** Documents as js-yaml writes them; objects used twice become an anchor and an alias. */

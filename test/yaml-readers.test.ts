@@ -45,21 +45,24 @@ function resourcesOf(text: string): { items: Resource[]; stream: string } {
   return { items: docs.filter((d) => d != null), stream: text };
 }
 
-function files(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.yaml'))
-    .map((name) => join(dir, name));
+/** Every example's expected output: each `expected.yaml`, and the files of `expected/` folders. */
+function expectedOutputs(dir: string, expected = false): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return expectedOutputs(path, expected || entry.name === 'expected');
+    return entry.name.endsWith('.yaml') && (expected || entry.name === 'expected.yaml')
+      ? [path]
+      : [];
+  });
 }
 
 /** Every golden output (each diff applied to its input) and every example's expected output. */
 const GOLDEN: { name: string; text: string }[] = [
   ...goldenOutputs().map(({ name, output }) => ({ name: `test/golden/${name}`, text: output })),
-  ...[
-    join(ROOT, 'examples', 'kustomize-exec', 'expected.yaml'),
-    join(ROOT, 'examples', 'pipe', 'expected.yaml'),
-    ...files(join(ROOT, 'examples', 'kpt', 'expected')),
-    ...files(join(ROOT, 'examples', 'kpt-pyyaml', 'expected')),
-  ].map((path) => ({ name: relative(ROOT, path), text: readFileSync(path, 'utf8') })),
+  ...expectedOutputs(join(ROOT, 'examples')).map((path) => ({
+    name: relative(ROOT, path),
+    text: readFileSync(path, 'utf8'),
+  })),
 ];
 
 describe('every golden output, read as Kubernetes reads it', () => {
