@@ -6,7 +6,8 @@
 #       -> {"text": "..."}: the documents as that library writes them (one document, or a
 #          stream when "stream" is set). "share": a mapping equal to one seen before in the same
 #          document is the same object, as when code reuses one labels dict: both libraries then
-#          write an anchor and an alias.
+#          write an anchor and an alias. With ruamel's round-trip dumper, the option "comments"
+#          puts comments in every position ruamel writes them.
 #   {"op": "load", "text": "..."}
 #       -> {"docs": [...]}: the text as libyaml reads it with PyYAML's safe constructor (YAML 1.1,
 #          the reader of the kind Kubernetes uses), a value that is no JSON type marked
@@ -19,6 +20,7 @@ import sys
 
 import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 
 def shared(value, seen):
@@ -32,6 +34,34 @@ def shared(value, seen):
         return out
     if isinstance(value, list):
         return [shared(v, seen) for v in value]
+    return value
+
+
+def commented(value, depth, seen):
+    """The value as ruamel's round-trip types, with comments in every position ruamel writes
+    them: after a key's value, on a line before a key, after a list entry. A value used twice
+    stays one object (ruamel writes an anchor and an alias)."""
+    if id(value) in seen:
+        return seen[id(value)]
+    if isinstance(value, dict):
+        out = seen[id(value)] = CommentedMap()
+        for k, v in value.items():
+            out[k] = commented(v, depth + 1, seen)
+        for i, k in enumerate(out):
+            if i % 2 == 0:
+                out.yaml_add_eol_comment("a note", k)
+            else:
+                out.yaml_set_comment_before_after_key(k, before="a comment before", indent=depth * 2)
+        return out
+    if isinstance(value, list):
+        out = seen[id(value)] = CommentedSeq()
+        out.extend(commented(v, depth + 1, seen) for v in value)
+        # After scalar entries only: ruamel 0.17.21 writes a comment after the dash of a mapping
+        # entry and then loses the line break before the mapping's second key.
+        for i in range(0, len(out), 2):
+            if not isinstance(out[i], (dict, list)):
+                out.yaml_add_eol_comment("an entry", i)
+        return out
     return value
 
 
@@ -49,6 +79,8 @@ def dump(request):
             return yaml.dump_all(docs, Dumper=yaml.SafeDumper, **kwargs)
         return yaml.dump(docs[0], Dumper=yaml.SafeDumper, **kwargs)
     y = YAML(typ=options.get("typ", "safe"), pure=True)
+    if options.get("comments"):
+        docs = [commented(d, 0, {}) for d in docs]
     if "indent" in options:
         y.indent(**options["indent"])
     for name in ("default_flow_style", "width", "explicit_start", "explicit_end", "allow_unicode"):

@@ -1,9 +1,9 @@
 // Every YAML a real producer writes gives the same result. The same content (the real Tutor v20
 // render, with tricky values in the items the function edits, in items it passes through, and in
 // the config, whose values it writes) is written by PyYAML, ruamel, js-yaml and yaml with their
-// style options, as JSON, with merge keys, with comments between the items, with CRLF line ends
-// and a byte-order mark, as a ResourceList and as a stream; and by kpt and Kustomize from packages
-// in those styles. For each:
+// style options, as JSON, with merge keys, with comments (ruamel's inside the items, and between
+// the items), with CRLF line ends and a byte-order mark, as a ResourceList and as a stream; and by
+// kpt and Kustomize from packages in those styles. For each:
 //   - the output reads back as the output for the canonical layout (Kustomize's printer) does;
 //   - every item the function does not change is its input text, byte for byte;
 //   - a YAML 1.1 reader of the kind Kubernetes uses (libyaml) reads every item the function wrote
@@ -17,6 +17,7 @@ import { docFrom, printDoc } from '../src/krm/yaml.js';
 import { fixture, KUSTOMIZE, RENDERS, type RunOutput, runCli } from './helpers.js';
 import {
   jsYaml,
+  kptReadable,
   kptResourceList,
   kustomizeResourceList,
   type PythonLib,
@@ -225,10 +226,14 @@ const pyyaml = fc
   })
   .map(({ share, ...options }) => producer('pyyaml', options, share));
 
-const ruamelWith = (flow: fc.Arbitrary<boolean | null>) =>
+const ruamelWith = (
+  typ: fc.Arbitrary<string>,
+  flow: fc.Arbitrary<boolean | null>,
+  comments = false,
+) =>
   fc
     .record({
-      typ: fc.constantFrom('safe', 'rt'),
+      typ,
       default_flow_style: flow,
       indent: fc.constantFrom(
         { mapping: 2, sequence: 2, offset: 0 },
@@ -239,11 +244,17 @@ const ruamelWith = (flow: fc.Arbitrary<boolean | null>) =>
       explicit_start: fc.boolean(),
       share: fc.boolean(),
     })
-    .map(({ share, ...options }) => producer('ruamel', options, share));
+    .map(({ share, ...options }) =>
+      producer('ruamel', comments ? { ...options, comments } : options, share),
+    );
 // ruamel writes YAML 1.2: in flow style, values such as `{value: :80}` that no YAML 1.1 reader,
 // nor go-yaml v3 (kpt, Kustomize), reads. Such a file fails before the function sees it.
-const ruamel = ruamelWith(fc.constantFrom(false, null));
-const ruamelBlock = ruamelWith(fc.constant(false));
+const ruamel = ruamelWith(fc.constantFrom('safe', 'rt'), fc.constantFrom(false, null));
+const ruamelBlock = ruamelWith(fc.constantFrom('safe', 'rt'), fc.constant(false));
+// The round-trip dumper with comments in every place it writes them: after values, before keys,
+// after entries. In block style: ruamel 0.17.21 puts a flow mapping's closing brace at column 0
+// after a comment, which no reader takes.
+const ruamelComments = ruamelWith(fc.constant('rt'), fc.constant(false), true);
 
 function producer(lib: PythonLib, options: Record<string, unknown>, share: boolean): Layout {
   return {
@@ -301,7 +312,15 @@ const mergeLayout = fc.constant<Layout>({
   write: (docs) => docs.map((d) => withMergeKeys(d)).join('---\n'),
 });
 
-const layout = fc.oneof(pyyaml, ruamel, jsYamlLayout, yamlLayout, jsonLayout, mergeLayout);
+const layout = fc.oneof(
+  pyyaml,
+  ruamel,
+  ruamelComments,
+  jsYamlLayout,
+  yamlLayout,
+  jsonLayout,
+  mergeLayout,
+);
 
 /** What the text goes through after its producer: comments between items, CRLF, a BOM. */
 const after = fc.record({ comments: fc.boolean(), crlf: fc.boolean(), bom: fc.boolean() });
@@ -356,7 +375,7 @@ interface ItemText {
 
 /** Each item of a ResourceList or stream with its own text (de-indented), found by yaml. */
 function itemTexts(input: string, form: Form): ItemText[] {
-  const text = input.replace(/^\ufeff/, ''); // the encoding's, not the first item's
+  const text = kptReadable(input.replace(/^\ufeff/, '')); // a BOM is the encoding's
   const docs = parseAllDocuments(text, { merge: true });
   const nodes =
     form === 'stream'
@@ -532,7 +551,7 @@ describe('kpt and Kustomize as producers', () => {
     return out;
   }
 
-  const producers = fc.oneof(pyyaml, ruamelBlock, jsYamlLayout, mergeLayout);
+  const producers = fc.oneof(pyyaml, ruamelBlock, ruamelComments, jsYamlLayout, mergeLayout);
   // yaml (the merge-key layout) and PyYAML with allow_unicode write NEL, LS and PS raw, which
   // go-yaml reads as line breaks: kpt and Kustomize refuse such a file before any function runs.
   const packageTricks = tricks.filter((t) => !/[\u0085\u2028\u2029]/.test(JSON.stringify(t)));

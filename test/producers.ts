@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { dump as jsYamlDump } from 'js-yaml';
 import { Document, isMap, isSeq, Pair, parseAllDocuments, Scalar, type YAMLMap } from 'yaml';
+import { hasColumn0Quote, indentClosingQuotes } from '../src/krm/item.js';
 import { parseOptions } from '../src/krm/yaml.js';
 import { ROOT } from './helpers.js';
 
@@ -300,11 +301,20 @@ export function kustomizeResourceList(
 }
 
 /**
+ * The text with kpt's closing quotes at column 0 (go-yaml writes them so for a multi-line quoted
+ * value that ends in a line break; go-yaml, libyaml and ruamel read them, yaml refuses them)
+ * indented past their keys, which says the same.
+ */
+export function kptReadable(text: string): string {
+  return hasColumn0Quote(text) ? indentClosingQuotes(text) : text;
+}
+
+/**
  * The documents of a text as a YAML 1.2 reader reads them: yaml, with merge keys merged and
  * 0644 read as the octal YAML 1.1 readers see (as the function reads it).
  */
 export function readYaml12(text: string): unknown[] {
-  return parseAllDocuments(text, { ...parseOptions, merge: true }).map((d) => {
+  return parseAllDocuments(kptReadable(text), { ...parseOptions, merge: true }).map((d) => {
     if (d.errors.length > 0) throw new Error(`yaml: ${d.errors[0]?.message}`);
     return d.toJS({ maxAliasCount: -1 });
   });
