@@ -25,6 +25,7 @@ import {
   readYaml11,
   readYaml12,
   shareEqualMaps,
+  sortKeys,
   stopProducers,
   withMergeKeys,
   yamlDump,
@@ -442,16 +443,6 @@ async function readDifferently(text: string, form: Form, output = true): Promise
     expect(x.results ?? null).toEqual(y.results ?? null);
   }
   return differ;
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, sortKeys((v as Resource)[k])]),
-  );
 }
 
 /** The function on a producer's text against the function on the canonical text. */

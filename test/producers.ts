@@ -131,7 +131,7 @@ export function readOtherwiseIn11(texts: string[]): (string[] | undefined)[] {
     if (one === undefined || one instanceof Error) return undefined;
     const [a, b] = [partsOf(one), partsOf(two)];
     return [...new Set([...a.keys(), ...b.keys()])].filter(
-      (key) => JSON.stringify(sortedKeys(a.get(key))) !== JSON.stringify(sortedKeys(b.get(key))),
+      (key) => JSON.stringify(sortKeys(a.get(key))) !== JSON.stringify(sortKeys(b.get(key))),
     );
   });
 }
@@ -154,13 +154,14 @@ function partsOf(docs: unknown[]): Map<string, unknown[]> {
   return parts;
 }
 
-function sortedKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortedKeys);
+/** Plain data with the keys of every map in order, to compare as JSON. */
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
   if (v === null || typeof v !== 'object') return v;
   return Object.fromEntries(
     Object.keys(v)
       .sort()
-      .map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]),
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
   );
 }
 
