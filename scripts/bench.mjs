@@ -11,6 +11,8 @@
 //   BENCH_SIZES=1,10 npm run bench    (instances per input; default 1,10,100,1000; other sizes
 //                                      are printed only, as the page states the targets at 1
 //                                      and 100)
+//   BENCH_LAYOUTS=crlf,json npm run bench   (the ResourceList's other layouts, with the first
+//                                      config, up to 100 instances; default all)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -94,6 +96,27 @@ function resourceList(instances, config) {
   for (let n = 0; n < instances; n++) items.push(inNamespace(itemsText, n));
   return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.join('')}functionConfig:\n${asFunctionConfig(config)}\n`;
 }
+
+// The same ResourceList in the layouts other producers write, each held to Kustomize's:
+// CRLF line ends, a comment before every item, entries indented past the dash (`-   `, as
+// PyYAML with indent=4 and ruamel write them), and JSON (`kubectl get -o json`).
+const LAYOUTS = {
+  crlf: (text) => text.replace(/\n/g, '\r\n'),
+  comments: (text) => text.replace(/^- /gm, '# one of the resources\n- '),
+  wide: (text) => {
+    const start = text.indexOf('items:\n') + 'items:\n'.length;
+    const end = text.indexOf('\nfunctionConfig:') + 1;
+    const items = text
+      .slice(start, end)
+      .replace(/^- /gm, '-   ')
+      .replace(/^ {2}(?=.)/gm, '    ');
+    return text.slice(0, start) + items + text.slice(end);
+  },
+  json: (text) => `${JSON.stringify(parse(text), null, 2)}\n`,
+};
+const layouts = (process.env.BENCH_LAYOUTS ?? Object.keys(LAYOUTS).join(','))
+  .split(',')
+  .filter(Boolean);
 
 function stream(instances) {
   const docs = [];
@@ -188,6 +211,19 @@ for (const form of FORMS) {
           file,
         });
       }
+      if (form !== 'resourceList' || config !== CONFIGS[0] || large) continue;
+      for (const layout of layouts) {
+        const other = LAYOUTS[layout](text);
+        const otherFile = join(work, `${form}-${n}-${layout}.yaml`);
+        writeFileSync(otherFile, other);
+        commands.push({
+          key: `${config.key}:${form}-${n}-${layout}:fn`,
+          what: 'celery-queues',
+          input: `${n} × Tutor v20 ResourceList, ${layout} (${(other.length / 1e6).toFixed(2)} MB)`,
+          argv: fnArgv,
+          file: otherFile,
+        });
+      }
     }
   }
 }
@@ -236,6 +272,12 @@ for (const config of CONFIGS) {
       results[`${form}-${n}`] = { fn: m, plain };
       out.push(row('celery-queues', fn.input, m, plain));
       if (plain) out.push(row('plain `yaml` round trip', fn.input, plain));
+      for (const layout of layouts) {
+        const other = commands.find((c) => c.key === `${config.key}:${form}-${n}-${layout}:fn`);
+        if (!other) continue;
+        results[`${form}-${n}-${layout}`] = { fn: measured.get(other.key) };
+        out.push(row('celery-queues', other.input, measured.get(other.key)));
+      }
     }
   }
   out.push('');
@@ -268,6 +310,22 @@ for (const config of CONFIGS) {
     );
   }
   if (targets.length) out.push(`Targets (ResourceList), wall (CPU): ${targets.join('; ')}.`);
+  // Each other layout against Kustomize's, at each size (target ≤ 1.5x).
+  const vsKustomize = [];
+  for (const layout of layouts) {
+    const per = sizes
+      .filter((n) => results[`resourceList-${n}-${layout}`])
+      .map(
+        (n) =>
+          `${n}: ${ratio(results[`resourceList-${n}-${layout}`].fn, results[`resourceList-${n}`].fn)}`,
+      );
+    if (per.length) vsKustomize.push(`${layout} ${per.join(', ')}`);
+  }
+  if (vsKustomize.length) {
+    out.push(
+      `Other layouts against Kustomize's, by instances, wall (CPU) (target ≤ 1.5x): ${vsKustomize.join('; ')}.`,
+    );
+  }
   if (config === CONFIGS[0]) summaryEnd = out.length;
 }
 out.push('');

@@ -3,8 +3,7 @@
 // to print it cost more than the rest of a run with every family on. The text is the one
 // `printDoc(docFrom(value))` gives, byte for byte (test/print.test.ts holds the two to each
 // other over generated values); what this does not know how to print, it leaves to yaml.
-import { Document, type Schema } from 'yaml';
-import { isAmbiguousInYaml11, parseOptions } from './yaml.js';
+import { writeNewString } from './yaml.js';
 
 /** A resource as plain data: what families build and `docFrom` takes. */
 export type PlainResource = Record<string, unknown>;
@@ -141,148 +140,22 @@ function leaf(out: string[], v: unknown, indent: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Strings, as yaml's stringifyString (yaml 2.9) writes them with the options of printDoc: no
-// line folding, double-quoted strings never over several lines, strings YAML 1.1 would read
-// as something else double-quoted (quoteAmbiguousStrings).
+// Strings, as printDoc writes them (src/krm/yaml.ts, writeNewString).
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters yaml double-quotes.
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
-const NOT_PLAIN =
-  /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 
-let schema: Schema | undefined;
-
-/** Would the core schema (with 1.1 octals, as parseOptions has it) read this plain as no string? */
-function readsAsOther(text: string): boolean {
-  schema ??= new Document(null, parseOptions).schema;
-  return schema.tags.some(
-    (tag) =>
-      Boolean(tag.default) &&
-      tag.tag !== 'tag:yaml.org,2002:str' &&
-      (tag as { test?: RegExp }).test?.test(text) === true,
-  );
-}
-
-// One line without a document marker prints the same as a key and as a value at any depth: kept,
-// since the same keys and names come back in every resource.
-const printedLines = new Map<string, string | undefined>();
+// One line without a document marker prints the same at any depth: kept, since the same keys and
+// names come back in every resource.
+const printedLines = [new Map<string, string>(), new Map<string, string>()];
 
 function string(value: string, implicitKey: boolean, indent: string): string | undefined {
-  const cached = printedLines.get(value);
+  const cache = printedLines[implicitKey ? 1 : 0] as Map<string, string>;
+  const cached = cache.get(value);
   if (cached !== undefined) return cached;
-  const out = stringOf(value, implicitKey, indent);
+  const out = writeNewString(value, implicitKey, indent);
   if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
-    if (printedLines.size > 100_000) printedLines.clear();
-    printedLines.set(value, out);
+    if (cache.size > 100_000) cache.clear();
+    cache.set(value, out);
   }
   return out;
-}
-
-function stringOf(value: string, implicitKey: boolean, indent: string): string | undefined {
-  if (CONTROL.test(value) || isAmbiguousInYaml11(value)) return doubleQuoted(value);
-  if (implicitKey && value.includes('\n')) return quoted(value, implicitKey);
-  if (NOT_PLAIN.test(value)) {
-    return implicitKey || !value.includes('\n')
-      ? quoted(value, implicitKey)
-      : block(value, indent, implicitKey);
-  }
-  if (!implicitKey && value.includes('\n')) return block(value, indent, implicitKey);
-  // At the top level a key's context indentation is one step: yaml quotes a marker there.
-  if (DOCUMENT_MARKER.test(value) && implicitKey && indent === '  ') {
-    return quoted(value, implicitKey);
-  }
-  if (readsAsOther(value)) return quoted(value, implicitKey);
-  return value;
-}
-
-function quoted(value: string, implicitKey: boolean): string | undefined {
-  const hasDouble = value.includes('"');
-  const hasSingle = value.includes("'");
-  if (hasDouble && !hasSingle) {
-    if ((implicitKey && value.includes('\n')) || /[ \t]\n|\n[ \t]/.test(value)) {
-      return doubleQuoted(value);
-    }
-    // Over several lines, single quotes take the context's indentation: yaml's business.
-    if (value.includes('\n')) return undefined;
-    return `'${value.replace(/'/g, "''")}'`;
-  }
-  return doubleQuoted(value);
-}
-
-const NAMED_ESCAPES: Record<string, string> = {
-  '0000': '\\0',
-  '0007': '\\a',
-  '000b': '\\v',
-  '001b': '\\e',
-  '0085': '\\N',
-  '00a0': '\\_',
-  '2028': '\\L',
-  '2029': '\\P',
-};
-
-/** JSON's escapes in YAML's spelling; a space before an escaped line break escaped too. */
-function doubleQuoted(value: string): string {
-  const json = JSON.stringify(value);
-  if (!json.includes('\\')) return json;
-  let str = '';
-  let start = 0;
-  for (let i = 0; i < json.length; i++) {
-    let ch = json[i];
-    if (ch === ' ' && json[i + 1] === '\\' && json[i + 2] === 'n') {
-      str += `${json.slice(start, i)}\\ `;
-      i += 1;
-      start = i;
-      ch = '\\';
-    }
-    if (ch !== '\\') continue;
-    if (json[i + 1] === 'u') {
-      str += json.slice(start, i);
-      const code = json.substr(i + 2, 4);
-      str +=
-        NAMED_ESCAPES[code] ?? (code.startsWith('00') ? `\\x${code.slice(2)}` : json.substr(i, 6));
-      i += 5;
-      start = i + 1;
-    } else i += 1;
-  }
-  return start ? str + json.slice(start) : json;
-}
-
-// The negative lookbehind as yaml has it: runs of line breaks not at the start of the text.
-const BLOCK_END_NEWLINES = /(^|(?<!\n))\n+(?!\n|$)/g;
-
-/** A string over several lines as a literal block scalar (yaml's blockString, not folded). */
-function block(value: string, indent: string, implicitKey: boolean): string | undefined {
-  if (/\n[\t ]+$/.test(value)) return quoted(value, implicitKey);
-  let endStart = value.length;
-  while (endStart > 0) {
-    const ch = value[endStart - 1];
-    if (ch !== '\n' && ch !== '\t' && ch !== ' ') break;
-    endStart--;
-  }
-  let end = value.substring(endStart);
-  const endNl = end.indexOf('\n');
-  const chomp = endNl === -1 ? '-' : value === end || endNl !== end.length - 1 ? '+' : '';
-  let body = value;
-  if (end) {
-    body = body.slice(0, -end.length);
-    if (end.endsWith('\n')) end = end.slice(0, -1);
-    end = end.replace(BLOCK_END_NEWLINES, `$&${indent}`);
-  }
-  let startWithSpace = false;
-  let startEnd = 0;
-  let startNl = -1;
-  for (; startEnd < body.length; startEnd++) {
-    const ch = body[startEnd];
-    if (ch === ' ') startWithSpace = true;
-    else if (ch === '\n') startNl = startEnd;
-    else break;
-  }
-  let start = body.substring(0, startNl < startEnd ? startNl + 1 : startEnd);
-  if (start) {
-    body = body.substring(start.length);
-    start = start.replace(/\n+/g, `$&${indent}`);
-  }
-  const header = (startWithSpace ? (indent ? '2' : '1') : '') + chomp;
-  return `|${header}\n${indent}${start}${body.replace(/\n+/g, `$&${indent}`)}${end}`;
 }

@@ -5,8 +5,12 @@ import { isMap } from 'yaml';
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
-import { isBookkeepingAnnotation } from '../krm/edit.js';
-import { type LabelSelector, noExpansion, selectorMatches } from '../krm/k8s.js';
+import {
+  isBookkeepingAnnotation,
+  type LabelSelector,
+  noExpansion,
+  selectorMatches,
+} from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
