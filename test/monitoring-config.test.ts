@@ -2,16 +2,16 @@
 // load trigger's variants, several instances, removal, and the PromQL builders as tables.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { concurrencyOf } from '../src/celery/args.js';
 import { instanceQueues } from '../src/monitoring/exporter.js';
+import type { InstancePlan } from '../src/plan.js';
 import {
-  concurrencyOf,
   literalRegex,
   loadQuery,
   nodeNamePattern,
   queueMatcher,
   quote,
-} from '../src/monitoring/promql.js';
-import type { InstancePlan } from '../src/plan.js';
+} from '../src/promql/celery-exporter.js';
 import { crdValidator, errorsOf } from './crd.js';
 import {
   celeryQueuesConfig,

@@ -2,11 +2,11 @@
 // for the broker's credentials, no fixed replica count on the Deployments KEDA scales, and the
 // HPAs that already scale one of them resolved as the config says (or refused).
 import { type BrokerConnection, brokerConnection } from '../broker/connection.js';
+import { concurrencyOf } from '../celery/args.js';
 import { fieldPath } from '../config/field-path.js';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
-import { concurrencyOf, loadQuery, nodeNamePattern } from '../monitoring/promql.js';
 import {
   BROKER_TRIGGER_AUTHENTICATION,
   DEFAULT_VARIANT,
@@ -17,6 +17,7 @@ import {
   scaledObjectName,
 } from '../names.js';
 import type { Family, InstancePlan, Worker } from '../plan.js';
+import { loadQuery, nodeNamePattern } from '../promql/celery-exporter.js';
 import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
 import { workerSizing } from '../workers/sizing.js';
 import { workerArgsOf } from '../workers/workers.js';

@@ -8,12 +8,12 @@ import {
   brokerConnection,
 } from '../broker/connection.js';
 import type { Spec } from '../config/schema.js';
+import { flowerDashboard } from '../grafana/dashboard.js';
+import { exporterQueuePanels } from '../grafana/exporter-panels.js';
 import type { Item } from '../krm/item.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
-import { exporterQueuePanels } from '../monitoring/dashboard.js';
-import { nodeNamePattern } from '../monitoring/promql.js';
 import {
   CADDYFILE_HASH,
   FLOWER_DASHBOARD_NAME,
@@ -23,6 +23,7 @@ import {
   flowerDashboardKey,
 } from '../names.js';
 import type { Family, InstancePlan } from '../plan.js';
+import { nodeNamePattern } from '../promql/celery-exporter.js';
 import { rollOut } from '../rollout.js';
 import {
   type CaddyConfig,
@@ -35,7 +36,6 @@ import {
 import type { StockWorker } from '../tutor/instances.js';
 import { instanceWorkers, NAME_LABEL, workerArgsOf } from '../workers/workers.js';
 import { flowerSite, SITE_MARK, withFlowerSite } from './caddyfile.js';
-import { flowerDashboard } from './dashboard.js';
 
 type FlowerConfig = NonNullable<Spec['flower']>;
 

@@ -4,14 +4,14 @@
 import type { Monitoring } from '../config/schema.js';
 import { plainAt } from '../krm/yaml.js';
 import type { Worker } from '../plan.js';
-import { workerArgsOf } from '../workers/workers.js';
 import {
   type AlertThresholds,
   nodeNamePattern,
   queueLengthExpr,
   taskFailureRateExpr,
   workerDownExpr,
-} from './promql.js';
+} from '../promql/celery-exporter.js';
+import { workerArgsOf } from '../workers/workers.js';
 
 export type AlertsConfig = NonNullable<Monitoring['alerts']>;
 

@@ -1,10 +1,11 @@
 // Warnings about settings that work against each other: a scale-down to zero that can come
 // while the last tasks still run, a worker-down alert on workers that are down on purpose, and
 // workers that tell the exporter nothing.
+
+import { parseArgs } from '../celery/args.js';
 import { fieldPath } from '../config/field-path.js';
 import { CONFIG_REF } from '../krm/results.js';
 import type { InstancePlan, Worker } from '../plan.js';
-import { parseArgs } from '../workers/args.js';
 import { gracePeriodOf } from '../workers/sizing.js';
 import { argsPath, workerArgsOf } from '../workers/workers.js';
 import { type AlertsConfig, mayScaleToZero, workerDownScope } from './alerts.js';

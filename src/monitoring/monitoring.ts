@@ -1,6 +1,6 @@
 // Queue monitoring per instance: celery-exporter (Deployment, Service, ServiceMonitor), the
 // celery-mixin's alerts as a PrometheusRule, and warnings about settings that clash. The
-// dashboard's exporter panels are in ./dashboard.ts (Flower's family writes the dashboard) and
+// dashboard's exporter panels are in src/grafana/ (Flower's family writes the dashboard) and
 // KEDA's load trigger in the autoscaling family.
 import { brokerConnection } from '../broker/connection.js';
 import { componentLabels } from '../flower/flower.js';

@@ -1,13 +1,14 @@
 // Routing lint: a task routed to a queue that no worker of the instance consumes waits in Redis
 // forever. Checked after the workers family has decided who consumes what, for the config's own
 // routes and for the routes edx-platform sets by default.
+
+import { queuesOf } from '../celery/args.js';
 import { fieldPath } from '../config/load.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { plainAt } from '../krm/yaml.js';
 import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
 import type { InstancePlan } from '../plan.js';
-import { queuesOf } from '../workers/args.js';
 import type { Route } from './block.js';
 
 /**

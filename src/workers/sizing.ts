@@ -2,13 +2,13 @@
 // pod labels and annotations, and Celery's concurrency and pool. What the config does not set
 // stays as the stock worker has it (Tutor's, or a plugin's such as tutor-contrib-pod-autoscaling).
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import { parseArgs } from '../celery/args.js';
 import { fieldPath } from '../config/load.js';
 import type { QueueSpec, Spec } from '../config/schema.js';
 import { SIZING_FLAGS, SIZING_KEYS, type Sizing } from '../config/sizing.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
 import { type Doc, plainAt } from '../krm/yaml.js';
 import { DEFAULT_VARIANT, type ServiceName } from '../names.js';
-import { parseArgs } from './args.js';
 
 type SizingKey = keyof Sizing;
 

@@ -2,6 +2,7 @@
 // from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
 // so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
+import { parseArgs, workerArgs } from '../celery/args.js';
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
@@ -23,7 +24,6 @@ import {
 } from '../names.js';
 import type { Family, InstancePlan, Worker } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
-import { parseArgs, workerArgs } from './args.js';
 import {
   applySizing,
   checkPodLabels,
