@@ -1,8 +1,10 @@
 // The pure core: items and a config in, items and results out. On any error the items come
 // back exactly as they went in.
 import { autoscaling } from './autoscaling/autoscaling.js';
+import { resolveBroker, writeBrokerSecret } from './broker/connection.js';
+import { instanceWorkers, type Worker } from './celery/worker.js';
 import { lintConfig } from './config/lint.js';
-import type { CeleryQueues } from './config/schema.js';
+import type { CeleryQueues, Spec } from './config/schema.js';
 import { disruptionBudgets } from './disruption/budgets.js';
 import { flower } from './flower/flower.js';
 import { Edit } from './krm/edit.js';
@@ -10,16 +12,22 @@ import { InputError, type Item } from './krm/item.js';
 import { type Result, Results } from './krm/results.js';
 import { checkItems } from './krm/validate.js';
 import { monitoring } from './monitoring/monitoring.js';
-import type { Family, InstancePlan } from './plan.js';
+import type { ServiceName } from './names.js';
+import type { Family, InstanceView } from './plan.js';
 import { settings } from './settings/settings.js';
+import { monitoredStock } from './tutor/components.js';
 import { findInstances, type TutorInstance } from './tutor/instances.js';
 import { recordStockWorkers, resetStockWorkers } from './tutor/stock.js';
 import { workers } from './workers/workers.js';
 
-/** The output families, in the order they run: later ones read what earlier ones planned. */
+/**
+ * The output families, in the order they run, after the workers stage. Each reads the view and
+ * stages its own changes; the order is that of the resources they add to the output.
+ */
 export const FAMILIES: readonly Family[] = [
-  workers,
   settings,
+  // The broker's credentials Secret, before the first resource that reads it.
+  writeBrokerSecret,
   autoscaling,
   flower,
   disruptionBudgets,
@@ -43,10 +51,10 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
       // One instance at a time, each let go of when done (its documents printed or released):
       // what a large input holds meanwhile is text.
       for (let instance = instances.shift(); instance; instance = instances.shift()) {
-        const plan: InstancePlan = { instance, spec: config.spec, edit, results, workers: [] };
         resetStockWorkers(instance, edit);
-        for (const family of FAMILIES) family(plan);
-        recordStockWorkers(instance, edit, plan.workers);
+        const view = viewOf({ instance, spec: config.spec, edit, results });
+        for (const family of FAMILIES) family(view);
+        recordStockWorkers(instance, edit, view.workers);
         removeStale(instance, edit, results);
         edit.settle();
       }
@@ -61,6 +69,53 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
     results.error(e.message);
     return { items: [...items], results: results.list };
   }
+}
+
+/**
+ * Runs the workers stage on one instance, and resolves what the families after it read: the
+ * workers it planned, and the broker.
+ */
+export function viewOf(
+  input: Pick<InstanceView, 'instance' | 'spec' | 'edit' | 'results'>,
+): InstanceView {
+  const planned = Object.freeze(workers(input));
+  const { instance, spec, edit } = input;
+  const broker = resolveBroker(
+    instance,
+    spec,
+    (kind, namespace, name) => edit.find(kind, namespace, name),
+    brokerServices(spec, instance, planned),
+  );
+  return Object.freeze({
+    ...input,
+    broker,
+    workers: planned,
+    instanceWorkers: Object.freeze(
+      instanceWorkers(instance, planned, (stock) => edit.current(stock.item)),
+    ),
+  });
+}
+
+/**
+ * The services whose broker an output connects to, in the order the outputs are written: each
+ * autoscaled worker's (KEDA's ScaledObject), then the monitored stock worker's (Flower,
+ * celery-exporter).
+ */
+function brokerServices(
+  spec: Spec,
+  instance: TutorInstance,
+  planned: readonly Worker[],
+): ServiceName[] {
+  const services: ServiceName[] = [];
+  const add = (service: ServiceName) => {
+    if (!services.includes(service)) services.push(service);
+  };
+  for (const worker of planned) if (worker.config?.autoscaling?.enabled) add(worker.service);
+  const monitored = monitoredStock(instance);
+  if (monitored && (spec.flower?.enabled || spec.monitoring?.exporter?.enabled)) {
+    add(monitored.service);
+  }
+  return services;
 }
 
 // What an earlier run wrote for a setting that is gone from the config.

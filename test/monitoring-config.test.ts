@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concurrencyOf } from '../src/celery/args.js';
 import { instanceQueues } from '../src/monitoring/exporter.js';
-import type { InstancePlan } from '../src/plan.js';
+import type { InstanceView } from '../src/plan.js';
 import {
   literalRegex,
   loadQuery,
@@ -441,18 +441,12 @@ describe('the PromQL builders', () => {
   });
 
   it('lists every queue of an instance once: workers’ queues, then route targets', () => {
-    const plan = {
-      instance: {
-        workers: {
-          lms: { stockQueues: ['edx.lms.core.default', 'edx.lms.core.high'] },
-          // No CMS queue configured: the stock worker as it came.
-          cms: { stockQueues: ['edx.cms.core.default'], item: { name: 'cms-worker' } },
-        },
-      },
-      edit: { current: () => undefined },
-      workers: [
+    const view = {
+      instanceWorkers: [
         { service: 'lms', queues: ['edx.lms.core.default'] },
         { service: 'lms', queues: ['edx.lms.core.high'] },
+        // No CMS queue configured: the stock worker as it came.
+        { service: 'cms', queues: ['edx.cms.core.default'] },
       ],
       spec: {
         explicitQueues: {
@@ -460,8 +454,8 @@ describe('the PromQL builders', () => {
           cms: { t3: { queue: 'edx.lms.core.default' } },
         },
       },
-    } as unknown as InstancePlan;
-    expect(instanceQueues(plan)).toEqual([
+    } as unknown as InstanceView;
+    expect(instanceQueues(view)).toEqual([
       'edx.lms.core.default',
       'edx.lms.core.high',
       'edx.lms.core.other',

@@ -1,19 +1,14 @@
 // Flower per instance: its Deployment and Service, a ServiceMonitor for its metrics, a Grafana
 // dashboard, and (on request) a site in Tutor's Caddy. Credentials only ever come from Secrets.
 import { isScalar } from 'yaml';
-import {
-  BROKER_CA_DIR,
-  type BrokerConnection,
-  brokerAccess,
-  brokerConnection,
-} from '../broker/connection.js';
+import { BROKER_CA_DIR, type BrokerConnection, brokerAccess } from '../broker/connection.js';
 import type { Spec } from '../config/schema.js';
 import { flowerDashboard } from '../grafana/dashboard.js';
 import { exporterQueuePanels } from '../grafana/exporter-panels.js';
 import type { Item } from '../krm/item.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { type Doc, docFrom, plainAt } from '../krm/yaml.js';
+import { type Doc, docFrom } from '../krm/yaml.js';
 import {
   CADDYFILE_HASH,
   FLOWER_DASHBOARD_NAME,
@@ -22,7 +17,7 @@ import {
   FLOWER_PORT_NAME,
   flowerDashboardKey,
 } from '../names.js';
-import type { Family, InstancePlan } from '../plan.js';
+import type { Family, InstanceView } from '../plan.js';
 import { nodeNamePattern } from '../promql/celery-exporter.js';
 import { rollOut } from '../rollout.js';
 import {
@@ -33,8 +28,7 @@ import {
   siteHost,
   usesDefaultSitePort,
 } from '../tutor/caddy.js';
-import type { StockWorker } from '../tutor/instances.js';
-import { instanceWorkers, NAME_LABEL, workerArgsOf } from '../workers/workers.js';
+import { componentLabels, monitoredStock } from '../tutor/components.js';
 import { flowerSite, SITE_MARK, withFlowerSite } from './caddyfile.js';
 
 type FlowerConfig = NonNullable<Spec['flower']>;
@@ -43,18 +37,17 @@ type FlowerConfig = NonNullable<Spec['flower']>;
 // USER, Kubernetes cannot verify runAsNonRoot and refuses to start the pod.
 const FLOWER_UID = 1000;
 
-export const flower: Family = (plan) => {
-  const config = plan.spec.flower;
-  if (config?.enabled) writeFlower(plan, config);
-  exposeThroughCaddy(plan, config?.enabled ? config.expose?.host : undefined);
+export const flower: Family = (view) => {
+  const config = view.spec.flower;
+  if (config?.enabled) writeFlower(view, config);
+  exposeThroughCaddy(view, config?.enabled ? config.expose?.host : undefined);
 };
 
-function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
-  const { instance } = plan;
-  // Tutor gives the LMS and CMS workers the same broker; Flower watches the LMS's.
-  const stock = instance.workers.lms ?? instance.workers.cms;
+function writeFlower(view: InstanceView, config: FlowerConfig): void {
+  const { instance } = view;
+  const stock = monitoredStock(instance);
   if (!stock) return;
-  const connection = brokerConnection(plan, stock.service);
+  const connection = view.broker.connections[stock.service];
   if (!connection) return;
   const { labels, selector } = componentLabels(stock, FLOWER_NAME);
   const meta = (name: string, extraLabels: Record<string, string> = {}) => ({
@@ -62,7 +55,7 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
     ...(instance.namespace ? { namespace: instance.namespace } : {}),
     labels: { ...labels, ...extraLabels },
   });
-  const create = (doc: Doc) => plan.edit.create(doc, instance.anchor, stock.item.name);
+  const create = (doc: Doc) => view.edit.create(doc, instance.anchor, stock.item.name);
 
   create(docFrom(deployment(meta(FLOWER_NAME), selector, config, connection)));
   create(
@@ -110,11 +103,11 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
     const key = flowerDashboardKey(instance.namespace);
     const model = flowerDashboard({
       namespace: instance.namespace,
-      workers: instanceWorkers(plan).map((w) => ({
+      workers: view.instanceWorkers.map((w) => ({
         name: w.name,
-        nodes: nodeNamePattern(workerArgsOf(w), w.name),
+        nodes: nodeNamePattern(w.args, w.name),
       })),
-      ...exporterQueuePanels(plan.spec.monitoring),
+      ...exporterQueuePanels(view.spec.monitoring),
     });
     const json = `${JSON.stringify(model, null, 2)}\n`;
     const doc = docFrom({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [key]: json } });
@@ -123,31 +116,6 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
     if (isScalar(node)) node.type = 'BLOCK_LITERAL';
     create(doc);
   }
-}
-
-/**
- * Labels like the stock worker's (Tutor's instance, part-of, managed-by), named `name`; the
- * selector is the stock worker's with the name swapped, so it selects that component's pods only.
- */
-export function componentLabels(
-  stock: StockWorker,
-  name: string,
-): {
-  labels: Record<string, string>;
-  selector: Record<string, string>;
-} {
-  const strings = (value: unknown): Record<string, string> =>
-    Object.fromEntries(
-      Object.entries(value && typeof value === 'object' ? value : {}).filter(
-        (e): e is [string, string] => typeof e[1] === 'string',
-      ),
-    );
-  const labels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
-  const selector = strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels']));
-  return {
-    labels: { ...labels, [NAME_LABEL]: name },
-    selector: { ...selector, [NAME_LABEL]: name },
-  };
 }
 
 function deployment(
@@ -197,13 +165,13 @@ function deployment(
  * Puts Flower's site block into Tutor's Caddyfile, or takes out the one an earlier run wrote
  * when `host` is undefined.
  */
-function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void {
+function exposeThroughCaddy(view: InstanceView, host: string | undefined): void {
   const find = (kind: string, namespace: string, name: string) =>
-    plan.edit.find(kind, namespace, name);
-  if (host === undefined && !someConfigMapMentions(plan, SITE_MARK)) return;
-  const caddy = caddyConfig(plan.instance, find, host === undefined ? undefined : plan.results);
+    view.edit.find(kind, namespace, name);
+  if (host === undefined && !someConfigMapMentions(view, SITE_MARK)) return;
+  const caddy = caddyConfig(view.instance, find, host === undefined ? undefined : view.results);
   if (!caddy) return;
-  const doc = plan.edit.modify(caddy.configMap);
+  const doc = view.edit.modify(caddy.configMap);
   const node = doc.getIn(['data', caddy.key], true);
   if (!isScalar(node) || typeof node.value !== 'string') return;
   const current = node.value;
@@ -216,14 +184,14 @@ function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void 
         });
   const next = withFlowerSite(current, site);
   if ('error' in next) {
-    plan.results.error(next.error, { item: caddy.configMap, field: `data.${caddy.key}` });
+    view.results.error(next.error, { item: caddy.configMap, field: `data.${caddy.key}` });
     return;
   }
-  if (host !== undefined && servedAlready(plan, caddy, current, host)) return;
+  if (host !== undefined && servedAlready(view, caddy, current, host)) return;
   if (next.text === current) return;
   // In place: the scalar keeps its quoting style.
   node.value = next.text;
-  rollOutChangedCaddyfile(plan, caddy);
+  rollOutChangedCaddyfile(view, caddy);
 }
 
 /**
@@ -233,7 +201,7 @@ function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void 
  * are served through it. Says so; true if it is.
  */
 function servedAlready(
-  plan: InstancePlan,
+  view: InstanceView,
   caddy: CaddyConfig,
   caddyfile: string,
   host: string,
@@ -242,20 +210,20 @@ function servedAlready(
   if ('error' in tutors) return false;
   const clash = caddySites(tutors.text).find((s) => s.host === siteHost(host));
   if (!clash) return false;
-  plan.results.error(
+  view.results.error(
     `${host} is a host Tutor's Caddy already serves (the site ${clash.address} in ${caddy.configMap.label} data.${caddy.key}): a second site for it makes Caddy refuse the whole Caddyfile ("ambiguous site definition"), so no caddy pod would start, and the LMS and Studio are served through it; give Flower a host of its own, such as flower.${clash.host}`,
     { ref: CONFIG_REF, field: 'spec.flower.expose.host' },
   );
   return true;
 }
 
-function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
-  return plan.edit
-    .itemsIn(plan.instance.namespace)
+function someConfigMapMentions(view: InstanceView, text: string): boolean {
+  return view.edit
+    .itemsIn(view.instance.namespace)
     .some(
       (item: Item) =>
         item.kind === 'ConfigMap' &&
-        item.namespace === plan.instance.namespace &&
+        item.namespace === view.instance.namespace &&
         item.mentions(text),
     );
 }
@@ -265,12 +233,12 @@ function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
  * a rendered stream the ConfigMap takes Kustomize's hash of its new content and the caddy
  * Deployment's reference follows; inside a kustomization Kustomize re-hashes it itself).
  */
-function rollOutChangedCaddyfile(plan: InstancePlan, caddy: CaddyConfig): void {
-  plan.results.info(
+function rollOutChangedCaddyfile(view: InstanceView, caddy: CaddyConfig): void {
+  view.results.info(
     `changed the Flower site in ${caddy.key}; Caddy reads it when it starts (Deployment ${caddy.deployment.name})`,
     { item: caddy.configMap, field: `data.${caddy.key}` },
   );
-  rollOut(plan, caddy.configMap, {
+  rollOut(view, caddy.configMap, {
     what: `the ${caddy.key}`,
     field: `data.${caddy.key}`,
     hashAnnotation: CADDYFILE_HASH,

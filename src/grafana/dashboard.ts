@@ -1,6 +1,5 @@
 // The Grafana dashboard of an instance's Celery workers (Flower's family writes it), from the
-// metrics Flower exports
-// (flower/events.py, PrometheusMetrics, in Flower 2.0.1 and 2.1.0):
+// metrics Flower exports (flower/events.py, PrometheusMetrics, in Flower 2.0.1 and 2.1.0):
 //   flower_events_total{worker,type,task}                     counter of Celery events
 //   flower_task_runtime_seconds{worker,task}                  histogram (_bucket, _sum, _count)
 //   flower_task_prefetch_time_seconds{worker,task}            gauge

@@ -15,11 +15,11 @@
 // The record is input like any other: putting it back sets only the fields the function
 // changes (RESTORABLE), and a record naming any other field is refused.
 import { isMap, isSeq, type YAMLMap } from 'yaml';
+import type { Worker } from '../celery/worker.js';
 import type { Edit } from '../krm/edit.js';
 import type { Item } from '../krm/item.js';
 import { type Doc, deepEqual, toPlain } from '../krm/yaml.js';
 import { STOCK_FIELDS } from '../names.js';
-import type { Worker } from '../plan.js';
 import type { TutorInstance } from './instances.js';
 
 type Path = (string | number)[];
@@ -286,7 +286,11 @@ export function resetStockWorkers(instance: TutorInstance, edit: Edit): void {
  * After the output families ran: each stock worker records what they changed on it (an empty
  * record when it has clones: see `strippedRecords`).
  */
-export function recordStockWorkers(instance: TutorInstance, edit: Edit, workers: Worker[]): void {
+export function recordStockWorkers(
+  instance: TutorInstance,
+  edit: Edit,
+  workers: readonly Worker[],
+): void {
   for (const stock of Object.values(instance.workers)) {
     const doc = edit.current(stock.item);
     const cloned = workers.some((w) => w.stock === stock && w.kind !== 'stock');
