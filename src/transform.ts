@@ -17,7 +17,7 @@ import type { Family, InstanceView } from './plan.js';
 import { settings } from './settings/settings.js';
 import { monitoredStock } from './tutor/components.js';
 import { findInstances, type TutorInstance } from './tutor/instances.js';
-import { recordStockWorkers, resetStockWorkers } from './tutor/stock.js';
+import { recordStockWorkers, resetStockWorkers } from './tutor/record.js';
 import { workers } from './workers/workers.js';
 
 /**

@@ -1,0 +1,52 @@
+// The import rules of src/, checked by `npm run depcruise` (part of `npm test`, so CI fails on a
+// break) and by test/imports.test.ts, which also shows that each rule catches a new violation.
+//
+// Output families are the folders below: each is one concern, and imports shared layers only,
+// never another family. Shared layers import no family. The YAML text engine is krm/'s own.
+const FAMILIES = ['workers', 'settings', 'autoscaling', 'flower', 'disruption', 'monitoring'];
+const FAMILY = `^src/(${FAMILIES.join('|')})/`;
+const SHARED = [
+  '^src/(celery|config|tutor|krm|broker|promql|grafana)/',
+  '^src/(names|plan|rollout|version)[.]ts$',
+];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycle',
+      severity: 'error',
+      comment: 'Modules of src/ import each other in one direction only (type imports included).',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-family-to-family',
+      severity: 'error',
+      comment:
+        'A family reads what another planned through the InstanceView (src/plan.ts), and shares code through a shared layer (src/celery/, src/promql/, src/grafana/, src/tutor/...).',
+      from: { path: FAMILY },
+      to: { path: FAMILY, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'shared-imports-no-family',
+      severity: 'error',
+      comment: 'Shared layers are below the families: only src/transform.ts assembles them.',
+      from: { path: SHARED },
+      to: { path: FAMILY },
+    },
+    {
+      name: 'text-engine-inside-krm',
+      severity: 'error',
+      comment:
+        'The YAML text engine (outline, compose, patch) is read and written through src/krm/ only.',
+      from: { path: '^src/', pathNot: '^src/krm/' },
+      to: { path: '^src/krm/(outline|compose|patch)[.]ts$' },
+    },
+  ],
+  options: {
+    includeOnly: '^src/',
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
