@@ -63,7 +63,9 @@ describe('import rules', () => {
     expect(found('no-family-to-family')).toEqual([
       'src/flower/flower.ts -> src/monitoring/alerts.ts',
     ]);
-    expect(found('shared-imports-no-family')).toContain('src/celery/args.ts -> src/workers/sizing.ts');
+    expect(found('shared-imports-no-family')).toContain(
+      'src/celery/args.ts -> src/workers/sizing.ts',
+    );
     expect(found('no-cycle')).toContain('src/names.ts -> src/tutor/instances.ts');
     expect(found('text-engine-inside-krm')).toEqual([
       'src/settings/settings.ts -> src/krm/outline.ts',
