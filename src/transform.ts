@@ -39,7 +39,15 @@ export interface TransformResult {
   results: Result[];
 }
 
-export function transform(items: readonly Item[], config: CeleryQueues): TransformResult {
+/**
+ * `families`: the families to run after the workers stage, all of them but for a test that runs
+ * some on their own.
+ */
+export function transform(
+  items: readonly Item[],
+  config: CeleryQueues,
+  families: readonly Family[] = FAMILIES,
+): TransformResult {
   const results = new Results();
   try {
     checkItems(items, results);
@@ -53,7 +61,7 @@ export function transform(items: readonly Item[], config: CeleryQueues): Transfo
       for (let instance = instances.shift(); instance; instance = instances.shift()) {
         resetStockWorkers(instance, edit);
         const view = viewOf({ instance, spec: config.spec, edit, results });
-        for (const family of FAMILIES) family(view);
+        for (const family of families) family(view);
         recordStockWorkers(instance, edit, view.workers);
         removeStale(instance, edit, results);
         edit.settle();

@@ -3,8 +3,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concurrencyOf } from '../src/celery/args.js';
-import { instanceQueues } from '../src/monitoring/exporter.js';
-import type { InstanceView } from '../src/plan.js';
 import {
   literalRegex,
   loadQuery,
@@ -437,29 +435,6 @@ describe('the PromQL builders', () => {
     expect(selectorsOf(q).map((s) => s.metric)).toEqual([
       'celery_queue_length',
       'celery_worker_tasks_active',
-    ]);
-  });
-
-  it('lists every queue of an instance once: workers’ queues, then route targets', () => {
-    const view = {
-      instanceWorkers: [
-        { service: 'lms', queues: ['edx.lms.core.default'] },
-        { service: 'lms', queues: ['edx.lms.core.high'] },
-        // No CMS queue configured: the stock worker as it came.
-        { service: 'cms', queues: ['edx.cms.core.default'] },
-      ],
-      spec: {
-        explicitQueues: {
-          lms: { t1: { queue: 'edx.lms.core.high' }, t2: { queue: 'edx.lms.core.other' } },
-          cms: { t3: { queue: 'edx.lms.core.default' } },
-        },
-      },
-    } as unknown as InstanceView;
-    expect(instanceQueues(view)).toEqual([
-      'edx.lms.core.default',
-      'edx.lms.core.high',
-      'edx.lms.core.other',
-      'edx.cms.core.default',
     ]);
   });
 });

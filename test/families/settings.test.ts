@@ -1,0 +1,56 @@
+// The settings family: task routing and CELERY_ACKS_LATE at the end of production.py, and the
+// pods that mount it rolled.
+// Table tests on literal YAML (runFamily, test/family.ts).
+import { describe } from 'vitest';
+import { settings } from '../../src/settings/settings.js';
+import { familyTable, LMS_SETTINGS, LMS_WORKER } from '../family.js';
+
+describe('settings family', () => {
+  familyTable(settings, {
+    'routes go at the end of production.py, and the pods that mount it roll': {
+      input: LMS_WORKER + LMS_SETTINGS,
+      spec: `lms: {}
+explicitQueues: {lms: {"lms.djangoapps.grades.tasks.compute_grades_for_course": {queue: edx.lms.core.high}}}`,
+      diff: `@@ -15,2 +15,4 @@
+         app.kubernetes.io/name: lms-worker
++      annotations:
++        celery-queues.tutor-krm.dev/lms-settings-hash: h26c24hdmk
+     spec:
+@@ -41,1 +43,11 @@
+     SECRET_KEY = "x"
++    # BEGIN celery-queues: written by the celery-queues KRM function, replaced on every run; do not edit
++    try:
++        EXPLICIT_QUEUES
++    except NameError:
++        EXPLICIT_QUEUES = {}
++    EXPLICIT_QUEUES.update({
++        'lms.djangoapps.grades.tasks.compute_grades_for_course': {'queue': 'edx.lms.core.high'},
++    })
++    CELERY_ACKS_LATE = True
++    # END celery-queues
+`,
+      results: [
+        'info: ConfigMap openedx/openedx-settings-lms data["production.py"]: LMS settings changed; the name openedx-settings-lms does not end in Kustomize\'s hash of the content, so it stays, and the pod templates of Deployment openedx/lms-worker carry celery-queues.tutor-krm.dev/lms-settings-hash: h26c24hdmk, so their pods roll',
+        'info: Deployment openedx/lms-worker: edx-platform routes 4 LMS tasks to queue edx.lms.core.ora_workflow_update by default (openassessment.workflow.tasks.update_workflows_for_all_blocked_submissions_task, openassessment.workflow.tasks.update_workflows_for_course_task, openassessment.workflow.tasks.update_workflows_for_ora_block_task, openassessment.workflow.tasks.update_workflow_for_submission_task), which no worker in namespace openedx consumes (stock Tutor has no consumer for it either). Add the variant ora_workflow_update to spec.lms.queues (a worker for that queue), or route them to a consumed queue with spec.explicitQueues.lms (edx.lms.core.default, edx.lms.core.high).',
+      ],
+    },
+    'a settings ConfigMap the input lacks: an error when there are routes to write': {
+      input: LMS_WORKER,
+      spec: `lms: {}
+explicitQueues: {lms: {"lms.djangoapps.grades.tasks.compute_grades_for_course": {queue: edx.lms.core.high}}}`,
+      output: ``,
+      results: [
+        'error: Deployment openedx/lms-worker spec.template.spec.volumes: it mounts ConfigMap openedx-settings-lms as the LMS settings, and the input lacks it: LMS settings (spec.explicitQueues and CELERY_ACKS_LATE) not written',
+      ],
+    },
+    'a settings ConfigMap the input lacks: a warning when only CELERY_ACKS_LATE is at stake': {
+      input: LMS_WORKER,
+      spec: `lms: {}`,
+      output: ``,
+      results: [
+        'warning: Deployment openedx/lms-worker spec.template.spec.volumes: it mounts ConfigMap openedx-settings-lms as the LMS settings, and the input lacks it: LMS settings (CELERY_ACKS_LATE) not written',
+        'info: Deployment openedx/lms-worker: edx-platform routes 4 LMS tasks to queue edx.lms.core.ora_workflow_update by default (openassessment.workflow.tasks.update_workflows_for_all_blocked_submissions_task, openassessment.workflow.tasks.update_workflows_for_course_task, openassessment.workflow.tasks.update_workflows_for_ora_block_task, openassessment.workflow.tasks.update_workflow_for_submission_task), which no worker in namespace openedx consumes (stock Tutor has no consumer for it either). Add the variant ora_workflow_update to spec.lms.queues (a worker for that queue), or route them to a consumed queue with spec.explicitQueues.lms (edx.lms.core.default, edx.lms.core.high).',
+      ],
+    },
+  });
+});
