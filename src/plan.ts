@@ -2,7 +2,7 @@
 import type { BrokerPlan } from './broker/connection.js';
 import type { Worker } from './celery/worker.js';
 import type { Spec } from './config/schema.js';
-import type { Edit } from './krm/edit.js';
+import type { Resources } from './krm/resources.js';
 import type { Results } from './krm/results.js';
 import type { TutorInstance } from './tutor/instances.js';
 
@@ -12,8 +12,8 @@ export interface InstanceInput {
   readonly instance: TutorInstance;
   /** The config, checked and with its defaults. */
   readonly spec: Spec;
-  /** The staged change to the item list: what a family reads the resources through and writes. */
-  readonly edit: Edit;
+  /** The input's resources: what a family finds, reads and changes them through. */
+  readonly resources: Resources;
   /** Errors, warnings, infos. */
   readonly results: Results;
 }

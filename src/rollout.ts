@@ -3,7 +3,7 @@
 // a rendered stream the name ends in Kustomize's hash of the old content: the ConfigMap takes the
 // hash of its new content, and every reference in every workload follows. A name that carries
 // no content hash stays, and the pod templates that mount it carry the hash instead.
-import type { Edit } from './krm/edit.js';
+
 import { configMapHash, hashedName } from './krm/hash.js';
 import type { Item } from './krm/item.js';
 import {
@@ -13,6 +13,7 @@ import {
   podTemplateMetadataPath,
   renameConfigMapRefs,
 } from './krm/refs.js';
+import type { Resources } from './krm/resources.js';
 import { type Doc, deepEqual } from './krm/yaml.js';
 import { GENERATED_BY } from './names.js';
 import type { InstanceView } from './plan.js';
@@ -31,13 +32,13 @@ export interface Rollout {
 
 /**
  * Rolls the pods that mount a ConfigMap of the instance whose data the caller changed through
- * `view.edit` (or did not: then only an earlier run's hash annotation is kept current). Safe to
+ * `view.resources` (or did not: then only an earlier run's hash annotation is kept current). Safe to
  * call more than once for one ConfigMap.
  */
 export function rollOut(view: InstanceView, item: Item, rollout: Rollout): void {
   if (item.annotation(NEEDS_HASH_SUFFIX) === 'enabled') return;
   const before = contentOf(item);
-  const after = contentOf(item, view.edit);
+  const after = contentOf(item, view.resources);
   const changed = !deepEqual(before, after);
   const hashed = hashedName(item.name, before);
   if (hashed) {
@@ -47,14 +48,14 @@ export function rollOut(view: InstanceView, item: Item, rollout: Rollout): void 
   annotateMounters(view, item, configMapHash(after), changed, rollout);
 }
 
-/** A ConfigMap's content as it came in, or (with `edit`) as it stands. */
-function contentOf(item: Item, edit?: Edit): { data: unknown; binaryData: unknown } {
-  const at = (path: string[]) => (edit ? edit.plainAt(item, path) : item.plainAt(path));
+/** A ConfigMap's content as it came in, or (with `resources`) as it stands. */
+function contentOf(item: Item, resources?: Resources): { data: unknown; binaryData: unknown } {
+  const at = (path: string[]) => (resources ? resources.read(item, path) : item.plainAt(path));
   return { data: at(['data']), binaryData: at(['binaryData']) };
 }
 
 interface Mounter {
-  /** An input workload, edited through `view.edit` (as text when it can be). */
+  /** An input workload, edited through `view.resources` (as text when it can be). */
   item: Item | undefined;
   /** Its references to the ConfigMap, as it stands. */
   refs: ConfigMapRef[];
@@ -69,18 +70,19 @@ function mounters(view: InstanceView, name: string): Mounter[] {
   const out: Mounter[] = [];
   const seen = new Set<Doc>();
   const stockWorkers = new Map(Object.values(view.instance.workers).map((s) => [s.item, s]));
-  for (const item of view.edit.itemsIn(view.instance.namespace)) {
+  for (const item of view.resources.inNamespace(view.instance.namespace)) {
     // What an earlier run wrote is in the plan again (below) or about to be removed.
-    if (item.namespace !== view.instance.namespace || !view.edit.mentions(item, name)) continue;
+    if (item.namespace !== view.instance.namespace || !view.resources.mentions(item, name))
+      continue;
     if (item.isLocalConfig || item.annotation(GENERATED_BY) !== undefined) continue;
-    const refs = configMapRefs(view.edit.tree(item), item.kind).filter((r) => r.name === name);
+    const refs = configMapRefs(view.resources.tree(item), item.kind).filter((r) => r.name === name);
     if (refs.length === 0) continue;
     // A stock worker's record of what the function changed on it (STOCK_FIELDS) is taken
     // against its pristine form. A renamed ConfigMap is not such a change: Tutor would have
     // written the new name had it rendered the new content. So the pristine form follows too,
     // or the next run would put the old name back.
     const stock = stockWorkers.get(item);
-    if (stock) seen.add(view.edit.current(item));
+    if (stock) seen.add(view.resources.document(item));
     out.push({
       item,
       refs,
@@ -107,9 +109,9 @@ function mounters(view: InstanceView, name: string): Mounter[] {
 
 function rename(view: InstanceView, item: Item, to: string, rollout: Rollout): void {
   // The name this run gave it so far (an earlier call may have renamed it already).
-  const from = String(view.edit.plainAt(item, ['metadata', 'name']));
+  const from = String(view.resources.read(item, ['metadata', 'name']));
   if (from === to) return;
-  const clash = view.edit.find('ConfigMap', item.namespace, to);
+  const clash = view.resources.find('ConfigMap', item.namespace, to);
   if (clash && clash !== item) {
     view.results.error(
       `its new content hashes to the name ${to}, which another ConfigMap in the input already has`,
@@ -117,13 +119,13 @@ function rename(view: InstanceView, item: Item, to: string, rollout: Rollout): v
     );
     return;
   }
-  view.edit.setStrings(item, [{ path: ['metadata', 'name'], value: to }]);
+  view.resources.setStrings(item, [{ path: ['metadata', 'name'], value: to }]);
   // Every mounter names the ConfigMap (mounters() keeps no other).
   const workloads = mounters(view, from);
   for (const w of workloads) {
     // Spliced into the workload's text when it can be (a hashed name is one scalar value).
     if (w.item)
-      view.edit.setStrings(
+      view.resources.setStrings(
         w.item,
         w.refs.map((r) => ({ path: r.path, value: to })),
       );
@@ -154,15 +156,15 @@ function annotateMounters(
     const meta = podTemplateMetadataPath(w.kind);
     if (!meta) continue;
     const path = [...meta, 'annotations', key];
-    const current = w.item ? view.edit.plainAt(w.item, path) : w.docs[0]?.getIn(path);
+    const current = w.item ? view.resources.read(w.item, path) : w.docs[0]?.getIn(path);
     // Unchanged content rolls nothing, unless an earlier run's annotation must stay current.
     if (!changed && current === undefined) continue;
-    const docs = w.item ? [view.edit.modify(w.item), ...w.docs] : w.docs;
+    const docs = w.item ? [view.resources.update(w.item), ...w.docs] : w.docs;
     for (const doc of docs) if (doc.getIn(path) !== hash) doc.setIn(path, hash);
     annotated.push(w.label);
   }
   if (!changed) return;
-  if (view.edit.plainAt(item, ['immutable']) === true) {
+  if (view.resources.read(item, ['immutable']) === true) {
     view.results.warning(
       'the ConfigMap is immutable and keeps its name, so the API server will refuse its new data: delete it before applying, or let Kustomize give it a hashed name',
       { item, field: 'immutable' },

@@ -7,8 +7,8 @@ import { lintConfig } from './config/lint.js';
 import type { CeleryQueues, Spec } from './config/schema.js';
 import { disruptionBudgets } from './disruption/budgets.js';
 import { flower } from './flower/flower.js';
-import { Edit } from './krm/edit.js';
 import { InputError, type Item } from './krm/item.js';
+import { Resources } from './krm/resources.js';
 import { type Result, Results } from './krm/results.js';
 import { checkItems } from './krm/validate.js';
 import { monitoring } from './monitoring/monitoring.js';
@@ -53,25 +53,25 @@ export function transform(
     checkItems(items, results);
     if (results.hasErrors) return { items: [...items], results: results.list };
     lintConfig(config.spec, results);
-    const edit = new Edit(items, results);
+    const resources = new Resources(items, results);
     const instances = findInstances(items, config.spec, results);
     if (!results.hasErrors) {
       // One instance at a time, each let go of when done (its documents printed or released):
       // what a large input holds meanwhile is text.
       for (let instance = instances.shift(); instance; instance = instances.shift()) {
-        resetStockWorkers(instance, edit);
-        const view = viewOf({ instance, spec: config.spec, edit, results });
+        resetStockWorkers(instance, resources);
+        const view = viewOf({ instance, spec: config.spec, resources, results });
         for (const family of families) family(view);
-        recordStockWorkers(instance, edit, view.workers);
-        removeStale(instance, edit, results);
-        edit.settle();
+        recordStockWorkers(instance, resources, view.workers);
+        removeStale(instance, resources, results);
+        resources.settle();
       }
     }
     // Infos say what was done; on error nothing was.
     if (results.hasErrors) {
       return { items: [...items], results: results.list.filter((r) => r.severity !== 'info') };
     }
-    return { items: edit.output(), results: results.list };
+    return { items: resources.output(), results: results.list };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     results.error(e.message);
@@ -84,14 +84,14 @@ export function transform(
  * workers it planned, and the broker.
  */
 export function viewOf(
-  input: Pick<InstanceView, 'instance' | 'spec' | 'edit' | 'results'>,
+  input: Pick<InstanceView, 'instance' | 'spec' | 'resources' | 'results'>,
 ): InstanceView {
   const planned = Object.freeze(workers(input));
-  const { instance, spec, edit } = input;
+  const { instance, spec, resources } = input;
   const broker = resolveBroker(
     instance,
     spec,
-    (kind, namespace, name) => edit.find(kind, namespace, name),
+    (kind, namespace, name) => resources.find(kind, namespace, name),
     brokerServices(spec, instance, planned),
   );
   return Object.freeze({
@@ -99,7 +99,7 @@ export function viewOf(
     broker,
     workers: planned,
     instanceWorkers: Object.freeze(
-      instanceWorkers(instance, planned, (stock) => edit.current(stock.item)),
+      instanceWorkers(instance, planned, (stock) => resources.document(stock.item)),
     ),
   });
 }
@@ -127,10 +127,10 @@ function brokerServices(
 }
 
 // What an earlier run wrote for a setting that is gone from the config.
-function removeStale(instance: TutorInstance, edit: Edit, results: Results): void {
+function removeStale(instance: TutorInstance, resources: Resources, results: Results): void {
   for (const item of instance.generated) {
-    if (edit.wasRecreated(item)) continue;
-    edit.remove(item);
+    if (resources.wasRecreated(item)) continue;
+    resources.remove(item);
     results.info(
       'removed: celery-queues wrote it in an earlier run, and the config no longer asks for it',
       {

@@ -10,8 +10,8 @@ import {
   writeBrokerSecret,
 } from '../src/broker/connection.js';
 import { loadConfig } from '../src/config/load.js';
-import { Edit } from '../src/krm/edit.js';
 import { readStream } from '../src/krm/io.js';
+import { Resources } from '../src/krm/resources.js';
 import { Results } from '../src/krm/results.js';
 import { type Doc, toPlain } from '../src/krm/yaml.js';
 import type { ServiceName } from '../src/names.js';
@@ -29,7 +29,7 @@ function planFor(render: string, redis = '', input = fixture(render)) {
     results,
   );
   if (!config) throw new Error(JSON.stringify(results.list));
-  const edit = new Edit(items, results);
+  const edit = new Resources(items, results);
   const [instance] = findInstances(items, config.spec, results);
   // Resolved up front for the services asked for, then the explicit step that stages the Secret
   // and reports, as the transform runs them.
@@ -40,7 +40,7 @@ function planFor(render: string, redis = '', input = fixture(render)) {
       (kind, namespace, name) => edit.find(kind, namespace, name),
       services,
     );
-    writeBrokerSecret({ broker, instance: instance!, edit, results });
+    writeBrokerSecret({ broker, instance: instance!, resources: edit, results });
     return broker.connections;
   };
   return { connect, edit, results, instance: instance! };

@@ -31,7 +31,7 @@ import {
 
 export const autoscaling: Family = (view) => {
   const existing = existingAutoscalers(
-    view.edit.itemsIn(view.instance.namespace),
+    view.resources.inNamespace(view.instance.namespace),
     view.instance.namespace,
   );
   refuseFixedReplicas(view, existing);
@@ -63,7 +63,8 @@ export const autoscaling: Family = (view) => {
         const from = (secrets.credentials?.secretName ?? secrets.ca?.secretName) as string;
         auth = {
           secrets,
-          written: doc !== undefined && view.edit.create(docFrom(doc), view.instance.anchor, from),
+          written:
+            doc !== undefined && view.resources.create(docFrom(doc), view.instance.anchor, from),
         };
       } else if (!deepEqual(auth.secrets, secrets)) {
         view.results.error(
@@ -93,7 +94,7 @@ export const autoscaling: Family = (view) => {
         ...(load ? { load } : {}),
       }),
     );
-    if (!view.edit.create(doc, worker.stock.item, worker.name)) continue;
+    if (!view.resources.create(doc, worker.stock.item, worker.name)) continue;
     dropReplicas(view, worker);
   }
 };
@@ -231,7 +232,7 @@ function resolveExisting(
   for (const hpa of hpas) {
     // Also for a transfer: KEDA rewrites the HPA it takes over, and the HPA as rendered would
     // undo that on every apply.
-    view.edit.remove(hpa.item);
+    view.resources.remove(hpa.item);
     if (mode === 'drop') {
       view.results.warning(
         `left out of the output: KEDA's ScaledObject ${soName} scales Deployment ${worker.name} instead (existingHPA: drop). Unless your deployment prunes, delete it from the cluster, or KEDA refuses ${soName}`,
@@ -252,7 +253,7 @@ function resolveExisting(
 // The HPA an earlier run handed over to KEDA is gone from its output; its ScaledObject still
 // names it, so that running on that output again changes nothing.
 function transferredBefore(view: InstanceView, soName: string): string | undefined {
-  const previous = view.edit.find('ScaledObject', view.instance.namespace, soName);
+  const previous = view.resources.find('ScaledObject', view.instance.namespace, soName);
   if (!previous || previous.annotation(GENERATED_BY) === undefined) return undefined;
   if (previous.annotation(TRANSFER_HPA_OWNERSHIP) !== 'true') return undefined;
   const name = plainAt(previous.doc, ['spec', 'advanced', 'horizontalPodAutoscalerConfig', 'name']);

@@ -2,8 +2,8 @@
 // overridden by `spec.redis`), TLS checked alike by KEDA, Flower and celery-exporter, and
 // credentials that only ever travel through a Secret.
 import type { RedisConfig, Spec } from '../config/schema.js';
-import type { Edit } from '../krm/edit.js';
 import type { Item } from '../krm/item.js';
+import type { Resources } from '../krm/resources.js';
 import { CONFIG_REF, type Result, Results } from '../krm/results.js';
 import { cloneDoc, type Doc, docFrom } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
@@ -132,11 +132,14 @@ export function resolveBroker(
 export function writeBrokerSecret(step: {
   broker: BrokerPlan;
   instance: TutorInstance;
-  edit: Edit;
+  resources: Resources;
   results: Results;
 }): void {
   const { secret } = step.broker;
-  if (secret && step.edit.create(cloneDoc(secret.doc), step.instance.anchor, 'openedx-config')) {
+  if (
+    secret &&
+    step.resources.create(cloneDoc(secret.doc), step.instance.anchor, 'openedx-config')
+  ) {
     step.results.info(
       `wrote Secret ${BROKER_SECRET} with the broker credentials from ${secret.from.from.item.name} (${secret.from.from.key}), so that no password sits in a ScaledObject or a Deployment; to manage it yourself, name your Secret in spec.redis.credentialsSecret`,
       { item: secret.from.from.item },

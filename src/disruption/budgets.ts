@@ -11,7 +11,7 @@ export const disruptionBudgets: Family = (view) => {
   for (const worker of view.workers) {
     const budget = worker.sizing.sizing.podDisruptionBudget;
     if (!budget?.enabled) continue;
-    view.edit.create(
+    view.resources.create(
       budgetFor(worker, budget.maxUnavailable),
       worker.stock.item,
       worker.stock.item.name,

@@ -55,7 +55,7 @@ function writeFlower(view: InstanceView, config: FlowerConfig): void {
     ...(instance.namespace ? { namespace: instance.namespace } : {}),
     labels: { ...labels, ...extraLabels },
   });
-  const create = (doc: Doc) => view.edit.create(doc, instance.anchor, stock.item.name);
+  const create = (doc: Doc) => view.resources.create(doc, instance.anchor, stock.item.name);
 
   create(docFrom(deployment(meta(FLOWER_NAME), selector, config, connection)));
   create(
@@ -167,14 +167,12 @@ function deployment(
  */
 function exposeThroughCaddy(view: InstanceView, host: string | undefined): void {
   const find = (kind: string, namespace: string, name: string) =>
-    view.edit.find(kind, namespace, name);
+    view.resources.find(kind, namespace, name);
   if (host === undefined && !someConfigMapMentions(view, SITE_MARK)) return;
   const caddy = caddyConfig(view.instance, find, host === undefined ? undefined : view.results);
   if (!caddy) return;
-  const doc = view.edit.modify(caddy.configMap);
-  const node = doc.getIn(['data', caddy.key], true);
-  if (!isScalar(node) || typeof node.value !== 'string') return;
-  const current = node.value;
+  const current = view.resources.read(caddy.configMap, ['data', caddy.key]);
+  if (typeof current !== 'string') return;
   const site =
     host === undefined
       ? undefined
@@ -189,8 +187,12 @@ function exposeThroughCaddy(view: InstanceView, host: string | undefined): void 
   }
   if (host !== undefined && servedAlready(view, caddy, current, host)) return;
   if (next.text === current) return;
-  // In place: the scalar keeps its quoting style.
-  node.value = next.text;
+  // On the document, in place: the scalar keeps its quoting style, and is printed anew (a splice
+  // into the text would keep the input's line folding, a smaller diff, and other bytes).
+  view.resources.update(caddy.configMap, (doc) => {
+    const node = doc.getIn(['data', caddy.key], true);
+    if (isScalar(node)) node.value = next.text;
+  });
   rollOutChangedCaddyfile(view, caddy);
 }
 
@@ -218,8 +220,8 @@ function servedAlready(
 }
 
 function someConfigMapMentions(view: InstanceView, text: string): boolean {
-  return view.edit
-    .itemsIn(view.instance.namespace)
+  return view.resources
+    .inNamespace(view.instance.namespace)
     .some(
       (item: Item) =>
         item.kind === 'ConfigMap' &&

@@ -37,7 +37,7 @@ export const monitoring: Family = (view) => {
       config: config.alerts,
       workers: view.instanceWorkers,
     });
-    view.edit.create(docFrom(doc), view.instance.anchor, stock.item.name);
+    view.resources.create(docFrom(doc), view.instance.anchor, stock.item.name);
   }
 };
 
@@ -61,7 +61,7 @@ function writeExporter(view: InstanceView, config: ExporterConfig): boolean {
     queues: instanceQueues(view),
   };
   const create = (doc: Record<string, unknown>) =>
-    view.edit.create(docFrom(doc), instance.anchor, stock.item.name);
+    view.resources.create(docFrom(doc), instance.anchor, stock.item.name);
   create(exporterDeployment(input));
   create(exporterService(input));
   if (config.serviceMonitor.enabled) create(exporterServiceMonitor(input));

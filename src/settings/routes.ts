@@ -153,7 +153,7 @@ export function consumedQueues(view: InstanceView): Set<string> {
     if (!stock || planned.has(stock.item) || view.spec[service]?.stockWorker?.enabled === false) {
       continue;
     }
-    const args = plainAt(view.edit.current(stock.item), [
+    const args = plainAt(view.resources.document(stock.item), [
       'spec',
       'template',
       'spec',
@@ -164,7 +164,7 @@ export function consumedQueues(view: InstanceView): Set<string> {
     for (const q of queuesOf(Array.isArray(args) ? args.map(String) : []) ?? []) consumed.add(q);
   }
   const stockItems = new Set(SERVICES.map((s) => view.instance.workers[s]?.item));
-  for (const item of view.edit.itemsIn(view.instance.namespace)) {
+  for (const item of view.resources.inNamespace(view.instance.namespace)) {
     if (stockItems.has(item) || !isOtherWorker(item, view.instance.namespace)) continue;
     const containers = plainAt(item.doc, ['spec', 'template', 'spec', 'containers']);
     for (const c of Array.isArray(containers) ? containers : []) {

@@ -12,7 +12,9 @@ import { configRoutes, lintRoutes } from './routes.js';
 const FIELD = `data[${JSON.stringify(PRODUCTION_KEY)}]`;
 
 export const settings: Family = (view) => {
-  const mounts = findSettings(view.instance, (kind, ns, name) => view.edit.find(kind, ns, name));
+  const mounts = findSettings(view.instance, (kind, ns, name) =>
+    view.resources.find(kind, ns, name),
+  );
   for (const mount of mounts) writeSettings(view, mount);
   // After an error nothing is written, so there is no "after the transform" to check.
   if (!view.results.hasErrors) lintRoutes(view);
@@ -53,7 +55,7 @@ function writeSettings(view: InstanceView, mount: SettingsMount): void {
   }
   // Spliced into the ConfigMap's text when it can be: the rest of its bytes stay as they came.
   if (edited.text !== text) {
-    view.edit.setStrings(item, [{ path: ['data', PRODUCTION_KEY], value: edited.text }]);
+    view.resources.setStrings(item, [{ path: ['data', PRODUCTION_KEY], value: edited.text }]);
   }
   rollOut(view, item, {
     what: `${mount.service.toUpperCase()} settings`,

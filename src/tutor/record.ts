@@ -1,7 +1,7 @@
 // The stock workers' record (stock.ts) over one run: put back before the families run, and
 // written again after them.
 import type { Worker } from '../celery/worker.js';
-import type { Edit } from '../krm/edit.js';
+import type { Resources } from '../krm/resources.js';
 import type { TutorInstance } from './instances.js';
 import { recordStockFields, restoreStockFields } from './stock.js';
 
@@ -9,9 +9,9 @@ import { recordStockFields, restoreStockFields } from './stock.js';
  * Before the output families run: a stock worker that carries a record is staged as Tutor
  * rendered it, so that whatever the config no longer sets goes back to the stock value.
  */
-export function resetStockWorkers(instance: TutorInstance, edit: Edit): void {
+export function resetStockWorkers(instance: TutorInstance, resources: Resources): void {
   for (const stock of Object.values(instance.workers)) {
-    if (stock.recorded) restoreStockFields(edit.modify(stock.item), stock.recorded);
+    if (stock.recorded) restoreStockFields(resources.update(stock.item), stock.recorded);
   }
 }
 
@@ -21,11 +21,11 @@ export function resetStockWorkers(instance: TutorInstance, edit: Edit): void {
  */
 export function recordStockWorkers(
   instance: TutorInstance,
-  edit: Edit,
+  resources: Resources,
   workers: readonly Worker[],
 ): void {
   for (const stock of Object.values(instance.workers)) {
-    const doc = edit.current(stock.item);
+    const doc = resources.document(stock.item);
     const cloned = workers.some((w) => w.stock === stock && w.kind !== 'stock');
     if (doc !== stock.item.doc) recordStockFields(stock.pristine, doc, cloned);
   }

@@ -13,8 +13,8 @@ import {
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
-import { isBookkeepingAnnotation } from '../krm/edit.js';
 import { type LabelSelector, noExpansion, selectorMatches } from '../krm/k8s.js';
+import { isBookkeepingAnnotation } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
@@ -166,7 +166,7 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
     extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
   });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
-  const doc = view.edit.modify(stock.item);
+  const doc = view.resources.update(stock.item);
   setStringList(doc, argsPath(stock), args);
   applySizing(doc, stock.container, sizing);
   warnIdle(view, sizing, queues);
@@ -191,7 +191,7 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
  * commands and other plugins find it, and scaled up it takes no queue from another worker.
  */
 function turnOffStock(view: InstanceInput, stock: StockWorker): void {
-  const doc = view.edit.modify(stock.item);
+  const doc = view.resources.update(stock.item);
   setStringList(
     doc,
     argsPath(stock),
@@ -244,7 +244,7 @@ function clone(view: InstanceInput, stock: StockWorker, want: WantedWorker): Wor
   warnIdle(view, sizing, want.queues);
 
   // Each worker's pods must belong to its own Deployment only.
-  const stockSelector = plainAt(view.edit.current(stock.item), ['spec', 'selector']);
+  const stockSelector = plainAt(view.resources.document(stock.item), ['spec', 'selector']);
   const labels = plainAt(doc, ['spec', 'template', 'metadata', 'labels']) as Record<string, string>;
   if (selectorMatches(stockSelector as LabelSelector, labels)) {
     view.results.error(
@@ -253,7 +253,7 @@ function clone(view: InstanceInput, stock: StockWorker, want: WantedWorker): Wor
     );
     return undefined;
   }
-  if (!view.edit.create(doc, stock.item, stock.item.name)) return undefined;
+  if (!view.resources.create(doc, stock.item, stock.item.name)) return undefined;
   return worker;
 }
 

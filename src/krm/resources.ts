@@ -1,0 +1,102 @@
+// The resources as the pipeline and the families see them: found, read, and changed through one
+// narrow set of calls. Whether a value is read off the text or off a parsed document, and
+// whether a string is spliced into the text or set on a document, is decided here (by the
+// staging behind it, edit.ts), never by the caller. Nothing touches the input until `output()`.
+import { Edit } from './edit.js';
+import type { Item } from './item.js';
+import type { Path, ScalarEdit } from './outline.js';
+import type { Tree } from './refs.js';
+import type { Results } from './results.js';
+import type { Doc } from './yaml.js';
+
+export { isBookkeepingAnnotation } from './edit.js';
+export type { Path, ScalarEdit };
+
+export class Resources {
+  private readonly edit: Edit;
+
+  constructor(items: readonly Item[], results: Results) {
+    this.edit = new Edit(items, results);
+  }
+
+  /** The input's resources, in input order. */
+  get items(): readonly Item[] {
+    return this.edit.items;
+  }
+
+  find(kind: string, namespace: string, name: string): Item | undefined {
+    return this.edit.find(kind, namespace, name);
+  }
+
+  /** The input's resources in a namespace (an instance's), in input order. */
+  inNamespace(namespace: string): readonly Item[] {
+    return this.edit.itemsIn(namespace);
+  }
+
+  /** The plain value at `path` of a resource as it stands (its text read when it can be). */
+  read(ref: Item, path: Path): unknown {
+    return this.edit.plainAt(ref, path);
+  }
+
+  /** A resource as it stands, as a document to read (not to change: see `update`). */
+  document(ref: Item): Doc {
+    return this.edit.current(ref);
+  }
+
+  /** Can the resource as it stands contain `text`? (A cheap test before reading it.) */
+  mentions(ref: Item, text: string): boolean {
+    return this.edit.mentions(ref, text);
+  }
+
+  /** A resource as it stands, for the reference search (refs.ts). */
+  tree(ref: Item): Tree {
+    return this.edit.tree(ref);
+  }
+
+  /** Sets a string scalar: spliced into the text in its own style when it can be. */
+  setString(ref: Item, path: Path, value: string): void {
+    this.edit.setStrings(ref, [{ path, value }]);
+  }
+
+  /** Sets several string scalars of one resource at once. */
+  setStrings(ref: Item, edits: readonly ScalarEdit[]): void {
+    this.edit.setStrings(ref, edits);
+  }
+
+  /**
+   * Changes a resource as a document (yaml's Document API), and gives that document: it stays
+   * the resource's working copy until the instance is settled, so later changes to it count.
+   */
+  update(ref: Item, change: (doc: Doc) => void = () => {}): Doc {
+    const doc = this.edit.modify(ref);
+    change(doc);
+    return doc;
+  }
+
+  /**
+   * Adds a resource the function writes, after `after` in the output, in the order of the calls,
+   * marked as generated from `generatedBy`. False (with an error) when the input has a resource
+   * of that name that the function did not write, or one was written already.
+   */
+  create(doc: Doc, after: Item, generatedBy: string): boolean {
+    return this.edit.create(doc, after, generatedBy);
+  }
+
+  remove(ref: Item): void {
+    this.edit.remove(ref);
+  }
+
+  /** Was this input resource written again in this run? */
+  wasRecreated(ref: Item): boolean {
+    return this.edit.wasRecreated(ref);
+  }
+
+  /** An instance is done: its changes are printed, its documents let go (see edit.ts). */
+  settle(): void {
+    this.edit.settle();
+  }
+
+  output(): Item[] {
+    return this.edit.output();
+  }
+}
