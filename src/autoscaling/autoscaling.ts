@@ -7,7 +7,7 @@ import type { Worker } from '../celery/worker.js';
 import { fieldPath } from '../config/field-path.js';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { deepEqual, docFrom, plainAt } from '../krm/yaml.js';
+import { deepEqual, docFrom } from '../krm/yaml.js';
 import {
   BROKER_TRIGGER_AUTHENTICATION,
   DEFAULT_VARIANT,
@@ -256,6 +256,11 @@ function transferredBefore(view: InstanceView, soName: string): string | undefin
   const previous = view.resources.find('ScaledObject', view.instance.namespace, soName);
   if (!previous || previous.annotation(GENERATED_BY) === undefined) return undefined;
   if (previous.annotation(TRANSFER_HPA_OWNERSHIP) !== 'true') return undefined;
-  const name = plainAt(previous.doc, ['spec', 'advanced', 'horizontalPodAutoscalerConfig', 'name']);
+  const name = view.resources.read(previous, [
+    'spec',
+    'advanced',
+    'horizontalPodAutoscalerConfig',
+    'name',
+  ]);
   return typeof name === 'string' && name ? name : undefined;
 }

@@ -3,10 +3,10 @@
 // routes and for the routes edx-platform sets by default.
 
 import { queuesOf } from '../celery/args.js';
+import { argsPath } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { plainAt } from '../krm/yaml.js';
 import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
 import type { InstanceView } from '../plan.js';
 import type { Route } from './block.js';
@@ -153,20 +153,13 @@ export function consumedQueues(view: InstanceView): Set<string> {
     if (!stock || planned.has(stock.item) || view.spec[service]?.stockWorker?.enabled === false) {
       continue;
     }
-    const args = plainAt(view.resources.document(stock.item), [
-      'spec',
-      'template',
-      'spec',
-      'containers',
-      stock.container,
-      stock.argsField,
-    ]);
+    const args = view.resources.read(stock.item, argsPath(stock));
     for (const q of queuesOf(Array.isArray(args) ? args.map(String) : []) ?? []) consumed.add(q);
   }
   const stockItems = new Set(SERVICES.map((s) => view.instance.workers[s]?.item));
   for (const item of view.resources.inNamespace(view.instance.namespace)) {
     if (stockItems.has(item) || !isOtherWorker(item, view.instance.namespace)) continue;
-    const containers = plainAt(item.doc, ['spec', 'template', 'spec', 'containers']);
+    const containers = view.resources.read(item, ['spec', 'template', 'spec', 'containers']);
     for (const c of Array.isArray(containers) ? containers : []) {
       for (const field of ['command', 'args']) {
         const args = (c as Record<string, unknown>)?.[field];

@@ -43,7 +43,7 @@ function writeSettings(view: InstanceView, mount: SettingsMount): void {
     });
     return;
   }
-  const text = item.plainAt(['data', PRODUCTION_KEY]);
+  const text = view.resources.read(item, ['data', PRODUCTION_KEY]);
   if (typeof text !== 'string') {
     problem(`no ${FIELD}`, { item, field: FIELD });
     return;
