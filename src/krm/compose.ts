@@ -12,6 +12,7 @@ import {
   scalarValue,
   UNREADABLE,
 } from './outline.js';
+import { plainFormat, resolvePlain } from './plain-scalars.js';
 import { type Doc, parseOptions } from './yaml.js';
 
 /** The document of an outlined resource, as parseDocument would give it; undefined if unsure. */
@@ -79,43 +80,13 @@ function scalarNode(o: Outline, s: ScalarNode): Scalar | undefined {
 }
 
 /**
- * A plain scalar as yaml resolves it with the function's schema (the core schema, and 0644 read
- * the YAML 1.1 way): the first tag whose test matches, its value, and the format it records.
+ * A plain scalar as yaml resolves it with the function's schema (plain-scalars.ts): its value,
+ * and the format it records.
  */
 function plainNode(text: string): Scalar {
-  let value: unknown = text;
-  let format: string | undefined;
-  let fractionDigits: number | undefined;
-  if (/^0[0-7]+$/.test(text)) {
-    value = Number.parseInt(text, 8);
-    format = 'OCT1.1';
-  } else if (/^(?:~|[Nn]ull|NULL)$/.test(text)) value = null;
-  else if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(text))
-    value = text[0] === 't' || text[0] === 'T';
-  else if (/^0o[0-7]+$/.test(text)) {
-    value = Number.parseInt(text.slice(2), 8);
-    format = 'OCT';
-  } else if (/^[-+]?[0-9]+$/.test(text)) value = Number.parseInt(text, 10);
-  else if (/^0x[0-9a-fA-F]+$/.test(text)) {
-    value = Number.parseInt(text.slice(2), 16);
-    format = 'HEX';
-  } else if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text)) {
-    value =
-      text.slice(-3).toLowerCase() === 'nan'
-        ? Number.NaN
-        : text[0] === '-'
-          ? Number.NEGATIVE_INFINITY
-          : Number.POSITIVE_INFINITY;
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
-    value = Number.parseFloat(text);
-    format = 'EXP';
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) {
-    value = Number.parseFloat(text);
-    const dot = text.indexOf('.');
-    if (dot !== -1 && text[text.length - 1] === '0') fractionDigits = text.length - dot - 1;
-  }
-  const node = new Scalar(value);
-  if (fractionDigits !== undefined) node.minFractionDigits = fractionDigits;
+  const node = new Scalar(resolvePlain(text));
+  const { format, minFractionDigits } = plainFormat(text);
+  if (minFractionDigits !== undefined) node.minFractionDigits = minFractionDigits;
   node.source = text;
   node.type = 'PLAIN';
   if (format !== undefined) node.format = format;

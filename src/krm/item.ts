@@ -4,6 +4,7 @@
 import { isMap } from 'yaml';
 import { composeOutline } from './compose.js';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
+import { NOT_A_STRING } from './plain-scalars.js';
 import {
   type Doc,
   isUnresolvedAlias,
@@ -264,9 +265,6 @@ function headerOf(doc: Doc, position: string): Header {
 // parsing it. Anything unusual returns undefined, and the item is parsed instead.
 const TOP = /^(apiVersion|kind|metadata):(?: +(.*))?$/;
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
-// Plain scalars the core schema reads as something other than a string.
-const NOT_A_STRING =
-  /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF|nan|NaN|NAN))$/;
 
 /** `indent`: columns at the start of each line that belong to the container. */
 export function scanHeader(source: string, container = 0): Header | undefined {

@@ -25,6 +25,7 @@ import {
 } from 'yaml';
 
 import type { Outline } from './outline.js';
+import { OCTAL_11 } from './plain-scalars.js';
 
 export type Doc = Document.Parsed | Document;
 
@@ -36,7 +37,7 @@ const octal11: ScalarTag = {
   default: true,
   tag: 'tag:yaml.org,2002:int',
   format: 'OCT1.1',
-  test: /^0[0-7]+$/,
+  test: OCTAL_11,
   resolve: (s) => Number.parseInt(s, 8),
   stringify: (node) => `0${Number(node.value).toString(8)}`,
 };
