@@ -43,7 +43,7 @@ function planFor(render: string, redis = '', input = fixture(render)) {
     writeBrokerSecret({ broker, instance: instance!, resources: edit, results });
     return broker.connections;
   };
-  return { connect, edit, results, instance: instance! };
+  return { connect, edit, results, instance: instance!, spec: config.spec };
 }
 
 /** The v20 render with another CELERY_BROKER_HOSTNAME (and, optionally, no namespaces). */
@@ -70,6 +70,28 @@ describe('resolveBroker', () => {
     });
     expect(edit.output()).toHaveLength(edit.items.length);
     expect(results.list).toEqual([]);
+  });
+
+  it('resolving writes and says nothing: the Secret and the messages wait for the explicit step', () => {
+    const { edit, results, instance, spec } = planFor(RENDERS.custom);
+    const broker = resolveBroker(
+      instance,
+      spec,
+      (kind, namespace, name) => edit.find(kind, namespace, name),
+      ['lms', 'cms'],
+    );
+    expect(broker.connections.lms?.credentials?.secretName).toBe(BROKER_SECRET);
+    expect(broker.secret?.doc.getIn(['metadata', 'name'])).toBe(BROKER_SECRET);
+    expect(edit.output().some((i) => i.kind === 'Secret')).toBe(false);
+    expect(results.list).toEqual([]);
+    writeBrokerSecret({ broker, instance, resources: edit, results });
+    expect(
+      edit
+        .output()
+        .filter((i) => i.kind === 'Secret')
+        .map((i) => i.name),
+    ).toEqual([BROKER_SECRET]);
+    expect(results.list.map((r) => r.severity)).toEqual(['info']);
   });
 
   it('writes one Secret for a password from the input, and says so', () => {

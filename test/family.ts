@@ -8,9 +8,11 @@ import { writeBrokerSecret } from '../src/broker/connection.js';
 import { loadConfig } from '../src/config/load.js';
 import { readStream, writeStream } from '../src/krm/io.js';
 import type { Item } from '../src/krm/item.js';
+import { Resources } from '../src/krm/resources.js';
 import { formatResult, type Result, Results } from '../src/krm/results.js';
-import type { Family } from '../src/plan.js';
-import { transform } from '../src/transform.js';
+import type { Family, InstanceView } from '../src/plan.js';
+import { transform, viewOf } from '../src/transform.js';
+import { findInstances } from '../src/tutor/instances.js';
 import { workers } from '../src/workers/workers.js';
 import { celeryQueuesConfig, resources } from './helpers.js';
 import { isBuiltIn, kubernetesProblems } from './kubernetes.js';
@@ -108,6 +110,27 @@ export interface FamilyRun {
   results: string[];
 }
 
+function configOf(spec: string | Record<string, unknown>) {
+  const loaded = new Results();
+  const config = loadConfig(
+    parse(celeryQueuesConfig(typeof spec === 'string' ? (parse(spec) ?? {}) : spec)),
+    loaded,
+  );
+  if (!config) throw new Error(loaded.list.map(formatResult).join('\n'));
+  return config;
+}
+
+/** The view the families get of the first instance of `input` (the workers stage run). */
+export function viewFor(input: string, spec: string | Record<string, unknown>): InstanceView {
+  const config = configOf(spec);
+  const results = new Results();
+  const { items } = readStream(input);
+  const resources = new Resources(items, results);
+  const [instance] = findInstances(items, config.spec, results);
+  if (!instance) throw new Error(results.list.map(formatResult).join('\n'));
+  return viewOf({ instance, spec: config.spec, resources, results });
+}
+
 /**
  * Runs `family` (or the workers stage) on `input`, a manifest stream, with a config of `spec`
  * (its YAML text, or the value). On error nothing is written: `output` is empty.
@@ -116,12 +139,7 @@ export function runFamily(
   family: Family | typeof workers,
   { input, spec }: { input: string; spec: string | Record<string, unknown> },
 ): FamilyRun {
-  const loaded = new Results();
-  const config = loadConfig(
-    parse(celeryQueuesConfig(typeof spec === 'string' ? (parse(spec) ?? {}) : spec)),
-    loaded,
-  );
-  if (!config) throw new Error(loaded.list.map(formatResult).join('\n'));
+  const config = configOf(spec);
   const items = () => readStream(input).items;
   // What the family starts from: the input after the workers stage and the broker's Secret.
   const before =

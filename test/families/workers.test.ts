@@ -1,9 +1,10 @@
 // The workers stage: a Deployment per variant and group, cloned from the stock worker, and the
 // stock worker narrowed to the queues left to it.
 // Table tests on literal YAML (runFamily, test/family.ts).
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { plainAt } from '../../src/krm/yaml.js';
 import { workers } from '../../src/workers/workers.js';
-import { familyTable, LMS_WORKER } from '../family.js';
+import { familyTable, LMS_WORKER, viewFor } from '../family.js';
 import { VERSION } from '../helpers.js';
 
 // A stock worker whose selector is a label its clones keep.
@@ -180,5 +181,50 @@ spec:
         'error: Deployment openedx/lms-worker spec.selector: its selector would also select the pods of lms-worker-high: add app.kubernetes.io/name to its spec.selector.matchLabels',
       ],
     },
+  });
+});
+
+describe('the view the workers stage gives the families', () => {
+  it('each worker with its queues, command line as written, and sizing with where it is set', () => {
+    const view = viewFor(
+      LMS_WORKER,
+      'lms: {workerDefaults: {replicas: 2}, queues: {high: {concurrency: 4}}}',
+    );
+    expect(
+      view.workers.map((w) => ({ name: w.name, queues: w.queues, args: w.args, sizing: w.sizing })),
+    ).toEqual([
+      {
+        name: 'lms-worker',
+        queues: ['edx.lms.core.default'],
+        args: ['celery', '--app=lms.celery', 'worker', '--queues=edx.lms.core.default'],
+        sizing: { sizing: { replicas: 2 }, from: { replicas: ['spec', 'lms', 'workerDefaults'] } },
+      },
+      {
+        name: 'lms-worker-high',
+        queues: ['edx.lms.core.high'],
+        args: [
+          'celery',
+          '--app=lms.celery',
+          'worker',
+          '--hostname=edx.lms.core.high.%h',
+          '--queues=edx.lms.core.high',
+          '--concurrency=4',
+        ],
+        sizing: {
+          sizing: { replicas: 2, concurrency: 4 },
+          from: {
+            replicas: ['spec', 'lms', 'workerDefaults'],
+            concurrency: ['spec', 'lms', 'queues', 'high'],
+          },
+        },
+      },
+    ]);
+    // What is written is what the view says.
+    expect(
+      view.workers.map((w) =>
+        plainAt(w.doc, ['spec', 'template', 'spec', 'containers', 0, 'args']),
+      ),
+    ).toEqual(view.workers.map((w) => w.args));
+    expect(Object.isFrozen(view) && Object.isFrozen(view.workers)).toBe(true);
   });
 });
