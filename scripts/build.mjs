@@ -6,7 +6,7 @@
 // program on sample inputs, and compiles the one with the other. On another platform, processor
 // or Node version the cache is left out and V8 compiles as usual: slower, same result.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -43,7 +43,7 @@ const code = bundled.outputFiles[0].text.replace(/^#!.*\n/, '');
 const program = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
 
 mkdirSync(`${root}dist`, { recursive: true });
-const programFile = `${root}dist/.program.js`;
+const programFile = `${root}dist/.program-${process.pid}.js`;
 writeFileSync(programFile, program);
 const warm = spawnSync(process.execPath, [`${root}scripts/warm-up.cjs`, programFile], {
   cwd: root,
@@ -68,5 +68,9 @@ const cachedData = \`\${process.platform} \${process.arch} \${process.version}\`
 const script = new (require('node:vm').Script)(program, { filename: __filename, cachedData });
 script.runInThisContext()(exports, require, module, __filename, __dirname);
 `;
-writeFileSync(outfile, loader);
-chmodSync(outfile, 0o755);
+// Written beside it, then renamed over it: a run that starts meanwhile reads the old file or the
+// new one, never half of one (npm run example builds while the tests run the bundle).
+const next = `${outfile}.${process.pid}`;
+writeFileSync(next, loader);
+chmodSync(next, 0o755);
+renameSync(next, outfile);

@@ -1,5 +1,6 @@
 // Writes what the config schema generates: fn-config/celery-queues.schema.json and the
-// reference table in docs/config-reference.md (between its config-reference markers).
+// reference table in docs/config-reference.md (between its config-reference markers), and the
+// table of edx-platform's default routes in docs/task-routing.md (src/settings/edx-platform.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { writeBetweenMarkers } from './markers.mjs';
@@ -22,10 +23,11 @@ new Function('module', 'exports', 'require', out.outputFiles[0].text)(
   mod.exports,
   (await import('node:module')).createRequire(import.meta.url),
 );
-const { jsonSchema, referenceTable } = mod.exports;
+const { jsonSchema, referenceTable, routesTable } = mod.exports;
 
 writeFileSync(
   `${root}fn-config/celery-queues.schema.json`,
   `${JSON.stringify(jsonSchema(), null, 2)}\n`,
 );
 writeBetweenMarkers(`${root}docs/config-reference.md`, 'config-reference', referenceTable());
+writeBetweenMarkers(`${root}docs/task-routing.md`, 'edx-platform-routes', routesTable());

@@ -133,6 +133,12 @@ export const STOCK_FIELDS = `${ANNOTATION_PREFIX}/stock-fields`;
 
 /** The label that tells the workers apart: in each worker's labels, selector and pod labels. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
+/** Tutor's labels of an instance (`openedx-<id>`), the application (`openedx`) and its manager. */
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+/** MANAGED_BY_LABEL's value on every resource the function writes (`-l` selects them all). */
+export const MANAGED_BY = 'celery-queues';
 
 /**
  * On the pod template of a workload that mounts a settings ConfigMap whose name carries no

@@ -134,7 +134,11 @@ function rename(view: InstanceView, item: Item, to: string, rollout: Rollout): v
   const renamed = workloads.map((w) => w.label).join(', ') || 'no workload';
   view.results.info(
     `${rollout.what} changed: renamed to ${to} (Kustomize's hash of the new content), with the references in ${renamed}, so their pods roll`,
-    { item, field: 'metadata.name' },
+    {
+      item,
+      field: 'metadata.name',
+      brief: `${rollout.what} changed: renamed to ${to}; ${count(workloads.length, 'workload')} follow, so their pods roll`,
+    },
   );
 }
 
@@ -172,6 +176,14 @@ function annotateMounters(
   }
   view.results.info(
     `${rollout.what} changed; the name ${item.name} does not end in Kustomize's hash of the content, so it stays, and the pod templates of ${annotated.join(', ') || 'no workload'} carry ${key}: ${hash}, so their pods roll`,
-    { item, field: rollout.field },
+    {
+      item,
+      field: rollout.field,
+      brief: `${rollout.what} changed; the pod templates of ${count(annotated.length, 'workload')} carry ${key}, so their pods roll`,
+    },
   );
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }

@@ -103,7 +103,7 @@ describe('broker address and credentials', () => {
   it('custom: the password from openedx-config reaches KEDA only through Secret and TriggerAuthentication', () => {
     const out = runStream(fixture(RENDERS.custom), configPath('autoscaling'));
     expect(otherThanSettings(out.stderr)).toBe(
-      'celery-queues: info: ConfigMap openedx-prod/openedx-config-f669tfb5f4: wrote Secret celery-queues-broker with the broker credentials from openedx-config-f669tfb5f4 (lms.env.yml), so that no password sits in a ScaledObject or a Deployment; to manage it yourself, name your Secret in spec.redis.credentialsSecret\n',
+      'celery-queues: info: ConfigMap openedx-prod/openedx-config-f669tfb5f4: wrote Secret celery-queues-broker with the broker credentials (lms.env.yml)\n',
     );
     const list = resources(out.stdout);
     const auths = ofKind(list, 'TriggerAuthentication');
@@ -164,7 +164,7 @@ redis:
       .join('---\n');
     const out = runSpec(input, 'lms:\n  queues:\n    high: {autoscaling: {enabled: true}}');
     expect(out.status).toBe(1);
-    expect(out.stderr).toMatch(
+    expect(out.messages).toMatch(
       /^celery-queues: error: Deployment openedx\/lms-worker .*openedx-config[^\n]*\n$/,
     );
     expect(out.stdout).toBe('');
@@ -178,7 +178,7 @@ describe('render podautoscaling (tutor-contrib-pod-autoscaling’s HPAs on the s
     const out = runStream(input, configPath('autoscaling'));
     expect(out.status).toBe(1);
     expectGolden('autoscaling/podautoscaling.autoscaling.stderr', out.stderr);
-    expect(out.stderr.trimEnd().split('\n')).toHaveLength(2);
+    expect(out.messages.trimEnd().split('\n')).toHaveLength(2);
     expect(out.stdout).toBe('');
   });
 
@@ -319,7 +319,7 @@ describe('HPAs and ScaledObjects already in the input: matched by what they scal
 
   it('names the HPA, the worker and both ways out in one line', () => {
     const input = `${WORKER}---\n${hpa('scale-celery', { apiVersion: 'apps/v1', kind: 'Deployment', name: 'lms-worker' })}`;
-    expect(runSpec(input, spec()).stderr).toBe(
+    expect(runSpec(input, spec()).messages).toBe(
       'celery-queues: error: HorizontalPodAutoscaler openedx/scale-celery spec.scaleTargetRef: already scales Deployment lms-worker, which spec.lms.queues.default.autoscaling gives the KEDA ScaledObject lms-worker-scaledobject, and KEDA refuses to scale a workload an HPA scales; set spec.lms.queues.default.autoscaling.existingHPA to "drop" (the HPA is left out of the output) or to "transfer" (KEDA takes the HPA over)\n',
     );
   });
@@ -730,7 +730,7 @@ describe('autoscaling settings: validated, one line per mistake', () => {
   ])('%s', (yaml, field, words) => {
     const out = runSpec(WORKER, `lms:\n  queues:\n    high: {autoscaling: ${yaml}}\n${REDIS}`);
     expect(out.status).toBe(1);
-    const lines = out.stderr.trimEnd().split('\n');
+    const lines = out.messages.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`celery-queues: error: CeleryQueues celery-queues ${field}: `);
     expect(lines[0]).toContain(words);

@@ -78,8 +78,10 @@ describe('the CeleryQueues config', () => {
 
   it('names the apiVersion and kind it wants', () => {
     expect(check('apiVersion: v1\nkind: CeleryQueue\nspec: {}\n').errors).toEqual([
+      "undefined: is not a CeleryQueues: the functionConfig must be a CeleryQueues (apiVersion tutor-krm.dev/v1alpha1), or a ConfigMap (apiVersion v1) with tutor-contrib-celery's CELERY_* keys",
+    ]);
+    expect(check('apiVersion: v1\nkind: CeleryQueues\nspec: {}\n').errors).toEqual([
       'apiVersion: apiVersion must be tutor-krm.dev/v1alpha1',
-      "kind: kind must be CeleryQueues (or a ConfigMap with tutor-contrib-celery's CELERY_* keys)",
     ]);
   });
 

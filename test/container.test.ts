@@ -99,10 +99,19 @@ describe('the image (Dockerfile)', () => {
       ],
       input,
     );
-    expect(out.stderr).toBe('');
+    expect(out.stderr).toBe(
+      'celery-queues: added 4 Deployments; changed 2 Deployments, 2 ConfigMaps; removed nothing; 0 warnings\n',
+    );
     expect(out.status).toBe(0);
     expect(out.stdout).toBe(runBundle([], input).stdout);
     expect(out.stdout).toContain('name: lms-worker-high-mem');
+  });
+
+  it('the README’s podman run on examples/image/resource-list.yaml prints examples/image/expected.yaml', () => {
+    const input = readFileSync(join(ROOT, 'examples', 'image', 'resource-list.yaml'), 'utf8');
+    const out = podman(['run', '-i', '--rm', '--network', 'none', IMAGE], input);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe(readFileSync(join(ROOT, 'examples', 'image', 'expected.yaml'), 'utf8'));
   });
 
   it('fails with exit 1 and one line on stderr, the items unchanged', () => {
@@ -110,7 +119,7 @@ describe('the image (Dockerfile)', () => {
     const out = podman(['run', '-i', '--rm', '--network', 'none', IMAGE], input);
     expect(out.status).toBe(1);
     expect(out.stderr).toBe(
-      'celery-queues: error: CeleryQueues celery-queues spec.forum: unknown field "forum" in spec\n',
+      'celery-queues: error: CeleryQueues spec.forum: unknown field "forum" in spec\ncelery-queues: failed: 1 error; the items go back unchanged, the errors in results\n',
     );
     expect(parse(out.stdout).items).toEqual([]);
   });

@@ -38,6 +38,12 @@ const spec = (s: unknown) => withConfig({ ...HEAD, spec: s });
 
 function expectOneLineErrors(out: RunOutput, n?: number) {
   const lines = out.stderr.trimEnd().split('\n');
+  // A run that read its config ends with the line that sums it up, counting the errors.
+  const summary = lines.at(-1)?.startsWith('celery-queues: failed: ') ? lines.pop() : undefined;
+  if (summary) {
+    const errors = lines.filter((l) => l.startsWith('celery-queues: error: ')).length;
+    expect(summary).toMatch(new RegExp(`^celery-queues: failed: ${errors} errors?[;, (]`));
+  }
   if (n !== undefined) expect(lines).toHaveLength(n);
   for (const l of lines) expect(l).toMatch(/^celery-queues: (error|warning): \S/);
   expect(out.stderr).not.toMatch(/\n\s+at |internal error/);
@@ -139,7 +145,9 @@ describe('input that is not a ResourceList: a ResourceList with the error, the i
     expect(r.stderr).toBe(
       'celery-queues: error: cannot read the input: the input is not UTF-8 text, as YAML is\n',
     );
-    expect(refusal({ status: 1, stdout: r.stdout, stderr: r.stderr }).items).toEqual([]);
+    expect(
+      refusal({ status: 1, stdout: r.stdout, stderr: r.stderr, messages: r.stderr }).items,
+    ).toEqual([]);
   });
 });
 
@@ -216,8 +224,8 @@ describe('a config that fails the schema: refused, naming the field', () => {
     [
       'another kind',
       withConfig({ ...HEAD, kind: 'CeleryQueue', spec: {} }),
-      /kind must be CeleryQueues/,
-      'kind',
+      /CeleryQueue x: is not a CeleryQueues: the functionConfig must be a CeleryQueues/,
+      undefined,
     ],
     ['an unknown field', spec({ lms: { queus: {} } }), /unknown field "queus"/, 'spec.lms.queus'],
     ['an unknown service', spec({ forum: {} }), /unknown field "forum"/, 'spec.forum'],
@@ -397,7 +405,7 @@ describe('problems that should not stop a render: warnings', () => {
     const out = runCli([], input);
     expect(out.status).toBe(0);
     expect(out.stderr).toMatch(
-      /^celery-queues: warning: CeleryQueues celery-queues spec\.explicitQueues\.lms\["lms\.tasks\.report"\]\.queue: task "lms\.tasks\.report" is routed to queue "edx\.lms\.core\.reports", which no worker in namespace openedx consumes: such tasks would wait forever\. Add the variant reports to spec\.lms\.queues/,
+      /^celery-queues: warning: CeleryQueues x spec\.explicitQueues\.lms\["lms\.tasks\.report"\]\.queue: task "lms\.tasks\.report" is routed to queue "edx\.lms\.core\.reports", which no worker in namespace openedx consumes: such tasks would wait forever\. Add the variant reports to spec\.lms\.queues/,
     );
     const results = parse(out.stdout).results;
     expect(results.filter((r: any) => r.severity !== 'info')).toEqual([
@@ -413,7 +421,7 @@ describe('problems that should not stop a render: warnings', () => {
     const r = runCli([], input);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(
-      'celery-queues: warning: CeleryQueues celery-queues spec.cms.queues.imports: nothing routes tasks to edx.cms.core.imports, so cms-worker-imports in namespace openedx would idle: route tasks to it in spec.explicitQueues.cms\n',
+      'celery-queues: warning: CeleryQueues x spec.cms.queues.imports: nothing routes tasks to edx.cms.core.imports, so cms-worker-imports in namespace openedx would idle: route tasks to it in spec.explicitQueues.cms\ncelery-queues: added 1 Deployment; changed 1 Deployment, 2 ConfigMaps; removed nothing; 1 warning\n',
     );
   });
 
@@ -426,7 +434,9 @@ describe('problems that should not stop a render: warnings', () => {
     });
     const r = runCli([], input);
     expect(r.status).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(
+      'celery-queues: added 1 Deployment; changed 1 Deployment, 2 ConfigMaps; removed nothing; 0 warnings\n',
+    );
   });
 });
 
@@ -439,6 +449,8 @@ describe('the whole process', () => {
   ])('prints no stack trace: %s', (_, argv, input) => {
     const out = runBundle(argv as string[], input);
     expect(out.status).toBe(1);
-    expect(out.stderr).toMatch(/^(celery-queues: error: [^\n]*\n)+$/);
+    expect(out.stderr).toMatch(
+      /^(celery-queues: error: [^\n]*\n)+(celery-queues: failed: [^\n]*\n)?$/,
+    );
   });
 });

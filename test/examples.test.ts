@@ -195,6 +195,31 @@ describe('kpt, exec function (examples/kpt)', () => {
     expectKptResult(out);
   });
 
+  it('the documented kpt commands that write in place run on a copy, never on examples/', () => {
+    // kpt fn eval and render rewrite their package; run on the checked-in example, they would
+    // change it (and the next run's expected output).
+    const pages = [
+      'README.md',
+      'examples/kpt/README.md',
+      'docs/day-2-with-tutor.md',
+      'docs/task-routing.md',
+      'docs/migrating-from-tutor-contrib-celery.md',
+    ];
+    let seen = 0;
+    for (const page of pages) {
+      const text = readFileSync(join(EXAMPLES, '..', page), 'utf8');
+      for (const block of text.matchAll(/```(?:bash|sh)\n([\s\S]*?)```/g)) {
+        for (const m of (block[1] as string).matchAll(/\bkpt fn (?:eval|render) (\S+)([^\n]*)/g)) {
+          seen++;
+          const [, pkg, rest] = m as unknown as [string, string, string];
+          if (/(^|\s)-o\s/.test(rest)) continue;
+          expect(pkg, `${page}: ${m[0]}`).not.toMatch(/^(\.\/)?examples\//);
+        }
+      }
+    }
+    expect(seen).toBeGreaterThan(3);
+  });
+
   it('kpt fn render with the Kptfile pipeline: the same package', () => {
     const out = join(tmp('kpt-render'), 'out');
     ok('kpt', ['fn', 'render', KPT_PACKAGE, '--allow-exec', '-o', out], { env });
@@ -327,6 +352,25 @@ describe('Argo CD config management plugin (examples/argocd)', () => {
       '/tmp',
       '/var/run/argocd',
     ]);
+  });
+});
+
+describe('the image (examples/image)', () => {
+  // The image's own run is in container.test.ts; this is the same program, as the bundle.
+  it('the README’s ResourceList, as podman run would hand it, gives the expected ResourceList', () => {
+    const input = readFileSync(join(EXAMPLES, 'image', 'resource-list.yaml'), 'utf8');
+    const out = runBundle([], input);
+    expect(out.status).toBe(0);
+    expect(out.stderr).toMatch(/^celery-queues: added 5 Deployments, 2 ScaledObjects, /);
+    expectExample('image/expected.yaml', out.stdout);
+    expect(parse(out.stdout).kind).toBe('ResourceList');
+  });
+
+  it('the README names that file in its podman run', () => {
+    const readme = readFileSync(join(EXAMPLES, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(
+      'podman run -i --rm --network none localhost/celery-queues:dev < examples/image/resource-list.yaml',
+    );
   });
 });
 

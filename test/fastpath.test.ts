@@ -162,7 +162,7 @@ describe('splitting a ResourceList', () => {
       .replace(/^( *)- --without-mingle\n/m, '$&$1- *tuning\n');
     expect(text).toContain('- *tuning');
     const out = runCli([], text);
-    expect(out.stderr).toBe('');
+    expect(out.messages).toBe('');
     expect(out.stdout).toBe(transformed(parseResourceList(text)));
     expect(out.stdout).toContain('--concurrency=2');
   });

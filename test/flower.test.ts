@@ -68,7 +68,7 @@ describe.each(['v20', 'custom'] as const)('render %s with Flower', (render) => {
   const caddyName = render === 'custom' ? 'caddy-config-kbf2m759fg' : 'caddy-config-c27d59d9tf';
 
   it('matches the golden output, and a second run changes nothing', () => {
-    expect(out.stderr.split('\n').filter((l) => !l.startsWith('celery-queues: info: '))).toEqual([
+    expect(out.messages.split('\n').filter((l) => !l.startsWith('celery-queues: info: '))).toEqual([
       FOLDER_WARNING,
       '',
     ]);
@@ -587,7 +587,7 @@ describe('a Flower host Tutor’s Caddy already serves', () => {
         const out = runWithConfig(input, withAuth(host));
         expect(out.status, host).toBe(1);
         expect(out.stdout).toBe('');
-        expect(out.stderr).toMatch(
+        expect(out.messages).toMatch(
           new RegExp(
             `^celery-queues: error: CeleryQueues celery-queues spec\\.flower\\.expose\\.host: ${host.replaceAll('.', '\\.')} is a host Tutor's Caddy already serves \\(the site ${host.replaceAll('.', '\\.')}\\{\\$default_site_port\\} in ConfigMap ${namespace}/caddy-config-\\w+ data\\.Caddyfile\\): .*"ambiguous site definition".*such as flower\\.${host.replaceAll('.', '\\.')}\\n$`,
           ),

@@ -284,8 +284,12 @@ describe('fuzz: the shell over generated configs and resource lists', () => {
           },
         });
 
-        // Every line on stderr is one result; no internal error, no stack trace.
+        // Every line on stderr is one result, but the last, which may sum the run up; no
+        // internal error, no stack trace.
         const lines = stderr === '' ? [] : stderr.replace(/\n$/, '').split('\n');
+        const summary = /^celery-queues: (added|failed: )/.test(lines.at(-1) ?? '')
+          ? lines.pop()
+          : undefined;
         for (const line of lines) {
           expect(line).toMatch(/^celery-queues: (error|warning|info): \S/);
           expect(line).not.toMatch(/internal error/);
@@ -294,6 +298,7 @@ describe('fuzz: the shell over generated configs and resource lists', () => {
         // The exit status is whether there was an error.
         const errors = lines.filter((l) => l.startsWith('celery-queues: error:'));
         expect(status).toBe(errors.length > 0 ? 1 : 0);
+        if (summary) expect(summary.startsWith('celery-queues: failed: ')).toBe(errors.length > 0);
 
         // A refused stream writes nothing: no stale render can reach `kubectl apply`.
         if (c.form === 'stream' && status === 1) {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonSchema, referenceTable } from '../src/config/docs.js';
+import { jsonSchema, referenceTable, routesTable } from '../src/config/docs.js';
 import { ROOT } from './helpers.js';
 
 describe('generated from the schema (npm run gen)', () => {
@@ -15,6 +15,13 @@ describe('generated from the schema (npm run gen)', () => {
     const page = readFileSync(join(ROOT, 'docs', 'config-reference.md'), 'utf8');
     expect(page).toContain(
       `<!-- config-reference:start -->\n${referenceTable()}\n<!-- config-reference:end -->`,
+    );
+  });
+
+  it("the table of edx-platform's default routes in docs/task-routing.md", () => {
+    const page = readFileSync(join(ROOT, 'docs', 'task-routing.md'), 'utf8');
+    expect(page).toContain(
+      `<!-- edx-platform-routes:start -->\n${routesTable()}\n<!-- edx-platform-routes:end -->`,
     );
   });
 });

@@ -28,9 +28,11 @@ afterAll(() => remove(dir));
 const git = (args: string[], cwd: string) => run('git', args, { cwd });
 
 describe('test/golden/', () => {
-  it('holds whole outputs only as diffs against their input; stderr goldens whole', () => {
+  it('holds whole outputs only as diffs against their input; stderr goldens and reports whole', () => {
     expect(diffs.length).toBeGreaterThanOrEqual(31);
-    expect(files.filter((f) => !f.endsWith('.diff') && !f.endsWith('.stderr'))).toEqual([]);
+    const whole = (f: string) =>
+      f.endsWith('.stderr') || (f.startsWith('report/') && /\.(md|json|mmd)$/.test(f));
+    expect(files.filter((f) => !f.endsWith('.diff') && !whole(f))).toEqual([]);
   });
 
   it('names in every diff an input of GOLDEN_INPUTS, to which it applies', () => {

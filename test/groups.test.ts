@@ -338,7 +338,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: lms-worker-interactive
-  labels: { app.kubernetes.io/name: lms-worker-interactive }
+  labels: { app.kubernetes.io/managed-by: celery-queues, app.kubernetes.io/name: lms-worker-interactive, app.kubernetes.io/part-of: openedx }
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
 spec:
@@ -357,7 +357,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: lms-worker-bulk
-  labels: { app.kubernetes.io/name: lms-worker-bulk }
+  labels: { app.kubernetes.io/managed-by: celery-queues, app.kubernetes.io/name: lms-worker-bulk, app.kubernetes.io/part-of: openedx }
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
 spec:
@@ -405,7 +405,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: lms-worker-bulk
-  labels: { app.kubernetes.io/name: lms-worker-bulk }
+  labels: { app.kubernetes.io/managed-by: celery-queues, app.kubernetes.io/name: lms-worker-bulk, app.kubernetes.io/part-of: openedx }
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
 spec:

@@ -70,6 +70,16 @@ export interface RunOutput {
   status: number;
   stdout: string;
   stderr: string;
+  /** stderr without its last line, the one that sums a run up (`celery-queues: added ...`). */
+  messages: string;
+}
+
+const SUMMARY = /^celery-queues: (added|failed: ).*\n$/m;
+
+/** stderr without the summary line a run ends with. */
+export function withoutSummary(stderr: string): string {
+  const at = stderr.lastIndexOf('celery-queues: ', stderr.length - 2);
+  return at >= 0 && SUMMARY.test(stderr.slice(at)) ? stderr.slice(0, at) : stderr;
 }
 
 /**
@@ -90,7 +100,7 @@ export function runCli(argv: string[], stdin = '', files: Record<string, string>
     },
   });
   if (status === 0) checkWritten(stdout);
-  return { status, stdout, stderr };
+  return { status, stdout, stderr, messages: withoutSummary(stderr) };
 }
 
 /** The text of a CeleryQueues config file with this spec. */
@@ -130,7 +140,12 @@ export function runBundle(argv: string[], stdin: string, env: NodeJS.ProcessEnv 
     env: { ...process.env, ...env },
   });
   if (r.status === 0) checkWritten(r.stdout);
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return {
+    status: r.status ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    messages: withoutSummary(r.stderr),
+  };
 }
 
 /** Plain objects of a manifest stream. */
@@ -161,11 +176,11 @@ export function argsOf(deployment: Record<string, any> | undefined): string[] {
 
 /**
  * stderr without the notes of the settings family, which runs on every input: its renames, the
- * routes edx-platform sends to unconsumed queues, settings missing from a partial input. For the
- * tests of other families.
+ * routes edx-platform sends to unconsumed queues, settings missing from a partial input; and
+ * without the summary line. For the tests of other families.
  */
 export function otherThanSettings(stderr: string): string {
-  return stderr
+  return withoutSummary(stderr)
     .split('\n')
     .filter((l) => !/ (LMS|CMS) settings|: edx-platform routes \d+ (LMS|CMS) tasks? /.test(l))
     .join('\n');

@@ -130,12 +130,8 @@ describe('settings the function reads differently or not at all', () => {
       'warning: ConfigMap celery-queues data.CELERY_FLOWER_BASIC_AUTH: ignored: keep credentials out of this config (Flower reads its basic-auth credentials from a Secret, named in CELERY_FLOWER_BASIC_AUTH_SECRET); remove the key',
     ],
     [
-      {
-        CELERY_FLOWER: 'true',
-        CELERY_FLOWER_BASIC_AUTH_SECRET: 'a',
-        CELERY_FLOWER_EXPOSE_SERVICE: 'true',
-      },
-      'warning: ConfigMap celery-queues data.CELERY_FLOWER_EXPOSE_SERVICE: ignored: celery-queues adds no Caddy route for Flower (CELERY_FLOWER_HOST); expose the flower Service with your own Ingress if you need it',
+      { CELERY_FLOWER_EXPOSE_SERVICE: 'true', CELERY_FLOWER_HOST: 'flower.learn.example.com' },
+      'warning: ConfigMap celery-queues data.CELERY_FLOWER_EXPOSE_SERVICE: has no effect without CELERY_FLOWER: "true"',
     ],
     [
       { CELERY_FLOWER_SERVICE_MONITOR: 'true' },
@@ -155,15 +151,29 @@ describe('settings the function reads differently or not at all', () => {
     expect(config).toBeDefined();
   });
 
-  it('another Flower image is refused while Flower is on (ignored while it is off)', () => {
+  it('another Flower image is spec.flower.image while Flower is on (ignored while it is off)', () => {
     const image = { CELERY_FLOWER_DOCKER_IMAGE: 'registry.example.com/flower:2.0.1' };
     expect(load(configMap(image)).messages).toEqual([]);
     const { config, messages } = load(
       configMap({ ...image, CELERY_FLOWER: 'true', CELERY_FLOWER_BASIC_AUTH_SECRET: 'a' }),
     );
-    expect(config).toBeUndefined();
-    expect(messages).toEqual([
-      "error: ConfigMap celery-queues data.CELERY_FLOWER_DOCKER_IMAGE: celery-queues cannot deploy another Flower image yet; remove the key to use its own (docker.io/mher/flower:2.0.1 is the plugin's default)",
+    expect(messages).toEqual([]);
+    expect(config?.spec.flower?.image).toBe('registry.example.com/flower:2.0.1');
+  });
+
+  it('CELERY_FLOWER_EXPOSE_SERVICE with CELERY_FLOWER_HOST is spec.flower.expose.host', () => {
+    const flower = { CELERY_FLOWER: 'true', CELERY_FLOWER_BASIC_AUTH_SECRET: 'a' };
+    const { config, messages } = load(
+      configMap({
+        ...flower,
+        CELERY_FLOWER_EXPOSE_SERVICE: 'true',
+        CELERY_FLOWER_HOST: 'flower.learn.example.com',
+      }),
+    );
+    expect(messages).toEqual([]);
+    expect(config?.spec.flower?.expose).toEqual({ host: 'flower.learn.example.com' });
+    expect(load(configMap({ ...flower, CELERY_FLOWER_EXPOSE_SERVICE: 'true' })).messages).toEqual([
+      "error: ConfigMap celery-queues data.CELERY_FLOWER_HOST: is missing: CELERY_FLOWER_EXPOSE_SERVICE serves Flower on a site of Tutor's Caddy, and the plugin's default host flower.{{LMS_HOST}} is a Tutor template: write the host out, e.g. flower.learn.example.com (celery-queues migrate config.yml fills it in from LMS_HOST)",
     ]);
   });
 });

@@ -82,7 +82,7 @@ describe.each(['v20', 'custom'] as const)('render %s with monitoring', (render) 
     expect(out.status).toBe(0);
     // No error; the one warning is the routing lint's about the route to a queue nobody
     // consumes, which the config sets on purpose (the exporter must still list that queue).
-    const warnings = out.stderr
+    const warnings = out.messages
       .split('\n')
       .filter((l) => l && !l.startsWith('celery-queues: info: '));
     expect(warnings).toHaveLength(1);

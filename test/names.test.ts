@@ -150,7 +150,7 @@ describe('names cannot split lists', () => {
     );
     expect(out.status).toBe(1);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toBe(
+    expect(out.messages).toBe(
       'celery-queues: error: CeleryQueues celery-queues spec.explicitQueues.lms["lms.tasks.x"].queue: must be a queue name without commas, white space or control characters (lists of queues, such as --queues, are split at commas)\n',
     );
     // What the rule keeps out: celery-exporter splits --queues at commas (src/cli.py,
@@ -199,8 +199,8 @@ describe('a route key that is not a string', () => {
     const stream = runCli(['--config', '/c.yaml'], fixture(RENDERS.v20), { '/c.yaml': config });
     expect(stream.status).toBe(1);
     expect(stream.stdout).toBe('');
-    expect(stream.stderr).toBe(
-      `celery-queues: error: CeleryQueues celery-queues spec.explicitQueues.lms: ${message}\n`,
+    expect(stream.messages).toBe(
+      `celery-queues: error: CeleryQueues x spec.explicitQueues.lms: ${message}\n`,
     );
     const items = fixture('krm/kustomize-4.5.4-exec-input.yaml').replace(
       /functionConfig:[\s\S]*$/,
@@ -228,7 +228,7 @@ describe('a route key that is not a string', () => {
     const refused = runCli(['--config', '/c.yaml'], fixture(RENDERS.v20), {
       '/c.yaml': cm('1.10: {queue: edx.lms.core.high}'),
     });
-    expect(refused.stderr).toBe(
+    expect(refused.messages).toBe(
       'celery-queues: error: ConfigMap tutor-celery data.CELERY_LMS_EXPLICIT_QUEUES: the key 1.10 is a number to YAML (1.1), not a name: quote it, "1.10"\n',
     );
     const json = runCli(['--config', '/c.yaml'], fixture(RENDERS.v20), {

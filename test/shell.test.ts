@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BUNDLE, configPath, fixture, RENDERS, runBundle, runCli, runStream } from './helpers.js';
+import {
+  BUNDLE,
+  configPath,
+  fixture,
+  RENDERS,
+  runBundle,
+  runCli,
+  runStream,
+  withoutSummary,
+} from './helpers.js';
 
 const CONFIG = readFileSync(configPath('recommended'), 'utf8');
 
@@ -17,7 +26,7 @@ function kustomizeInput(config = CONFIG): string {
 }
 
 function expectOneLineErrors(stderr: string, n = 1) {
-  const lines = stderr.trimEnd().split('\n');
+  const lines = withoutSummary(stderr).trimEnd().split('\n');
   expect(lines).toHaveLength(n);
   for (const l of lines) expect(l).toMatch(/^celery-queues: error: /);
   expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -28,7 +37,7 @@ describe('ResourceList mode', () => {
     const input = kustomizeInput();
     const out = runCli([], input);
     expect(out.status).toBe(0);
-    expect(out.stderr).toBe('');
+    expect(out.messages).toBe('');
     const inItems = parse(input).items as Record<string, any>[];
     const outItems = parse(out.stdout).items as Record<string, any>[];
     for (const item of inItems) {
@@ -116,7 +125,7 @@ describe('stream mode', () => {
     const input = fixture(RENDERS.v20).replace(/^ {2}name: cms-worker$/m, '  name: cms-worker-old');
     const out = runStream(input, configPath('recommended'));
     expect(out.status).toBe(1);
-    expect(out.stderr).toBe(
+    expect(out.messages).toBe(
       'celery-queues: error: CeleryQueues celery-queues spec.cms: namespace openedx has no stock Deployment cms-worker to take the CMS queues from\n',
     );
   });
@@ -221,7 +230,7 @@ describe('a failing filter in a pipe into kubectl apply', () => {
       'a missing config file',
       `${fn} --config "${join(dir, 'missing.yaml')}"`,
       render,
-      /cannot read --config/,
+      /--config \S+: no such file/,
     ],
     [
       'a render the transform refuses',

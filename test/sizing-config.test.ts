@@ -321,8 +321,8 @@ describe('errors found on the input', () => {
     const out = runWithConfig(fixture(RENDERS.v20), config);
     expect(out.status).toBe(0);
     expect(otherThanSettings(out.stderr).trimEnd().split('\n')).toEqual([
-      'celery-queues: warning: CeleryQueues celery-queues spec.lms.queues.default.replicas: replicas 0: nothing consumes edx.lms.core.default, edx.lms.core.high_mem until the worker is scaled up',
-      'celery-queues: warning: CeleryQueues celery-queues spec.lms.queues.high.replicas: replicas 0: nothing consumes edx.lms.core.high until the worker is scaled up',
+      'celery-queues: warning: CeleryQueues x spec.lms.queues.default.replicas: replicas 0: nothing consumes edx.lms.core.default, edx.lms.core.high_mem until the worker is scaled up',
+      'celery-queues: warning: CeleryQueues x spec.lms.queues.high.replicas: replicas 0: nothing consumes edx.lms.core.high until the worker is scaled up',
     ]);
   });
 
@@ -331,8 +331,8 @@ describe('errors found on the input', () => {
     const config = `${HEAD}spec:\n  lms:\n    workerDefaults:\n      labels: {app.kubernetes.io/part-of: reports}\n    queues: {high: {}}\n`;
     const out = runWithConfig(input, config);
     expect(out.status).toBe(1);
-    expect(out.stderr).toBe(
-      'celery-queues: error: CeleryQueues celery-queues spec.lms.workerDefaults.labels["app.kubernetes.io/part-of"]: app.kubernetes.io/part-of is in the selector of Deployment lms-worker and its clones: a pod label the selector uses cannot be changed\n',
+    expect(out.messages).toBe(
+      'celery-queues: error: CeleryQueues x spec.lms.workerDefaults.labels["app.kubernetes.io/part-of"]: app.kubernetes.io/part-of is in the selector of Deployment lms-worker and its clones: a pod label the selector uses cannot be changed\n',
     );
     expect(out.stdout).toBe('');
   });
@@ -343,8 +343,8 @@ describe('errors found on the input', () => {
     const input = `${head}functionConfig:\n  apiVersion: tutor-krm.dev/v1alpha1\n  kind: CeleryQueues\n  metadata: {name: x}\n  spec:\n    lms:\n      queues:\n        high_mem: {resources: {limits: {memory: 8GB}}}\n`;
     const out = runCli([], input);
     expect(out.status).toBe(1);
-    expect(out.stderr.trimEnd().split('\n')).toEqual([
-      'celery-queues: error: CeleryQueues celery-queues spec.lms.queues.high_mem.resources.limits.memory: "8GB" is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)',
+    expect(out.messages.trimEnd().split('\n')).toEqual([
+      'celery-queues: error: CeleryQueues x spec.lms.queues.high_mem.resources.limits.memory: "8GB" is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)',
     ]);
     const list = parse(out.stdout);
     expect(list.items).toEqual(parse(input).items);
@@ -355,7 +355,7 @@ describe('errors found on the input', () => {
         resourceRef: {
           apiVersion: 'tutor-krm.dev/v1alpha1',
           kind: 'CeleryQueues',
-          name: 'celery-queues',
+          name: 'x',
         },
         field: { path: 'spec.lms.queues.high_mem.resources.limits.memory' },
       },

@@ -232,7 +232,7 @@ describe('a record that does not fit', () => {
         `^celery-queues: error: Deployment openedx/[lc]ms-worker metadata\\.annotations\\.${STOCK_FIELDS.replaceAll('.', '\\.')}: annotation ${STOCK_FIELDS.replaceAll('.', '\\.')} ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
       ),
     );
-    expect(out.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(out.messages.trimEnd().split('\n')).toHaveLength(1);
     expect(out.stdout).toBe('');
   });
 });
@@ -369,7 +369,7 @@ describe('a record stripped from the stock worker', () => {
       const out = runWithConfig(stripped, next);
       expect(out.status).toBe(1);
       expect(out.stdout).toBe('');
-      expect(out.stderr).toBe(
+      expect(out.messages).toBe(
         `celery-queues: error: Deployment openedx/lms-worker metadata.annotations.${STOCK_FIELDS}: has no annotation ${STOCK_FIELDS}, yet lms-worker-high, lms-worker-high-mem are workers that celery-queues cloned from it: the record of what it changed on lms-worker is gone (removed by hand or by a tool), so the queues Tutor gave it are unknown and one could be left without a consumer. Give the function lms-worker as Tutor renders it (tutor config save, or your Tutor env/), or take the workers celery-queues wrote out of the input\n`,
       );
     }

@@ -142,7 +142,10 @@ export function writeBrokerSecret(step: {
   ) {
     step.results.info(
       `wrote Secret ${BROKER_SECRET} with the broker credentials from ${secret.from.from.item.name} (${secret.from.from.key}), so that no password sits in a ScaledObject or a Deployment; to manage it yourself, name your Secret in spec.redis.credentialsSecret`,
-      { item: secret.from.from.item },
+      {
+        item: secret.from.from.item,
+        brief: `wrote Secret ${BROKER_SECRET} with the broker credentials (${secret.from.from.key})`,
+      },
     );
   }
   step.results.list.push(...step.broker.results);

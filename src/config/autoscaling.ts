@@ -122,21 +122,22 @@ export const autoscaling = deferred(() =>
                   'Count the tasks in the priority lists too (KEDA scalingModifiers summing one trigger per list).',
                 ),
                 steps: describe(
-                  z
-                    ._default(
+                  meta(
+                    z._default(
                       z.array(z.int().check(z.gte(0)).check(z.lte(255))).check(z.minLength(1)),
                       [0, 3, 6, 9],
-                    )
-                    .check(
-                      z.superRefine((steps, ctx) => {
-                        if (new Set(steps).size !== steps.length) {
-                          ctx.addIssue({
-                            code: 'custom',
-                            message: 'priority steps must be unique',
-                          });
-                        }
-                      }),
                     ),
+                    { uniqueItems: true },
+                  ).check(
+                    z.superRefine((steps, ctx) => {
+                      if (new Set(steps).size !== steps.length) {
+                        ctx.addIssue({
+                          code: 'custom',
+                          message: 'priority steps must be unique',
+                        });
+                      }
+                    }),
+                  ),
                   "kombu's priority_steps (broker_transport_options); each step N but 0 is the Redis list <queue>\\x06\\x16N.",
                 ),
               }),

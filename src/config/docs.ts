@@ -2,7 +2,8 @@
 // schema.
 
 import * as z from 'zod/mini';
-import { celeryQueues } from './schema.js';
+import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
+import { celeryQueues, SCHEMA_URL } from './schema.js';
 
 type JsonSchema = {
   $ref?: string;
@@ -28,12 +29,40 @@ type JsonSchema = {
   'x-kubernetes'?: string;
 };
 
-export function jsonSchema(): JsonSchema & { $schema?: string; title?: string } {
+/** The JSON Schema as published (fn-config/): standard keywords only, so strict validators take it. */
+export function jsonSchema(): JsonSchema & { $schema?: string; $id?: string; title?: string } {
+  return withoutKey(annotatedSchema(), 'x-kubernetes');
+}
+
+function withoutKey<T>(value: T, drop: string): T {
+  if (Array.isArray(value)) return value.map((v) => withoutKey(v, drop)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== drop)
+      .map(([k, v]) => [k, withoutKey(v, drop)]),
+  ) as T;
+}
+
+/** The JSON Schema with the reference table's own marks (`x-kubernetes`). */
+function annotatedSchema(): JsonSchema & { $schema?: string; $id?: string; title?: string } {
   const schema = z.toJSONSchema(celeryQueues, {
     io: 'input',
     target: 'draft-2020-12',
+    // A part whose rule zod checks in code says it in JSON Schema's words (kubernetes.ts,
+    // `jsonSchema`): put in place of what the conversion made of it.
+    override: ({ jsonSchema: made }) => {
+      const own = (made as { json?: Record<string, unknown> }).json;
+      if (!own) return;
+      const kept = { description: made.description, default: made.default };
+      for (const key of Object.keys(made)) delete (made as Record<string, unknown>)[key];
+      Object.assign(made, own);
+      for (const [key, value] of Object.entries(kept)) {
+        if (value !== undefined) (made as Record<string, unknown>)[key] = value;
+      }
+    },
   }) as JsonSchema;
-  return { title: 'CeleryQueues', ...schema };
+  return { $id: SCHEMA_URL, title: 'CeleryQueues', ...schema };
 }
 
 /** Placeholders for the keys of maps, by the field that holds them. */
@@ -68,7 +97,7 @@ export function referenceTable(): string {
       walk(s.additionalProperties, `${path}.${placeholder}`, placeholder);
     }
   };
-  const root = jsonSchema();
+  const root = annotatedSchema();
   walk(inline(root, root.$defs ?? {}), '', '');
   return rows.join('\n');
 }
@@ -119,4 +148,20 @@ function descriptionOf(outer: JsonSchema, inner: JsonSchema): string {
 
 function escapeCell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+/** docs/task-routing.md's table: where edx-platform sends its tasks, by default (src/celery/edx-platform.ts). */
+export function routesTable(): string {
+  const rows = [
+    '| Sent by | Task | What it does | Default queue (the setting) |',
+    '|---|---|---|---|',
+  ];
+  for (const service of ['lms', 'cms'] as const) {
+    for (const r of EDX_PLATFORM_ROUTES[service]) {
+      rows.push(
+        `| ${service.toUpperCase()} | \`${r.task}\` | ${r.what} | \`${r.queue}\` (${r.setting}) |`,
+      );
+    }
+  }
+  return rows.join('\n');
 }

@@ -12,6 +12,28 @@ import {
 } from '../krm/validation.js';
 import { deferred, describe, meta } from './zod.js';
 
+// The rules of Kubernetes' names as whole regular expressions, lengths included, so that the JSON
+// Schema's patterns refuse what the function refuses (k8s.io/apimachinery/pkg/util/validation;
+// src/krm/validation.ts says in words what is wrong).
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS_SUBDOMAIN = `${DNS_LABEL}(\\.${DNS_LABEL})*`;
+const NAME_PART = '[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?';
+export const OBJECT_NAME = new RegExp(`^(?=.{1,253}$)${DNS_SUBDOMAIN}$`);
+export const QUALIFIED_NAME = new RegExp(
+  `^((?=[^/]{1,253}/)${DNS_SUBDOMAIN}/)?(?=[^/]{1,63}$)${NAME_PART}$`,
+);
+export const LABEL_VALUE = new RegExp(`^(?=.{0,63}$)(${NAME_PART})?$`);
+const SECRET_KEY = /^(?!\.$)(?!\.\.)(?=.{1,253}$)[-._a-zA-Z0-9]+$/;
+/** A quantity as the config takes it: Kubernetes' grammar (src/krm/quantity.ts), never negative. */
+export const QUANTITY_TEXT =
+  /^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$/;
+
+/**
+ * What the JSON Schema says of a part instead of what zod's conversion makes of it (docs.ts puts
+ * it in): for a rule zod checks in code, the same rule as JSON Schema keywords.
+ */
+export const jsonSchema = (schema: Record<string, unknown>) => ({ json: schema });
+
 // Shown in the reference table (docs/config-reference.md) instead of the structure's every
 // field: these are Kubernetes' own types, documented by Kubernetes. `id` puts each once under the
 // JSON Schema's $defs, however many fields use it.
@@ -41,20 +63,15 @@ function checked(
 }
 
 /** An object name (a Secret's, a PriorityClass's): a DNS subdomain. */
-export const objectName = (what = 'the name') =>
-  checked(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-    dnsSubdomainProblem,
-    what,
-  );
+export const objectName = (what = 'the name') => checked(OBJECT_NAME, dnsSubdomainProblem, what);
 
 /** A key of a Secret's data, as `secretKeyRef.key` takes it. */
-export const secretKey = (what = 'the key') => checked(/^[-._a-zA-Z0-9]+$/, secretKeyProblem, what);
+export const secretKey = (what = 'the key') => checked(SECRET_KEY, secretKeyProblem, what);
 
 /** A label or annotation key. */
 export const metadataKey = (what = 'the key') =>
   checked(
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    QUALIFIED_NAME,
     (key) => {
       const problem = qualifiedNameProblem(key);
       return problem && `${JSON.stringify(key)}: ${problem}`;
@@ -63,7 +80,15 @@ export const metadataKey = (what = 'the key') =>
   );
 
 /** A Kubernetes resource quantity (`500m`, `1.5`, `2Gi`), never negative. */
-export const quantity = meta(z.union([z.string(), z.number()]), def('Quantity')).check(
+export const quantity = meta(z.union([z.string(), z.number()]), {
+  ...def('Quantity'),
+  ...jsonSchema({
+    anyOf: [
+      { type: 'string', pattern: QUANTITY_TEXT.source },
+      { type: 'number', minimum: 0 },
+    ],
+  }),
+}).check(
   z.superRefine((q, ctx) => {
     const value = quantityValue(q);
     if (value === undefined) {
@@ -71,7 +96,7 @@ export const quantity = meta(z.union([z.string(), z.number()]), def('Quantity'))
         code: 'custom',
         message: `${JSON.stringify(q)} is not a Kubernetes quantity (such as 500m, 1.5, 512Mi, 2Gi)`,
       });
-    } else if (value < 0) {
+    } else if (value < 0 || (typeof q === 'string' && q.startsWith('-'))) {
       ctx.addIssue({ code: 'custom', message: `${JSON.stringify(q)} is negative` });
     }
   }),
@@ -94,8 +119,10 @@ function keysAre(what: string) {
 }
 
 /** Labels (of pods, of a ServiceMonitor, of a node): qualified keys, label values. */
-export const labelMap = z
-  .record(z.string(), z.string())
+export const labelMap = meta(z.record(z.string(), z.string()), {
+  propertyNames: { pattern: QUALIFIED_NAME.source },
+  additionalProperties: { type: 'string', pattern: LABEL_VALUE.source },
+})
   .check(z.superRefine(keysAre('label key')))
   .check(
     z.superRefine((map, ctx) => {
@@ -112,11 +139,13 @@ export const labelMap = z
     }),
   );
 
-export const annotationMap = z
-  .record(z.string(), z.string())
-  .check(z.superRefine(keysAre('annotation key')));
+export const annotationMap = meta(z.record(z.string(), z.string()), {
+  propertyNames: { pattern: QUALIFIED_NAME.source },
+}).check(z.superRefine(keysAre('annotation key')));
 
-const resourceList = z.record(z.string(), quantity).check(z.superRefine(keysAre('resource name')));
+const resourceList = meta(z.record(z.string(), quantity), {
+  propertyNames: { pattern: QUALIFIED_NAME.source },
+}).check(z.superRefine(keysAre('resource name')));
 
 /** Built once, shared by every block with resources: one $defs entry in the JSON Schema. */
 let requirements: z.ZodMiniType | undefined;
@@ -173,11 +202,11 @@ export function resources(description: string, byDefault?: ResourceRequirements)
  * more than zero.
  */
 const DURATION =
-  /^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
+  /^(?=.*[1-9])(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$/;
 export const duration = checked(
   DURATION,
   (d) =>
-    DURATION.test(d) && /[1-9]/.test(d)
+    DURATION.test(d)
       ? undefined
       : 'must be a Prometheus duration such as 30s, 10m or 1h30m (units from the largest down: y, w, d, h, m, s, ms)',
   '',

@@ -15,8 +15,11 @@
 //   default, "flower:" and a random password). Credentials stay out of this config: the key
 //   CELERY_FLOWER_BASIC_AUTH_SECRET, ours, names the Secret that holds them, and Flower without
 //   it is an error, so that a migration keeps the login.
-// - CELERY_FLOWER_DOCKER_IMAGE, CELERY_FLOWER_EXPOSE_SERVICE, CELERY_FLOWER_HOST,
-//   CELERY_VERSION: no counterpart here; UNMAPPED says what each does.
+// - CELERY_FLOWER_DOCKER_IMAGE: flower.image. CELERY_FLOWER_EXPOSE_SERVICE with CELERY_FLOWER: a
+//   Caddy site for CELERY_FLOWER_HOST (patches/caddyfile), flower.expose.host; the plugin's host
+//   is the Tutor template flower.{{LMS_HOST}}, which only Tutor can fill in (celery-queues
+//   migrate does, from config.yml), so here the host must be written out.
+// - CELERY_VERSION: no counterpart here; UNMAPPED says so.
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { ResourceRef } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
@@ -43,6 +46,8 @@ const FLOWER = 'CELERY_FLOWER';
 const SERVICE_MONITOR = 'CELERY_FLOWER_SERVICE_MONITOR';
 const FLOWER_AUTH_SECRET = 'CELERY_FLOWER_BASIC_AUTH_SECRET';
 const FLOWER_IMAGE = 'CELERY_FLOWER_DOCKER_IMAGE';
+const EXPOSE = 'CELERY_FLOWER_EXPOSE_SERVICE';
+const FLOWER_HOST = 'CELERY_FLOWER_HOST';
 const explicitQueuesKey = (service: ServiceName) =>
   `CELERY_${service.toUpperCase()}_EXPLICIT_QUEUES`;
 
@@ -68,26 +73,12 @@ const VARIANT_KEYS = ['extra_params', ...Object.keys(AUTOSCALING_KEYS)];
 // Plugin keys with no counterpart in the function: why, and whether a value is refused.
 const UNMAPPED: Record<string, (value: unknown, data: Record<string, unknown>) => Verdict> = {
   CELERY_VERSION: () => 'ignore',
-  CELERY_FLOWER_HOST: () => 'ignore', // only read with CELERY_FLOWER_EXPOSE_SERVICE, below
   CELERY_FLOWER_BASIC_AUTH: () => ({
     warning: `ignored: keep credentials out of this config (Flower reads its basic-auth credentials from a Secret, named in ${FLOWER_AUTH_SECRET}); remove the key`,
   }),
-  CELERY_FLOWER_EXPOSE_SERVICE: (value) =>
-    value === true
-      ? {
-          warning:
-            'ignored: celery-queues adds no Caddy route for Flower (CELERY_FLOWER_HOST); expose the flower Service with your own Ingress if you need it',
-        }
-      : 'ignore',
-  [FLOWER_IMAGE]: (value, data) =>
-    value === PLUGIN_FLOWER_IMAGE || data[FLOWER] !== true
-      ? 'ignore'
-      : {
-          error: `celery-queues cannot deploy another Flower image yet; remove the key to use its own (${PLUGIN_FLOWER_IMAGE} is the plugin's default)`,
-        },
 };
 type Verdict = 'ignore' | { warning: string } | { error: string };
-const BOOLEAN_KEYS = new Set([FLOWER, SERVICE_MONITOR, MULTIQUEUE, 'CELERY_FLOWER_EXPOSE_SERVICE']);
+const BOOLEAN_KEYS = new Set([FLOWER, SERVICE_MONITOR, MULTIQUEUE, EXPOSE]);
 
 /**
  * The native config for a ConfigMap of tutor-contrib-celery settings; undefined (with the reasons
@@ -124,6 +115,9 @@ export function fromTutorSettings(
     FLOWER,
     SERVICE_MONITOR,
     FLOWER_AUTH_SECRET,
+    FLOWER_IMAGE,
+    EXPOSE,
+    FLOWER_HOST,
     ...SERVICES.map(explicitQueuesKey),
     ...Object.keys(UNMAPPED),
   ]);
@@ -176,9 +170,27 @@ export function fromTutorSettings(
       );
     }
     if (data[SERVICE_MONITOR] === true) flower.serviceMonitor = { enabled: true };
+    // Asking for the plugin's own image asks for nothing in particular.
+    if (data[FLOWER_IMAGE] !== undefined && data[FLOWER_IMAGE] !== PLUGIN_FLOWER_IMAGE) {
+      flower.image = data[FLOWER_IMAGE];
+    }
+    if (data[EXPOSE] === true) {
+      const host = data[FLOWER_HOST];
+      if (host === undefined) {
+        fail(
+          ['data', FLOWER_HOST],
+          `is missing: ${EXPOSE} serves Flower on a site of Tutor's Caddy, and the plugin's default host flower.{{LMS_HOST}} is a Tutor template: write the host out, e.g. flower.learn.example.com (celery-queues migrate config.yml fills it in from LMS_HOST)`,
+        );
+      } else if (typeof host === 'string' && host.includes('{{')) {
+        fail(
+          ['data', FLOWER_HOST],
+          `${JSON.stringify(host)} is a Tutor template, which only Tutor fills in: write the host out, e.g. flower.learn.example.com (celery-queues migrate config.yml fills it in from LMS_HOST)`,
+        );
+      } else flower.expose = { host };
+    }
     spec.flower = flower;
   } else {
-    for (const key of [SERVICE_MONITOR, FLOWER_AUTH_SECRET]) {
+    for (const key of [SERVICE_MONITOR, FLOWER_AUTH_SECRET, EXPOSE]) {
       if (data[key] === undefined || data[key] === false) continue;
       results.warning(
         `has no effect without ${FLOWER}: "true"${key === SERVICE_MONITOR ? ' (the plugin renders the ServiceMonitor only with Flower)' : ''}`,
@@ -353,6 +365,8 @@ function sourcePath(path: readonly PropertyKey[], variantSources: Map<string, Pa
     const keys: Record<string, string> = {
       serviceMonitor: SERVICE_MONITOR,
       basicAuthSecret: FLOWER_AUTH_SECRET,
+      image: FLOWER_IMAGE,
+      expose: FLOWER_HOST,
     };
     return ['data', keys[String(a)] ?? FLOWER];
   }

@@ -4,30 +4,40 @@
 import { isNode, type Node } from 'yaml';
 import type * as z from 'zod/mini';
 import type { ResourceRef } from '../krm/item.js';
-import { CONFIG_REF, type Results } from '../krm/results.js';
+import { CONFIG_REF, type Result, type Results } from '../krm/results.js';
 import { parseYaml, toPlain } from '../krm/yaml.js';
-import { fieldPath } from './field-path.js';
+import { fieldPath, parseFieldPath } from './field-path.js';
 import { nonStringKey } from './keys.js';
 import { configMapRef, fromTutorSettings } from './legacy.js';
 import { API_VERSION, type CeleryQueues, celeryQueues, KIND } from './schema.js';
+
+/** The functionConfig as read: the config, and how messages name it and its fields. */
+export interface LoadedConfig {
+  config: CeleryQueues;
+  source: ConfigSource;
+}
 
 /**
  * The validated config of a YAML node (the functionConfig, a --config file's document), or
  * undefined with the reasons in `results`: loadConfig, once every mapping key is a string.
  */
 export function loadConfigNode(node: unknown, results: Results): CeleryQueues | undefined {
+  return readConfigNode(node, results)?.config;
+}
+
+/** loadConfigNode, with the config's source. */
+export function readConfigNode(node: unknown, results: Results): LoadedConfig | undefined {
   // (A scalar functionConfig comes as its value: no node.)
   const plain = isNode(node) ? nodeToPlain(node) : node;
   const badKey = nonStringKey(node);
   if (badKey) {
-    const legacy = isConfigMap(plain);
     results.error(badKey.message, {
-      ref: legacy ? configMapRef(plain as Record<string, unknown>) : CONFIG_REF,
+      ref: configRef(plain),
       field: fieldPath(badKey.path) || '(root)',
     });
     return undefined;
   }
-  return loadConfig(plain, results);
+  return readConfig(plain, results);
 }
 
 function nodeToPlain(node: Node): unknown {
@@ -41,8 +51,29 @@ function isConfigMap(value: unknown): boolean {
   return obj?.kind === 'ConfigMap' && obj.apiVersion === 'v1';
 }
 
+/**
+ * The functionConfig as messages name it: its own apiVersion, kind and name (CONFIG_REF, the
+ * name the families use, only when it has none of them).
+ */
+export function configRef(value: unknown): ResourceRef {
+  if (isConfigMap(value)) return configMapRef(value as Record<string, unknown>);
+  const obj = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const metadata = obj.metadata as Record<string, unknown> | undefined;
+  const text = (v: unknown, otherwise: string) => (typeof v === 'string' ? v : otherwise);
+  return {
+    apiVersion: text(obj.apiVersion, CONFIG_REF.apiVersion),
+    kind: text(obj.kind, CONFIG_REF.kind),
+    name: text(metadata?.name, ''),
+  };
+}
+
 /** The validated config, or undefined with the reasons in `results`. */
 export function loadConfig(value: unknown, results: Results): CeleryQueues | undefined {
+  return readConfig(value, results)?.config;
+}
+
+/** loadConfig, with the config's source. */
+export function readConfig(value: unknown, results: Results): LoadedConfig | undefined {
   if (value === null || value === undefined) {
     results.error(
       `no functionConfig: give a ${KIND} (apiVersion ${API_VERSION}) or a ConfigMap with tutor-contrib-celery's CELERY_* keys`,
@@ -54,8 +85,22 @@ export function loadConfig(value: unknown, results: Results): CeleryQueues | und
     return undefined;
   }
   const obj = value as Record<string, unknown>;
+  if (looksLikeTutorConfig(obj)) {
+    results.error(
+      `the config has no kind and holds Tutor settings (${Object.keys(obj).filter(isSettingName).slice(0, 3).join(', ')}, ...): it looks like Tutor's config.yml, not a ${KIND}. \`celery-queues migrate config.yml\` prints the ${KIND} for its tutor-contrib-celery settings`,
+    );
+    return undefined;
+  }
+  const ref = configRef(obj);
+  if (!isConfigMap(obj) && typeof obj.kind === 'string' && obj.kind !== KIND) {
+    results.error(
+      `is not a ${KIND}: the functionConfig must be a ${KIND} (apiVersion ${API_VERSION}), or a ConfigMap (apiVersion v1) with tutor-contrib-celery's CELERY_* keys`,
+      { ref },
+    );
+    return undefined;
+  }
   let native: unknown = obj;
-  let source: Source = NATIVE;
+  let source: ConfigSource = { ref, path: (path) => [...path] };
   if (isConfigMap(obj)) {
     const settings = fromTutorSettings(obj, results);
     if (settings === undefined) return undefined;
@@ -68,11 +113,45 @@ export function loadConfig(value: unknown, results: Results): CeleryQueues | und
     return undefined;
   }
   warnAboutOpenings(parsed.data, results, source);
-  return parsed.data;
+  return { config: parsed.data, source };
+}
+
+// Tutor's config.yml: a mapping of setting names (LMS_HOST, CELERY_FLOWER...), no kind.
+function looksLikeTutorConfig(obj: Record<string, unknown>): boolean {
+  return !('kind' in obj) && !('apiVersion' in obj) && Object.keys(obj).some(isSettingName);
+}
+
+function isSettingName(key: string): boolean {
+  return /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(key);
+}
+
+/**
+ * The results of a run with the config named as it is: the families name it by CONFIG_REF and
+ * its native field paths; this gives them the functionConfig's own apiVersion, kind and name,
+ * and, for the ConfigMap form, the ConfigMap's spelling of the field.
+ */
+export function nameTheConfig(results: readonly Result[], source: ConfigSource): Result[] {
+  return results.map((r) => {
+    if (!isConfigRef(r.resourceRef)) return r;
+    const out: Result = { ...r, resourceRef: source.ref };
+    const path = r.field && parseFieldPath(r.field.path);
+    if (r.field && path) out.field = { path: fieldPath(source.path(path)) || r.field.path };
+    return out;
+  });
+}
+
+function isConfigRef(ref: ResourceRef | undefined): boolean {
+  return (
+    ref !== undefined &&
+    ref.namespace === undefined &&
+    ref.apiVersion === CONFIG_REF.apiVersion &&
+    ref.kind === CONFIG_REF.kind &&
+    ref.name === CONFIG_REF.name
+  );
 }
 
 // What a valid config leaves open, said once, where the config says it.
-function warnAboutOpenings(config: CeleryQueues, results: Results, source: Source): void {
+function warnAboutOpenings(config: CeleryQueues, results: Results, source: ConfigSource): void {
   const flower = config.spec.flower;
   if (flower?.enabled && !flower.basicAuthSecret) {
     results.warning(
@@ -83,13 +162,12 @@ function warnAboutOpenings(config: CeleryQueues, results: Results, source: Sourc
 }
 
 /** Where the config came from: the resource to name in messages, and its spelling of a field. */
-interface Source {
+export interface ConfigSource {
   ref: ResourceRef;
   path: (path: readonly PropertyKey[]) => PropertyKey[];
 }
-const NATIVE: Source = { ref: CONFIG_REF, path: (path) => [...path] };
 
-function reportIssue(issue: z.core.$ZodIssue, results: Results, source: Source): void {
+function reportIssue(issue: z.core.$ZodIssue, results: Results, source: ConfigSource): void {
   const path = source.path(issue.path);
   const ref = source.ref;
   let message = issue.message;

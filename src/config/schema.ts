@@ -5,7 +5,7 @@
 // that span blocks.
 
 import * as z from 'zod/mini';
-import type { SERVICES } from '../names.js';
+import { DEFAULT_VARIANT, MAX_NAME_LENGTH, type SERVICES } from '../names.js';
 import { fieldPath } from './field-path.js';
 import { flower } from './flower.js';
 import { monitoring } from './monitoring.js';
@@ -20,11 +20,18 @@ import {
   type QueueSpec,
   queueSpec,
   stockWorker,
+  VARIANT,
 } from './workers.js';
-import { deferred, describe } from './zod.js';
+import { deferred, describe, meta } from './zod.js';
 
 export const API_VERSION = 'tutor-krm.dev/v1alpha1';
 export const KIND = 'CeleryQueues';
+/** Where the JSON Schema (fn-config/celery-queues.schema.json) is published: its `$id`. */
+export const SCHEMA_URL =
+  'https://raw.githubusercontent.com/tutor-krm/celery-queues/main/fn-config/celery-queues.schema.json';
+
+// A variant's or group's longest derived name, <service>-worker-<name>-scaledobject, within 63.
+const MAX_VARIANT_LENGTH = MAX_NAME_LENGTH - 'lms-worker--scaledobject'.length;
 
 // A routed queue goes into comma-separated lists (celery's and celery-exporter's --queues split
 // at commas, celery/bin/worker.py and celery-exporter src/cli.py) and into PromQL and logs: no
@@ -36,13 +43,19 @@ function serviceSpec(service: (typeof SERVICES)[number]) {
     z
       .strictObject({
         queues: describe(
-          z
-            ._default(z.record(z.string(), queueSpec), {})
-            .check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
+          meta(z._default(z.record(z.string(), queueSpec), {}), {
+            propertyNames: { pattern: VARIANT.source, maxLength: MAX_VARIANT_LENGTH },
+          }).check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
           `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
         ),
         groups: describe(
-          z._default(z.record(z.string(), groupSpec), {}),
+          meta(z._default(z.record(z.string(), groupSpec), {}), {
+            propertyNames: {
+              pattern: VARIANT.source,
+              maxLength: MAX_VARIANT_LENGTH,
+              not: { const: DEFAULT_VARIANT },
+            },
+          }),
           `Group -> worker. Each group G gets one Deployment ${service}-worker-G (with "_" as "-") consuming the queues of the variants it lists, which then have no worker of their own.`,
         ),
         stockWorker: z.optional(stockWorker),
@@ -102,6 +115,10 @@ export const spec = describe(
       flower: z.optional(flower),
       redis: z.optional(redis),
       monitoring: z.optional(monitoring),
+      strict: describe(
+        z.optional(z.boolean()),
+        'Warnings are errors (default false): a route to a queue nobody consumes, say, fails the render (as --strict does) instead of passing with a message that Kustomize, kpt or Argo CD may show only on failure.',
+      ),
     })
     .check(
       z.superRefine((spec, ctx) => {

@@ -12,6 +12,7 @@ import {
   k8s,
   labelMap,
   objectName,
+  QUALIFIED_NAME,
   resources,
   rollingUpdate,
   toleration,
@@ -21,7 +22,14 @@ import { deferred, describe, meta } from './zod.js';
 
 const maxUnavailable = describe(
   z._default(
-    z.union([z.int(), z.string()]).check(
+    meta(z.union([z.int(), z.string()]), {
+      json: {
+        anyOf: [
+          { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+          { type: 'string', pattern: '^(100|[1-9][0-9]?)%$' },
+        ],
+      },
+    }).check(
       z.superRefine((v, ctx) => {
         const ok = typeof v === 'number' ? v >= 1 : /^(100|[1-9][0-9]?)%$/.test(v) && v !== '0%';
         if (!ok) {
@@ -85,7 +93,9 @@ export const sizingFields = {
   env: z.optional(env),
   labels: describe(
     z.optional(
-      labelMap.check(
+      meta(labelMap, {
+        propertyNames: { pattern: QUALIFIED_NAME.source, not: { const: NAME_LABEL } },
+      }).check(
         z.superRefine((map, ctx) => {
           if (Object.hasOwn(map, NAME_LABEL)) {
             ctx.addIssue({

@@ -16,7 +16,7 @@ import {
 } from '../names.js';
 import { autoscaling } from './autoscaling.js';
 import { checkVariant, sizingFields } from './sizing.js';
-import { describe } from './zod.js';
+import { describe, meta } from './zod.js';
 
 // Worker flags the function derives itself; setting them by hand would break "one consumer per
 // queue" or the node names that Flower and the logs show.
@@ -28,8 +28,13 @@ const OWNED_FLAGS: Record<string, string> = {
   '--app': 'the Celery app is the stock worker’s (lms.celery, cms.celery)',
 };
 
+// The owned flags as a token starts with them (long, with or without a value; short, -Qx too).
+const OWNED_TOKEN = '^(--(queues|exclude-queues|hostname|app)(=|$)|-[QXnA])';
+
 const extraArgs = describe(
-  z._default(z.array(z.string()), []).check(
+  meta(z._default(z.array(z.string()), []), {
+    items: { type: 'string', not: { pattern: OWNED_TOKEN } },
+  }).check(
     z.superRefine((args, ctx) => {
       let index = 0;
       for (const group of parseArgs(args)) {

@@ -49,7 +49,7 @@ function writeFlower(view: InstanceView, config: FlowerConfig): void {
   if (!stock) return;
   const connection = view.broker.connections[stock.service];
   if (!connection) return;
-  const { labels, selector } = componentLabels(stock, FLOWER_NAME);
+  const { labels, selector, serviceSelector } = componentLabels(instance, stock, FLOWER_NAME);
   const meta = (name: string, extraLabels: Record<string, string> = {}) => ({
     name,
     ...(instance.namespace ? { namespace: instance.namespace } : {}),
@@ -85,7 +85,7 @@ function writeFlower(view: InstanceView, config: FlowerConfig): void {
         kind: 'ServiceMonitor',
         metadata: meta(FLOWER_NAME, monitor.labels),
         spec: {
-          selector: { matchLabels: selector },
+          selector: { matchLabels: serviceSelector },
           ...(instance.namespace
             ? { namespaceSelector: { matchNames: [instance.namespace] } }
             : {}),

@@ -1,7 +1,7 @@
 // A staged change to the item list. Nothing touches the input until `output()`: on error the
 // transform returns the input as it came, and an item whose edit changes nothing goes out
 // exactly as it came in.
-import { isMap, isScalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './outline.js';
@@ -62,6 +62,8 @@ export class Edit {
   private readonly createdKeys = new Set<Key>();
   /** The highest index used so far in each file of a kpt package (see `place`). */
   private fileEnds: Map<string, number> | undefined;
+  /** Labels every resource written from now on carries (its instance's: see transform.ts). */
+  labels: Readonly<Record<string, string>> = {};
 
   constructor(
     readonly items: readonly Item[],
@@ -217,6 +219,7 @@ export class Edit {
    */
   create(doc: Doc, anchor: Item, generatedBy: string): boolean {
     doc.setIn(['metadata', 'annotations', GENERATED_BY], stamp(generatedBy));
+    for (const [key, value] of Object.entries(this.labels)) setLabel(doc, key, value);
     const kind = String(doc.get('kind'));
     const name = String(doc.getIn(['metadata', 'name']));
     const namespace = String(doc.getIn(['metadata', 'namespace']) ?? '');
@@ -437,6 +440,35 @@ function splicedTree(o: Outline, splices: Map<string, Splice>): Tree {
   const values = new Map<unknown, string>();
   for (const splice of splices.values()) values.set(nodeAt(o, splice.path), splice.value);
   return { ...tree, string: (node) => values.get(node) ?? tree.string(node) };
+}
+
+/**
+ * A label in a resource's metadata: its value replaced where the key is, else the key put among
+ * the others (and a new labels map among metadata's keys) in sorted order when they are sorted,
+ * as Kustomize prints them, or at the end.
+ */
+function setLabel(doc: Doc, key: string, value: string): void {
+  const labels = doc.getIn(['metadata', 'labels'], true);
+  if (isMap(labels)) {
+    if (labels.items.some((pair) => keyString(pair.key) === key)) labels.set(key, value);
+    else insertSorted(labels, doc.createPair(key, value));
+    return;
+  }
+  const metadata = doc.get('metadata', true);
+  if (isMap(metadata)) insertSorted(metadata, doc.createPair('labels', { [key]: value }));
+}
+
+function insertSorted(map: YAMLMap, pair: Pair): void {
+  const keys = map.items.map((p) => keyString(p.key));
+  const sorted = keys.every((k, i) => i === 0 || (keys[i - 1] as string) <= k);
+  const key = keyString(pair.key);
+  const before = sorted ? keys.findIndex((k) => k > key) : -1;
+  if (before < 0) map.items.push(pair);
+  else map.items.splice(before, 0, pair);
+}
+
+function keyString(key: unknown): string {
+  return String(isScalar(key) ? key.value : key);
 }
 
 function setAnnotation(doc: Doc, key: string, value: string): void {

@@ -256,7 +256,7 @@ export function* resourceListChunks(
   if (input.functionConfig != null) map.set('functionConfig', input.functionConfig);
   const allResults: unknown[] = [];
   if (isSeq(input.results)) allResults.push(...input.results.items);
-  allResults.push(...results.map((r) => tail.createNode(r)));
+  allResults.push(...results.map(({ brief: _, ...r }) => tail.createNode(r)));
   if (allResults.length > 0) map.set('results', tail.createNode(allResults));
   if (map.items.length > 0) yield `${printDoc(tail).trimEnd()}\n`;
 }

@@ -105,8 +105,8 @@ export function componentDeployment(c: ComponentDeployment): Record<string, unkn
       replicas: 1,
       selector: { matchLabels: c.selector },
       template: {
-        // A copy: the same object twice would print as a YAML alias.
-        metadata: { labels: { ...(c.metadata.labels as Record<string, string>) } },
+        // A copy (the same object twice would print as a YAML alias), that the selector selects.
+        metadata: { labels: { ...(c.metadata.labels as Record<string, string>), ...c.selector } },
         spec: {
           // Service links inject <SERVICE>_PORT=tcp://... variables: a Service named flower
           // gives FLOWER_PORT, which Flower reads as its port option and dies on.

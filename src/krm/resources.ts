@@ -19,6 +19,11 @@ export class Resources {
     this.edit = new Edit(items, results);
   }
 
+  /** Labels every resource created from now on carries (its instance's: see transform.ts). */
+  setLabels(labels: Readonly<Record<string, string>>): void {
+    this.edit.labels = labels;
+  }
+
   /** The input's resources, in input order. */
   get items(): readonly Item[] {
     return this.edit.items;

@@ -10,6 +10,8 @@ export interface Result {
   resourceRef?: ResourceRef;
   field?: { path: string };
   tags?: Record<string, string>;
+  /** The message in short, for stderr; `message` has the details (not written to `results`). */
+  brief?: string;
 }
 
 export interface Where {
@@ -18,6 +20,8 @@ export interface Where {
   ref?: ResourceRef;
   /** A field path within that resource (or within the functionConfig). */
   field?: string;
+  /** The message in short, for stderr, when the message lists details (an info's rollout). */
+  brief?: string;
 }
 
 /** The functionConfig as a resource, for messages about the config. */
@@ -49,6 +53,7 @@ export class Results {
     const ref = where.ref ?? where.item?.ref;
     if (ref) result.resourceRef = ref;
     if (where.field) result.field = { path: where.field };
+    if (where.brief) result.brief = oneLine(where.brief);
     this.list.push(result);
   }
 }
@@ -57,14 +62,14 @@ export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** How a result reads on stderr: one line, the resource and field first. */
+/** How a result reads on stderr: one line, the resource and field first, in brief. */
 export function formatResult(r: Result): string {
   const ref = r.resourceRef;
   const where = [
-    ref ? `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}` : '',
+    ref ? `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`.trim() : '',
     r.field?.path ?? '',
   ]
     .filter(Boolean)
     .join(' ');
-  return `celery-queues: ${r.severity}: ${where ? `${where}: ` : ''}${r.message}`;
+  return `celery-queues: ${r.severity}: ${where ? `${where}: ` : ''}${r.brief ?? r.message}`;
 }

@@ -37,6 +37,8 @@ export function instanceQueues(view: InstanceView): string[] {
 export interface ExporterInput {
   metadata: (name: string, extraLabels?: Record<string, string>) => Record<string, unknown>;
   selector: Record<string, string>;
+  /** What the ServiceMonitor selects the Service by. */
+  serviceSelector: Record<string, string>;
   namespace: string;
   config: ExporterConfig;
   connection: BrokerConnection;
@@ -97,7 +99,7 @@ export function exporterServiceMonitor(input: ExporterInput): Record<string, unk
     kind: 'ServiceMonitor',
     metadata: input.metadata(EXPORTER_NAME, monitor.labels),
     spec: {
-      selector: { matchLabels: input.selector },
+      selector: { matchLabels: input.serviceSelector },
       ...(input.namespace ? { namespaceSelector: { matchNames: [input.namespace] } } : {}),
       endpoints: [{ port: EXPORTER_PORT_NAME, path: '/metrics', interval: monitor.interval }],
     },

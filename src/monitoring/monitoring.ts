@@ -31,7 +31,7 @@ export const monitoring: Family = (view) => {
       name: ALERTS_NAME,
       namespace: view.instance.namespace,
       labels: {
-        ...componentLabels(stock, ALERTS_NAME).labels,
+        ...componentLabels(view.instance, stock, ALERTS_NAME).labels,
         ...config.alerts.labels,
       },
       config: config.alerts,
@@ -47,7 +47,7 @@ function writeExporter(view: InstanceView, config: ExporterConfig): boolean {
   if (!stock) return false;
   const connection = view.broker.connections[stock.service];
   if (!connection) return false;
-  const { labels, selector } = componentLabels(stock, EXPORTER_NAME);
+  const { labels, selector, serviceSelector } = componentLabels(instance, stock, EXPORTER_NAME);
   const input: ExporterInput = {
     metadata: (name, extraLabels = {}) => ({
       name,
@@ -55,6 +55,7 @@ function writeExporter(view: InstanceView, config: ExporterConfig): boolean {
       labels: { ...labels, ...extraLabels },
     }),
     selector,
+    serviceSelector,
     namespace: instance.namespace,
     config,
     connection,

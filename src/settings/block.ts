@@ -2,16 +2,12 @@
 // into edx-platform's EXPLICIT_QUEUES, and CELERY_ACKS_LATE. Task and queue names come from the
 // config, so they only ever appear as Python string literals with every character outside
 // printable ASCII escaped: whatever a name holds, it stays data.
+import type { Route } from '../celery/edx-platform.js';
 
 /** The first line of the block; the rest of the line is a note to readers. */
 export const BLOCK_BEGIN = '# BEGIN celery-queues';
 export const BLOCK_END = '# END celery-queues';
 const BEGIN_LINE = `${BLOCK_BEGIN}: written by the celery-queues KRM function, replaced on every run; do not edit`;
-
-export interface Route {
-  task: string;
-  queue: string;
-}
 
 /** A Python str literal holding exactly `s`, in printable ASCII. */
 export function pyString(s: string): string {
@@ -89,4 +85,26 @@ export function blockOf(text: string): string | undefined {
   if (begin < 0) return undefined;
   const end = lines.indexOf(BLOCK_END, begin + 1);
   return end < 0 ? undefined : `${lines.slice(begin, end + 1).join('\n')}\n`;
+}
+
+/**
+ * The routes a block holds, read back as settingsBlock writes them (an earlier version's block
+ * too): the task and queue of each `'task': {'queue': 'queue'},` line.
+ */
+export function routesOf(block: string): Route[] {
+  const routes: Route[] = [];
+  const literal = String.raw`'((?:[^'\\]|\\.)*)'`;
+  const line = new RegExp(`^ {4}${literal}: \\{'queue': ${literal}\\},$`);
+  for (const text of block.split('\n')) {
+    const m = line.exec(text);
+    if (m) routes.push({ task: fromPyString(m[1] as string), queue: fromPyString(m[2] as string) });
+  }
+  return routes;
+}
+
+/** The text of a Python str literal's body as pyString writes them. */
+function fromPyString(body: string): string {
+  return body.replace(/\\(x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|.)/g, (_, e: string) =>
+    e.length === 1 ? e : String.fromCodePoint(Number.parseInt(e.slice(1), 16)),
+  );
 }

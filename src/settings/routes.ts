@@ -3,32 +3,34 @@
 // routes and for the routes edx-platform sets by default.
 
 import { queuesOf } from '../celery/args.js';
+import type { Route } from '../celery/edx-platform.js';
+import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
 import { argsPath } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
 import type { InstanceView } from '../plan.js';
-import type { Route } from './block.js';
+import { type Advice, adviceText, routingAdvice } from './advice.js';
 
 /**
- * Routes that edx-platform's LMS production settings put in EXPLICIT_QUEUES (lms/envs/production.py
- * as of Sumac and Teak) to a queue no stock Tutor worker consumes: the four ORA workflow tasks go
- * to ORA_WORKFLOW_UPDATE_ROUTING_KEY, edx.lms.core.ora_workflow_update by default. The other
- * default routes go to the default, high and high_mem queues, which always keep a consumer.
- * (A site that overrides the routing key in lms.env.yml is not seen here.)
+ * The routes edx-platform sets by default to a queue of the service's own that no stock Tutor
+ * worker consumes: the four ORA workflow tasks go to ORA_WORKFLOW_UPDATE_ROUTING_KEY,
+ * edx.lms.core.ora_workflow_update. Its other routes go to the default, high and high_mem queues,
+ * which always keep a consumer, or across to the other service's default queue, by design.
+ * (A site that overrides a routing key in lms.env.yml is not seen here.)
  */
 export const EDX_PLATFORM_DEFAULT_ROUTES: Readonly<Record<ServiceName, readonly Route[]>> = {
-  lms: [
-    'openassessment.workflow.tasks.update_workflows_for_all_blocked_submissions_task',
-    'openassessment.workflow.tasks.update_workflows_for_course_task',
-    'openassessment.workflow.tasks.update_workflows_for_ora_block_task',
-    'openassessment.workflow.tasks.update_workflow_for_submission_task',
-  ].map((task) => ({ task, queue: 'edx.lms.core.ora_workflow_update' })),
-  cms: [],
+  lms: ownQueueRoutes('lms'),
+  cms: ownQueueRoutes('cms'),
 };
 
-const VARIANT_QUEUE = /^edx\.(lms|cms)\.core\.([a-z0-9](?:[a-z0-9_-]*[a-z0-9])?)$/;
+function ownQueueRoutes(service: ServiceName): Route[] {
+  const stock = ['default', 'high', 'high_mem', 'low'].map((v) => queueName(service, v));
+  return EDX_PLATFORM_ROUTES[service]
+    .filter((r) => r.queue.startsWith(`edx.${service}.`) && !stock.includes(r.queue))
+    .map(({ task, queue }) => ({ task, queue }));
+}
 
 /** The config's routes of a service, sorted by task name (the order carries no meaning). */
 export function configRoutes(view: InstanceView, service: ServiceName): Route[] {
@@ -50,7 +52,7 @@ export function lintRoutes(view: InstanceView): void {
     for (const route of configRoutes(view, service)) {
       if (consumed.has(route.queue)) continue;
       view.results.warning(
-        `task ${JSON.stringify(route.task)} is routed to queue ${JSON.stringify(route.queue)}, which no worker in ${where} consumes: such tasks would wait forever. ${wayOut(route.queue, consumed)}`,
+        `task ${JSON.stringify(route.task)} is routed to queue ${JSON.stringify(route.queue)}, which no worker in ${where} consumes: such tasks would wait forever. ${adviceText(advise(view, service, route.queue, consumed))}`,
         {
           ref: CONFIG_REF,
           field: fieldPath(['spec', 'explicitQueues', service, route.task, 'queue']),
@@ -70,8 +72,18 @@ export function lintRoutes(view: InstanceView): void {
       const stockHadIt = SERVICES.some((s) =>
         view.instance.workers[s]?.stockQueues.includes(queue),
       );
-      const message = `edx-platform routes ${tasks.length} ${service.toUpperCase()} task${tasks.length === 1 ? '' : 's'} to queue ${queue} by default (${tasks.join(', ')}), which no worker in ${where} consumes${stockHadIt ? '' : ' (stock Tutor has no consumer for it either)'}. ${wayOut(queue, ownQueues(consumed, service), `spec.explicitQueues.${service}`)}`;
-      const ref = { item: stock.item };
+      const advice = advise(view, service, queue, consumed);
+      const what = `edx-platform routes ${tasks.length} ${service.toUpperCase()} task${tasks.length === 1 ? '' : 's'}`;
+      const message = `${what} to queue ${queue} by default (${tasks.join(', ')}), which no worker in ${where} consumes${stockHadIt ? '' : ' (stock Tutor has no consumer for it either)'}. ${adviceText(advice, { several: true, routesField: `spec.explicitQueues.${service}` })}`;
+      const way = advice.variant
+        ? `: add the variant ${advice.variant.variant}`
+        : advice.nearest
+          ? `: route them to ${advice.nearest}`
+          : '';
+      const ref = {
+        item: stock.item,
+        brief: `${what} to ${queue}, which no worker consumes${stockHadIt ? '' : ' (nor in stock Tutor)'}${way}`,
+      };
       if (stockHadIt) view.results.warning(message, ref);
       else view.results.info(message, ref);
     }
@@ -117,26 +129,26 @@ function lintIdleWorkers(view: InstanceView, where: string): void {
   }
 }
 
-/** The variant whose worker would consume a queue (`edx.lms.core.reports` -> lms, reports). */
-function variantOf(queue: string): { service: ServiceName; variant: string } | undefined {
-  const m = VARIANT_QUEUE.exec(queue);
-  if (!m || m[2] === 'default') return undefined;
-  const service = m[1] as ServiceName;
-  const variant = m[2] as string;
-  return queue === queueName(service, variant) ? { service, variant } : undefined;
-}
-
-// edx-platform's own tasks of a service run on that service's workers (its Celery app).
-function ownQueues(consumed: ReadonlySet<string>, service: ServiceName): Set<string> {
-  return new Set([...consumed].filter((q) => q.startsWith(`edx.${service}.`)));
-}
-
-function wayOut(queue: string, consumed: ReadonlySet<string>, routesField?: string): string {
-  const reroute = `route ${routesField ? 'them' : 'the task'} to a consumed queue${routesField ? ` with ${routesField}` : ''} (${[...consumed].sort().join(', ')})`;
-  const v = variantOf(queue);
-  if (v)
-    return `Add the variant ${v.variant} to spec.${v.service}.queues (a worker for that queue), or ${reroute}.`;
-  return `No variant makes a worker for it (variants give queues edx.<service>.core.<variant>): ${reroute}.`;
+/** What to say about a route of `service` to a queue nobody consumes. */
+function advise(
+  view: InstanceView,
+  service: ServiceName,
+  queue: string,
+  consumed: ReadonlySet<string>,
+): Advice {
+  const workers = new Set(view.workers.map((w) => w.name));
+  const ns = view.instance.namespace;
+  return routingAdvice({
+    service,
+    queue,
+    consumed,
+    taken: (name) => {
+      if (workers.has(name)) return true;
+      const item = view.resources.find('Deployment', ns, name);
+      // What an earlier run wrote is about to be written again or removed.
+      return item !== undefined && item.annotation(GENERATED_BY) === undefined;
+    },
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
 // the alerts): which stock worker they go with, and labels like its.
 import { plainAt } from '../krm/yaml.js';
 import { NAME_LABEL } from '../names.js';
-import type { StockWorker, TutorInstance } from './instances.js';
+import { generatedLabels, type StockWorker, type TutorInstance } from './instances.js';
 
 /**
  * The stock worker whose broker Flower and celery-exporter watch, and after which their
@@ -14,15 +14,19 @@ export function monitoredStock(instance: TutorInstance): StockWorker | undefined
 }
 
 /**
- * Labels like the stock worker's (Tutor's instance, part-of, managed-by), named `name`; the
- * selector is the stock worker's with the name swapped, so it selects that component's pods only.
+ * Labels like the stock worker's (Tutor's instance and part-of), named `name`, managed by
+ * celery-queues; the selector of its pods is the stock worker's with the name swapped, so it
+ * selects that component's pods only (kept as it has always been written: a Deployment's
+ * selector cannot change), and the selector of its Service is the same keys read off the labels.
  */
 export function componentLabels(
+  instance: TutorInstance,
   stock: StockWorker,
   name: string,
 ): {
   labels: Record<string, string>;
   selector: Record<string, string>;
+  serviceSelector: Record<string, string>;
 } {
   const strings = (value: unknown): Record<string, string> =>
     Object.fromEntries(
@@ -30,10 +34,18 @@ export function componentLabels(
         (e): e is [string, string] => typeof e[1] === 'string',
       ),
     );
-  const labels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
-  const selector = strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels']));
-  return {
-    labels: { ...labels, [NAME_LABEL]: name },
-    selector: { ...selector, [NAME_LABEL]: name },
+  const stockLabels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
+  const selector: Record<string, string> = {
+    ...strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels'])),
+    [NAME_LABEL]: name,
   };
+  const labels: Record<string, string> = {
+    ...stockLabels,
+    [NAME_LABEL]: name,
+    ...generatedLabels(instance),
+  };
+  const serviceSelector = Object.fromEntries(
+    Object.keys(selector).map((key) => [key, labels[key] ?? (selector[key] as string)]),
+  );
+  return { labels, selector, serviceSelector };
 }

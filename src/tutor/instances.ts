@@ -1,7 +1,7 @@
 // Reading a Tutor render: which Open edX instances the input holds, and their stock workers.
 // Everything Tutor-specific about the input is read in this folder.
 
-import { queuesOf } from '../celery/args.js';
+import { parseArgs, queuesOf } from '../celery/args.js';
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
@@ -9,6 +9,10 @@ import { cloneDoc, type Doc, plainAt } from '../krm/yaml.js';
 import {
   GENERATED_BY,
   generatedFrom,
+  INSTANCE_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  PART_OF_LABEL,
   SERVICES,
   type ServiceName,
   STOCK_FIELDS,
@@ -53,6 +57,24 @@ export interface TutorInstance {
   anchor: Item;
 }
 
+/**
+ * The labels of every resource the function writes for an instance: Tutor's instance and
+ * part-of labels (as the first stock worker has them), and managed-by celery-queues, so that
+ * `kubectl get ... -l app.kubernetes.io/managed-by=celery-queues` lists them and no stock one.
+ */
+export function generatedLabels(instance: TutorInstance): Record<string, string> {
+  const stock = plainAt(instance.anchor.doc, ['metadata', 'labels']) as
+    | Record<string, unknown>
+    | undefined;
+  const tutor = (key: string) => (typeof stock?.[key] === 'string' ? stock[key] : undefined);
+  const instanceLabel = tutor(INSTANCE_LABEL);
+  return {
+    ...(instanceLabel ? { [INSTANCE_LABEL]: instanceLabel } : {}),
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [PART_OF_LABEL]: tutor(PART_OF_LABEL) ?? 'openedx',
+  };
+}
+
 export function isDeployment(item: Item): boolean {
   return item.kind === 'Deployment' && item.apiVersion === 'apps/v1';
 }
@@ -85,6 +107,7 @@ export function findInstances(
   }
   for (const item of generated) byNamespace.get(item.namespace)?.generated.push(item);
   for (const instance of byNamespace.values()) checkRecords(instance, results);
+  checkPlugin(items, byNamespace, results);
 
   const instances = [...byNamespace.values()];
   const configured = SERVICES.filter((s) => spec[s] !== undefined);
@@ -200,6 +223,44 @@ function checkRecords(instance: TutorInstance, results: Results): void {
       { item: stock.item, field: `metadata.annotations.${STOCK_FIELDS}` },
     );
   }
+}
+
+/**
+ * tutor-contrib-celery's own render: its per-queue workers (node names `edx.<service>.core.<variant>.%%h`,
+ * patches/k8s-deployments of v18 to v21) next to stock workers it gave a second --queues. The
+ * function writes those workers itself: with the plugin on, its names would collide and two
+ * workers would drain one queue. One error, with the way out, instead.
+ */
+function checkPlugin(
+  items: readonly Item[],
+  instances: ReadonlyMap<string, TutorInstance>,
+  results: Results,
+): void {
+  for (const [namespace, instance] of instances) {
+    const theirs = items.filter(
+      (item) =>
+        item.namespace === namespace &&
+        isDeployment(item) &&
+        item.annotation(GENERATED_BY) === undefined &&
+        item.mentions('%%h') &&
+        /\.core\.[^"\s]*\.%%h/.test(
+          JSON.stringify(item.plainAt(['spec', 'template', 'spec', 'containers'])),
+        ),
+    );
+    const doubled = Object.values(instance.workers).filter(
+      (w) => parseArgsCount(w.stockArgs, '--queues') > 1,
+    );
+    if (theirs.length === 0 && doubled.length === 0) continue;
+    const what = theirs.length > 0 ? theirs.map((i) => i.name) : doubled.map((w) => w.item.name);
+    results.error(
+      `the input was rendered with tutor-contrib-celery enabled (${what.join(', ')}: ${theirs.length > 0 ? 'its per-queue workers' : 'a second --queues'}); celery-queues writes the per-queue workers itself, and both together would drain a queue twice. Disable the plugin first, tutor plugins disable celery && tutor config save, render again, and keep its settings in the config (celery-queues migrate config.yml)`,
+      { item: theirs[0] ?? (doubled[0] as StockWorker).item },
+    );
+  }
+}
+
+function parseArgsCount(args: readonly string[], flag: string): number {
+  return parseArgs(args).filter((g) => g.flag === flag).length;
 }
 
 function findCeleryContainer(containers: unknown[], name: string): number {

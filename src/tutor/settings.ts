@@ -52,7 +52,11 @@ export function findSettings(
   );
 }
 
-function settingsService(volume: string, mountPaths: readonly string[]): ServiceName | undefined {
+/** Whose settings a volume holds, by where it is mounted or by its name. */
+export function settingsService(
+  volume: string,
+  mountPaths: readonly string[],
+): ServiceName | undefined {
   for (const path of mountPaths) {
     const m = /\/(lms|cms)\/envs\/tutor\/*$/.exec(path);
     if (m) return m[1] as ServiceName;

@@ -33,7 +33,9 @@ ${REDIS}`,
 kind: Deployment
 metadata:
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: lms-worker-high
+    app.kubernetes.io/part-of: openedx
   name: lms-worker-high
   namespace: openedx
   annotations:
@@ -70,6 +72,7 @@ metadata:
   name: celery-queues-broker
   namespace: openedx
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: celery-queues-broker
     app.kubernetes.io/part-of: openedx
   annotations:
@@ -86,6 +89,7 @@ metadata:
   name: lms-worker-high-scaledobject
   namespace: openedx
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: lms-worker-high-scaledobject
     app.kubernetes.io/part-of: openedx
   annotations:

@@ -17,7 +17,9 @@ metadata:
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: lms-worker-high
+    app.kubernetes.io/part-of: openedx
   name: lms-worker-high-pdb
   namespace: openedx
 spec:
@@ -37,7 +39,9 @@ metadata:
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: lms-worker
+    app.kubernetes.io/part-of: openedx
   name: lms-worker-pdb
   namespace: openedx
 spec:
@@ -52,7 +56,9 @@ metadata:
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: lms-worker-high
+    app.kubernetes.io/part-of: openedx
   name: lms-worker-high-pdb
   namespace: openedx
 spec:

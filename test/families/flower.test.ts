@@ -20,6 +20,8 @@ metadata:
   namespace: openedx
   labels:
     app.kubernetes.io/name: flower
+    app.kubernetes.io/managed-by: celery-queues
+    app.kubernetes.io/part-of: openedx
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
 spec:
@@ -31,6 +33,8 @@ spec:
     metadata:
       labels:
         app.kubernetes.io/name: flower
+        app.kubernetes.io/managed-by: celery-queues
+        app.kubernetes.io/part-of: openedx
     spec:
       enableServiceLinks: false
       automountServiceAccountToken: false
@@ -89,6 +93,8 @@ metadata:
   namespace: openedx
   labels:
     app.kubernetes.io/name: flower
+    app.kubernetes.io/managed-by: celery-queues
+    app.kubernetes.io/part-of: openedx
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
 spec:
@@ -108,6 +114,8 @@ metadata:
   namespace: openedx
   labels:
     app.kubernetes.io/name: flower
+    app.kubernetes.io/managed-by: celery-queues
+    app.kubernetes.io/part-of: openedx
     release: prometheus
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker

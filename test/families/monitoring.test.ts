@@ -28,6 +28,8 @@ metadata:
   namespace: openedx
   labels:
     app.kubernetes.io/name: celery-exporter
+    app.kubernetes.io/managed-by: celery-queues
+    app.kubernetes.io/part-of: openedx
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
 spec:
@@ -39,6 +41,8 @@ spec:
     metadata:
       labels:
         app.kubernetes.io/name: celery-exporter
+        app.kubernetes.io/managed-by: celery-queues
+        app.kubernetes.io/part-of: openedx
     spec:
       enableServiceLinks: false
       automountServiceAccountToken: false
@@ -99,6 +103,8 @@ metadata:
   namespace: openedx
   labels:
     app.kubernetes.io/name: celery-exporter
+    app.kubernetes.io/managed-by: celery-queues
+    app.kubernetes.io/part-of: openedx
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker
 spec:
@@ -118,6 +124,8 @@ metadata:
   namespace: openedx
   labels:
     app.kubernetes.io/name: celery-exporter
+    app.kubernetes.io/managed-by: celery-queues
+    app.kubernetes.io/part-of: openedx
     release: prometheus
   annotations:
     celery-queues.tutor-krm.dev/generated-by: celery-queues ${VERSION} from lms-worker

@@ -30,8 +30,8 @@ explicitQueues: {lms: {"lms.djangoapps.grades.tasks.compute_grades_for_course": 
 +    # END celery-queues
 `,
       results: [
-        'info: ConfigMap openedx/openedx-settings-lms data["production.py"]: LMS settings changed; the name openedx-settings-lms does not end in Kustomize\'s hash of the content, so it stays, and the pod templates of Deployment openedx/lms-worker carry celery-queues.tutor-krm.dev/lms-settings-hash: h26c24hdmk, so their pods roll',
-        'info: Deployment openedx/lms-worker: edx-platform routes 4 LMS tasks to queue edx.lms.core.ora_workflow_update by default (openassessment.workflow.tasks.update_workflows_for_all_blocked_submissions_task, openassessment.workflow.tasks.update_workflows_for_course_task, openassessment.workflow.tasks.update_workflows_for_ora_block_task, openassessment.workflow.tasks.update_workflow_for_submission_task), which no worker in namespace openedx consumes (stock Tutor has no consumer for it either). Add the variant ora_workflow_update to spec.lms.queues (a worker for that queue), or route them to a consumed queue with spec.explicitQueues.lms (edx.lms.core.default, edx.lms.core.high).',
+        'info: ConfigMap openedx/openedx-settings-lms data["production.py"]: LMS settings changed; the pod templates of 1 workload carry celery-queues.tutor-krm.dev/lms-settings-hash, so their pods roll',
+        'info: Deployment openedx/lms-worker: edx-platform routes 4 LMS tasks to edx.lms.core.ora_workflow_update, which no worker consumes (nor in stock Tutor): add the variant ora_workflow_update',
       ],
     },
     'a settings ConfigMap the input lacks: an error when there are routes to write': {
@@ -49,7 +49,7 @@ explicitQueues: {lms: {"lms.djangoapps.grades.tasks.compute_grades_for_course": 
       output: ``,
       results: [
         'warning: Deployment openedx/lms-worker spec.template.spec.volumes: it mounts ConfigMap openedx-settings-lms as the LMS settings, and the input lacks it: LMS settings (CELERY_ACKS_LATE) not written',
-        'info: Deployment openedx/lms-worker: edx-platform routes 4 LMS tasks to queue edx.lms.core.ora_workflow_update by default (openassessment.workflow.tasks.update_workflows_for_all_blocked_submissions_task, openassessment.workflow.tasks.update_workflows_for_course_task, openassessment.workflow.tasks.update_workflows_for_ora_block_task, openassessment.workflow.tasks.update_workflow_for_submission_task), which no worker in namespace openedx consumes (stock Tutor has no consumer for it either). Add the variant ora_workflow_update to spec.lms.queues (a worker for that queue), or route them to a consumed queue with spec.explicitQueues.lms (edx.lms.core.default, edx.lms.core.high).',
+        'info: Deployment openedx/lms-worker: edx-platform routes 4 LMS tasks to edx.lms.core.ora_workflow_update, which no worker consumes (nor in stock Tutor): add the variant ora_workflow_update',
       ],
     },
   });

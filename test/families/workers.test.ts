@@ -59,7 +59,9 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: lms-worker-high
+    app.kubernetes.io/part-of: openedx
   name: lms-worker-high
   namespace: openedx
   annotations:
@@ -133,7 +135,9 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   labels:
+    app.kubernetes.io/managed-by: celery-queues
     app.kubernetes.io/name: lms-worker-busy
+    app.kubernetes.io/part-of: openedx
   name: lms-worker-busy
   namespace: openedx
   annotations:

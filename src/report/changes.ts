@@ -1,0 +1,124 @@
+// What a run changed: the output's resources against the input's, by kind, namespace and name.
+// A resource the function left alone goes out as the very item that came in, so "changed" is
+// told without reading any resource; a ConfigMap renamed to the hash of its new content is a
+// change of that ConfigMap, not one removed and one added.
+import { HASH_SUFFIX } from '../krm/hash.js';
+import type { Item } from '../krm/item.js';
+import type { Result } from '../krm/results.js';
+
+export interface ResourceId {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface Changed extends ResourceId {
+  /** The name the input had, when the function renamed it. */
+  renamedFrom?: string;
+  before: Item;
+  after: Item;
+}
+
+export interface Changes {
+  added: (ResourceId & { after: Item })[];
+  changed: Changed[];
+  removed: (ResourceId & { before: Item })[];
+}
+
+function keyOf(item: Item): string {
+  return `${item.kind}\u0000${item.namespace}\u0000${item.name}`;
+}
+
+function idOf(item: Item): ResourceId {
+  return { kind: item.kind, namespace: item.namespace, name: item.name };
+}
+
+export function changesOf(input: readonly Item[], output: readonly Item[]): Changes {
+  const before = new Map(input.map((item) => [keyOf(item), item]));
+  const after = new Map(output.map((item) => [keyOf(item), item]));
+  const changes: Changes = { added: [], changed: [], removed: [] };
+  const removed = input.filter((item) => !after.has(keyOf(item)));
+  for (const item of output) {
+    const old = before.get(keyOf(item));
+    if (old === undefined) {
+      const renamed = renamedFrom(item, removed);
+      if (renamed) {
+        removed.splice(removed.indexOf(renamed), 1);
+        changes.changed.push({
+          ...idOf(item),
+          renamedFrom: renamed.name,
+          before: renamed,
+          after: item,
+        });
+      } else changes.added.push({ ...idOf(item), after: item });
+    } else if (old !== item) {
+      changes.changed.push({ ...idOf(item), before: old, after: item });
+    }
+  }
+  changes.removed = removed.map((item) => ({ ...idOf(item), before: item }));
+  return changes;
+}
+
+// A name with Kustomize's content hash whose base an input resource of the kind shares.
+function renamedFrom(item: Item, removed: readonly Item[]): Item | undefined {
+  const base = item.name.replace(HASH_SUFFIX, '');
+  if (base === item.name) return undefined;
+  return removed.find(
+    (old) =>
+      old.kind === item.kind &&
+      old.namespace === item.namespace &&
+      old.name !== old.name.replace(HASH_SUFFIX, '') &&
+      old.name.replace(HASH_SUFFIX, '') === base,
+  );
+}
+
+/** `3 Deployments, 1 Service`, kinds in the order they first come. */
+export function countByKind(ids: readonly ResourceId[]): string {
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id.kind, (counts.get(id.kind) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => plural(n, kind)).join(', ');
+}
+
+export function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : what.endsWith('s') ? 'es' : 's'}`;
+}
+
+export interface Outcome {
+  mode: 'resourceList' | 'stream';
+  /** Warnings made errors by strict mode. */
+  strict: boolean;
+}
+
+/**
+ * The one line a run ends with on stderr: what it added, changed and removed, by kind, and how
+ * many warnings; or that it failed, and what became of the output.
+ */
+export function summaryLine(
+  changes: Changes,
+  results: readonly Result[],
+  outcome: Outcome,
+): string {
+  const errors = results.filter((r) => r.severity === 'error').length;
+  const warnings = results.filter((r) => r.severity === 'warning').length;
+  if (errors > 0) {
+    const strictly = outcome.strict
+      ? results.filter((r) => r.severity === 'error' && r.tags?.strict).length
+      : 0;
+    const what =
+      strictly > 0
+        ? `${plural(errors, 'error')} (${strictly} of them warnings, under strict mode)`
+        : plural(errors, 'error');
+    const output =
+      outcome.mode === 'stream'
+        ? 'nothing written'
+        : 'the items go back unchanged, the errors in results';
+    return `celery-queues: failed: ${what}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}; ${output}`;
+  }
+  const part = (verb: string, ids: readonly ResourceId[]) =>
+    `${verb} ${ids.length === 0 ? 'nothing' : countByKind(ids)}`;
+  return `celery-queues: ${[
+    part('added', changes.added),
+    part('changed', changes.changed),
+    part('removed', changes.removed),
+  ].join('; ')}; ${plural(warnings, 'warning')}`;
+}
