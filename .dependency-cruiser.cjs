@@ -44,6 +44,14 @@ module.exports = {
       from: { path: '^src/', pathNot: '^src/krm/' },
       to: { path: '^src/krm/(edit|outline|compose|patch)[.]ts$' },
     },
+    {
+      name: 'families-hold-resources',
+      severity: 'error',
+      comment:
+        'A family holds a Resource and reads it through Resources (src/krm/resources.ts), never an Item with its text and document: which of them is current is krm/\'s to know. (src/tutor/ reads the input as it came, and may.)',
+      from: { path: [FAMILY, '^src/rollout[.]ts$'] },
+      to: { path: '^src/krm/item[.]ts$' },
+    },
   ],
   options: {
     includeOnly: '^src/',

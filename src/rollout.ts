@@ -5,7 +5,6 @@
 // no content hash stays, and the pod templates that mount it carry the hash instead.
 
 import { configMapHash, hashedName } from './krm/hash.js';
-import type { Item } from './krm/item.js';
 import {
   type ConfigMapRef,
   configMapRefs,
@@ -13,7 +12,7 @@ import {
   podTemplateMetadataPath,
   renameConfigMapRefs,
 } from './krm/refs.js';
-import type { Resources } from './krm/resources.js';
+import type { Resource, Resources } from './krm/resources.js';
 import { type Doc, deepEqual } from './krm/yaml.js';
 import { GENERATED_BY } from './names.js';
 import type { InstanceView } from './plan.js';
@@ -35,10 +34,10 @@ export interface Rollout {
  * `view.resources` (or did not: then only an earlier run's hash annotation is kept current). Safe to
  * call more than once for one ConfigMap.
  */
-export function rollOut(view: InstanceView, item: Item, rollout: Rollout): void {
+export function rollOut(view: InstanceView, item: Resource, rollout: Rollout): void {
   if (item.annotation(NEEDS_HASH_SUFFIX) === 'enabled') return;
-  const before = contentOf(item);
-  const after = contentOf(item, view.resources);
+  const before = contentOf(view.resources, item);
+  const after = contentOf(view.resources, item, true);
   const changed = !deepEqual(before, after);
   const hashed = hashedName(item.name, before);
   if (hashed) {
@@ -48,15 +47,20 @@ export function rollOut(view: InstanceView, item: Item, rollout: Rollout): void 
   annotateMounters(view, item, configMapHash(after), changed, rollout);
 }
 
-/** A ConfigMap's content as it came in, or (with `resources`) as it stands. */
-function contentOf(item: Item, resources?: Resources): { data: unknown; binaryData: unknown } {
-  const at = (path: string[]) => (resources ? resources.read(item, path) : item.plainAt(path));
+/** A ConfigMap's content as it came in, or (`now`) as it stands. */
+function contentOf(
+  resources: Resources,
+  item: Resource,
+  now = false,
+): { data: unknown; binaryData: unknown } {
+  const at = (path: string[]) =>
+    now ? resources.read(item, path) : resources.original(item, path);
   return { data: at(['data']), binaryData: at(['binaryData']) };
 }
 
 interface Mounter {
   /** An input workload, edited through `view.resources` (as text when it can be). */
-  item: Item | undefined;
+  item: Resource | undefined;
   /** Its references to the ConfigMap, as it stands. */
   refs: ConfigMapRef[];
   /** Documents that follow too: a stock worker's pristine form, a new worker. */
@@ -107,7 +111,7 @@ function mounters(view: InstanceView, name: string): Mounter[] {
   return out;
 }
 
-function rename(view: InstanceView, item: Item, to: string, rollout: Rollout): void {
+function rename(view: InstanceView, item: Resource, to: string, rollout: Rollout): void {
   // The name this run gave it so far (an earlier call may have renamed it already).
   const from = String(view.resources.read(item, ['metadata', 'name']));
   if (from === to) return;
@@ -149,7 +153,7 @@ function rename(view: InstanceView, item: Item, to: string, rollout: Rollout): v
  */
 function annotateMounters(
   view: InstanceView,
-  item: Item,
+  item: Resource,
   hash: string,
   changed: boolean,
   rollout: Rollout,

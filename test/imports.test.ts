@@ -49,7 +49,7 @@ describe('import rules', () => {
     expect(cruise(ROOT)).toEqual([]);
   }, 60_000);
 
-  it('catch a family importing another, a shared layer importing a family, a cycle, and krm/ internals used outside it', () => {
+  it('catch a family importing another, a shared layer importing a family, a cycle, krm/ internals used outside it, and a family holding an Item', () => {
     const violations = cruise(
       copyWith({
         'src/flower/flower.ts': '../monitoring/alerts.js',
@@ -57,6 +57,7 @@ describe('import rules', () => {
         'src/names.ts': './tutor/instances.js',
         'src/settings/settings.ts': '../krm/outline.js',
         'src/rollout.ts': './krm/edit.js',
+        'src/disruption/budgets.ts': '../krm/item.js',
       }),
     );
     const found = (rule: string) =>
@@ -71,6 +72,9 @@ describe('import rules', () => {
     expect(found('krm-internals')).toEqual([
       'src/rollout.ts -> src/krm/edit.ts',
       'src/settings/settings.ts -> src/krm/outline.ts',
+    ]);
+    expect(found('families-hold-resources')).toEqual([
+      'src/disruption/budgets.ts -> src/krm/item.ts',
     ]);
     expect(violations.every((v) => v.rule.severity === 'error')).toBe(true);
   }, 60_000);

@@ -5,7 +5,7 @@ import type { BrokerConnection } from '../broker/connection.js';
 import { concurrencyOf } from '../celery/args.js';
 import type { Worker } from '../celery/worker.js';
 import { fieldPath } from '../config/field-path.js';
-import type { ResourceRef } from '../krm/item.js';
+import type { ResourceRef } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { deepEqual, docFrom } from '../krm/yaml.js';
 import {

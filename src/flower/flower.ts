@@ -5,8 +5,8 @@ import { BROKER_CA_DIR, type BrokerConnection, brokerAccess } from '../broker/co
 import type { Spec } from '../config/schema.js';
 import { flowerDashboard } from '../grafana/dashboard.js';
 import { exporterQueuePanels } from '../grafana/exporter-panels.js';
-import type { Item } from '../krm/item.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
+import type { Resource } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { type Doc, docFrom } from '../krm/yaml.js';
 import {
@@ -223,7 +223,7 @@ function someConfigMapMentions(view: InstanceView, text: string): boolean {
   return view.resources
     .inNamespace(view.instance.namespace)
     .some(
-      (item: Item) =>
+      (item: Resource) =>
         item.kind === 'ConfigMap' &&
         item.namespace === view.instance.namespace &&
         item.mentions(text),

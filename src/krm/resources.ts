@@ -10,7 +10,28 @@ import type { Results } from './results.js';
 import type { Doc } from './yaml.js';
 
 export { isBookkeepingAnnotation } from './edit.js';
+export type { ResourceRef } from './item.js';
 export type { Path, ScalarEdit };
+
+/**
+ * A resource as the families hold it: what it is, and its annotations. Its text and document
+ * are read and changed through `Resources`, which knows which of them is current.
+ */
+export type Resource = Pick<
+  Item,
+  | 'apiVersion'
+  | 'kind'
+  | 'name'
+  | 'namespace'
+  | 'ref'
+  | 'label'
+  | 'annotation'
+  | 'mentions'
+  | 'isLocalConfig'
+>;
+
+// Every Resource handed out is one of the input's items, or one written.
+const item = (ref: Resource): Item => ref as Item;
 
 export class Resources {
   private readonly edit: Edit;
@@ -39,41 +60,46 @@ export class Resources {
   }
 
   /** The plain value at `path` of a resource as it stands (its text read when it can be). */
-  read(ref: Item, path: Path): unknown {
-    return this.edit.plainAt(ref, path);
+  read(ref: Resource, path: Path): unknown {
+    return this.edit.plainAt(item(ref), path);
+  }
+
+  /** The plain value at `path` of a resource as it came in. */
+  original(ref: Resource, path: Path): unknown {
+    return item(ref).plainAt(path);
   }
 
   /** A resource as it stands, as a document to read (not to change: see `update`). */
-  document(ref: Item): Doc {
-    return this.edit.current(ref);
+  document(ref: Resource): Doc {
+    return this.edit.current(item(ref));
   }
 
   /** Can the resource as it stands contain `text`? (A cheap test before reading it.) */
-  mentions(ref: Item, text: string): boolean {
-    return this.edit.mentions(ref, text);
+  mentions(ref: Resource, text: string): boolean {
+    return this.edit.mentions(item(ref), text);
   }
 
   /** A resource as it stands, for the reference search (refs.ts). */
-  tree(ref: Item): Tree {
-    return this.edit.tree(ref);
+  tree(ref: Resource): Tree {
+    return this.edit.tree(item(ref));
   }
 
   /** Sets a string scalar: spliced into the text in its own style when it can be. */
-  setString(ref: Item, path: Path, value: string): void {
-    this.edit.setStrings(ref, [{ path, value }]);
+  setString(ref: Resource, path: Path, value: string): void {
+    this.edit.setStrings(item(ref), [{ path, value }]);
   }
 
   /** Sets several string scalars of one resource at once. */
-  setStrings(ref: Item, edits: readonly ScalarEdit[]): void {
-    this.edit.setStrings(ref, edits);
+  setStrings(ref: Resource, edits: readonly ScalarEdit[]): void {
+    this.edit.setStrings(item(ref), edits);
   }
 
   /**
    * Changes a resource as a document (yaml's Document API), and gives that document: it stays
    * the resource's working copy until the instance is settled, so later changes to it count.
    */
-  update(ref: Item, change: (doc: Doc) => void = () => {}): Doc {
-    const doc = this.edit.modify(ref);
+  update(ref: Resource, change: (doc: Doc) => void = () => {}): Doc {
+    const doc = this.edit.modify(item(ref));
     change(doc);
     return doc;
   }
@@ -83,17 +109,17 @@ export class Resources {
    * marked as generated from `generatedBy`. False (with an error) when the input has a resource
    * of that name that the function did not write, or one was written already.
    */
-  create(doc: Doc, after: Item, generatedBy: string): boolean {
-    return this.edit.create(doc, after, generatedBy);
+  create(doc: Doc, after: Resource, generatedBy: string): boolean {
+    return this.edit.create(doc, item(after), generatedBy);
   }
 
-  remove(ref: Item): void {
-    this.edit.remove(ref);
+  remove(ref: Resource): void {
+    this.edit.remove(item(ref));
   }
 
   /** Was this input resource written again in this run? */
-  wasRecreated(ref: Item): boolean {
-    return this.edit.wasRecreated(ref);
+  wasRecreated(ref: Resource): boolean {
+    return this.edit.wasRecreated(item(ref));
   }
 
   /** An instance is done: its changes are printed, its documents let go (see edit.ts). */

@@ -16,7 +16,7 @@ export interface Result {
 
 export interface Where {
   /** The resource the message is about. */
-  item?: Item;
+  item?: Pick<Item, 'ref'>;
   ref?: ResourceRef;
   /** A field path within that resource (or within the functionConfig). */
   field?: string;

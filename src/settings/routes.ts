@@ -7,7 +7,7 @@ import type { Route } from '../celery/edx-platform.js';
 import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
 import { argsPath } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
-import type { Item } from '../krm/item.js';
+import type { Resource } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
 import type { InstanceView } from '../plan.js';
@@ -185,7 +185,7 @@ export function consumedQueues(view: InstanceView): Set<string> {
 
 // A celery worker Deployment or StatefulSet someone else runs in the namespace. What this
 // function wrote in an earlier run is either in the plan again or about to be removed.
-function isOtherWorker(item: Item, namespace: string): boolean {
+function isOtherWorker(item: Resource, namespace: string): boolean {
   return (
     (item.kind === 'Deployment' || item.kind === 'StatefulSet') &&
     item.namespace === namespace &&

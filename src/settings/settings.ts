@@ -1,7 +1,8 @@
 // Task routing in the Django settings: the config's explicitQueues and acksLate written as one
 // block at the end of production.py in the LMS and CMS settings ConfigMaps the workers mount,
 // and a rollout of every pod that mounts them (src/rollout.ts).
-import type { Item } from '../krm/item.js';
+
+import type { Resource } from '../krm/resources.js';
 import { settingsHashAnnotation } from '../names.js';
 import type { Family, InstanceView } from '../plan.js';
 import { rollOut } from '../rollout.js';
@@ -23,14 +24,14 @@ export const settings: Family = (view) => {
 function writeSettings(view: InstanceView, mount: SettingsMount): void {
   const routes = configRoutes(view, mount.service);
   // Without routes to write, only CELERY_ACKS_LATE is at stake: worth a warning, not a failure.
-  const problem = (message: string, where: { item: Item; field?: string }) => {
+  const problem = (message: string, where: { item: Resource; field?: string }) => {
     const what = `${mount.service.toUpperCase()} settings (${routes.length > 0 ? 'spec.explicitQueues and ' : ''}CELERY_ACKS_LATE) not written`;
     if (routes.length > 0) view.results.error(`${message}: ${what}`, where);
     else view.results.warning(`${message}: ${what}`, where);
   };
   const item = mount.item;
   if (!item) {
-    const worker = mount.mountedBy[0]?.item as Item;
+    const worker = mount.mountedBy[0]?.item as Resource;
     problem(
       `it mounts ConfigMap ${mount.name} as the ${mount.service.toUpperCase()} settings, and the input lacks it`,
       { item: worker, field: 'spec.template.spec.volumes' },
