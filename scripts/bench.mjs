@@ -7,11 +7,13 @@
 //   BENCH_RUNS=7 npm run bench        (rounds; default 5)
 //   BENCH_SIZES=1,10 npm run bench    (instances per input; default 1,10,100; other sizes are
 //                                      printed only, as the page states the targets at 1 and 100)
+//   BENCH_LAYOUTS=crlf,json npm run bench   (the ResourceList's other layouts; default all)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { parse } from 'yaml';
 import { writeBetweenMarkers } from './markers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -76,6 +78,27 @@ function resourceList(instances) {
   for (let n = 0; n < instances; n++) items.push(inNamespace(itemsText, n));
   return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${items.join('')}functionConfig:\n${configText}\n`;
 }
+
+// The same ResourceList in the layouts other producers write, each held to Kustomize's:
+// CRLF line ends, a comment before every item, entries indented past the dash (`-   `, as
+// PyYAML with indent=4 and ruamel write them), and JSON (`kubectl get -o json`).
+const LAYOUTS = {
+  crlf: (text) => text.replace(/\n/g, '\r\n'),
+  comments: (text) => text.replace(/^- /gm, '# one of the resources\n- '),
+  wide: (text) => {
+    const start = text.indexOf('items:\n') + 'items:\n'.length;
+    const end = text.indexOf('\nfunctionConfig:') + 1;
+    const items = text
+      .slice(start, end)
+      .replace(/^- /gm, '-   ')
+      .replace(/^ {2}(?=.)/gm, '    ');
+    return text.slice(0, start) + items + text.slice(end);
+  },
+  json: (text) => `${JSON.stringify(parse(text), null, 2)}\n`,
+};
+const layouts = (process.env.BENCH_LAYOUTS ?? Object.keys(LAYOUTS).join(','))
+  .split(',')
+  .filter(Boolean);
 
 function stream(instances) {
   const docs = [];
@@ -151,6 +174,19 @@ for (const form of ['resourceList', 'stream']) {
       argv: [node, roundTrip],
       file,
     });
+    if (form !== 'resourceList') continue;
+    for (const layout of layouts) {
+      const other = LAYOUTS[layout](text);
+      const otherFile = join(work, `${form}-${n}-${layout}.yaml`);
+      writeFileSync(otherFile, other);
+      commands.push({
+        key: `${form}-${n}-${layout}:fn`,
+        what: 'celery-queues',
+        input: `${n} × Tutor v20 ResourceList, ${layout} (${(other.length / 1e6).toFixed(2)} MB)`,
+        argv: fnArgv,
+        file: otherFile,
+      });
+    }
   }
 }
 for (const c of commands) once(c.argv, c.file); // warm the page cache
@@ -222,6 +258,22 @@ if (hundred) {
   );
 }
 if (targets.length) out.push(`Targets (ResourceList), wall (CPU): ${targets.join('; ')}.`);
+// Each other layout against Kustomize's, at each size (target ≤ 1.5x).
+const vsKustomize = [];
+for (const layout of layouts) {
+  const per = sizes
+    .filter((n) => results[`resourceList-${n}-${layout}`])
+    .map(
+      (n) =>
+        `${n}: ${ratio(results[`resourceList-${n}-${layout}`].fn, results[`resourceList-${n}`].fn)}`,
+    );
+  if (per.length) vsKustomize.push(`${layout} ${per.join(', ')}`);
+}
+if (vsKustomize.length) {
+  out.push(
+    `Other layouts against Kustomize's, by instances, wall (CPU) (target ≤ 1.5x): ${vsKustomize.join('; ')}.`,
+  );
+}
 console.log(out.join('\n'));
 
 // The page shows the documented run only: the default sizes.

@@ -22,6 +22,10 @@ const yamlAsModule = {
     b.onResolve({ filter: /^yaml$/ }, () => ({
       path: `${root}node_modules/yaml/browser/index.js`,
     }));
+    // The same build's yaml/util, or its objects (the string tag) would be other copies.
+    b.onResolve({ filter: /^yaml\/util$/ }, () => ({
+      path: `${root}node_modules/yaml/browser/dist/util.js`,
+    }));
   },
 };
 

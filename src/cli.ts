@@ -19,6 +19,7 @@ import {
 } from './krm/io.js';
 import { InputError, type Item, NeedsFullParse } from './krm/item.js';
 import { formatResult, oneLine, type Result, Results } from './krm/results.js';
+import { printableLine } from './krm/strings.js';
 import { type parseYaml, parseYamlStream } from './krm/yaml.js';
 import { changesOf, type Outcome, summaryLine } from './report/changes.js';
 import { renderMarkdown } from './report/markdown.js';
@@ -156,7 +157,7 @@ export function run(argv: readonly string[], io: Io): number {
 function runWith(argv: readonly string[], io: Io): number {
   const args = parseCommandLine(argv);
   if (typeof args === 'string') {
-    io.stderr(`celery-queues: error: ${args}\n`);
+    io.stderr(`celery-queues: error: ${printableLine(args)}\n`);
     return 1;
   }
   if (args.help) {

@@ -167,7 +167,7 @@ describe('text edits of several ConfigMaps and the workloads that name them', ()
     const { items } = readStream(INPUT);
     const edit = new Edit(items, new Results());
     // The reference: every edit spliced into the text as it stands, one after the other.
-    const expected = new Map<Item, string>(items.map((item) => [item, item.raw as string]));
+    const expected = new Map<Item, string>(items.map((item) => [item, item.source as string]));
     const splice = (item: Item, edits: ScalarEdit[]) => {
       edit.setStrings(item, edits);
       const o = outline(expected.get(item) as string);
@@ -228,7 +228,7 @@ describe('text edits of several ConfigMaps and the workloads that name them', ()
         expect(out[i]?.plainAt(['metadata', 'labels', 'touched'])).toBe('yes');
         continue;
       }
-      expect([item.name, out[i]?.raw]).toEqual([item.name, expected.get(item)]);
+      expect([item.name, out[i]?.source]).toEqual([item.name, expected.get(item)]);
     }
     // Every reference names a ConfigMap there is, and each ConfigMap is named where it was.
     const names = new Map(

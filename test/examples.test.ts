@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { FIXTURES, otherThanSettings, resources, runBundle } from './helpers.js';
+import { PYTHON } from './producers.js';
 import {
   copyTree,
   EXAMPLES,
@@ -296,6 +297,83 @@ describe('kpt, exec function (examples/kpt)', () => {
     const after = names(readFileSync(join(pkg, 'deployments.yaml'), 'utf8'));
     expect(after).not.toContain('Deployment openedx/cms-worker-low');
     expect(after).toContain('Deployment openedx/cms-worker-high');
+  });
+});
+
+describe('kpt, a package written by PyYAML (examples/kpt-pyyaml)', () => {
+  const pkg = join(EXAMPLES, 'kpt-pyyaml', 'package');
+
+  it('package/ is what write-package.py writes with Debian’s PyYAML', () => {
+    const dir = tmp('kpt-pyyaml-written');
+    ok(PYTHON, [join(EXAMPLES, 'kpt-pyyaml', 'write-package.py'), dir]);
+    const written = readTree(dir);
+    const kept = readTree(pkg);
+    for (const [file, text] of Object.entries(written)) expect(kept[file], file).toBe(text);
+    // What a Python tool writes: one labels dict for metadata, selector and pod template (an
+    // anchor and its aliases), long strings folded.
+    expect(written['deployments.yaml']).toMatch(/labels: &id001\n[\s\S]*matchLabels: \*id001\n/);
+    expect(written['configmaps.yaml']).toMatch(/^ {2}uwsgi\.ini: >\+\n/m);
+  });
+
+  it('kpt fn render with the Kptfile pipeline: the expected package', () => {
+    const out = join(tmp('kpt-pyyaml-render'), 'out');
+    ok('kpt', ['fn', 'render', pkg, '--allow-exec', '-o', out], { env });
+    expectKptResult(out, 'kpt-pyyaml');
+  });
+
+  it('kpt fn eval --exec: the same package', () => {
+    const out = join(tmp('kpt-pyyaml-eval'), 'out');
+    const config = join(pkg, 'celery-queues.yaml');
+    ok('kpt', ['fn', 'eval', pkg, '--exec', 'celery-queues', '--fn-config', config, '-o', out], {
+      env,
+    });
+    expectKptResult(out, 'kpt-pyyaml');
+  });
+
+  it('what kpt sends: items the function does not change go back as they came, folded scalars as they were', () => {
+    const list = ok('kpt', ['fn', 'source', pkg]);
+    const config = readFileSync(join(pkg, 'celery-queues.yaml'), 'utf8');
+    const input = `${list}functionConfig:\n${config.replace(/^(?=.)/gm, '  ')}`;
+    const out = runBundle([], input);
+    expect(out.status, out.stderr).toBe(0);
+    // The ConfigMap holding the folded uwsgi.ini, unchanged: its text as kpt sent it.
+    const uwsgi = /\n(- apiVersion: v1\n {2}data:\n {4}uwsgi\.ini: >\+\n[\s\S]*?)(?=\n- )/.exec(
+      input,
+    )?.[1];
+    expect(uwsgi).toBeDefined();
+    expect(out.stdout).toContain(uwsgi);
+    // The LMS settings, changed (a settings block, a new name): its folded test.py as it was.
+    const testPy = /\n( {4}test\.py: >-\n {6}from lms[\s\S]*?)\n {2}kind:/.exec(input)?.[1];
+    expect(testPy).toBeDefined();
+    expect(out.stdout).toContain(testPy);
+  });
+
+  it('in place: untouched files as kpt writes them, aliases kept; the stock workers’ resolved; a second run changes nothing', () => {
+    const dir = copyTree(pkg, join(tmp('kpt-pyyaml-inplace'), 'openedx'));
+    ok('kpt', ['fn', 'render', dir, '--allow-exec'], { env });
+    const first = readTree(dir);
+    // kpt writes back every file in its own layout, whatever the function does: what a function
+    // that changes nothing (`cat`) gives is what the files the function does not touch must be.
+    const scratchDir = tmp('kpt-pyyaml-noop');
+    const noop = join(scratchDir, 'noop.sh');
+    writeFileSync(noop, '#!/bin/sh\ncat\n', { mode: 0o755 });
+    const baseline = copyTree(pkg, join(scratchDir, 'openedx'));
+    ok('kpt', ['fn', 'eval', baseline, '--exec', noop]);
+    const untouched = readTree(baseline);
+    for (const file of ['services.yaml', 'volumes.yaml', 'namespace.yaml']) {
+      expect(first[file], file).toBe(untouched[file]);
+    }
+    expect(first['services.yaml']).toContain('*id001');
+    // No kpt bookkeeping where an alias of a stock worker's annotations stood.
+    const workers = resources(first['deployments.yaml'] as string);
+    const lms = workers.find((r) => r.metadata.name === 'lms-worker') as Record<string, any>;
+    expect(lms.spec.selector.matchLabels).toEqual(lms.metadata.labels);
+    expect(lms.spec.template.metadata.annotations).toEqual({
+      'app.kubernetes.io/version': '20.0.5',
+    });
+    expect(first['deployments.yaml']).not.toMatch(/config\.kubernetes\.io\/(?:index|path)/);
+    ok('kpt', ['fn', 'render', dir, '--allow-exec'], { env });
+    expect(readTree(dir)).toEqual(first);
   });
 });
 

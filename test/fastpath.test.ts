@@ -22,6 +22,11 @@ import { expectGoldenDiff } from './golden.js';
 import { fixture, runCli, withFunctionConfig } from './helpers.js';
 
 const plainOf = (item: Item) => toPlain(item.doc);
+
+/** The entries' texts that the fast path cuts a ResourceList into. */
+function entriesOf(text: string): string[] | undefined {
+  return splitResourceListText(text)?.entries.map(([start, end]) => text.slice(start, end));
+}
 const headerOf = (item: Item) => [item.apiVersion, item.kind, item.namespace, item.name];
 
 /** What both paths must agree on: every item's resource and identity, and the envelope. */
@@ -84,7 +89,7 @@ describe('splitting a ResourceList', () => {
       '',
     ].join('\n');
     const split = splitResourceListText(text);
-    expect(split?.entries).toEqual([
+    expect(entriesOf(text)).toEqual([
       '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a # a comment\n  data:\n    keep: |+\n      x\n\n\n',
       '- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n',
     ]);
@@ -96,7 +101,7 @@ describe('splitting a ResourceList', () => {
     expect(plainOf(fast.items[0] as Item)).toMatchObject({ data: { keep: 'x\n\n\n' } });
     // Items go out as they came; the envelope is printed again (it may carry new results).
     const out = writeResourceList(fast, fast.items, []);
-    expect(splitResourceListText(out)?.entries).toEqual(split?.entries);
+    expect(entriesOf(out)).toEqual(entriesOf(text));
   });
 
   it('keeps a block scalar’s whitespace-only lines as they are', () => {
@@ -110,50 +115,83 @@ describe('splitting a ResourceList', () => {
     expect(plainOf(fast.items[0] as Item)).toMatchObject({ data: { x: 'a\n  \n\nb\n' } });
   });
 
-  // Layouts the cut cannot be sure of go to the parser; the result is the same either way.
+  // Other layouts: the same resources either way, and each item goes out as the text it came
+  // in. The cut takes the layouts real producers write (CRLF, comments between entries, other
+  // indentations, kpt's closing quotes at column 0); the parser finds the items of the rest.
   it.each([
-    ['flow items', 'items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]\n'],
+    ['flow items', 'items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]\n', 'parser'],
     [
       'a comment at column 0 between entries',
       'items:\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n# x\n- {apiVersion: v1, kind: B, metadata: {name: b}}\n',
+      'cut',
     ],
-    ['CRLF line ends', 'items:\r\n- apiVersion: v1\r\n  kind: A\r\n  metadata: {name: a}\r\n'],
+    [
+      'CRLF line ends',
+      'items:\r\n- apiVersion: v1\r\n  kind: A\r\n  metadata: {name: a}\r\n',
+      'cut',
+    ],
     [
       'a comment after `items:`',
       'items: # the resources\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n',
+      'cut',
     ],
     [
       'entries with two spaces after the dash',
       'items:\n-  apiVersion: v1\n   kind: A\n   metadata: {name: a}\n',
+      'cut',
     ],
     [
-      'a tag directive',
-      '%TAG !k! tag:k8s.io,2024:\n---\nitems:\n- !k!x {apiVersion: v1, kind: A, metadata: {name: a}}\n',
+      'entries with three spaces after the dash (PyYAML indent=4)',
+      'items:\n-   apiVersion: v1\n    kind: A\n    metadata:\n        name: a\n',
+      'cut',
     ],
-    ['two items keys', 'items:\n- {kind: A}\nitems:\n- {kind: B}\n'],
+    [
+      'entries of different layouts',
+      'items:\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n-   apiVersion: v1\n    kind: B\n    metadata: {name: b}\n',
+      'parser',
+    ],
+    [
+      'a closing quote at column 0 (kpt, from a value PyYAML wrote)',
+      "items:\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n  data:\n    x: 'one\n\n      two\n\n'\n",
+      'cut, once the quote is indented',
+    ],
     [
       'odd indentation',
       'items:\n  - apiVersion: v1\n    kind: A\n   # a comment less indented\n    metadata: {name: a}\n',
+      'cut',
     ],
-  ])('falls back to the parser on %s', (_, body) => {
+  ])('%s: the same resources as the full parse, each item as its text', (_, body, path) => {
     const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n${body}`;
-    const full = (() => {
+    if (path !== 'cut, once the quote is indented') {
+      expect(splitResourceListText(text.replaceAll('\r\n', '\n')) !== undefined).toBe(
+        path === 'cut',
+      );
+    }
+    const fast = readResourceList(text);
+    expect(resourcesOf(fast)).toEqual(resourcesOf(parseResourceList(text)));
+    const out = writeResourceList(fast, fast.items, []);
+    expect(resourcesOf(readResourceList(out))).toEqual(resourcesOf(fast));
+    for (const item of fast.items) expect(out).toContain(item.raw);
+  });
+
+  it.each([
+    [
+      'a tag directive the item uses',
+      '%TAG !k! tag:k8s.io,2024:\n---\nitems:\n- !k!x {apiVersion: v1, kind: A, metadata: {name: a}}\n',
+    ],
+    ['two items keys', 'items:\n- {kind: A}\nitems:\n- {kind: B}\n'],
+  ])('%s: read by the parser alone', (_, body) => {
+    const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n${body}`;
+    const read = (f: (t: string) => ResourceListInput) => {
       try {
-        return resourcesOf(parseResourceList(text));
-      } catch (e) {
-        return (e as Error).message;
-      }
-    })();
-    const fast = (() => {
-      try {
-        const input = readResourceList(text);
+        const input = f(text);
         expect(input.items.every((i) => i.raw === undefined)).toBe(true);
         return resourcesOf(input);
       } catch (e) {
         return (e as Error).message;
       }
-    })();
-    expect(fast).toEqual(full);
+    };
+    expect(read(readResourceList)).toEqual(read(parseResourceList));
   });
 
   it('reads an item whose alias names an anchor in another item with the full parser', () => {
@@ -188,9 +226,18 @@ describe('splitting a stream', () => {
     ['document end markers', 'a: 1\n...\n---\nb: 2\n'],
     ['content after a marker', '--- {a: 1}\n'],
     ['directives', '%YAML 1.2\n---\na: 1\n'],
-    ['CRLF', 'a: 1\r\n---\r\nb: 2\r\n'],
-  ])('leaves %s to the parser', (_, text) => {
+    ['directives after a document', 'a: 1\n...\n%YAML 1.2\n---\nb: 2\n'],
+  ])('leaves %s to the parser, and writes the documents back as they came', (_, text) => {
     expect(splitStream(text)).toBeUndefined();
+    const items = parseStream(text);
+    expect(writeStream(items)).toBe(text);
+  });
+
+  it('cuts CRLF documents, and writes them back with their line ends', () => {
+    const text = 'a: 1\r\n---\r\nb: |\r\n  x\r\n  y\r\n';
+    const items = splitStream(text) as Item[];
+    expect(items.map((i) => toPlain(i.doc))).toEqual([{ a: 1 }, { b: 'x\ny\n' }]);
+    expect(writeStream(items)).toBe(text);
   });
 
   it('writes untouched documents back byte for byte', () => {
@@ -421,8 +468,8 @@ describe.each([
   });
 
   it('writes every item it does not change byte for byte, in its place', () => {
-    const inEntries = splitResourceListText(input)?.entries ?? [];
-    const outEntries = splitResourceListText(out.stdout)?.entries ?? [];
+    const inEntries = entriesOf(input) ?? [];
+    const outEntries = entriesOf(out.stdout) ?? [];
     const changed = inEntries.filter((e) => !outEntries.includes(e));
     // The stock workers, and the settings ConfigMaps (the routing block). Inside Kustomize the
     // settings keep their names (Kustomize rehashes them); in kpt's rendered package they take

@@ -8,6 +8,7 @@ import { parse, parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { run } from '../src/cli.js';
 import { splitResourceListText } from '../src/krm/io.js';
 import { fixture, RENDERS } from './helpers.js';
+import { expectReadAlikeIn11 } from './producers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.FUZZ_SEED ?? 8081);
@@ -51,8 +52,23 @@ const autoscaling = fc
     maxReplicas: Math.max(1, min + extra),
     listLength,
   }));
+// Strings that YAML 1.1 readers (Kubernetes) read otherwise than YAML 1.2 ones if written plain
+// or raw: booleans, numbers, nulls, timestamps, NEL, LS and PS; the function writes them.
+const labelValue = fc.constantFrom('no', 'on', 'Y', '1_000', '0b101', '0x1F', '2001-12-14', 'null');
+const awkward = fc.oneof(
+  labelValue,
+  fc.constantFrom('', '~', '=', '<<', '1:20', '.5', 'x\u2028y', '\u0085', 'x\u2029', 'a: b'),
+  fc.string({ unit: fc.constantFrom('y', 'n', '0', '1', '_', ':', ' ', '\n', '\u2028', '\u0085') }),
+);
 const queueSpec = fc.record(
-  { extraArgs: fc.array(goodArg, { maxLength: 2 }), autoscaling },
+  {
+    extraArgs: fc.array(goodArg, { maxLength: 2 }),
+    autoscaling,
+    labels: fc.record({ 'example.com/tier': labelValue }),
+    nodeSelector: fc.record({ 'example.com/pool': labelValue }),
+    annotations: fc.record({ 'example.com/note': awkward }),
+    env: fc.tuple(awkward).map(([value]) => [{ name: 'NOTE', value }]),
+  },
   { requiredKeys: [] },
 );
 const service = (s: string) =>
@@ -109,6 +125,9 @@ const MISTAKES: ((c: Config) => void)[] = [
   },
   (c) => {
     c.spec.cms = { queues: { High: {} } };
+  },
+  (c) => {
+    c.spec.lms = { queues: { 'a\u2028b': {}, '\u0085': {} } };
   },
   (c) => {
     c.spec.explicitQueues = { lms: { 'lms.tasks.x': 'edx.lms.core.high' } };
@@ -265,6 +284,7 @@ function outputItems(c: Case, stdout: string): unknown[] {
 
 describe('fuzz: the shell over generated configs and resource lists', () => {
   it(`holds its promises (${RUNS} runs, seed ${SEED})`, () => {
+    const runs: { input: string; output: string }[] = [];
     fc.assert(
       fc.property(input, (c) => {
         let stdout = '';
@@ -299,6 +319,7 @@ describe('fuzz: the shell over generated configs and resource lists', () => {
         const errors = lines.filter((l) => l.startsWith('celery-queues: error:'));
         expect(status).toBe(errors.length > 0 ? 1 : 0);
         if (summary) expect(summary.startsWith('celery-queues: failed: ')).toBe(errors.length > 0);
+        if (c.form !== 'garbage') runs.push({ input: c.stdin, output: stdout });
 
         // A refused stream writes nothing: no stale render can reach `kubectl apply`.
         if (c.form === 'stream' && status === 1) {
@@ -331,5 +352,7 @@ describe('fuzz: the shell over generated configs and resource lists', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+    // What the function wrote (items, the config it echoes, results) reads alike in YAML 1.1.
+    expectReadAlikeIn11(runs);
   });
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configMapHash } from '../src/krm/hash.js';
 import { celeryQueuesConfig, fixture, RENDERS, resources, runWithConfig } from './helpers.js';
+import { expectReadAlikeIn11 } from './producers.js';
 
 const SEED = 20261128;
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
@@ -120,7 +121,8 @@ const configArb = specArb.map(celeryQueuesConfig);
 const key = (r: Record<string, any>) => `${r.kind}/${r.metadata?.namespace}/${r.metadata?.name}`;
 
 describe('properties of the transform', () => {
-  it('loses and duplicates nothing; adds only what it marks as its own', () => {
+  it('loses and duplicates nothing; adds only what it marks as its own; YAML 1.1 reads it alike', () => {
+    const runs: { input: string; output: string }[] = [];
     fc.assert(
       fc.property(streamArb, configArb, (stream, config) => {
         const out = runWithConfig(stream, config);
@@ -128,6 +130,7 @@ describe('properties of the transform', () => {
           expect(out.stdout).toBe(''); // refused: nothing written (see below)
           return;
         }
+        runs.push({ input: stream, output: out.stdout });
         const before = resources(stream);
         const after = resources(out.stdout);
         const keys = after.map(key);
@@ -149,6 +152,9 @@ describe('properties of the transform', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+    // Every output as Kubernetes reads it (libyaml, YAML 1.1): as the function reads it.
+    expect(runs.length).toBeGreaterThan(RUNS / 4);
+    expectReadAlikeIn11(runs);
   });
 
   it('a second run changes nothing, and the same input gives the same bytes', () => {

@@ -122,23 +122,24 @@ export function remove(...dirs: string[]): void {
 // kpt
 
 export const KPT_PACKAGE = join(EXAMPLES, 'kpt', 'package');
-const KPT_EXPECTED = 'kpt/expected';
 
 /**
- * The package after a run must be the example package with the files in examples/kpt/expected/
- * replaced, and nothing else changed, added or removed. UPDATE_GOLDEN=1 rewrites expected/.
+ * The package after a run must be the example's package (examples/<example>/package) with the
+ * files in its expected/ replaced, and nothing else changed, added or removed. UPDATE_GOLDEN=1
+ * rewrites expected/.
  */
-export function expectKptResult(out: string): void {
-  const before = readTree(KPT_PACKAGE);
+export function expectKptResult(out: string, example = 'kpt'): void {
+  const before = readTree(join(EXAMPLES, example, 'package'));
   const after = readTree(out);
   const changed = Object.keys(after)
     .filter((f) => after[f] !== before[f])
     .sort();
+  const expectedDir = `${example}/expected`;
   if (process.env.UPDATE_GOLDEN === '1') {
-    remove(join(EXAMPLES, KPT_EXPECTED));
-    for (const f of changed) expectExample(join(KPT_EXPECTED, f), after[f] as string);
+    remove(join(EXAMPLES, expectedDir));
+    for (const f of changed) expectExample(join(expectedDir, f), after[f] as string);
   }
-  const expected = readTree(join(EXAMPLES, KPT_EXPECTED));
+  const expected = readTree(join(EXAMPLES, expectedDir));
   expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
   expect(changed).toEqual(Object.keys(expected).sort());
   for (const f of changed) expect(after[f], f).toBe(expected[f]);

@@ -76,7 +76,13 @@ export const doc = fc.dictionary(fc.constantFrom(...KEYS), tree, { minKeys: 1, m
 export const style = fc.record({
   indentSeq: fc.boolean(),
   lineWidth: fc.constantFrom(0, 40),
-  defaultStringType: fc.constantFrom('PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL'),
+  defaultStringType: fc.constantFrom(
+    'PLAIN',
+    'QUOTE_DOUBLE',
+    'QUOTE_SINGLE',
+    'BLOCK_LITERAL',
+    'BLOCK_FOLDED',
+  ),
   defaultKeyType: fc.constantFrom(null, 'PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE'),
   container: fc.constantFrom(0, 2, 4),
 });

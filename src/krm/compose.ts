@@ -13,7 +13,7 @@ import {
   UNREADABLE,
 } from './outline.js';
 import { plainFormat, resolvePlain } from './plain-scalars.js';
-import { type Doc, parseOptions } from './yaml.js';
+import { type Doc, keepSourceText, parseOptions } from './yaml.js';
 
 /** The document of an outlined resource, as parseDocument would give it; undefined if unsure. */
 export function composeOutline(o: Outline): Doc | undefined {
@@ -75,7 +75,19 @@ function scalarNode(o: Outline, s: ScalarNode): Scalar | undefined {
   const node = new Scalar(value);
   node.source = value;
   node.type =
-    s.style === 'single' ? 'QUOTE_SINGLE' : s.style === 'double' ? 'QUOTE_DOUBLE' : 'BLOCK_LITERAL';
+    s.style === 'single'
+      ? 'QUOTE_SINGLE'
+      : s.style === 'double'
+        ? 'QUOTE_DOUBLE'
+        : s.style === 'literal'
+          ? 'BLOCK_LITERAL'
+          : 'BLOCK_FOLDED';
+  // As the parser's documents keep it (yaml.ts parseYaml), where yaml could write it otherwise
+  // (a quoted scalar on one line without escapes it writes as it was).
+  const text = o.source.slice(s.start, s.end);
+  if (s.style === 'literal' || s.style === 'folded' || text.includes('\n') || text.includes('\\')) {
+    keepSourceText(node, text);
+  }
   return node;
 }
 

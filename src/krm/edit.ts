@@ -4,6 +4,7 @@
 import { isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
+import { isBookkeepingAnnotation } from './k8s.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './outline.js';
 import { printEdited } from './patch.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
@@ -14,18 +15,6 @@ type Key = string;
 
 function keyOf(kind: string, namespace: string, name: string): Key {
   return `${kind}\u0000${namespace}\u0000${name}`;
-}
-
-// Annotations by which orchestrators track a resource (kpt's file and index, Kustomize's ids).
-// A regenerated resource keeps its predecessor's; a clone must not inherit them.
-export function isBookkeepingAnnotation(key: string): boolean {
-  return (
-    key === 'config.kubernetes.io/path' ||
-    key === 'config.kubernetes.io/index' ||
-    key === 'config.k8s.io/id' ||
-    key.startsWith('internal.config.kubernetes.io/') ||
-    key.startsWith('kustomize.config.k8s.io/')
-  );
 }
 
 // Where kpt keeps a resource: its file and its position in the file, in the current

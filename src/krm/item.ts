@@ -1,8 +1,10 @@
 // One resource of the input or output. Input items keep the exact text they came in, and are
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
-import { isMap } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import { composeOutline } from './compose.js';
+import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
+import { isBookkeepingAnnotation } from './k8s.js';
 import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
 import { NOT_A_STRING } from './plain-scalars.js';
 import {
@@ -37,6 +39,10 @@ export class Item {
   private parsed: Doc | undefined;
   private header: Header | undefined;
   private deindented: string | undefined;
+  /** The text the engine reads (see `text`), once made. */
+  private readable: string | undefined;
+  /** A JSON item's value, once parsed (null: not JSON after all). */
+  private parsedJson: unknown;
   /** metadata.annotations read off the text (null: not in a form the scan reads). */
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
   /** The text's outline (null: the outline cannot read it). */
@@ -45,6 +51,8 @@ export class Item {
   private printedText: string | undefined;
   /** Parsed once, and the document since let go (see `release`). */
   private wasParsed = false;
+  /** The text (given, or raw) is what the engine reads as it is: no line end or comment to mend. */
+  private ready = false;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -55,21 +63,36 @@ export class Item {
     readonly position: string,
     readonly fromInput: boolean,
     doc: Doc | undefined,
+    /**
+     * Comment and blank lines in front of a ResourceList entry, outside any resource: written
+     * in front of whatever goes out in the entry's place.
+     */
+    readonly lead = '',
+    /** What the engine reads, when it is not `raw` itself (see `text`). */
+    private readonly given?: string,
   ) {
     this.parsed = doc;
   }
 
   /**
    * An input item kept as text, parsed on first use. `indent` columns of every line are the
-   * container's (the splitter checked that each line has them, or is blank).
+   * container's (the splitter checked that each line has them, or is blank or a comment).
+   * `text`: what the readers read of it, when that is not `raw` (see src/krm/io.ts, readable).
    */
-  static lazy(raw: string, indent: number, position: string): Item {
-    return new Item(raw, indent, position, true, undefined);
+  static lazy(
+    raw: string,
+    indent: number,
+    position: string,
+    options: { lead?: string; text?: string; ready?: boolean } = {},
+  ): Item {
+    const item = new Item(raw, indent, position, true, undefined, options.lead, options.text);
+    item.ready = options.ready === true;
+    return item;
   }
 
-  /** An input item that was parsed with its container (the full path). */
-  static parsedInput(doc: Doc, position: string): Item {
-    return new Item(undefined, 0, position, true, doc);
+  /** An input item that only the whole input's parse could read (an alias into another item). */
+  static parsedInput(doc: Doc, position: string, lead = ''): Item {
+    return new Item(undefined, 0, position, true, doc, lead);
   }
 
   /** A resource the function writes. */
@@ -82,12 +105,55 @@ export class Item {
     return new Item(raw, container, 'new', false, undefined);
   }
 
+  /** This input resource as another document: what goes out in its place, after its lead. */
+  rewritten(doc: Doc): Item {
+    return new Item(undefined, 0, this.position, false, doc, this.lead);
+  }
+
+  /**
+   * The text the engine reads: `raw` with LF line ends (or as src/krm/io.ts made it readable),
+   * and a comment line less indented than the container moved to the container's column, which
+   * changes nothing YAML says. A JSON item reads as the same resource in block style.
+   */
+  private get text(): string {
+    if (this.readable === undefined) {
+      const json = this.json;
+      const text = this.given ?? this.raw ?? '';
+      this.readable =
+        json !== undefined
+          ? inContainer(blockText(json), this.indent)
+          : this.ready
+            ? text
+            : readingText(text, this.indent);
+    }
+    return this.readable as string;
+  }
+
   /** The item's YAML as a document of its own (a ResourceList entry de-indented). */
   get source(): string | undefined {
     if (this.deindented === undefined && this.raw !== undefined) {
-      this.deindented = deindent(this.raw, this.indent);
+      this.deindented = deindent(this.text, this.indent);
     }
     return this.deindented ?? this.printedText;
+  }
+
+  /** A JSON item's value (undefined for YAML): JSON.parse reads it as YAML does, faster. */
+  private get json(): JsonObject | undefined {
+    if (this.parsedJson === undefined) {
+      this.parsedJson = null;
+      const raw = this.raw;
+      if (raw !== undefined && this.fromInput && looksLikeJson(raw, this.indent)) {
+        holding.push(this);
+        try {
+          // (The container's columns are white space to JSON: only the entry's `- ` goes.)
+          const value: unknown = JSON.parse((this.given ?? raw).slice(this.indent));
+          if (isObject(value)) this.parsedJson = value;
+        } catch {
+          // YAML in flow style: the parser reads it.
+        }
+      }
+    }
+    return (this.parsedJson as JsonObject | null) ?? undefined;
   }
 
   /** A written resource's text, once `settle` printed it. */
@@ -122,6 +188,8 @@ export class Item {
     this.parsed = undefined;
     this.deindented = undefined;
     this.outlined = undefined;
+    this.readable = undefined;
+    this.parsedJson = undefined;
   }
 
   /** The parsed document. Never modify it: edits go to a clone (see Edit). */
@@ -137,7 +205,13 @@ export class Item {
         this.parsed = composed;
         return composed;
       }
-      const doc = parseYaml(this.source ?? '');
+      const source = this.source ?? '';
+      let doc = parseYaml(source, { copied: withoutBookkeeping });
+      // A closing quote that go-yaml writes at column 0 (see src/krm/io.ts, readable), put past
+      // its key: only a document that the parser refuses can hold one.
+      if (doc.errors.length > 0 && hasColumn0Quote(source)) {
+        doc = parseYaml(indentClosingQuotes(source), { copied: withoutBookkeeping });
+      }
       const error = doc.errors[0];
       if (error) {
         if (isUnresolvedAlias(error) && this.indent > 0) throw new NeedsFullParse();
@@ -158,7 +232,8 @@ export class Item {
    */
   get outline(): Outline | undefined {
     if (this.outlined === undefined) {
-      this.outlined = (this.raw !== undefined ? outline(this.raw, this.indent) : undefined) ?? null;
+      this.outlined =
+        (this.raw !== undefined ? outline(this.text, this.indent) : undefined) ?? null;
       if (this.raw !== undefined) holding.push(this);
     }
     return this.outlined ?? undefined;
@@ -166,27 +241,34 @@ export class Item {
 
   /** The plain value at a path, read off the text when the outline can, else parsed. */
   plainAt(path: Path): unknown {
-    const o = this.parsed === undefined ? this.outline : undefined;
-    if (o) {
-      const value = plainValueAt(o, path);
-      if (value !== UNREAD) return value;
+    if (this.parsed === undefined) {
+      const json = this.json;
+      if (json !== undefined) return jsonAt(json, path);
+      const o = this.outline;
+      if (o) {
+        const value = plainValueAt(o, path);
+        if (value !== UNREAD) return value;
+      }
     }
     return plainAt(this.doc, path);
   }
 
   /** The same resource with other text in the same layout (an edit spliced into the text). */
   withText(raw: string): Item {
-    return new Item(raw, this.indent, this.position, false, undefined);
+    return new Item(raw, this.indent, this.position, false, undefined, this.lead);
   }
 
   private get head(): Header {
     if (this.header === undefined) {
+      const json = this.parsed === undefined ? this.json : undefined;
       this.header =
-        (this.parsed === undefined && this.raw !== undefined
-          ? scanHeader(this.raw, this.indent)
-          : undefined) ?? headerOf(this.doc, this.position);
+        json !== undefined
+          ? jsonHeader(json)
+          : ((this.parsed === undefined && this.raw !== undefined
+              ? scanHeader(this.text, this.indent)
+              : undefined) ?? headerOf(this.doc, this.position));
     }
-    return this.header;
+    return this.header as Header;
   }
 
   get apiVersion(): string {
@@ -216,16 +298,22 @@ export class Item {
 
   /** A cheap test before parsing: can this item contain `text` at all? */
   mentions(text: string): boolean {
-    // An input item's text is what it holds, parsed or not (edits go to working copies).
+    // An input item's text is what it holds, parsed or not (edits go to working copies). (The
+    // names and keys looked for are printable ASCII, which no producer escapes, in YAML or JSON.)
     return this.raw === undefined || this.raw.includes(text);
   }
 
   annotation(key: string): string | undefined {
     if (!this.mentions(key)) return undefined;
+    const json = this.parsed === undefined ? this.json : undefined;
+    if (json !== undefined) {
+      const value = jsonAt(json, ['metadata', 'annotations', key]);
+      return typeof value === 'string' ? value : undefined;
+    }
     if (this.parsed === undefined && this.raw !== undefined) {
       // kpt's and Kustomize's bookkeeping is read off every item: without parsing, if the
       // annotations are plain block-style scalars.
-      this.annotations ??= scanAnnotations(this.raw, this.indent) ?? null;
+      this.annotations ??= scanAnnotations(this.text, this.indent) ?? null;
       const scanned = this.annotations?.get(key);
       if (this.annotations && scanned !== UNREADABLE) return scanned;
     }
@@ -246,11 +334,34 @@ interface Header {
   namespace: string;
 }
 
+/**
+ * An alias's copy of a resource's annotations leaves out kpt's and Kustomize's bookkeeping
+ * (its file, index, ids): they add it to the resource's own metadata, which an alias in the
+ * pod template shares in their memory, not in the file that Kubernetes reads (and they take it
+ * off the metadata alone when they write the file).
+ */
+export function withoutBookkeeping(copy: Node): void {
+  if (!isMap(copy)) return;
+  copy.items = copy.items.filter(
+    (p) =>
+      !(isScalar(p.key) && typeof p.key.value === 'string' && isBookkeepingAnnotation(p.key.value)),
+  );
+}
+
+function jsonHeader(json: JsonObject): Header {
+  return headerFrom((path) => jsonAt(json, path));
+}
+
 function headerOf(doc: Doc, position: string): Header {
   if (!isMap(doc.contents))
     throw new InputError(`${position}: not a mapping (a resource is a map)`);
+  return headerFrom((path) => doc.getIn(path));
+}
+
+/** The header of a resource, each field read at its path (and '' when it is not a string). */
+function headerFrom(at: (path: string[]) => unknown): Header {
   const get = (path: string[]): string => {
-    const v = doc.getIn(path);
+    const v = at(path);
     return typeof v === 'string' ? v : '';
   };
   return {
@@ -397,6 +508,83 @@ function scalar(raw: string | undefined): string | undefined {
   if (/^'[^']*'$/.test(text)) return text.slice(1, -1);
   if (/^"[^"\\]*"$/.test(text)) return text.slice(1, -1);
   return undefined;
+}
+
+const CLOSING_QUOTE_LINE = /^['"][ \t]*(?:#[^\n]*)?(?:\r?\n|$)/;
+
+/** Is there a line that is only a quote at column 0? (Native searches: inputs run to megabytes.) */
+export function hasColumn0Quote(text: string): boolean {
+  for (const quote of ["'", '"']) {
+    if (text.startsWith(quote) && CLOSING_QUOTE_LINE.test(text)) return true;
+    for (let at = text.indexOf(`\n${quote}`); at >= 0; at = text.indexOf(`\n${quote}`, at + 1)) {
+      if (CLOSING_QUOTE_LINE.test(text.slice(at + 1, at + 200))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The text with each line that is only a closing quote at column 0 indented one column past
+ * the line before it (past its dashes): where the key or dash that owns the value ends, or
+ * further. The spaces put in are recorded in `shifts`.
+ */
+export function indentClosingQuotes(
+  text: string,
+  shifts: { at: number; shift: number }[] = [],
+): string {
+  const lines = text.split('\n');
+  let at = 0;
+  let depth = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (i > 0 && /^['"][ \t]*(?:#.*)?$/.test(line)) {
+      const pad = ' '.repeat(depth + 1);
+      shifts.push({ at, shift: pad.length });
+      lines[i] = pad + line;
+    } else if (/\S/.test(line)) depth = /^ *(?:- +)*/.exec(line)?.[0].length ?? 0;
+    at += (lines[i] as string).length + 1;
+  }
+  return lines.join('\n');
+}
+
+/** See Item.text. */
+export function readingText(raw: string, container: number): string {
+  const text = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+  if (container === 0 || !underIndented(container).test(text)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      let spaces = 0;
+      while (line.charCodeAt(spaces) === 32) spaces++;
+      return spaces < container && line.charCodeAt(spaces) === 35 /* # */
+        ? ' '.repeat(container) + line.slice(spaces)
+        : line;
+    })
+    .join('\n');
+}
+
+const underIndentedLines = new Map<number, RegExp>();
+
+/** A comment line with fewer than `container` spaces in front. */
+function underIndented(container: number): RegExp {
+  let re = underIndentedLines.get(container);
+  if (!re) {
+    re = new RegExp(`\\n {0,${container - 1}}#`);
+    underIndentedLines.set(container, re);
+  }
+  return re;
+}
+
+/** A document as a ResourceList entry, `container` columns in (its `- ` two before). */
+export function inContainer(text: string, container: number): string {
+  if (container === 0) return text;
+  const pad = ' '.repeat(container);
+  return text
+    .split('\n')
+    .map((line, n) =>
+      n === 0 ? `${' '.repeat(container - 2)}- ${line}` : line === '' ? '' : pad + line,
+    )
+    .join('\n');
 }
 
 /** A ResourceList entry as a document of its own: its `- ` and indentation taken off. */

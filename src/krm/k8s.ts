@@ -1,5 +1,17 @@
 // Small Kubernetes facts the transform relies on.
 
+// Annotations by which orchestrators track a resource (kpt's file and index, Kustomize's ids).
+// A regenerated resource keeps its predecessor's; a clone must not inherit them.
+export function isBookkeepingAnnotation(key: string): boolean {
+  return (
+    key === 'config.kubernetes.io/path' ||
+    key === 'config.kubernetes.io/index' ||
+    key === 'config.k8s.io/id' ||
+    key.startsWith('internal.config.kubernetes.io/') ||
+    key.startsWith('kustomize.config.k8s.io/')
+  );
+}
+
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: string; values?: string[] }[];

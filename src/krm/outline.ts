@@ -6,11 +6,13 @@
 //
 // The outline reads a strict subset of YAML and gives up (undefined) on anything outside it:
 // flow collections other than {} and [], anchors, aliases, tags, multi-line plain or quoted
-// scalars, folded or explicitly indented block scalars in what it decodes, complex keys, tabs
-// in the indentation, duplicate keys, odd indentation. The caller then parses the resource
+// scalars other than double-quoted ones, complex keys, tabs in the indentation, duplicate
+// keys, odd indentation. The caller then parses the resource
 // (test/outline.test.ts checks the outline against the parser over generated documents).
 
+import { blockValue } from './block-scalars.js';
 import { NOT_A_STRING, resolvePlain } from './plain-scalars.js';
+import { escapeDouble, onlyAStringIn12, readsAsStringEverywhere } from './strings.js';
 
 export type Path = readonly (string | number)[];
 
@@ -26,7 +28,9 @@ export interface Scalar {
   /** Block scalars: the columns of indentation of their content (after the container's). */
   indent: number;
   /** A double-quoted scalar's value, once decoded. */
-  decoded?: string;
+  decoded: string | undefined;
+  /** A plain string that YAML 1.1 (Kubernetes) reads as something else: quoted when written. */
+  otherwiseIn11: boolean;
 }
 
 export type KeyStyle = 'plain' | 'single' | 'double';
@@ -43,6 +47,8 @@ export interface MapNode {
   col: number;
   /** `{}`: a flow mapping, empty. */
   flow: boolean;
+  /** The plain keys that YAML 1.1 reads as something else, by index (quoted when written). */
+  otherwiseIn11: number[] | undefined;
 }
 
 export interface SeqNode {
@@ -74,6 +80,8 @@ export interface Outline {
    * that the outline does not know of.
    */
   readonly simple: boolean;
+  /** Has a plain key or value that YAML 1.1 reads as something else (see otherwiseIn11). */
+  readonly otherwiseIn11: boolean;
 }
 
 /** The node at a path; undefined when there is none. */
@@ -138,7 +146,7 @@ export function outline(source: string, container = 0): Outline | undefined {
   if (source.includes('\r')) return undefined;
   const stack: Frame[] = [];
   let root: MapNode | undefined;
-  const state = { simple: true };
+  const state = { simple: true, otherwiseIn11: false };
   let pending: Pending | undefined;
   // After a scalar on its line: the column a continuation line would have to exceed.
   let scalarOwner = -1;
@@ -230,6 +238,11 @@ export function outline(source: string, container = 0): Outline | undefined {
     if (frame.seen.has(key.key)) return undefined;
     frame.seen.add(key.key);
     if (map.keys.length > 0) map.ends.push(lineStart);
+    if (key.style === 'plain' && onlyAStringIn12(key.key)) {
+      map.otherwiseIn11 ??= [];
+      map.otherwiseIn11.push(map.keys.length);
+      state.otherwiseIn11 = true;
+    }
     map.keys.push(key.key);
     map.keyStyles.push(key.style);
     map.starts.push(at);
@@ -247,7 +260,7 @@ export function outline(source: string, container = 0): Outline | undefined {
   if (pending) setSlot(pending.frame, pending.slot, NULL);
   if (!root) return undefined; // no mapping at all
   while (stack.length > 0) close(stack.pop() as Frame, n);
-  return { source, container, root, simple: state.simple };
+  return { source, container, root, simple: state.simple, otherwiseIn11: state.otherwiseIn11 };
 }
 
 function newFrame(
@@ -259,7 +272,7 @@ function newFrame(
   const common = { starts: [], ends: [], col, flow: false };
   const node: MapNode | SeqNode =
     kind === 'map'
-      ? { kind, keys: [], keyStyles: [], values: [], ...common }
+      ? { kind, keys: [], keyStyles: [], values: [], ...common, otherwiseIn11: undefined }
       : { kind, items: [], ...common };
   if (parent) setSlot(parent, slot, node);
   return { node, seen: undefined, parent, slot };
@@ -334,7 +347,7 @@ function readValue(
   owner: number,
   container: number,
   lineNext: number,
-  state: { simple: boolean },
+  state: { simple: boolean; otherwiseIn11: boolean },
 ): Value | undefined {
   while (at < end && source.charCodeAt(at) === 32) at++;
   if (at === end || source.charCodeAt(at) === 35) {
@@ -347,7 +360,7 @@ function readValue(
     if (!block) return undefined;
     if (source.slice(at, end).includes('#')) state.simple = false;
     const style = c === 124 ? 'literal' : 'folded';
-    const node: Scalar = { kind: 'scalar', style, start: at, end: block.end, indent: block.indent };
+    const node = scalar(style, at, block.end, block.indent);
     return { node, next: block.end, single: false };
   }
   if (c === 34 /* " */) {
@@ -355,7 +368,7 @@ function readValue(
     if (!scanned) return undefined;
     if (!restIsComment(source, scanned.end, scanned.lineEnd, state)) return undefined;
     return {
-      node: { kind: 'scalar', style: 'double', start: at, end: scanned.end, indent: 0 },
+      node: scalar('double', at, scanned.end, 0),
       next: Math.min(scanned.lineEnd + 1, source.length),
       single: true,
     };
@@ -364,7 +377,7 @@ function readValue(
     const valueEnd = closingSingleQuote(source, at, end);
     if (valueEnd < 0 || !restIsComment(source, valueEnd, end, state)) return undefined;
     return {
-      node: { kind: 'scalar', style: 'single', start: at, end: valueEnd, indent: 0 },
+      node: scalar('single', at, valueEnd, 0),
       next: lineNext,
       single: true,
     };
@@ -376,7 +389,7 @@ function readValue(
     const empty = { starts: [], ends: [], col: owner + 2, flow: true };
     const node: MapNode | SeqNode =
       c === 123
-        ? { kind: 'map', keys: [], keyStyles: [], values: [], ...empty }
+        ? { kind: 'map', keys: [], keyStyles: [], values: [], ...empty, otherwiseIn11: undefined }
         : { kind: 'seq', items: [], ...empty };
     return { node, next: lineNext, single: true };
   }
@@ -390,11 +403,17 @@ function readValue(
   const text = source.slice(at, stop);
   if (NOT_PLAIN_START.test(text) || text.includes(': ') || text.endsWith(':')) return undefined;
   if (text.includes('\t')) return undefined;
-  return {
-    node: { kind: 'scalar', style: 'plain', start: at, end: stop, indent: 0 },
-    next: lineNext,
-    single: true,
-  };
+  const node = scalar('plain', at, stop, 0);
+  if (onlyAStringIn12(text)) {
+    node.otherwiseIn11 = true;
+    state.otherwiseIn11 = true;
+  }
+  return { node, next: lineNext, single: true };
+}
+
+/** A scalar node (all of one shape, for the engine that reads them by the thousand). */
+function scalar(style: ScalarStyle, start: number, end: number, indent: number): Scalar {
+  return { kind: 'scalar', style, start, end, indent, decoded: undefined, otherwiseIn11: false };
 }
 
 /** Only spaces, then a comment or the line end. */
@@ -515,8 +534,8 @@ function closingSingleQuote(source: string, at: number, end: number): number {
 
 /**
  * A block scalar whose header is at `at`: where its last line ends and its content's
- * indentation. Explicit indentation indicators, and leading blank lines longer than the content's
- * indentation, are left to the parser.
+ * indentation (an indentation indicator counts from `owner`, the column of its key or dash).
+ * Leading blank lines longer than the content's detected indentation are left to the parser.
  */
 function readBlockScalar(
   source: string,
@@ -526,9 +545,10 @@ function readBlockScalar(
   container: number,
   lineNext: number,
 ): { end: number; indent: number } | undefined {
-  const header = /^[|>][-+]?(?: +#.*)? *$/.exec(source.slice(at, end));
+  const header = /^[|>](?:([1-9])[-+]?|[-+]([1-9])?)?(?: +#.*)? *$/.exec(source.slice(at, end));
   if (!header) return undefined;
-  let indent = -1;
+  const explicit = Number(header[1] ?? header[2] ?? 0);
+  let indent = explicit > 0 ? owner + explicit : -1;
   let longestLeadingBlank = 0;
   let pos = lineNext;
   let last = lineNext; // after the last line that belongs to the scalar
@@ -543,12 +563,13 @@ function readBlockScalar(
     const spaces = Math.max(0, c - from);
     if (blank) {
       if (indent < 0) longestLeadingBlank = Math.max(longestLeadingBlank, spaces);
-    } else {
-      if (indent < 0) {
-        if (spaces <= owner) break; // an empty scalar
-        if (longestLeadingBlank > spaces) return undefined;
-        indent = spaces;
-      } else if (spaces < indent) break;
+    } else if (indent < 0) {
+      if (spaces <= owner) break; // an empty scalar
+      if (longestLeadingBlank > spaces) return undefined;
+      indent = spaces;
+    } else if (spaces < indent) {
+      if (spaces <= owner) break;
+      return undefined; // between its key and its content: the parser's to judge
     }
     pos = lineEnd + 1;
     last = Math.min(pos, n);
@@ -565,7 +586,7 @@ function readBlockScalar(
 // ---------------------------------------------------------------------------------------------
 // Values
 
-/** Could not be read without the parser: a folded scalar, a plain scalar that is no string. */
+/** Could not be read without the parser: a plain scalar that is no string. */
 export const UNREADABLE = Symbol('unreadable');
 
 /** The string a scalar holds; UNREADABLE when it is not a string or needs the parser. */
@@ -581,9 +602,8 @@ export function scalarValue(o: Outline, s: Scalar): string | typeof UNREADABLE {
       s.decoded ??= decodeDouble(o.source, s.start + 1, s.end - 1, Number.POSITIVE_INFINITY).value;
       return s.decoded;
     case 'literal':
-      return literalValue(o, s);
-    default:
-      return UNREADABLE;
+    case 'folded':
+      return blockScalarValue(o, s);
   }
 }
 
@@ -728,20 +748,14 @@ function blockLines(o: Outline, s: Scalar): { lines: string[]; starts: number[] 
 }
 
 function chompOf(o: Outline, s: Scalar): 'clip' | 'strip' | 'keep' {
-  const h = o.source.slice(s.start, s.start + 2);
-  return h[1] === '-' ? 'strip' : h[1] === '+' ? 'keep' : 'clip';
+  // The chomping indicator comes right after `|` or `>`, or after an indentation indicator.
+  const h = o.source.slice(s.start + 1, s.start + 3);
+  return h.includes('-') ? 'strip' : h.includes('+') ? 'keep' : 'clip';
 }
 
-function literalValue(o: Outline, s: Scalar): string {
-  const { lines } = blockLines(o, s);
-  let content = lines.length;
-  while (content > 0 && lines[content - 1] === '') content--;
-  const body = lines.slice(0, content).join('\n');
-  const chomp = chompOf(o, s);
-  if (content === 0) return chomp === 'keep' ? '\n'.repeat(lines.length) : '';
-  if (chomp === 'strip') return body;
-  if (chomp === 'clip') return `${body}\n`;
-  return `${body}\n${'\n'.repeat(lines.length - content)}`;
+function blockScalarValue(o: Outline, s: Scalar): string {
+  const style = s.style === 'folded' ? 'folded' : 'literal';
+  return blockValue({ style, chomp: chompOf(o, s) }, blockLines(o, s).lines);
 }
 
 /**
@@ -798,6 +812,7 @@ export interface ScalarEdit {
  */
 export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string | undefined {
   const pieces: { start: number; end: number; text: string }[] = [];
+  const edited = new Set<OutlineNode>();
   for (const edit of edits) {
     const node = nodeAt(o, edit.path);
     if (node?.kind !== 'scalar') return undefined;
@@ -807,7 +822,11 @@ export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string 
     const piece = rewrite(o, node, old, edit.value);
     if (!piece) return undefined;
     pieces.push(piece);
+    edited.add(node);
   }
+  // The resource is written now: a plain string of it that a YAML 1.1 reader (Kubernetes) takes
+  // for something else is quoted, as every string the function writes is.
+  if (pieces.length > 0) pieces.push(...requotes(o, edited));
   pieces.sort((a, b) => a.start - b.start);
   let out = '';
   let from = 0;
@@ -817,6 +836,30 @@ export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string 
     from = p.end;
   }
   return out + o.source.slice(from);
+}
+
+/** The plain keys and values of a text that YAML 1.1 reads otherwise, quoted. */
+function requotes(
+  o: Outline,
+  edited: Set<OutlineNode>,
+): { start: number; end: number; text: string }[] {
+  const out: { start: number; end: number; text: string }[] = [];
+  if (!o.otherwiseIn11) return out;
+  const quoted = (start: number, text: string) => ({
+    start,
+    end: start + text.length,
+    text: `"${escapeDouble(text)}"`,
+  });
+  for (const [, node] of outlineNodes(o.root)) {
+    if (node.kind === 'scalar' && node.otherwiseIn11 && !edited.has(node)) {
+      out.push(quoted(node.start, o.source.slice(node.start, node.end)));
+    } else if (node.kind === 'map') {
+      for (const i of node.otherwiseIn11 ?? []) {
+        out.push(quoted(node.starts[i] as number, node.keys[i] as string));
+      }
+    }
+  }
+  return out;
 }
 
 function rewrite(
@@ -853,9 +896,9 @@ export function readsAsString(text: string): boolean {
   return !NOT_A_STRING.test(text);
 }
 
-/** A string that reads back as itself, plain, in block context. */
+/** A string that reads back as itself, plain, in block context, in YAML 1.1 and 1.2. */
 export function isPlainSafe(value: string): boolean {
-  return /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(value) && !NOT_A_STRING.test(value);
+  return /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(value) && readsAsStringEverywhere(value);
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -873,53 +916,6 @@ function commonPrefix(a: string, b: string): number {
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
-}
-
-// As go-yaml writes double-quoted scalars (Kustomize and kpt print with it): printable
-// characters as they are, everything else escaped.
-const NEEDS_ESCAPE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
-  /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-export function escapeDouble(value: string): string {
-  return value.replace(NEEDS_ESCAPE, (ch) => {
-    switch (ch) {
-      case '"':
-        return '\\"';
-      case '\\':
-        return '\\\\';
-      case '\0':
-        return '\\0';
-      case '\x07':
-        return '\\a';
-      case '\b':
-        return '\\b';
-      case '\t':
-        return '\\t';
-      case '\n':
-        return '\\n';
-      case '\v':
-        return '\\v';
-      case '\f':
-        return '\\f';
-      case '\r':
-        return '\\r';
-      case '\x1b':
-        return '\\e';
-      case '\u0085':
-        return '\\N';
-      case '\u2028':
-        return '\\L';
-      case '\u2029':
-        return '\\P';
-      default: {
-        const code = ch.charCodeAt(0);
-        return code <= 0xff
-          ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
-          : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
-      }
-    }
-  });
 }
 
 // Characters a single-quoted or block scalar cannot hold as they are (tabs and \n aside).

@@ -24,18 +24,11 @@ import {
   type Outline,
   type OutlineNode,
   plainValue,
-  readsAsString,
   type SeqNode,
   UNREADABLE,
 } from './outline.js';
-import {
-  type Doc,
-  hasWideSequences,
-  isAmbiguousInYaml11,
-  originOf,
-  parseOptions,
-  printDoc,
-} from './yaml.js';
+import { canBePlain } from './strings.js';
+import { type Doc, hasWideSequences, originOf, parseOptions, printDoc } from './yaml.js';
 
 const FAIL = Symbol('fail');
 /** undefined: the same as the input (its text stands); a string: the new text; FAIL: give up. */
@@ -104,7 +97,8 @@ function mapEntries(ctx: Context, map: YAMLMap, orig: MapNode): Result {
     if (i < last) return FAIL; // reordered
     if (i !== last + 1) changed = true; // entries dropped before this one
     last = i;
-    const r = hasProps(pair.key) ? FAIL : entry(ctx, pair, orig, i);
+    const otherwise = orig.otherwiseIn11?.includes(i) === true;
+    const r = hasProps(pair.key) || otherwise ? FAIL : entry(ctx, pair, orig, i);
     if (r === FAIL) {
       // Printed whole: what yaml makes of it is what it is.
       changed = true;
@@ -151,6 +145,8 @@ function collection(ctx: Context, value: unknown, orig: OutlineNode): Result {
 function sameLeaf(ctx: Context, value: unknown, orig: OutlineNode): boolean {
   if (isScalar(value)) {
     if (orig.kind !== 'scalar' && orig.kind !== 'null') return false;
+    // A plain string that a YAML 1.1 reader takes for something else is written again, quoted.
+    if (orig.kind === 'scalar' && orig.otherwiseIn11) return false;
     const read = plainValue(ctx.o, orig);
     return read !== UNREADABLE && read === value.value;
   }
@@ -187,10 +183,6 @@ function seqItems(ctx: Context, seq: YAMLSeq, orig: SeqNode): Result {
   return changed ? parts.join(pad(ctx, orig.col)) : undefined;
 }
 
-// What yaml never prints plain (an indicator first, `: ` or ` #` inside, a space or `:` last);
-// anything else that is printable ASCII, one line, and reads back as a string, it does.
-const NOT_PLAIN = /^[\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|:[ \t]|[\t ]#|[\t :]$|^(?:---|\.\.\.)/;
-
 /** A string yaml prints as it is; undefined for one it would quote or fold. */
 function plain(node: unknown): string | undefined {
   let value = node;
@@ -198,14 +190,7 @@ function plain(node: unknown): string | undefined {
     if (hasProps(node) || (node.type !== undefined && node.type !== 'PLAIN')) return undefined;
     value = node.value;
   }
-  // (Keys of 1024 characters and more yaml writes as explicit `? ` keys.)
-  if (typeof value !== 'string' || value.length > 1000 || !/^[\x20-\x7e]+$/.test(value)) {
-    return undefined;
-  }
-  if (NOT_PLAIN.test(value) || !readsAsString(value) || isAmbiguousInYaml11(value)) {
-    return undefined;
-  }
-  return value;
+  return typeof value === 'string' && canBePlain(value) ? value : undefined;
 }
 
 /** A mapping entry with a string key and value, as yaml prints it, without yaml. */

@@ -9,7 +9,6 @@ import type { Tree } from './refs.js';
 import type { Results } from './results.js';
 import type { Doc } from './yaml.js';
 
-export { isBookkeepingAnnotation } from './edit.js';
 export type { ResourceRef } from './item.js';
 export type { Path, ScalarEdit };
 

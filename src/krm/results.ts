@@ -1,6 +1,7 @@
 // KRM results: what the function says about its run. Errors also go to stderr (Kustomize
 // ignores `results`), one line each.
 import type { Item, ResourceRef } from './item.js';
+import { printableLine } from './strings.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -58,8 +59,9 @@ export class Results {
   }
 }
 
+/** A message on one line for every reader: line breaks joined, NEL, LS, PS and controls escaped. */
 export function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  return printableLine(text.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 /** How a result reads on stderr: one line, the resource and field first, in brief. */
@@ -71,5 +73,7 @@ export function formatResult(r: Result): string {
   ]
     .filter(Boolean)
     .join(' ');
-  return `celery-queues: ${r.severity}: ${where ? `${where}: ` : ''}${r.brief ?? r.message}`;
+  return printableLine(
+    `celery-queues: ${r.severity}: ${where ? `${where}: ` : ''}${r.brief ?? r.message}`,
+  );
 }

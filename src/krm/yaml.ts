@@ -5,6 +5,7 @@ import {
   type DocumentOptions,
   isAlias,
   isCollection,
+  isMap,
   isNode,
   isPair,
   isScalar,
@@ -23,9 +24,11 @@ import {
   YAMLParseError,
   YAMLSeq,
 } from 'yaml';
-
+import { type StringifyContext, stringifyString, stringTag } from 'yaml/util';
+import { blockHeader, blockValue, contentLines } from './block-scalars.js';
 import type { Outline } from './outline.js';
 import { OCTAL_11 } from './plain-scalars.js';
+import { canBePlain, doubleQuoted, needsEscapes, readsAsStringEverywhere } from './strings.js';
 
 export type Doc = Document.Parsed | Document;
 
@@ -45,7 +48,8 @@ const octal11: ScalarTag = {
 export const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   // Duplicate keys are an error, as in kubectl.
   uniqueKeys: true,
-  customTags: (tags) => [octal11, ...tags],
+  // Strings are written by writeString (below), whatever yaml would do with them.
+  customTags: (tags) => withOurTags(tags),
   prettyErrors: false,
   // yaml's own warnings would be extra lines on stderr; problems are errors or results.
   logLevel: 'error',
@@ -65,24 +69,48 @@ export function docFrom(value: unknown): Doc {
   return new Document(value, parseOptions);
 }
 
-export function parseYaml(text: string): Document.Parsed {
+/**
+ * A document as the function reads it: aliases replaced by what they name and merge keys
+ * merged, as Kubernetes reads them (see resolveAliases), and the text of every scalar that a
+ * printer could write otherwise kept with it (see writeString).
+ */
+export function parseYaml(text: string, options: ResolveOptions = {}): Document.Parsed {
+  const doc = parseYamlUnresolved(text);
+  if (doc.errors.length === 0 && /[&*]|<</.test(text)) {
+    const error = resolveAliases(doc, options);
+    if (error) doc.errors.push(new YAMLParseError([0, 0], 'BAD_ALIAS', error));
+  }
+  return doc;
+}
+
+/**
+ * parseYaml without resolveAliases, for a caller that looks at the aliases first (and, with
+ * `aliases: false`, checks them itself: aliasError on the parts it resolves).
+ */
+export function parseYamlUnresolved(text: string, { aliases = true } = {}): Document.Parsed {
   const refused = refuseHostile(text);
   if (refused) return refused;
   const doc = parseDocument(text, parseOptions);
   explainErrors(doc, text);
-  if (text.includes('*')) checkAliases(doc);
+  if (aliases && text.includes('*')) checkAliases(doc);
+  if (doc.errors.length === 0) keepSourceTexts(doc.contents, text);
   return doc;
 }
 
-/** Every document of a stream, with the same checks as parseYaml. */
+/** Every document of a stream, read as parseYaml reads one. */
 export function parseYamlStream(text: string): Document.Parsed[] {
   const refused = refuseHostile(text);
   if (refused) return [refused];
   const docs = parseAllDocuments(text, parseOptions);
   if (!Array.isArray(docs)) return [];
+  const aliased = /[&*]|<</.test(text);
   for (const doc of docs) {
     explainErrors(doc, text);
-    checkAliases(doc);
+    if (text.includes('*')) checkAliases(doc);
+    if (doc.errors.length > 0) continue;
+    keepSourceTexts(doc.contents, text);
+    const error = aliased ? resolveAliases(doc) : undefined;
+    if (error) doc.errors.push(new YAMLParseError([0, 0], 'BAD_ALIAS', error));
   }
   return docs;
 }
@@ -180,23 +208,24 @@ function isEscaped(text: string, at: number): boolean {
  * to the document when they would expand too far, or name no anchor.
  */
 export function checkAliases(doc: Document.Parsed): void {
-  if (doc.errors.length === 0 && hasAlias(doc.contents)) {
-    try {
-      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const message = (e as Error).message;
-      doc.errors.push(
-        new YAMLParseError(
-          [0, 0],
-          'BAD_ALIAS',
-          message.startsWith('Excessive alias count')
-            ? `aliases expand more than ${MAX_ALIAS_COUNT} times: refused as a resource exhaustion attack (an alias bomb)`
-            : message.startsWith('Maximum call stack')
-              ? 'nested too deeply to read: refused as a resource exhaustion attack'
-              : message,
-        ),
-      );
-    }
+  if (doc.errors.length > 0) return;
+  const error = aliasError(doc, doc.contents);
+  if (error) doc.errors.push(new YAMLParseError([0, 0], 'BAD_ALIAS', error));
+}
+
+/** What is wrong with the aliases under a node of a document (see checkAliases), if anything. */
+export function aliasError(doc: Doc, node: unknown): string | undefined {
+  if (!hasAlias(node)) return undefined;
+  try {
+    if (isNode(node)) node.toJS(doc as Document, { maxAliasCount: MAX_ALIAS_COUNT });
+    return undefined;
+  } catch (e) {
+    const message = (e as Error).message;
+    return message.startsWith('Excessive alias count')
+      ? `aliases expand more than ${MAX_ALIAS_COUNT} times: refused as a resource exhaustion attack (an alias bomb)`
+      : message.startsWith('Maximum call stack')
+        ? 'nested too deeply to read: refused as a resource exhaustion attack'
+        : message;
   }
 }
 
@@ -213,56 +242,330 @@ function hasAlias(node: unknown): boolean {
 }
 
 /**
- * Replaces every alias by a copy of what it names, so that parts of the document can stand
- * alone (the full path cuts a ResourceList into item documents). Call after parseYaml checked
- * the aliases.
+ * Replaces every alias by a copy of what it names and merges every merge key (`<<`), as
+ * Kubernetes reads YAML (sigs.k8s.io/yaml decodes with go-yaml v2: decode.go, v2.4.0, `merge`
+ * and `mapping`): the entries of a map are taken in order, each setting its key, so that one
+ * after a `<<` overrides what it merged and one before it is overridden; of a list of merged maps
+ * the first wins. Anchors go too: what is left stands alone, and a part of it (a ResourceList's
+ * item) holds no alias into another part. Call after parseYaml checked the aliases; returns an
+ * error message, or undefined.
  */
-export function expandAliases(doc: Doc): void {
-  if (!hasAlias(doc.contents)) return;
-  const expand = (node: unknown): unknown => {
+export interface ResolveOptions {
+  /** Resolve only the aliases under these nodes (the rest is looked through for anchors). */
+  only?: ReadonlySet<unknown>;
+  /** Called with each copy made of an alias's node, before it takes the alias's place. */
+  copied?: (copy: Node) => void;
+}
+
+export function resolveAliases(
+  doc: Doc,
+  { only, copied }: ResolveOptions = {},
+): string | undefined {
+  const anchors = new Map<string, Node>();
+  let error: string | undefined;
+  // In document order: an alias names the last node before it with that anchor. `inside`: in a
+  // part to resolve (with `only`, the rest is only looked through for its anchors).
+  const expand = (node: unknown, inside: boolean): unknown => {
+    const within = inside || only?.has(node) === true;
     if (isAlias(node)) {
-      const target = node.resolve(doc as Document);
-      const copy = cloneNode(target, doc.schema) as Node;
-      if (copy && 'anchor' in copy) copy.anchor = undefined;
-      return expand(copy);
+      if (!within) return node;
+      const target = anchors.get(node.source);
+      if (!target) {
+        error ??= `Unresolved alias (the anchor must be set before the alias): ${node.source}`;
+        return node;
+      }
+      // What it names may hold aliases of its own that were not resolved where it stands.
+      const copy = expand(copyWithoutAnchors(target, doc.schema), true) as Node;
+      copied?.(copy);
+      return copy;
     }
-    if (isCollection(node)) node.items = node.items.map(expand) as typeof node.items;
-    else if (isPair(node)) {
-      node.key = expand(node.key);
-      node.value = expand(node.value);
+    if (isNode(node) && node.anchor) {
+      anchors.set(node.anchor, node);
+      if (within) node.anchor = undefined;
+    }
+    if (isCollection(node)) {
+      node.items = node.items.map((item) => expand(item, within)) as typeof node.items;
+    } else if (isPair(node)) {
+      node.key = expand(node.key, within);
+      node.value = expand(node.value, within);
     }
     return node;
   };
-  doc.contents = expand(doc.contents) as Node;
+  doc.contents = expand(doc.contents, only === undefined) as Node;
+  if (error) return error;
+  if (only === undefined) return mergeKeys(doc.contents);
+  for (const node of only) error ??= mergeKeys(node);
+  return error;
 }
 
-// Strings that YAML 1.1 readers (kubectl and client-go, through go-yaml v2) take for booleans or
-// numbers, and the core schema does not: yes/no/on/off, 0644, 0b101, 1_000.
-const AMBIGUOUS_IN_YAML_11 =
-  /^(?:[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?0[0-7]+|[-+]?0b[01_]+|[-+]?[0-9][0-9]*_[0-9_]*(?:\.[0-9_]*)?)$/;
-
-/** A string that YAML 1.1 readers take for a boolean or a number: printed quoted. */
-export function isAmbiguousInYaml11(value: string): boolean {
-  return AMBIGUOUS_IN_YAML_11.test(value);
+function copyWithoutAnchors(node: Node, schema: Schema): Node {
+  const copy = cloneNode(node, schema);
+  const clear = (n: unknown): void => {
+    if (isNode(n)) n.anchor = undefined;
+    if (isCollection(n)) for (const item of n.items) clear(item);
+    else if (isPair(n)) {
+      clear(n.key);
+      clear(n.value);
+    }
+  };
+  clear(copy);
+  return copy;
 }
 
-// A plain walk: yaml's `visit` builds a frozen path array per node, which costs more than the
-// check itself on every resource printed.
-function quoteAmbiguousStrings(node: unknown): void {
+/** Merges the merge keys of every map, innermost first; an error message, or undefined. */
+function mergeKeys(node: unknown): string | undefined {
+  let error: string | undefined;
+  if (isCollection(node)) for (const item of node.items) error ??= mergeKeys(item);
+  else if (isPair(node)) error = mergeKeys(node.key) ?? mergeKeys(node.value);
+  if (error || !isMap(node) || !node.items.some(isMergeKey)) return error;
+  const out: Pair[] = [];
+  const at = new Map<string, number>();
+  const set = (pair: Pair) => {
+    const id = isScalar(pair.key)
+      ? `${typeof pair.key.value}:${String(pair.key.value)}`
+      : undefined;
+    const i = id === undefined ? undefined : at.get(id);
+    if (i === undefined) {
+      if (id !== undefined) at.set(id, out.length);
+      out.push(pair);
+    } else out[i] = new Pair((out[i] as Pair).key, pair.value);
+  };
+  for (const pair of node.items as Pair[]) {
+    if (!isMergeKey(pair)) {
+      set(pair);
+      continue;
+    }
+    const value = pair.value;
+    const sources = isMap(value)
+      ? [value]
+      : isSeq(value) && value.items.every(isMap)
+        ? [...value.items].reverse() // the first one wins: set last
+        : undefined;
+    // go-yaml's words for it.
+    if (!sources) return 'map merge requires map or sequence of maps as the value';
+    for (const source of sources) for (const p of (source as YAMLMap).items) set(p as Pair);
+  }
+  node.items = out;
+  return undefined;
+}
+
+/** A plain `<<` key (quoted, it is a string like any other). */
+function isMergeKey(pair: unknown): boolean {
+  if (!isPair(pair) || !isScalar(pair.key)) return false;
+  const key = pair.key;
+  return key.value === '<<' && (key.type === 'PLAIN' || key.type === undefined) && !key.tag;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing strings
+
+/**
+ * The text a scalar was read from, when a printer could write its value otherwise (quoted,
+ * block, or over several lines), with the value it had; cloneNode hands it to copies. (Beside
+ * the nodes rather than on them: a property of its own would give yaml's scalars another shape.)
+ */
+const sources = new WeakMap<object, SourceText>();
+
+interface SourceText {
+  text: string;
+  value: string;
+}
+
+/** Keeps a scalar's source text with it (see writeString). */
+export function keepSourceText(node: Scalar, text: string): void {
+  if (typeof node.value === 'string') sources.set(node, { text, value: node.value });
+}
+
+function keepSourceTexts(node: unknown, text: string): void {
   if (isScalar(node)) {
-    if (
-      typeof node.value === 'string' &&
-      (node.type === undefined || node.type === 'PLAIN') &&
-      AMBIGUOUS_IN_YAML_11.test(node.value)
-    ) {
-      node.type = 'QUOTE_DOUBLE';
+    const range = node.range;
+    if (range && typeof node.value === 'string' && node.type !== 'PLAIN') {
+      keepSourceText(node, text.slice(range[0], range[1]));
+    } else if (range && typeof node.value === 'string') {
+      const source = text.slice(range[0], range[1]);
+      if (source.includes('\n')) keepSourceText(node, source);
     }
   } else if (isCollection(node)) {
-    for (const item of node.items) quoteAmbiguousStrings(item);
+    for (const item of node.items) keepSourceTexts(item, text);
   } else if (isPair(node)) {
-    quoteAmbiguousStrings(node.key);
-    quoteAmbiguousStrings(node.value);
+    keepSourceTexts(node.key, text);
+    keepSourceTexts(node.value, text);
   }
+}
+
+/**
+ * How every string is written. A value read from text and unchanged keeps its text (re-indented
+ * where it stands now), so that a resource printed whole shows its unchanged block scalars and
+ * multi-line quoted scalars as they were. Otherwise yaml writes it, but never in a way a reader
+ * could take differently: a string YAML 1.1 or 1.2 would read as something else plain is quoted;
+ * one with a character that YAML 1.1 reads as a line break (NEL, LS, PS), or that no style but
+ * an escaped one holds, is double-quoted with escapes; a folded block scalar is written literal
+ * (yaml 2.9.1 folds lines holding only spaces wrongly); and a block scalar is let out only if it
+ * reads back as the value.
+ */
+function writeString(
+  item: Scalar,
+  ctx: StringifyContext,
+  onComment?: () => void,
+  onChompKeep?: () => void,
+): string {
+  const value = String(item.value);
+  if (needsEscapes(value)) return doubleQuoted(value);
+  if (!ctx.implicitKey && !ctx.inFlow) {
+    const kept = keptText(item, value, ctx, onComment, onChompKeep);
+    if (kept !== undefined) return kept;
+  }
+  let type = item.type;
+  // The common case, written as yaml writes it: a string that can be plain, outside flow style.
+  if ((type === undefined || type === 'PLAIN') && !ctx.inFlow && canBePlain(value)) return value;
+  if (type === 'BLOCK_FOLDED') type = 'BLOCK_LITERAL';
+  else if ((type === undefined || type === 'PLAIN') && !readsAsStringEverywhere(value)) {
+    type = 'QUOTE_DOUBLE';
+  }
+  let commented = false;
+  let keep = false;
+  const text = stringifyString(
+    { value, type, comment: item.comment } as Scalar,
+    { ...ctx, actualString: true },
+    () => {
+      commented = true;
+    },
+    () => {
+      keep = true;
+    },
+  );
+  if ((text[0] === '|' || text[0] === '>') && !blockReadsAs(text, value, ctx)) {
+    return doubleQuoted(value);
+  }
+  if (commented) onComment?.();
+  if (keep) onChompKeep?.();
+  return text;
+}
+
+/**
+ * A block scalar as yaml writes it (header, then lines at ctx.indent): does it read as value?
+ * Not if its first line of text starts with a tab, which libyaml and go-yaml refuse where they
+ * look for the indentation ("found a tab character where an indentation space is expected").
+ */
+function blockReadsAs(text: string, value: string, ctx: StringifyContext): boolean {
+  if (/^\n*\t/.test(value)) return false;
+  const header = blockHeader(text);
+  const nl = text.indexOf('\n');
+  if (!header || nl < 0 || !ctx.indent) return false;
+  const lines = text.slice(nl + 1).split('\n');
+  // Without an indicator, the first line with more than spaces sets the indentation; with none
+  // such, the longest line does (YAML 1.2, 8.1.1.1). With one, yaml puts the content at ctx.indent.
+  let indent = ctx.indent.length;
+  if (header.indicator === 0) {
+    const first = lines.find((line) => /[^ ]/.test(line));
+    indent =
+      first !== undefined
+        ? (/^ */.exec(first)?.[0].length ?? 0)
+        : Math.max(0, ...lines.map((l) => l.length));
+  }
+  const content = contentLines(lines, indent);
+  return content !== undefined && blockValue(header, content) === value;
+}
+
+/** The scalar's own source text, re-indented to where it stands now; undefined if unusable. */
+function keptText(
+  item: Scalar,
+  value: string,
+  ctx: StringifyContext,
+  onComment?: () => void,
+  onChompKeep?: () => void,
+): string | undefined {
+  const source = sources.get(item);
+  if (source === undefined || source.value !== value || !ctx.indent) return undefined;
+  const text = source.text;
+  // A raw NEL, LS or PS in the input's text is a line break to YAML 1.1 readers: escaped instead.
+  if (needsEscapes(text)) return undefined;
+  const first = text[0];
+  if (first === '|' || first === '>')
+    return keptBlock(item, text, value, ctx, onComment, onChompKeep);
+  if (!text.includes('\n')) return first === '"' || first === "'" ? text : undefined;
+  if (
+    first !== '"' &&
+    first !== "'" &&
+    (item.type !== 'PLAIN' || !readsAsStringEverywhere(value))
+  ) {
+    return undefined;
+  }
+  // A flow scalar over several lines: the white space that starts a continuation line is not
+  // part of the value, so the lines go where the value stands now.
+  return text
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0) return line;
+      const rest = line.replace(/^[ \t]+/, '');
+      return rest === '' ? '' : ctx.indent + rest;
+    })
+    .join('\n');
+}
+
+function keptBlock(
+  item: Scalar,
+  text: string,
+  value: string,
+  ctx: StringifyContext,
+  onComment?: () => void,
+  onChompKeep?: () => void,
+): string | undefined {
+  const header = blockHeader(text);
+  const nl = text.indexOf('\n');
+  if (!header || nl < 0) return undefined;
+  const lines = text.slice(nl + 1).split('\n');
+  if (lines[lines.length - 1] === '') lines.pop(); // the last line's newline
+  // The content's indentation in the source: the first line with more than spaces sets it (an
+  // indentation indicator may set less; the first that reads as the value is it).
+  let most = Number.POSITIVE_INFINITY;
+  for (const line of lines) {
+    const spaces = /^ */.exec(line)?.[0].length ?? 0;
+    if (spaces < line.length) most = Math.min(most, spaces);
+  }
+  let indent = 0;
+  if (most < Number.POSITIVE_INFINITY) {
+    for (indent = most; indent > 0; indent--) {
+      const content = contentLines(lines, indent);
+      if (content && blockValue(header, content) === value) break;
+    }
+    if (indent === 0) return undefined;
+  }
+  // Every line moved by as many columns as the content (a line of nothing but spaces too);
+  // without `+`, the empty lines at the end are not the value's.
+  const isEmpty = (line: string) => /^ *$/.test(line) && line.length <= indent;
+  if (header.chomp !== 'keep') {
+    while (lines.length > 0 && isEmpty(lines[lines.length - 1] as string)) lines.pop();
+  }
+  const moved = lines.map((line) => {
+    if (!isEmpty(line)) return ctx.indent + line.slice(indent);
+    return line === '' ? '' : ' '.repeat(Math.max(0, line.length - indent + ctx.indent.length));
+  });
+  // The indicator as yaml writes it: the content two columns past its parent's (one at the root).
+  let head = text.slice(0, header.length);
+  if (header.indicator > 0) head = head.replace(/[1-9]/, ctx.indent.length > 1 ? '2' : '1');
+  if (item.comment)
+    head += ` ${ctx.options.commentString(item.comment.replace(/ ?[\r\n]+/g, ' '))}`;
+  const out = [head, ...moved].join('\n');
+  if (!blockReadsAs(out, value, ctx)) return undefined;
+  if (item.comment) onComment?.();
+  if (header.chomp === 'keep') onChompKeep?.();
+  return out;
+}
+
+const writtenString: ScalarTag = { ...stringTag, stringify: writeString };
+
+// A schema is made for every document: the same tags make the same list, made once.
+let tagsIn: unknown[] = [];
+let tagsOut: Tags = [];
+type Tags = Parameters<Extract<SchemaOptions['customTags'], (...a: never[]) => unknown>>[0];
+
+function withOurTags(tags: Tags): Tags {
+  if (tags.length !== tagsIn.length || tags.some((tag, i) => tag !== tagsIn[i])) {
+    tagsIn = [...tags];
+    tagsOut = [octal11, ...tags.map((tag) => (tag === stringTag ? writtenString : tag))];
+  }
+  return tagsOut;
 }
 
 export function stringifyOptions(wideSequences: boolean): ToStringOptions {
@@ -280,7 +583,6 @@ export function stringifyOptions(wideSequences: boolean): ToStringOptions {
 
 /** A resource document as text, in the style Kustomize and kpt print (compact sequences). */
 export function printDoc(doc: Doc, wideSequences = false): string {
-  quoteAmbiguousStrings(doc.contents);
   return doc.toString(stringifyOptions(wideSequences));
 }
 
@@ -330,8 +632,11 @@ function cloneNode<T>(node: T, schema: Schema): T {
   // fields. Anything but the three plain node classes (aliases, subclasses) takes yaml's way.
   const proto = Object.getPrototypeOf(node);
   let copy: Scalar | YAMLMap | YAMLSeq;
-  if (proto === Scalar.prototype) copy = new Scalar((node as Scalar).value);
-  else if (proto === YAMLMap.prototype) copy = new YAMLMap(schema);
+  if (proto === Scalar.prototype) {
+    copy = new Scalar((node as Scalar).value);
+    const source = sources.get(node);
+    if (source) sources.set(copy, source);
+  } else if (proto === YAMLMap.prototype) copy = new YAMLMap(schema);
   else if (proto === YAMLSeq.prototype) copy = new YAMLSeq(schema);
   else return node.clone(schema) as T;
   Object.assign(copy, node);

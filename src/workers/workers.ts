@@ -13,8 +13,12 @@ import {
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
-import { type LabelSelector, noExpansion, selectorMatches } from '../krm/k8s.js';
-import { isBookkeepingAnnotation } from '../krm/resources.js';
+import {
+  isBookkeepingAnnotation,
+  type LabelSelector,
+  noExpansion,
+  selectorMatches,
+} from '../krm/k8s.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
 import {
