@@ -55,7 +55,7 @@ describe('import rules', () => {
         'src/flower/flower.ts': '../monitoring/alerts.js',
         'src/celery/args.ts': '../workers/sizing.js',
         'src/names.ts': './tutor/instances.js',
-        'src/settings/settings.ts': '../krm/outline.js',
+        'src/settings/settings.ts': '../krm/text/outline.js',
         'src/rollout.ts': './krm/edit.js',
         'src/disruption/budgets.ts': '../krm/item.js',
       }),
@@ -71,7 +71,7 @@ describe('import rules', () => {
     expect(found('no-cycle')).toContain('src/names.ts -> src/tutor/instances.ts');
     expect(found('krm-internals')).toEqual([
       'src/rollout.ts -> src/krm/edit.ts',
-      'src/settings/settings.ts -> src/krm/outline.ts',
+      'src/settings/settings.ts -> src/krm/text/outline.ts',
     ]);
     expect(found('families-hold-resources')).toEqual([
       'src/disruption/budgets.ts -> src/krm/item.ts',

@@ -1,10 +1,10 @@
-// The one statement of how a plain scalar reads (src/krm/plain-scalars.ts), held to yaml's
+// The one statement of how a plain scalar reads (src/krm/text/plain-scalars.ts), held to yaml's
 // parser with the function's schema: the value, whether it is a string, and the format yaml
 // records to print a number back as it came.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isScalar, parseDocument } from 'yaml';
-import { NOT_A_STRING, plainFormat, resolvePlain } from '../src/krm/plain-scalars.js';
+import { NOT_A_STRING, plainFormat, resolvePlain } from '../src/krm/text/plain-scalars.js';
 import { parseOptions } from '../src/krm/yaml.js';
 
 function parsed(text: string) {

@@ -2,11 +2,17 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap, isScalar, type Node } from 'yaml';
-import { composeOutline } from './compose.js';
 import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
 import { isBookkeepingAnnotation } from './k8s.js';
-import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
-import { NOT_A_STRING } from './plain-scalars.js';
+import { composeOutline } from './text/compose.js';
+import {
+  type Outline,
+  outline,
+  type Path,
+  plainValueAt,
+  UNREADABLE as UNREAD,
+} from './text/outline.js';
+import { NOT_A_STRING } from './text/plain-scalars.js';
 import {
   type Doc,
   isUnresolvedAlias,
@@ -227,7 +233,7 @@ export class Item {
   }
 
   /**
-   * The outline of the item's text (see outline.ts): its paths and where their scalars are,
+   * The outline of the item's text (see text/outline.ts): its paths and where their scalars are,
    * without a parse. Undefined for an item without text, or with text the outline cannot read.
    */
   get outline(): Outline | undefined {

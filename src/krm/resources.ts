@@ -4,9 +4,9 @@
 // staging behind it, edit.ts), never by the caller. Nothing touches the input until `output()`.
 import { Edit } from './edit.js';
 import type { Item } from './item.js';
-import type { Path, ScalarEdit } from './outline.js';
 import type { Tree } from './refs.js';
 import type { Results } from './results.js';
+import type { Path, ScalarEdit } from './text/outline.js';
 import type { Doc } from './yaml.js';
 
 export type { ResourceRef } from './item.js';

@@ -1,7 +1,7 @@
 // KRM results: what the function says about its run. Errors also go to stderr (Kustomize
 // ignores `results`), one line each.
 import type { Item, ResourceRef } from './item.js';
-import { printableLine } from './strings.js';
+import { printableLine } from './text/strings.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 

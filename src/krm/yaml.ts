@@ -25,10 +25,10 @@ import {
   YAMLSeq,
 } from 'yaml';
 import { type StringifyContext, stringifyString, stringTag } from 'yaml/util';
-import { blockHeader, blockValue, contentLines } from './block-scalars.js';
-import type { Outline } from './outline.js';
-import { OCTAL_11 } from './plain-scalars.js';
-import { canBePlain, doubleQuoted, needsEscapes, readsAsStringEverywhere } from './strings.js';
+import { blockHeader, blockValue, contentLines } from './text/block-scalars.js';
+import type { Outline } from './text/outline.js';
+import { OCTAL_11 } from './text/plain-scalars.js';
+import { canBePlain, doubleQuoted, needsEscapes, readsAsStringEverywhere } from './text/strings.js';
 
 export type Doc = Document.Parsed | Document;
 
@@ -598,7 +598,7 @@ export function cloneDoc(doc: Doc): Doc {
 }
 
 // The text each document was read from (its outline), carried over to its copies, so that a
-// changed resource can be printed as an edit of that text (src/krm/patch.ts).
+// changed resource can be printed as an edit of that text (src/krm/text/patch.ts).
 const origins = new WeakMap<Doc, Outline>();
 
 export function setOrigin(doc: Doc, origin: Outline): void {

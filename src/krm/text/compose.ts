@@ -1,9 +1,10 @@
-// A resource's document built from its outline (src/krm/outline.ts) instead of by yaml's parser:
+// A resource's document built from its outline (src/krm/text/outline.ts) instead of by yaml's parser:
 // the outline has already found every node and decoded every scalar, so what is left is making
 // the nodes, as yaml's composer makes them (types, formats and source text of scalars, so that
 // they print the same). Only for text the outline reads whole and with nothing it does not keep
 // (comments, blank lines); test/compose.test.ts checks the documents against the parser's.
 import { Document, type Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { type Doc, keepSourceText, parseOptions } from '../yaml.js';
 import {
   type KeyStyle,
   type Outline,
@@ -13,7 +14,6 @@ import {
   UNREADABLE,
 } from './outline.js';
 import { plainFormat, resolvePlain } from './plain-scalars.js';
-import { type Doc, keepSourceText, parseOptions } from './yaml.js';
 
 /** The document of an outlined resource, as parseDocument would give it; undefined if unsure. */
 export function composeOutline(o: Outline): Doc | undefined {
