@@ -72,32 +72,8 @@ spec:
   });
 });
 
-// A stock worker that mounts no settings (so that the whole runs say nothing about them).
-const STOCK = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  labels:
-    app.kubernetes.io/name: lms-worker
-  name: lms-worker
-  namespace: openedx
-spec:
-  selector:
-    matchLabels:
-      app.kubernetes.io/name: lms-worker
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: lms-worker
-    spec:
-      containers:
-      - args:
-        - celery
-        - --app=lms.celery
-        - worker
-        - --queues=edx.lms.core.default,edx.lms.core.high
-        image: docker.io/overhangio/openedx:20.0.5
-        name: lms-worker
-`;
+// The stock worker without the settings it mounts (so that the whole runs say nothing of them).
+const STOCK = LMS_WORKER.replace(/ {8}volumeMounts:[\s\S]*$/, '');
 
 const config = (queues: string, defaults = '') => `apiVersion: tutor-krm.dev/v1alpha1
 kind: CeleryQueues
