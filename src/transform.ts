@@ -2,9 +2,9 @@
 // back exactly as they went in.
 import { autoscaling } from './autoscaling/autoscaling.js';
 import { resolveBroker, writeBrokerSecret } from './broker/connection.js';
-import { instanceWorkers, type Worker } from './celery/worker.js';
+import { instanceWorkers } from './celery/worker.js';
 import { lintConfig } from './config/lint.js';
-import type { CeleryQueues, Spec } from './config/schema.js';
+import type { CeleryQueues } from './config/schema.js';
 import { disruptionBudgets } from './disruption/budgets.js';
 import { flower } from './flower/flower.js';
 import { InputError, type Item } from './krm/item.js';
@@ -26,8 +26,6 @@ import { workers } from './workers/workers.js';
  */
 export const FAMILIES: readonly Family[] = [
   settings,
-  // The broker's credentials Secret, before the first resource that reads it.
-  writeBrokerSecret,
   autoscaling,
   flower,
   disruptionBudgets,
@@ -62,7 +60,13 @@ export function transform(
         resources.setLabels(generatedLabels(instance));
         resetStockWorkers(instance, resources);
         const view = viewOf({ instance, spec: config.spec, resources, results });
-        for (const family of families) family(view);
+        // The broker's Secret, an explicit step: right before the first family that connects
+        // to the broker, where its resources, which read the Secret, go.
+        const secretBefore = brokerReaders(view).find(([, services]) => services.length > 0)?.[0];
+        for (const family of families) {
+          if (family === secretBefore) writeBrokerSecret(view);
+          family(view);
+        }
         recordStockWorkers(instance, resources, view.workers);
         removeStale(instance, resources, results);
         resources.settle();
@@ -93,7 +97,7 @@ export function viewOf(
     instance,
     spec,
     (kind, namespace, name) => resources.find(kind, namespace, name),
-    brokerServices(spec, instance, planned),
+    [...new Set(brokerReaders({ spec, instance, workers: planned }).flatMap(([, s]) => s))],
   );
   return Object.freeze({
     ...input,
@@ -106,25 +110,20 @@ export function viewOf(
 }
 
 /**
- * The services whose broker an output connects to, in the order the outputs are written: each
- * autoscaled worker's (KEDA's ScaledObject), then the monitored stock worker's (Flower,
- * celery-exporter).
+ * The families that connect what they write to the broker, in the order they run, each with the
+ * services whose broker it reads, in the order it reads them: KEDA's ScaledObjects for the
+ * autoscaled workers, Flower and celery-exporter for the monitored stock worker's.
  */
-function brokerServices(
-  spec: Spec,
-  instance: TutorInstance,
-  planned: readonly Worker[],
-): ServiceName[] {
-  const services: ServiceName[] = [];
-  const add = (service: ServiceName) => {
-    if (!services.includes(service)) services.push(service);
-  };
-  for (const worker of planned) if (worker.config?.autoscaling?.enabled) add(worker.service);
-  const monitored = monitoredStock(instance);
-  if (monitored && (spec.flower?.enabled || spec.monitoring?.exporter?.enabled)) {
-    add(monitored.service);
-  }
-  return services;
+function brokerReaders(
+  view: Pick<InstanceView, 'spec' | 'instance' | 'workers'>,
+): [Family, ServiceName[]][] {
+  const monitored = monitoredStock(view.instance)?.service;
+  const watches = (on: boolean | undefined) => (on && monitored ? [monitored] : []);
+  return [
+    [autoscaling, view.workers.filter((w) => w.config?.autoscaling?.enabled).map((w) => w.service)],
+    [flower, watches(view.spec.flower?.enabled)],
+    [monitoring, watches(view.spec.monitoring?.exporter?.enabled)],
+  ];
 }
 
 // What an earlier run wrote for a setting that is gone from the config.

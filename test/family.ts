@@ -1,10 +1,10 @@
 // runFamily: one output family on literal YAML, as Kustomize's filters are tested. The family
-// runs on the view the transform gives it (after the workers stage and the broker's Secret),
+// runs on the view the transform gives it (after the workers stage; the first family to read the
+// broker stages its Secret too, as in the transform),
 // and what it changed is what comes out.
 import { structuredPatch } from 'diff';
 import { expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { writeBrokerSecret } from '../src/broker/connection.js';
 import { loadConfig } from '../src/config/load.js';
 import { readStream, writeStream } from '../src/krm/io.js';
 import type { Item } from '../src/krm/item.js';
@@ -141,17 +141,15 @@ export function runFamily(
 ): FamilyRun {
   const config = configOf(spec);
   const items = () => readStream(input).items;
-  // What the family starts from: the input after the workers stage and the broker's Secret.
+  // What the family starts from: the input after the workers stage.
   const before =
-    family === workers
-      ? { items: items(), results: [] }
-      : transform(items(), config, [writeBrokerSecret]);
+    family === workers ? { items: items(), results: [] } : transform(items(), config, []);
   if (before.results.some((r) => r.severity === 'error')) {
     throw new Error(
       `the input fails before the family runs:\n${before.results.map(format).join('\n')}`,
     );
   }
-  const after = transform(items(), config, family === workers ? [] : [writeBrokerSecret, family]);
+  const after = transform(items(), config, family === workers ? [] : [family]);
   const results = without(after.results, before.results).map(format);
   if (after.results.some((r) => r.severity === 'error')) {
     return { output: '', diff: '', removed: [], results };
