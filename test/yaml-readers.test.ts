@@ -289,11 +289,10 @@ describe('strings the function writes into resources, results and stderr', () =>
       celeryQueuesConfig({ lms: { queues: { 'a\u2028b\u0085': {} } } }),
     );
     expect(out.status).toBe(1);
-    // The error, then the line that sums the run up.
-    expect(out.stderr.trimEnd().split('\n')).toEqual([
-      expect.stringContaining('a\\u2028b\\u0085'),
-      'celery-queues: failed: 1 error; nothing written',
-    ]);
+    // The error on one line, then the run's summary line.
+    const lines = out.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^celery-queues: failed: /);
     expect(out.stderr).not.toMatch(/[\u0085\u2028\u2029]/);
     expect(out.stderr).toContain('a\\u2028b\\u0085');
   });
