@@ -1,5 +1,5 @@
-// The flower family: Flower's Deployment, Service, ServiceMonitor (dashboard and Caddy site:
-// test/flower.test.ts, test/dashboard.test.ts).
+// The flower family: Flower's Deployment, Service and ServiceMonitor, and its site in Tutor's
+// Caddy (the dashboard, and Caddy on the real renders: test/dashboard.test.ts, test/flower.test.ts).
 // Table tests on literal YAML (runFamily, test/family.ts).
 import { describe } from 'vitest';
 import { flower } from '../../src/flower/flower.js';
