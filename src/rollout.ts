@@ -141,7 +141,7 @@ function rename(view: InstanceView, item: Resource, to: string, rollout: Rollout
     {
       item,
       field: 'metadata.name',
-      brief: `${rollout.what} changed: renamed to ${to}; ${count(workloads.length, 'workload')} follow, so their pods roll`,
+      brief: `${rollout.what} changed: renamed to ${to}; ${count(workloads.length, 'workload')} ${workloads.length === 1 ? 'follows, so its pods roll' : 'follow, so their pods roll'}`,
     },
   );
 }

@@ -69,7 +69,7 @@ explicitQueues: {lms: {"lms.djangoapps.grades.tasks.compute_grades_for_course": 
 +    # END celery-queues
 `,
         results: [
-          'info: ConfigMap openedx/openedx-settings-lms-h5ttt8t5mc metadata.name: LMS settings changed: renamed to openedx-settings-lms-h26c24hdmk; 1 workload follow, so their pods roll',
+          'info: ConfigMap openedx/openedx-settings-lms-h5ttt8t5mc metadata.name: LMS settings changed: renamed to openedx-settings-lms-h26c24hdmk; 1 workload follows, so its pods roll',
           'info: Deployment openedx/lms-worker: edx-platform routes 4 LMS tasks to edx.lms.core.ora_workflow_update, which no worker consumes (nor in stock Tutor): add the variant ora_workflow_update',
         ],
       },
