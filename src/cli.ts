@@ -19,7 +19,7 @@ import {
 } from './krm/io.js';
 import { InputError, type Item, NeedsFullParse } from './krm/item.js';
 import { formatResult, oneLine, type Result, Results } from './krm/results.js';
-import { printableLine } from './krm/strings.js';
+import { printableLine } from './krm/text/strings.js';
 import { type parseYaml, parseYamlStream } from './krm/yaml.js';
 import { changesOf, type Outcome, summaryLine } from './report/changes.js';
 import { renderMarkdown } from './report/markdown.js';

@@ -1,42 +1,47 @@
-// What the output families share while they work on one Open edX instance.
-import type { QueueSpec, Spec } from './config/schema.js';
-import type { Edit } from './krm/edit.js';
+// The family contract: what an output family sees of one Open edX instance, and may do.
+import type { BrokerPlan } from './broker/connection.js';
+import type { Worker } from './celery/worker.js';
+import type { Spec } from './config/schema.js';
+import type { Resources } from './krm/resources.js';
 import type { Results } from './krm/results.js';
-import type { Doc } from './krm/yaml.js';
-import type { ServiceName } from './names.js';
-import type { StockWorker, TutorInstance } from './tutor/instances.js';
+import type { TutorInstance } from './tutor/instances.js';
+
+/** One instance as the workers stage sees it, before any worker is planned. */
+export interface InstanceInput {
+  /** The namespace, its stock workers, what an earlier run wrote, the anchor. */
+  readonly instance: TutorInstance;
+  /** The config, checked and with its defaults. */
+  readonly spec: Spec;
+  /** The input's resources: what a family finds, reads and changes them through. */
+  readonly resources: Resources;
+  /** Errors, warnings, infos. */
+  readonly results: Results;
+}
 
 /**
- * A worker Deployment in the output that consumes queues: the stock one of a service, a
- * variant's (one queue), or a group's (several). A stock worker the config turns off consumes
- * none, and is none of these.
+ * One instance, read-only, as the families after the workers stage see it. Everything in it is
+ * computed once, before the first family runs: nobody reads the broker or sizes a worker again.
  */
-export interface Worker {
-  service: ServiceName;
-  kind: 'stock' | 'variant' | 'group';
-  /** `default` for the stock worker; the variant, or the group's name. */
-  key: string;
-  /** Where the config sets it up: `spec.<service>.queues.<variant>` or `spec.<service>.groups.<group>`. */
-  path: string[];
-  /** The Deployment's name. */
-  name: string;
-  /** The queues it consumes. */
-  queues: string[];
-  /** The Deployment as it will be written; later families may still edit it. */
-  doc: Doc;
-  stock: StockWorker;
-  /** Its config (a group's lists its queues too); undefined for a stock worker the config does not tune. */
-  config: QueueSpec | undefined;
+export interface InstanceView extends InstanceInput {
+  /** The broker of each service whose workers an output connects to (see broker/connection.ts). */
+  readonly broker: BrokerPlan;
+  /**
+   * The worker Deployments the workers stage wrote or narrowed, in the order it wrote them:
+   * each with its queues, command line, sizing and config.
+   */
+  readonly workers: readonly Worker[];
+  /**
+   * Every worker Deployment of the instance: `workers`, then the stock workers of services
+   * the config leaves alone, as they came.
+   */
+  readonly instanceWorkers: readonly Worker[];
 }
 
-export interface InstancePlan {
-  instance: TutorInstance;
-  spec: Spec;
-  edit: Edit;
-  results: Results;
-  /** Filled by the workers family, read by the ones after it. */
-  workers: Worker[];
-}
+/**
+ * The first stage: writes the worker Deployments (clones, the stock workers narrowed or turned
+ * off) and says which they are, for the families after it.
+ */
+export type WorkersStage = (input: InstanceInput) => Worker[];
 
-/** An output family: one concern, reading the plan and staging its changes in `edit`. */
-export type Family = (plan: InstancePlan) => void;
+/** An output family: one concern, reading the view and staging its changes in `edit`. */
+export type Family = (view: InstanceView) => void;

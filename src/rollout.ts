@@ -3,9 +3,8 @@
 // a rendered stream the name ends in Kustomize's hash of the old content: the ConfigMap takes the
 // hash of its new content, and every reference in every workload follows. A name that carries
 // no content hash stays, and the pod templates that mount it carry the hash instead.
-import type { Edit } from './krm/edit.js';
+
 import { configMapHash, hashedName } from './krm/hash.js';
-import type { Item } from './krm/item.js';
 import {
   type ConfigMapRef,
   configMapRefs,
@@ -13,9 +12,10 @@ import {
   podTemplateMetadataPath,
   renameConfigMapRefs,
 } from './krm/refs.js';
+import type { Resource, Resources } from './krm/resources.js';
 import { type Doc, deepEqual } from './krm/yaml.js';
 import { GENERATED_BY } from './names.js';
-import type { InstancePlan } from './plan.js';
+import type { InstanceView } from './plan.js';
 
 /** Kustomize marks the ConfigMaps its generators made, until it adds their hash suffix. */
 export const NEEDS_HASH_SUFFIX = 'internal.config.kubernetes.io/needsHashSuffix';
@@ -31,31 +31,36 @@ export interface Rollout {
 
 /**
  * Rolls the pods that mount a ConfigMap of the instance whose data the caller changed through
- * `plan.edit` (or did not: then only an earlier run's hash annotation is kept current). Safe to
+ * `view.resources` (or did not: then only an earlier run's hash annotation is kept current). Safe to
  * call more than once for one ConfigMap.
  */
-export function rollOut(plan: InstancePlan, item: Item, rollout: Rollout): void {
+export function rollOut(view: InstanceView, item: Resource, rollout: Rollout): void {
   if (item.annotation(NEEDS_HASH_SUFFIX) === 'enabled') return;
-  const before = contentOf(item);
-  const after = contentOf(item, plan.edit);
+  const before = contentOf(view.resources, item);
+  const after = contentOf(view.resources, item, true);
   const changed = !deepEqual(before, after);
   const hashed = hashedName(item.name, before);
   if (hashed) {
-    if (changed) rename(plan, item, `${hashed.base}-${configMapHash(after, hashed.go)}`, rollout);
+    if (changed) rename(view, item, `${hashed.base}-${configMapHash(after, hashed.go)}`, rollout);
     return;
   }
-  annotateMounters(plan, item, configMapHash(after), changed, rollout);
+  annotateMounters(view, item, configMapHash(after), changed, rollout);
 }
 
-/** A ConfigMap's content as it came in, or (with `edit`) as it stands. */
-function contentOf(item: Item, edit?: Edit): { data: unknown; binaryData: unknown } {
-  const at = (path: string[]) => (edit ? edit.plainAt(item, path) : item.plainAt(path));
+/** A ConfigMap's content as it came in, or (`now`) as it stands. */
+function contentOf(
+  resources: Resources,
+  item: Resource,
+  now = false,
+): { data: unknown; binaryData: unknown } {
+  const at = (path: string[]) =>
+    now ? resources.read(item, path) : resources.original(item, path);
   return { data: at(['data']), binaryData: at(['binaryData']) };
 }
 
 interface Mounter {
-  /** An input workload, edited through `plan.edit` (as text when it can be). */
-  item: Item | undefined;
+  /** An input workload, edited through `view.resources` (as text when it can be). */
+  item: Resource | undefined;
   /** Its references to the ConfigMap, as it stands. */
   refs: ConfigMapRef[];
   /** Documents that follow too: a stock worker's pristine form, a new worker. */
@@ -65,22 +70,23 @@ interface Mounter {
 }
 
 /** The workloads of the instance that name a ConfigMap, as they will be written. */
-function mounters(plan: InstancePlan, name: string): Mounter[] {
+function mounters(view: InstanceView, name: string): Mounter[] {
   const out: Mounter[] = [];
   const seen = new Set<Doc>();
-  const stockWorkers = new Map(Object.values(plan.instance.workers).map((s) => [s.item, s]));
-  for (const item of plan.edit.itemsIn(plan.instance.namespace)) {
+  const stockWorkers = new Map(Object.values(view.instance.workers).map((s) => [s.item, s]));
+  for (const item of view.resources.inNamespace(view.instance.namespace)) {
     // What an earlier run wrote is in the plan again (below) or about to be removed.
-    if (item.namespace !== plan.instance.namespace || !plan.edit.mentions(item, name)) continue;
+    if (item.namespace !== view.instance.namespace || !view.resources.mentions(item, name))
+      continue;
     if (item.isLocalConfig || item.annotation(GENERATED_BY) !== undefined) continue;
-    const refs = configMapRefs(plan.edit.tree(item), item.kind).filter((r) => r.name === name);
+    const refs = configMapRefs(view.resources.tree(item), item.kind).filter((r) => r.name === name);
     if (refs.length === 0) continue;
     // A stock worker's record of what the function changed on it (STOCK_FIELDS) is taken
     // against its pristine form. A renamed ConfigMap is not such a change: Tutor would have
     // written the new name had it rendered the new content. So the pristine form follows too,
     // or the next run would put the old name back.
     const stock = stockWorkers.get(item);
-    if (stock) seen.add(plan.edit.current(item));
+    if (stock) seen.add(view.resources.document(item));
     out.push({
       item,
       refs,
@@ -89,11 +95,11 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
       label: item.label,
     });
   }
-  for (const worker of plan.workers) {
+  for (const worker of view.workers) {
     if (worker.kind === 'stock' || seen.has(worker.doc)) continue;
     if (!configMapRefs(docTree(worker.doc), 'Deployment').some((r) => r.name === name)) continue;
     seen.add(worker.doc);
-    const ns = plan.instance.namespace;
+    const ns = view.instance.namespace;
     out.push({
       item: undefined,
       refs: [],
@@ -105,37 +111,37 @@ function mounters(plan: InstancePlan, name: string): Mounter[] {
   return out;
 }
 
-function rename(plan: InstancePlan, item: Item, to: string, rollout: Rollout): void {
+function rename(view: InstanceView, item: Resource, to: string, rollout: Rollout): void {
   // The name this run gave it so far (an earlier call may have renamed it already).
-  const from = String(plan.edit.plainAt(item, ['metadata', 'name']));
+  const from = String(view.resources.read(item, ['metadata', 'name']));
   if (from === to) return;
-  const clash = plan.edit.find('ConfigMap', item.namespace, to);
+  const clash = view.resources.find('ConfigMap', item.namespace, to);
   if (clash && clash !== item) {
-    plan.results.error(
+    view.results.error(
       `its new content hashes to the name ${to}, which another ConfigMap in the input already has`,
       { item, field: 'metadata.name' },
     );
     return;
   }
-  plan.edit.setStrings(item, [{ path: ['metadata', 'name'], value: to }]);
+  view.resources.setStrings(item, [{ path: ['metadata', 'name'], value: to }]);
   // Every mounter names the ConfigMap (mounters() keeps no other).
-  const workloads = mounters(plan, from);
+  const workloads = mounters(view, from);
   for (const w of workloads) {
     // Spliced into the workload's text when it can be (a hashed name is one scalar value).
     if (w.item)
-      plan.edit.setStrings(
+      view.resources.setStrings(
         w.item,
         w.refs.map((r) => ({ path: r.path, value: to })),
       );
     for (const doc of w.docs) renameConfigMapRefs(doc, w.kind, from, to);
   }
   const renamed = workloads.map((w) => w.label).join(', ') || 'no workload';
-  plan.results.info(
+  view.results.info(
     `${rollout.what} changed: renamed to ${to} (Kustomize's hash of the new content), with the references in ${renamed}, so their pods roll`,
     {
       item,
       field: 'metadata.name',
-      brief: `${rollout.what} changed: renamed to ${to}; ${count(workloads.length, 'workload')} follow, so their pods roll`,
+      brief: `${rollout.what} changed: renamed to ${to}; ${count(workloads.length, 'workload')} ${workloads.length === 1 ? 'follows, so its pods roll' : 'follow, so their pods roll'}`,
     },
   );
 }
@@ -146,33 +152,33 @@ function rename(plan: InstancePlan, item: Item, to: string, rollout: Rollout): v
  * its name, and the pod templates that mount it carry the hash of its content instead.
  */
 function annotateMounters(
-  plan: InstancePlan,
-  item: Item,
+  view: InstanceView,
+  item: Resource,
   hash: string,
   changed: boolean,
   rollout: Rollout,
 ): void {
   const key = rollout.hashAnnotation;
   const annotated: string[] = [];
-  for (const w of mounters(plan, item.name)) {
+  for (const w of mounters(view, item.name)) {
     const meta = podTemplateMetadataPath(w.kind);
     if (!meta) continue;
     const path = [...meta, 'annotations', key];
-    const current = w.item ? plan.edit.plainAt(w.item, path) : w.docs[0]?.getIn(path);
+    const current = w.item ? view.resources.read(w.item, path) : w.docs[0]?.getIn(path);
     // Unchanged content rolls nothing, unless an earlier run's annotation must stay current.
     if (!changed && current === undefined) continue;
-    const docs = w.item ? [plan.edit.modify(w.item), ...w.docs] : w.docs;
+    const docs = w.item ? [view.resources.update(w.item), ...w.docs] : w.docs;
     for (const doc of docs) if (doc.getIn(path) !== hash) doc.setIn(path, hash);
     annotated.push(w.label);
   }
   if (!changed) return;
-  if (plan.edit.plainAt(item, ['immutable']) === true) {
-    plan.results.warning(
+  if (view.resources.read(item, ['immutable']) === true) {
+    view.results.warning(
       'the ConfigMap is immutable and keeps its name, so the API server will refuse its new data: delete it before applying, or let Kustomize give it a hashed name',
       { item, field: 'immutable' },
     );
   }
-  plan.results.info(
+  view.results.info(
     `${rollout.what} changed; the name ${item.name} does not end in Kustomize's hash of the content, so it stays, and the pod templates of ${annotated.join(', ') || 'no workload'} carry ${key}: ${hash}, so their pods roll`,
     {
       item,

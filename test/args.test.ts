@@ -1,6 +1,6 @@
 // The celery command line, token by token: table tests.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, queuesOf, workerArgs } from '../src/workers/args.js';
+import { parseArgs, queuesOf, workerArgs } from '../src/celery/args.js';
 
 const STOCK = [
   'celery',

@@ -1,11 +1,11 @@
-// Documents built from the outline (src/krm/compose.ts) against the parser's: the same data, and
+// Documents built from the outline (src/krm/text/compose.ts) against the parser's: the same data, and
 // the same text when printed, as they are and once cloned.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { composeOutline } from '../src/krm/compose.js';
 import { readResourceList, readStream } from '../src/krm/io.js';
 import { deindent, type Item } from '../src/krm/item.js';
-import { outline } from '../src/krm/outline.js';
+import { composeOutline } from '../src/krm/text/compose.js';
+import { outline } from '../src/krm/text/outline.js';
 import { cloneDoc, type Doc, parseYaml, printDoc, toPlain } from '../src/krm/yaml.js';
 import { fixture, RENDERS } from './helpers.js';
 import { doc, inContainer, print, style } from './yaml-arbitraries.js';

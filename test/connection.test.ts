@@ -6,14 +6,15 @@ import {
   BROKER_SECRET,
   type BrokerConnection,
   brokerAccess,
-  brokerConnection,
+  resolveBroker,
+  writeBrokerSecret,
 } from '../src/broker/connection.js';
 import { loadConfig } from '../src/config/load.js';
-import { Edit } from '../src/krm/edit.js';
 import { readStream } from '../src/krm/io.js';
+import { Resources } from '../src/krm/resources.js';
 import { Results } from '../src/krm/results.js';
 import { type Doc, toPlain } from '../src/krm/yaml.js';
-import type { InstancePlan } from '../src/plan.js';
+import type { ServiceName } from '../src/names.js';
 import { findInstances } from '../src/tutor/instances.js';
 import { goSplitHostPort, kombuParse } from './consumers.js';
 import { fixture, RENDERS, VERSION } from './helpers.js';
@@ -28,10 +29,21 @@ function planFor(render: string, redis = '', input = fixture(render)) {
     results,
   );
   if (!config) throw new Error(JSON.stringify(results.list));
-  const edit = new Edit(items, results);
+  const edit = new Resources(items, results);
   const [instance] = findInstances(items, config.spec, results);
-  const plan: InstancePlan = { instance: instance!, spec: config.spec, edit, results, workers: [] };
-  return { plan, edit, results };
+  // Resolved up front for the services asked for, then the explicit step that stages the Secret
+  // and reports, as the transform runs them.
+  const connect = (...services: ServiceName[]) => {
+    const broker = resolveBroker(
+      instance!,
+      config.spec,
+      (kind, namespace, name) => edit.find(kind, namespace, name),
+      services,
+    );
+    writeBrokerSecret({ broker, instance: instance!, resources: edit, results });
+    return broker.connections;
+  };
+  return { connect, edit, results, instance: instance!, spec: config.spec };
 }
 
 /** The v20 render with another CELERY_BROKER_HOSTNAME (and, optionally, no namespaces). */
@@ -44,10 +56,10 @@ function withHostname(hostname: string, namespaces = true): string {
   return text;
 }
 
-describe('brokerConnection', () => {
+describe('resolveBroker', () => {
   it('qualifies Tutor’s in-cluster Redis for other namespaces; no password, no Secret', () => {
-    const { plan, edit, results } = planFor(RENDERS.v20);
-    expect(brokerConnection(plan, 'lms')).toEqual({
+    const { connect, edit, results } = planFor(RENDERS.v20);
+    expect(connect('lms').lms).toEqual({
       host: 'redis',
       port: 6379,
       db: 0,
@@ -60,10 +72,33 @@ describe('brokerConnection', () => {
     expect(results.list).toEqual([]);
   });
 
+  it('resolving writes and says nothing: the Secret and the messages wait for the explicit step', () => {
+    const { edit, results, instance, spec } = planFor(RENDERS.custom);
+    const broker = resolveBroker(
+      instance,
+      spec,
+      (kind, namespace, name) => edit.find(kind, namespace, name),
+      ['lms', 'cms'],
+    );
+    expect(broker.connections.lms?.credentials?.secretName).toBe(BROKER_SECRET);
+    expect((broker.secret?.doc.metadata as { name?: string } | undefined)?.name).toBe(
+      BROKER_SECRET,
+    );
+    expect(edit.output().some((i) => i.kind === 'Secret')).toBe(false);
+    expect(results.list).toEqual([]);
+    writeBrokerSecret({ broker, instance, resources: edit, results });
+    expect(
+      edit
+        .output()
+        .filter((i) => i.kind === 'Secret')
+        .map((i) => i.name),
+    ).toEqual([BROKER_SECRET]);
+    expect(results.list.map((r) => r.severity)).toEqual(['info']);
+  });
+
   it('writes one Secret for a password from the input, and says so', () => {
-    const { plan, edit, results } = planFor(RENDERS.custom);
-    const lms = brokerConnection(plan, 'lms');
-    const cms = brokerConnection(plan, 'cms');
+    const { connect, edit, results } = planFor(RENDERS.custom);
+    const { lms, cms } = connect('lms', 'cms');
     expect(lms?.clusterAddress).toBe('redis.example.internal:6379');
     expect(lms?.credentials).toEqual({
       secretName: BROKER_SECRET,
@@ -95,11 +130,11 @@ describe('brokerConnection', () => {
   });
 
   it('references a Secret the config names, and writes none', () => {
-    const { plan, edit } = planFor(
+    const { connect, edit } = planFor(
       RENDERS.custom,
       '{address: "redis-tls.example:6380", databaseIndex: 2, enableTLS: true, credentialsSecret: {name: my-redis, urlKey: url}}',
     );
-    const c = brokerConnection(plan, 'lms');
+    const c = connect('lms').lms;
     expect(c).toMatchObject({
       clusterAddress: 'redis-tls.example:6380',
       publicUrl: 'rediss://redis-tls.example:6380/2',
@@ -114,8 +149,8 @@ describe('brokerConnection', () => {
     ['CELERY_BROKER_HOSTNAME', '', withHostname('[fd00::10]:6380')],
     ['spec.redis.address', '{address: "[fd00::10]:6380"}', fixture(RENDERS.v20)],
   ])('keeps an IPv6 broker’s brackets, from %s', (_from, redis, input) => {
-    const { plan, results } = planFor(RENDERS.v20, redis, input);
-    expect(brokerConnection(plan, 'lms')).toMatchObject({
+    const { connect, results } = planFor(RENDERS.v20, redis, input);
+    expect(connect('lms').lms).toMatchObject({
       host: 'fd00::10',
       port: 6380,
       clusterAddress: '[fd00::10]:6380',
@@ -126,10 +161,10 @@ describe('brokerConnection', () => {
 
   it('has no address for KEDA when a bare Service name has no namespace to go with it', () => {
     const bare = planFor(RENDERS.v20, '', withHostname('redis:6379', false));
-    expect(bare.plan.instance.namespace).toBe('');
-    expect(brokerConnection(bare.plan, 'lms')?.clusterAddress).toBeUndefined();
+    expect(bare.instance.namespace).toBe('');
+    expect(bare.connect('lms').lms?.clusterAddress).toBeUndefined();
     const named = planFor(RENDERS.v20, '', withHostname('redis.openedx.svc:6379', false));
-    expect(brokerConnection(named.plan, 'lms')?.clusterAddress).toBe('redis.openedx.svc:6379');
+    expect(named.connect('lms').lms?.clusterAddress).toBe('redis.openedx.svc:6379');
   });
 
   // Tutor builds the broker URL as <transport>://<user>:<password>@<CELERY_BROKER_HOSTNAME>/<vhost>;
@@ -141,8 +176,8 @@ describe('brokerConnection', () => {
     ['redis:99999', 'port that is not a number'],
     ['[redis]:6379', 'brackets around something other than an IPv6 address'],
   ])('refuses CELERY_BROKER_HOSTNAME %j without repeating it', (hostname, words) => {
-    const { plan, results } = planFor(RENDERS.v20, '', withHostname(hostname));
-    expect(brokerConnection(plan, 'lms')).toBeUndefined();
+    const { connect, results } = planFor(RENDERS.v20, '', withHostname(hostname));
+    expect(connect('lms').lms).toBeUndefined();
     expect(results.list).toHaveLength(1);
     expect(results.list[0]?.message).toMatch(/^CELERY_BROKER_HOSTNAME /);
     expect(results.list[0]?.message).toContain(words);
@@ -246,8 +281,8 @@ describe('what KEDA’s Go dialer and kombu make of them', () => {
         /CELERY_BROKER_PASSWORD: \\"\\"/g,
         `CELERY_BROKER_PASSWORD: ${JSON.stringify(JSON.stringify(password)).slice(1, -1)}`,
       );
-      const { plan, edit } = planFor(RENDERS.v20, '', input);
-      const c = brokerConnection(plan, 'lms') as BrokerConnection;
+      const { connect, edit } = planFor(RENDERS.v20, '', input);
+      const c = connect('lms').lms as BrokerConnection;
       expect(goSplitHostPort(c.clusterAddress as string)).toEqual([
         expected[0].includes('.') || expected[0].includes(':')
           ? expected[0]

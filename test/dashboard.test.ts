@@ -13,7 +13,7 @@ import {
   flowerPanels,
   PANEL_ROLES,
   type PanelSpec,
-} from '../src/flower/dashboard.js';
+} from '../src/grafana/dashboard.js';
 import { configPath, find, fixture, RENDERS, ROOT, resources, runStream } from './helpers.js';
 import { interpolate, type Selector, selectorsOf } from './promql.js';
 

@@ -8,9 +8,9 @@ import { stringify } from 'yaml';
 import { Edit } from '../src/krm/edit.js';
 import { readStream } from '../src/krm/io.js';
 import type { Item } from '../src/krm/item.js';
-import { outline, type Path, type ScalarEdit, spliceScalars } from '../src/krm/outline.js';
 import { configMapRefs, docTree, outlineTree, type Tree } from '../src/krm/refs.js';
 import { Results } from '../src/krm/results.js';
+import { outline, type Path, type ScalarEdit, spliceScalars } from '../src/krm/text/outline.js';
 
 const configMap = (name: string, data: Record<string, string>) => ({
   apiVersion: 'v1',

@@ -2,16 +2,14 @@
 // load trigger's variants, several instances, removal, and the PromQL builders as tables.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { instanceQueues } from '../src/monitoring/exporter.js';
+import { concurrencyOf } from '../src/celery/args.js';
 import {
-  concurrencyOf,
   literalRegex,
   loadQuery,
   nodeNamePattern,
   queueMatcher,
   quote,
-} from '../src/monitoring/promql.js';
-import type { InstancePlan } from '../src/plan.js';
+} from '../src/promql/celery-exporter.js';
 import { crdValidator, errorsOf } from './crd.js';
 import {
   celeryQueuesConfig,
@@ -437,35 +435,6 @@ describe('the PromQL builders', () => {
     expect(selectorsOf(q).map((s) => s.metric)).toEqual([
       'celery_queue_length',
       'celery_worker_tasks_active',
-    ]);
-  });
-
-  it('lists every queue of an instance once: workers’ queues, then route targets', () => {
-    const plan = {
-      instance: {
-        workers: {
-          lms: { stockQueues: ['edx.lms.core.default', 'edx.lms.core.high'] },
-          // No CMS queue configured: the stock worker as it came.
-          cms: { stockQueues: ['edx.cms.core.default'], item: { name: 'cms-worker' } },
-        },
-      },
-      edit: { current: () => undefined },
-      workers: [
-        { service: 'lms', queues: ['edx.lms.core.default'] },
-        { service: 'lms', queues: ['edx.lms.core.high'] },
-      ],
-      spec: {
-        explicitQueues: {
-          lms: { t1: { queue: 'edx.lms.core.high' }, t2: { queue: 'edx.lms.core.other' } },
-          cms: { t3: { queue: 'edx.lms.core.default' } },
-        },
-      },
-    } as unknown as InstancePlan;
-    expect(instanceQueues(plan)).toEqual([
-      'edx.lms.core.default',
-      'edx.lms.core.high',
-      'edx.lms.core.other',
-      'edx.cms.core.default',
     ]);
   });
 });

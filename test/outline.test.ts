@@ -1,4 +1,4 @@
-// The outline reads resources as text (src/krm/outline.ts). Whatever it accepts it must read as
+// The outline reads resources as text (src/krm/text/outline.ts). Whatever it accepts it must read as
 // the parser does, and its splices must give what the same edit on the parsed document gives.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +14,8 @@ import {
   scalarValue,
   spliceScalars,
   UNREADABLE,
-} from '../src/krm/outline.js';
-import { escapeDouble } from '../src/krm/strings.js';
+} from '../src/krm/text/outline.js';
+import { escapeDouble } from '../src/krm/text/strings.js';
 import { toPlain } from '../src/krm/yaml.js';
 import { fixture, RENDERS } from './helpers.js';
 import { doc, inContainer, print, style, text } from './yaml-arbitraries.js';

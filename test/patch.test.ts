@@ -1,13 +1,13 @@
-// Printing a changed document as an edit of its input text (src/krm/patch.ts): the text must
+// Printing a changed document as an edit of its input text (src/krm/text/patch.ts): the text must
 // read back as the document, and be exactly what yaml prints whenever the input was in yaml's
 // own layout (so rendered manifests come out as before).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, parse } from 'yaml';
-import { composeOutline } from '../src/krm/compose.js';
 import { deindent } from '../src/krm/item.js';
-import { outline } from '../src/krm/outline.js';
-import { printAsEdit } from '../src/krm/patch.js';
+import { composeOutline } from '../src/krm/text/compose.js';
+import { outline } from '../src/krm/text/outline.js';
+import { printAsEdit } from '../src/krm/text/patch.js';
 import { type Doc, printDoc, toPlain } from '../src/krm/yaml.js';
 import { doc as docArb, inContainer, KEYS, print, style, tree } from './yaml-arbitraries.js';
 

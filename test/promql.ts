@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
-import { DEPLOYMENT_VARIABLE } from '../src/flower/dashboard.js';
+import { DEPLOYMENT_VARIABLE } from '../src/grafana/dashboard.js';
 import { FIXTURES } from './helpers.js';
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];

@@ -15,7 +15,7 @@ import {
   queueMatcher,
   quote,
   selector,
-} from '../src/monitoring/promql.js';
+} from '../src/promql/celery-exporter.js';
 import { configPath, find, fixture, RENDERS, ROOT, resources, runStream } from './helpers.js';
 import { EXPORTER_CAPTURE, interpolate } from './promql.js';
 

@@ -3,12 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Route } from '../src/celery/edx-platform.js';
 import {
   BLOCK_BEGIN,
   BLOCK_END,
   blockOf,
   pyString,
-  type Route,
   settingsBlock,
   withBlock,
 } from '../src/settings/block.js';

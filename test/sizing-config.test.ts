@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { stockConfig, workerSizing } from '../src/celery/worker.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Spec } from '../src/config/schema.js';
 import { Results } from '../src/krm/results.js';
-import { stockConfig, workerSizing } from '../src/workers/sizing.js';
 import {
   fixture,
   otherThanSettings,

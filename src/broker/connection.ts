@@ -1,11 +1,14 @@
 // How the things the function writes reach the Celery broker: the address (from the input,
 // overridden by `spec.redis`), TLS checked alike by KEDA, Flower and celery-exporter, and
 // credentials that only ever travel through a Secret.
-import type { RedisConfig } from '../config/schema.js';
-import { CONFIG_REF } from '../krm/results.js';
+import type { RedisConfig, Spec } from '../config/schema.js';
+import type { Item } from '../krm/item.js';
+import type { PlainResource } from '../krm/print.js';
+import type { Resources } from '../krm/resources.js';
+import { CONFIG_REF, type Result, Results } from '../krm/results.js';
 import type { ServiceName } from '../names.js';
-import type { InstancePlan } from '../plan.js';
 import { type Broker, readBroker } from '../tutor/broker.js';
+import type { TutorInstance } from '../tutor/instances.js';
 import { isIpAddress, joinHostPort, parseHostPort } from './address.js';
 
 /** The Secret the function writes when the broker has a password and the config names none. */
@@ -48,78 +51,101 @@ export interface BrokerConnection {
 }
 
 type Redis = NonNullable<RedisConfig>;
-
-// Per instance: each service's connection (null: the input does not say), and whether the
-// credentials Secret is written already.
-interface Memo {
-  connections: Partial<Record<ServiceName, BrokerConnection | null>>;
-  secretWritten: boolean;
-}
-const memos = new WeakMap<InstancePlan, Memo>();
-
-function memoOf(plan: InstancePlan): Memo {
-  let memo = memos.get(plan);
-  if (!memo) {
-    memo = { connections: {}, secretWritten: false };
-    memos.set(plan, memo);
-  }
-  return memo;
-}
+type FindItem = (kind: string, namespace: string, name: string) => Item | undefined;
 
 /**
- * The broker of a service's workers as the outputs should use it. Writes the credentials
- * Secret (once per instance) when the input's broker has a password and the config names no
- * Secret. Undefined (with an error result) when the input does not describe the broker.
+ * The broker as the outputs of one instance use it, resolved once before the families run, with
+ * no side effect: what it found wrong, and the Secret it needs, are only staged by
+ * `writeBrokerSecret`.
  */
-export function brokerConnection(
-  plan: InstancePlan,
-  service: ServiceName,
-): BrokerConnection | undefined {
-  const memo = memoOf(plan);
-  const cached = memo.connections[service];
-  if (cached !== undefined) return cached ?? undefined;
-  const override = plan.spec.redis ?? {};
-  const found = hasFullOverride(override)
-    ? undefined
-    : readBroker(plan.instance, service, (k, ns, n) => plan.edit.find(k, ns, n), plan.results);
-  if (!found && !hasFullOverride(override)) {
-    memo.connections[service] = null;
-    return undefined;
-  }
-  const address = override.address ? parseHostPort(override.address) : found;
-  if (!address || 'problem' in address) return undefined; // the schema checked it
-  const { host, port } = address;
-  const db = override.databaseIndex ?? found?.db ?? 0;
-  const tls = (override.enableTLS ?? found?.tls ?? false) ? tlsOf(override) : undefined;
-  const scheme = tls ? 'rediss' : 'redis';
-  const connection: BrokerConnection = {
-    host,
-    port,
-    db,
-    tls,
-    scheme,
-    clusterAddress: clusterAddress(host, port, plan.instance.namespace),
-    publicUrl: `${scheme}://${joinHostPort(host, port)}/${db}`,
-  };
-  const credentials = override.credentialsSecret
-    ? {
+export interface BrokerPlan {
+  /** Each asked-for service's connection; absent when the input does not describe it. */
+  readonly connections: Readonly<Partial<Record<ServiceName, BrokerConnection>>>;
+  /** The Secret with the input's credentials, when the broker has a password and the config names no Secret. */
+  readonly secret?: { readonly doc: PlainResource; readonly from: Broker };
+  /** What resolving found (errors where the input does not describe the broker, warnings). */
+  readonly results: readonly Result[];
+}
+
+export const NO_BROKER: BrokerPlan = { connections: {}, results: [] };
+
+/**
+ * The broker of each of `services`' workers as the outputs should use it, in that order (the
+ * first with a password gives the credentials Secret its content).
+ */
+export function resolveBroker(
+  instance: TutorInstance,
+  spec: Spec,
+  find: FindItem,
+  services: readonly ServiceName[],
+): BrokerPlan {
+  const results = new Results();
+  const connections: Partial<Record<ServiceName, BrokerConnection>> = {};
+  let secret: BrokerPlan['secret'];
+  for (const service of services) {
+    const override = spec.redis ?? {};
+    const found = hasFullOverride(override)
+      ? undefined
+      : readBroker(instance, service, find, results);
+    if (!found && !hasFullOverride(override)) continue;
+    const address = override.address ? parseHostPort(override.address) : found;
+    if (!address || 'problem' in address) continue; // the schema checked it
+    const { host, port } = address;
+    const db = override.databaseIndex ?? found?.db ?? 0;
+    const tls = (override.enableTLS ?? found?.tls ?? false) ? tlsOf(override) : undefined;
+    const scheme = tls ? 'rediss' : 'redis';
+    const connection: BrokerConnection = {
+      host,
+      port,
+      db,
+      tls,
+      scheme,
+      clusterAddress: clusterAddress(host, port, instance.namespace),
+      publicUrl: `${scheme}://${joinHostPort(host, port)}/${db}`,
+    };
+    if (override.credentialsSecret) {
+      connection.credentials = {
         secretName: override.credentialsSecret.name,
         passwordKey: override.credentialsSecret.passwordKey,
         usernameKey: override.credentialsSecret.usernameKey,
         urlKey: override.credentialsSecret.urlKey,
-      }
-    : found?.password
-      ? generatedSecret(plan, found, connection)
-      : undefined;
-  if (credentials) connection.credentials = credentials;
-  if (!tls && override.tls && !Object.values(memo.connections).some(Boolean)) {
-    plan.results.warning(
-      `spec.redis.tls has no effect: the broker${plan.instance.namespace ? ` of ${plan.instance.namespace}` : ''} is not reached with TLS (set spec.redis.enableTLS, or drop spec.redis.tls)`,
-      { ref: CONFIG_REF, field: 'spec.redis.tls' },
+      };
+    } else if (found?.password) {
+      connection.credentials = generatedCredentials(found);
+      secret ??= { doc: generatedSecret(instance, found, connection), from: found };
+    }
+    if (!tls && override.tls && !Object.values(connections).some(Boolean)) {
+      results.warning(
+        `spec.redis.tls has no effect: the broker${instance.namespace ? ` of ${instance.namespace}` : ''} is not reached with TLS (set spec.redis.enableTLS, or drop spec.redis.tls)`,
+        { ref: CONFIG_REF, field: 'spec.redis.tls' },
+      );
+    }
+    connections[service] = connection;
+  }
+  return { connections, ...(secret ? { secret } : {}), results: results.list };
+}
+
+/**
+ * Stages what resolving the broker found: the credentials Secret (before the first output that
+ * reads it, so that it takes its place in the output), then the errors and warnings.
+ */
+export function writeBrokerSecret(step: {
+  broker: BrokerPlan;
+  instance: TutorInstance;
+  resources: Resources;
+  results: Results;
+}): void {
+  const { secret } = step.broker;
+  if (secret && step.resources.create(secret.doc, step.instance.anchor, 'openedx-config')) {
+    step.results.info(
+      `wrote Secret ${BROKER_SECRET} with the broker credentials from ${secret.from.from.item.name} (${secret.from.from.key}), so that no password sits in a ScaledObject or a Deployment; to manage it yourself, name your Secret in spec.redis.credentialsSecret`,
+      {
+        item: secret.from.from.item,
+        brief: `wrote Secret ${BROKER_SECRET} with the broker credentials (${secret.from.from.key})`,
+      },
     );
   }
-  memo.connections[service] = connection;
-  return connection;
+  step.results.list.push(...step.broker.results);
 }
 
 function hasFullOverride(redis: Redis): boolean {
@@ -145,47 +171,38 @@ export function clusterAddress(host: string, port: number, namespace: string): s
   return namespace ? joinHostPort(`${host}.${namespace}.svc`, port) : undefined;
 }
 
-function generatedSecret(
-  plan: InstancePlan,
-  broker: Broker,
-  connection: BrokerConnection,
-): BrokerCredentials {
+function generatedCredentials(broker: Broker): BrokerCredentials {
   const credentials: BrokerCredentials = {
     secretName: BROKER_SECRET,
     passwordKey: 'password',
     urlKey: 'url',
   };
   if (broker.user) credentials.usernameKey = 'username';
-  const memo = memoOf(plan);
-  if (memo.secretWritten) return credentials;
-  memo.secretWritten = true;
+  return credentials;
+}
+
+function generatedSecret(
+  instance: TutorInstance,
+  broker: Broker,
+  connection: BrokerConnection,
+): PlainResource {
   const auth = `${broker.user ? encodeURIComponent(broker.user) : ''}:${encodeURIComponent(broker.password)}`;
   const stringData: Record<string, string> = {
     password: broker.password,
     url: `${connection.scheme}://${auth}@${joinHostPort(connection.host, connection.port)}/${connection.db}`,
   };
   if (broker.user) stringData.username = broker.user;
-  const secret = {
+  return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
       name: BROKER_SECRET,
-      ...(plan.instance.namespace ? { namespace: plan.instance.namespace } : {}),
+      ...(instance.namespace ? { namespace: instance.namespace } : {}),
       labels: { 'app.kubernetes.io/name': BROKER_SECRET, 'app.kubernetes.io/part-of': 'openedx' },
     },
     type: 'Opaque',
     stringData,
   };
-  if (plan.edit.create(secret, plan.instance.anchor, 'openedx-config')) {
-    plan.results.info(
-      `wrote Secret ${BROKER_SECRET} with the broker credentials from ${broker.from.item.name} (${broker.from.key}), so that no password sits in a ScaledObject or a Deployment; to manage it yourself, name your Secret in spec.redis.credentialsSecret`,
-      {
-        item: broker.from.item,
-        brief: `wrote Secret ${BROKER_SECRET} with the broker credentials (${broker.from.key})`,
-      },
-    );
-  }
-  return credentials;
 }
 
 /** Where Flower and celery-exporter find the broker's CA (spec.redis.tls.caSecret). */

@@ -2,7 +2,7 @@
 // schema.
 
 import * as z from 'zod/mini';
-import { EDX_PLATFORM_ROUTES } from '../settings/edx-platform.js';
+import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
 import { celeryQueues, SCHEMA_URL } from './schema.js';
 
 type JsonSchema = {
@@ -150,7 +150,7 @@ function escapeCell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 }
 
-/** docs/task-routing.md's table: where edx-platform sends its tasks, by default (edx-platform.ts). */
+/** docs/task-routing.md's table: where edx-platform sends its tasks, by default (src/celery/edx-platform.ts). */
 export function routesTable(): string {
   const rows = [
     '| Sent by | Task | What it does | Default queue (the setting) |',

@@ -3,8 +3,8 @@
 // kubernetes.ts's.
 
 import * as z from 'zod/mini';
+import { parseArgs } from '../celery/args.js';
 import { NAME_LABEL } from '../names.js';
-import { parseArgs } from '../workers/args.js';
 import {
   affinity,
   annotationMap,

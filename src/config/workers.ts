@@ -3,6 +3,7 @@
 // autoscaling, sizing), and the rules that give every queue exactly one consumer.
 
 import * as z from 'zod/mini';
+import { parseArgs } from '../celery/args.js';
 import {
   DEFAULT_VARIANT,
   derivedNames,
@@ -13,7 +14,6 @@ import {
   variantSlug,
   workerName,
 } from '../names.js';
-import { parseArgs } from '../workers/args.js';
 import { autoscaling } from './autoscaling.js';
 import { checkVariant, sizingFields } from './sizing.js';
 import { describe, meta } from './zod.js';

@@ -1,17 +1,17 @@
 // PodDisruptionBudgets: one per worker that asks for it, with maxUnavailable, so a node drain or
 // a cluster upgrade takes down at most that many of the worker's pods at once, yet is never
 // blocked by a one-replica worker (as a minAvailable of 1 would block it).
+import type { Worker } from '../celery/worker.js';
 import type { PlainResource } from '../krm/print.js';
 import { plainAt } from '../krm/yaml.js';
 import { disruptionBudgetName } from '../names.js';
-import type { Family, Worker } from '../plan.js';
-import { workerSizing } from '../workers/sizing.js';
+import type { Family } from '../plan.js';
 
-export const disruptionBudgets: Family = (plan) => {
-  for (const worker of plan.workers) {
-    const budget = workerSizing(plan.spec, worker).sizing.podDisruptionBudget;
+export const disruptionBudgets: Family = (view) => {
+  for (const worker of view.workers) {
+    const budget = worker.sizing.sizing.podDisruptionBudget;
     if (!budget?.enabled) continue;
-    plan.edit.create(
+    view.resources.create(
       budgetFor(worker, budget.maxUnavailable),
       worker.stock.item,
       worker.stock.item.name,

@@ -1,20 +1,14 @@
 // Flower per instance: its Deployment and Service, a ServiceMonitor for its metrics, a Grafana
 // dashboard, and (on request) a site in Tutor's Caddy. Credentials only ever come from Secrets.
 import { isScalar } from 'yaml';
-import {
-  BROKER_CA_DIR,
-  type BrokerConnection,
-  brokerAccess,
-  brokerConnection,
-} from '../broker/connection.js';
+import { BROKER_CA_DIR, type BrokerConnection, brokerAccess } from '../broker/connection.js';
 import type { Spec } from '../config/schema.js';
-import type { Item } from '../krm/item.js';
+import { flowerDashboardJson } from '../grafana/dashboard.js';
+import { exporterQueuePanels } from '../grafana/exporter-panels.js';
 import { componentDeployment, httpProbes } from '../krm/k8s.js';
 import type { PlainResource } from '../krm/print.js';
+import type { Resource } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { plainAt } from '../krm/yaml.js';
-import { exporterQueuePanels } from '../monitoring/dashboard.js';
-import { nodeNamePattern } from '../monitoring/promql.js';
 import {
   CADDYFILE_HASH,
   FLOWER_DASHBOARD_NAME,
@@ -23,7 +17,8 @@ import {
   FLOWER_PORT_NAME,
   flowerDashboardKey,
 } from '../names.js';
-import type { Family, InstancePlan } from '../plan.js';
+import type { Family, InstanceView } from '../plan.js';
+import { nodeNamePattern } from '../promql/celery-exporter.js';
 import { rollOut } from '../rollout.js';
 import {
   type CaddyConfig,
@@ -33,10 +28,8 @@ import {
   siteHost,
   usesDefaultSitePort,
 } from '../tutor/caddy.js';
-import { generatedLabels, type StockWorker, type TutorInstance } from '../tutor/instances.js';
-import { instanceWorkers, NAME_LABEL, workerArgsOf } from '../workers/workers.js';
+import { componentLabels, monitoredStock } from '../tutor/components.js';
 import { flowerSite, SITE_MARK, withFlowerSite } from './caddyfile.js';
-import { flowerDashboardJson } from './dashboard.js';
 
 type FlowerConfig = NonNullable<Spec['flower']>;
 
@@ -44,18 +37,17 @@ type FlowerConfig = NonNullable<Spec['flower']>;
 // USER, Kubernetes cannot verify runAsNonRoot and refuses to start the pod.
 const FLOWER_UID = 1000;
 
-export const flower: Family = (plan) => {
-  const config = plan.spec.flower;
-  if (config?.enabled) writeFlower(plan, config);
-  exposeThroughCaddy(plan, config?.enabled ? config.expose?.host : undefined);
+export const flower: Family = (view) => {
+  const config = view.spec.flower;
+  if (config?.enabled) writeFlower(view, config);
+  exposeThroughCaddy(view, config?.enabled ? config.expose?.host : undefined);
 };
 
-function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
-  const { instance } = plan;
-  // Tutor gives the LMS and CMS workers the same broker; Flower watches the LMS's.
-  const stock = instance.workers.lms ?? instance.workers.cms;
+function writeFlower(view: InstanceView, config: FlowerConfig): void {
+  const { instance } = view;
+  const stock = monitoredStock(instance);
   if (!stock) return;
-  const connection = brokerConnection(plan, stock.service);
+  const connection = view.broker.connections[stock.service];
   if (!connection) return;
   const { labels, selector, serviceSelector } = componentLabels(instance, stock, FLOWER_NAME);
   const meta = (name: string, extraLabels: Record<string, string> = {}) => ({
@@ -64,7 +56,7 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
     labels: { ...labels, ...extraLabels },
   });
   const create = (resource: PlainResource) =>
-    plan.edit.create(resource, instance.anchor, stock.item.name);
+    view.resources.create(resource, instance.anchor, stock.item.name);
 
   create(deployment(meta(FLOWER_NAME), selector, config, connection));
   create({
@@ -106,53 +98,16 @@ function writeFlower(plan: InstancePlan, config: FlowerConfig): void {
     const key = flowerDashboardKey(instance.namespace);
     const json = flowerDashboardJson({
       namespace: instance.namespace,
-      workers: instanceWorkers(plan).map((w) => ({
+      workers: view.instanceWorkers.map((w) => ({
         name: w.name,
-        nodes: nodeNamePattern(workerArgsOf(w), w.name),
+        nodes: nodeNamePattern(w.args, w.name),
       })),
-      ...exporterQueuePanels(plan.spec.monitoring),
+      ...exporterQueuePanels(view.spec.monitoring),
     });
     // Readable in the output as it is in Grafana: a literal block, line for line (how yaml, and
     // so the printer, writes a string over several lines when lines are never folded).
     create({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { [key]: json } });
   }
-}
-
-/**
- * Labels like the stock worker's (Tutor's instance and part-of), named `name`, managed by
- * celery-queues; the selector of its pods is the stock worker's with the name swapped, so it
- * selects that component's pods only (kept as it has always been written: a Deployment's
- * selector cannot change), and the selector of its Service is the same keys read off the labels.
- */
-export function componentLabels(
-  instance: TutorInstance,
-  stock: StockWorker,
-  name: string,
-): {
-  labels: Record<string, string>;
-  selector: Record<string, string>;
-  serviceSelector: Record<string, string>;
-} {
-  const strings = (value: unknown): Record<string, string> =>
-    Object.fromEntries(
-      Object.entries(value && typeof value === 'object' ? value : {}).filter(
-        (e): e is [string, string] => typeof e[1] === 'string',
-      ),
-    );
-  const stockLabels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
-  const selector: Record<string, string> = {
-    ...strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels'])),
-    [NAME_LABEL]: name,
-  };
-  const labels: Record<string, string> = {
-    ...stockLabels,
-    [NAME_LABEL]: name,
-    ...generatedLabels(instance),
-  };
-  const serviceSelector = Object.fromEntries(
-    Object.keys(selector).map((key) => [key, labels[key] ?? (selector[key] as string)]),
-  );
-  return { labels, selector, serviceSelector };
 }
 
 function deployment(
@@ -202,16 +157,14 @@ function deployment(
  * Puts Flower's site block into Tutor's Caddyfile, or takes out the one an earlier run wrote
  * when `host` is undefined.
  */
-function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void {
+function exposeThroughCaddy(view: InstanceView, host: string | undefined): void {
   const find = (kind: string, namespace: string, name: string) =>
-    plan.edit.find(kind, namespace, name);
-  if (host === undefined && !someConfigMapMentions(plan, SITE_MARK)) return;
-  const caddy = caddyConfig(plan.instance, find, host === undefined ? undefined : plan.results);
+    view.resources.find(kind, namespace, name);
+  if (host === undefined && !someConfigMapMentions(view, SITE_MARK)) return;
+  const caddy = caddyConfig(view.instance, find, host === undefined ? undefined : view.results);
   if (!caddy) return;
-  const doc = plan.edit.modify(caddy.configMap);
-  const node = doc.getIn(['data', caddy.key], true);
-  if (!isScalar(node) || typeof node.value !== 'string') return;
-  const current = node.value;
+  const current = view.resources.read(caddy.configMap, ['data', caddy.key]);
+  if (typeof current !== 'string') return;
   const site =
     host === undefined
       ? undefined
@@ -221,14 +174,18 @@ function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void 
         });
   const next = withFlowerSite(current, site);
   if ('error' in next) {
-    plan.results.error(next.error, { item: caddy.configMap, field: `data.${caddy.key}` });
+    view.results.error(next.error, { item: caddy.configMap, field: `data.${caddy.key}` });
     return;
   }
-  if (host !== undefined && servedAlready(plan, caddy, current, host)) return;
+  if (host !== undefined && servedAlready(view, caddy, current, host)) return;
   if (next.text === current) return;
-  // In place: the scalar keeps its quoting style.
-  node.value = next.text;
-  rollOutChangedCaddyfile(plan, caddy);
+  // On the document, in place: the scalar keeps its quoting style, and is printed anew (a splice
+  // into the text would keep the input's line folding, a smaller diff, and other bytes).
+  view.resources.update(caddy.configMap, (doc) => {
+    const node = doc.getIn(['data', caddy.key], true);
+    if (isScalar(node)) node.value = next.text;
+  });
+  rollOutChangedCaddyfile(view, caddy);
 }
 
 /**
@@ -238,7 +195,7 @@ function exposeThroughCaddy(plan: InstancePlan, host: string | undefined): void 
  * are served through it. Says so; true if it is.
  */
 function servedAlready(
-  plan: InstancePlan,
+  view: InstanceView,
   caddy: CaddyConfig,
   caddyfile: string,
   host: string,
@@ -247,20 +204,20 @@ function servedAlready(
   if ('error' in tutors) return false;
   const clash = caddySites(tutors.text).find((s) => s.host === siteHost(host));
   if (!clash) return false;
-  plan.results.error(
+  view.results.error(
     `${host} is a host Tutor's Caddy already serves (the site ${clash.address} in ${caddy.configMap.label} data.${caddy.key}): a second site for it makes Caddy refuse the whole Caddyfile ("ambiguous site definition"), so no caddy pod would start, and the LMS and Studio are served through it; give Flower a host of its own, such as flower.${clash.host}`,
     { ref: CONFIG_REF, field: 'spec.flower.expose.host' },
   );
   return true;
 }
 
-function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
-  return plan.edit
-    .itemsIn(plan.instance.namespace)
+function someConfigMapMentions(view: InstanceView, text: string): boolean {
+  return view.resources
+    .inNamespace(view.instance.namespace)
     .some(
-      (item: Item) =>
+      (item: Resource) =>
         item.kind === 'ConfigMap' &&
-        item.namespace === plan.instance.namespace &&
+        item.namespace === view.instance.namespace &&
         item.mentions(text),
     );
 }
@@ -270,12 +227,12 @@ function someConfigMapMentions(plan: InstancePlan, text: string): boolean {
  * a rendered stream the ConfigMap takes Kustomize's hash of its new content and the caddy
  * Deployment's reference follows; inside a kustomization Kustomize re-hashes it itself).
  */
-function rollOutChangedCaddyfile(plan: InstancePlan, caddy: CaddyConfig): void {
-  plan.results.info(
+function rollOutChangedCaddyfile(view: InstanceView, caddy: CaddyConfig): void {
+  view.results.info(
     `changed the Flower site in ${caddy.key}; Caddy reads it when it starts (Deployment ${caddy.deployment.name})`,
     { item: caddy.configMap, field: `data.${caddy.key}` },
   );
-  rollOut(plan, caddy.configMap, {
+  rollOut(view, caddy.configMap, {
     what: `the ${caddy.key}`,
     field: `data.${caddy.key}`,
     hashAnnotation: CADDYFILE_HASH,

@@ -5,11 +5,11 @@ import { isDocument, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
 import { isBookkeepingAnnotation } from './k8s.js';
-import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './outline.js';
-import { printEdited } from './patch.js';
 import { type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
+import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './text/outline.js';
+import { printEdited } from './text/patch.js';
 import { cloneDoc, type Doc, deepEqual, docFrom, plainAt, toPlain } from './yaml.js';
 
 type Key = string;

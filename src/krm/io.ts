@@ -21,7 +21,6 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import { composeOutline } from './compose.js';
 import {
   deindent,
   hasColumn0Quote,
@@ -32,8 +31,9 @@ import {
   withoutBookkeeping,
 } from './item.js';
 import { isObject, splitJsonItems } from './json.js';
-import { outline } from './outline.js';
 import type { Result } from './results.js';
+import { composeOutline } from './text/compose.js';
+import { outline } from './text/outline.js';
 import {
   aliasError,
   type Doc,

@@ -2,11 +2,18 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap, isScalar, type Node } from 'yaml';
-import { composeOutline } from './compose.js';
 import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
 import { isBookkeepingAnnotation } from './k8s.js';
-import { type Outline, outline, type Path, plainValueAt, UNREADABLE as UNREAD } from './outline.js';
 import { type PlainResource, printPlain } from './print.js';
+import { composeOutline } from './text/compose.js';
+import {
+  type Outline,
+  outline,
+  type Path,
+  plainValueAt,
+  UNREADABLE as UNREAD,
+} from './text/outline.js';
+import { NOT_A_STRING } from './text/plain-scalars.js';
 import {
   type Doc,
   docFrom,
@@ -256,7 +263,7 @@ export class Item {
   }
 
   /**
-   * The outline of the item's text (see outline.ts): its paths and where their scalars are,
+   * The outline of the item's text (see text/outline.ts): its paths and where their scalars are,
    * without a parse. Undefined for an item without text, or with text the outline cannot read.
    */
   get outline(): Outline | undefined {
@@ -424,9 +431,6 @@ function plainHeader(value: PlainResource): Header {
 // parsing it. Anything unusual returns undefined, and the item is parsed instead.
 const TOP = /^(apiVersion|kind|metadata):(?: +(.*))?$/;
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
-// Plain scalars the core schema reads as something other than a string.
-const NOT_A_STRING =
-  /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|\.(?:inf|Inf|INF|nan|NaN|NAN))$/;
 
 /** `indent`: columns at the start of each line that belong to the container. */
 export function scanHeader(source: string, container = 0): Header | undefined {

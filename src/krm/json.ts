@@ -2,7 +2,7 @@
 // fast readers are for block style. A JSON resource is read with JSON.parse (native, and it reads
 // JSON as YAML does) and, when the engine reads it as text, written in block style, as Kustomize
 // prints it; unchanged, it goes out as it came.
-import { canBePlain, doubleQuoted } from './strings.js';
+import { canBePlain, doubleQuoted } from './text/strings.js';
 
 export type JsonObject = Record<string, unknown>;
 

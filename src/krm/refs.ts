@@ -3,7 +3,7 @@
 // ConfigMap that no longer exists.
 import { isCollection, isMap, isScalar, isSeq } from 'yaml';
 import { podSpecPath } from './k8s.js';
-import { type Outline, type OutlineNode, scalarValue, UNREADABLE } from './outline.js';
+import { type Outline, type OutlineNode, scalarValue, UNREADABLE } from './text/outline.js';
 import type { Doc } from './yaml.js';
 
 type Path = (string | number)[];

@@ -1,7 +1,7 @@
 // KRM results: what the function says about its run. Errors also go to stderr (Kustomize
 // ignores `results`), one line each.
 import type { Item, ResourceRef } from './item.js';
-import { printableLine } from './strings.js';
+import { printableLine } from './text/strings.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -17,7 +17,7 @@ export interface Result {
 
 export interface Where {
   /** The resource the message is about. */
-  item?: Item;
+  item?: Pick<Item, 'ref'>;
   ref?: ResourceRef;
   /** A field path within that resource (or within the functionConfig). */
   field?: string;

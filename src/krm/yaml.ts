@@ -25,9 +25,10 @@ import {
   YAMLSeq,
 } from 'yaml';
 import { type StringifyContext, stringifyString, stringTag } from 'yaml/util';
-import { blockHeader, blockValue, contentLines } from './block-scalars.js';
-import { type Outline, outline, plainValueAt, UNREADABLE } from './outline.js';
-import { canBePlain, doubleQuoted, needsEscapes, readsAsStringEverywhere } from './strings.js';
+import { blockHeader, blockValue, contentLines } from './text/block-scalars.js';
+import { type Outline, outline, plainValueAt, UNREADABLE } from './text/outline.js';
+import { OCTAL_11 } from './text/plain-scalars.js';
+import { canBePlain, doubleQuoted, needsEscapes, readsAsStringEverywhere } from './text/strings.js';
 
 export type Doc = Document.Parsed | Document;
 
@@ -39,7 +40,7 @@ const octal11: ScalarTag = {
   default: true,
   tag: 'tag:yaml.org,2002:int',
   format: 'OCT1.1',
-  test: /^0[0-7]+$/,
+  test: OCTAL_11,
   resolve: (s) => Number.parseInt(s, 8),
   stringify: (node) => `0${Number(node.value).toString(8)}`,
 };
@@ -660,7 +661,7 @@ export function cloneDoc(doc: Doc): Doc {
 }
 
 // The text each document was read from (its outline), carried over to its copies, so that a
-// changed resource can be printed as an edit of that text (src/krm/patch.ts).
+// changed resource can be printed as an edit of that text (src/krm/text/patch.ts).
 const origins = new WeakMap<Doc, Outline>();
 
 export function setOrigin(doc: Doc, origin: Outline): void {

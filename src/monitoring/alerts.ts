@@ -1,29 +1,18 @@
 // The celery-mixin's three alerts as a PrometheusRule per instance, on that instance's exporter
 // only: CeleryTaskHighFailRate, CeleryHighQueueLength (per queue) and CeleryWorkerDown (per
 // worker Deployment, left out for the workers that may scale to zero).
+
+import { mayScaleToZero, type Worker } from '../celery/worker.js';
 import type { Monitoring } from '../config/schema.js';
-import { plainAt } from '../krm/yaml.js';
-import type { Worker } from '../plan.js';
-import { workerArgsOf } from '../workers/workers.js';
 import {
   type AlertThresholds,
   nodeNamePattern,
   queueLengthExpr,
   taskFailureRateExpr,
   workerDownExpr,
-} from './promql.js';
+} from '../promql/celery-exporter.js';
 
 export type AlertsConfig = NonNullable<Monitoring['alerts']>;
-
-/**
- * Whether nothing may be running on purpose: KEDA scales the worker to zero when its queue is
- * empty (autoscaled, minReplicas 0), or the Deployment asks for no replicas.
- */
-export function mayScaleToZero(worker: Worker): boolean {
-  const autoscaling = worker.config?.autoscaling;
-  if (autoscaling?.enabled) return autoscaling.minReplicas === 0;
-  return plainAt(worker.doc, ['spec', 'replicas']) === 0;
-}
 
 export interface AlertRulesInput {
   name: string;
@@ -100,7 +89,7 @@ function workerDownRules(input: AlertRulesInput): Rule[] {
       : ` Not watched: ${leftOut.map((w) => w.name).join(', ')}, which KEDA may scale to zero; with no tasks they rightly have no worker, which this alert could not tell from a failure.`;
   return watched.map((w) => ({
     alert: 'CeleryWorkerDown',
-    expr: workerDownExpr({ namespace, nodes: nodeNamePattern(workerArgsOf(w), w.name) }),
+    expr: workerDownExpr({ namespace, nodes: nodeNamePattern(w.args, w.name) }),
     for: config.workerDown.for,
     labels: {
       severity: 'warning',

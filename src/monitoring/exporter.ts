@@ -4,8 +4,7 @@ import { type BrokerConnection, brokerAccess } from '../broker/connection.js';
 import type { Monitoring } from '../config/schema.js';
 import { componentDeployment, httpProbes, noExpansion } from '../krm/k8s.js';
 import { EXPORTER_NAME, EXPORTER_PORT, EXPORTER_PORT_NAME, SERVICES } from '../names.js';
-import type { InstancePlan } from '../plan.js';
-import { instanceWorkers } from '../workers/workers.js';
+import type { InstanceView } from '../plan.js';
 
 export type ExporterConfig = NonNullable<Monitoring['exporter']>;
 
@@ -22,15 +21,15 @@ const RETRY_INTERVAL = 5;
  * The exporter learns queues from live workers only; given them all, it keeps reporting the
  * queues whose workers are scaled to zero, and the ones nobody consumes.
  */
-export function instanceQueues(plan: InstancePlan): string[] {
+export function instanceQueues(view: InstanceView): string[] {
   const queues: string[] = [];
   const add = (q: string) => {
     if (!queues.includes(q)) queues.push(q);
   };
-  const workers = instanceWorkers(plan);
+  const workers = view.instanceWorkers;
   for (const service of SERVICES) {
     for (const w of workers.filter((x) => x.service === service)) w.queues.forEach(add);
-    for (const route of Object.values(plan.spec.explicitQueues?.[service] ?? {})) add(route.queue);
+    for (const route of Object.values(view.spec.explicitQueues?.[service] ?? {})) add(route.queue);
   }
   return queues;
 }

@@ -1,13 +1,12 @@
 // Warnings about settings that work against each other: a scale-down to zero that can come
 // while the last tasks still run, a worker-down alert on workers that are down on purpose, and
 // workers that tell the exporter nothing.
+import { parseArgs } from '../celery/args.js';
+import { argsPath, gracePeriodOf, mayScaleToZero, type Worker } from '../celery/worker.js';
 import { fieldPath } from '../config/field-path.js';
 import { CONFIG_REF } from '../krm/results.js';
-import type { InstancePlan, Worker } from '../plan.js';
-import { parseArgs } from '../workers/args.js';
-import { gracePeriodOf } from '../workers/sizing.js';
-import { argsPath, workerArgsOf } from '../workers/workers.js';
-import { type AlertsConfig, mayScaleToZero, workerDownScope } from './alerts.js';
+import type { InstanceView } from '../plan.js';
+import { type AlertsConfig, workerDownScope } from './alerts.js';
 
 /** KEDA's default cooldownPeriod. */
 export const DEFAULT_COOLDOWN = 300;
@@ -19,16 +18,16 @@ export const DEFAULT_COOLDOWN = 300;
  * workers are given for their longest tasks, stops workers in the middle of them. Load scaling
  * counts the running tasks, so the cooldown only starts once they are done.
  */
-export function lintCooldown(plan: InstancePlan): void {
-  for (const worker of plan.workers) {
+export function lintCooldown(view: InstanceView): void {
+  for (const worker of view.workers) {
     const a = worker.config?.autoscaling;
     if (!a?.enabled || a.minReplicas > 0 || a.load?.enabled) continue;
     const cooldown = a.cooldownPeriod ?? DEFAULT_COOLDOWN;
     const grace = gracePeriodOf(worker.doc);
     if (cooldown >= grace) continue;
     const field = fieldPath([...worker.path, 'autoscaling']);
-    plan.results.warning(
-      `cooldownPeriod (${cooldown} s${a.cooldownPeriod === undefined ? ', KEDA’s default' : ''}) is shorter than the termination grace period of ${worker.name}${plan.instance.namespace ? ` in ${plan.instance.namespace}` : ''} (${grace} s): the queue reads empty while a worker runs the tasks it took, so KEDA may scale it to zero in the middle of a task. Set cooldownPeriod to at least ${grace}, minReplicas to 1, or load.enabled (which counts running tasks)`,
+    view.results.warning(
+      `cooldownPeriod (${cooldown} s${a.cooldownPeriod === undefined ? ', KEDA’s default' : ''}) is shorter than the termination grace period of ${worker.name}${view.instance.namespace ? ` in ${view.instance.namespace}` : ''} (${grace} s): the queue reads empty while a worker runs the tasks it took, so KEDA may scale it to zero in the middle of a task. Set cooldownPeriod to at least ${grace}, minReplicas to 1, or load.enabled (which counts running tasks)`,
       {
         ref: CONFIG_REF,
         field: a.cooldownPeriod === undefined ? field : `${field}.cooldownPeriod`,
@@ -39,15 +38,15 @@ export function lintCooldown(plan: InstancePlan): void {
 
 /** CeleryWorkerDown on a worker that scales to zero fires whenever its queue stays empty. */
 export function lintWorkerDown(
-  plan: InstancePlan,
+  view: InstanceView,
   workers: readonly Worker[],
   config: AlertsConfig,
 ): void {
   if (!config.workerDown.enabled) return;
   const { watched } = workerDownScope(workers, config);
   for (const worker of watched.filter(mayScaleToZero)) {
-    plan.results.warning(
-      `CeleryWorkerDown watches ${worker.name}${plan.instance.namespace ? ` in ${plan.instance.namespace}` : ''}, which may scale to zero: it will fire whenever its queue stays empty for ${config.workerDown.for}. Set includeScaleToZero to false${worker.config?.autoscaling?.enabled ? ', or minReplicas to 1' : ''}`,
+    view.results.warning(
+      `CeleryWorkerDown watches ${worker.name}${view.instance.namespace ? ` in ${view.instance.namespace}` : ''}, which may scale to zero: it will fire whenever its queue stays empty for ${config.workerDown.for}. Set includeScaleToZero to false${worker.config?.autoscaling?.enabled ? ', or minReplicas to 1' : ''}`,
       { ref: CONFIG_REF, field: 'spec.monitoring.alerts.workerDown.includeScaleToZero' },
     );
   }
@@ -58,19 +57,19 @@ export function lintWorkerDown(
  * load scaling counts, come from worker-heartbeat events (src/exporter.py,
  * track_worker_heartbeat). A worker started with --without-heartbeat sends none.
  */
-export function lintHeartbeat(plan: InstancePlan, workers: readonly Worker[]): void {
+export function lintHeartbeat(view: InstanceView, workers: readonly Worker[]): void {
   for (const worker of workers) {
-    const args = workerArgsOf(worker);
+    const { args } = worker;
     if (!parseArgs(args).some((g) => g.flag === '--without-heartbeat')) continue;
     const own = worker.config?.extraArgs.includes('--without-heartbeat');
     const effects = [
       'celery-exporter never sees it online (celery_worker_up)',
-      ...(plan.spec.monitoring?.alerts?.enabled ? ['CeleryWorkerDown fires for it'] : []),
+      ...(view.spec.monitoring?.alerts?.enabled ? ['CeleryWorkerDown fires for it'] : []),
       ...(worker.config?.autoscaling?.load?.enabled
         ? ['load scaling counts none of its running tasks']
         : []),
     ];
-    plan.results.warning(
+    view.results.warning(
       `${worker.name} runs with --without-heartbeat: ${effects.join(', ')}. Remove --without-heartbeat${own ? '' : ' from its command line'}`,
       own
         ? {

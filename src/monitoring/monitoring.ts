@@ -1,12 +1,10 @@
 // Queue monitoring per instance: celery-exporter (Deployment, Service, ServiceMonitor), the
 // celery-mixin's alerts as a PrometheusRule, and warnings about settings that clash. The
-// dashboard's exporter panels are in ./dashboard.ts (Flower's family writes the dashboard) and
+// dashboard's exporter panels are in src/grafana/ (Flower's family writes the dashboard) and
 // KEDA's load trigger in the autoscaling family.
-import { brokerConnection } from '../broker/connection.js';
-import { componentLabels } from '../flower/flower.js';
 import { ALERTS_NAME, EXPORTER_NAME } from '../names.js';
-import type { Family, InstancePlan } from '../plan.js';
-import { instanceWorkers } from '../workers/workers.js';
+import type { Family, InstanceView } from '../plan.js';
+import { componentLabels, monitoredStock } from '../tutor/components.js';
 import { alertRules } from './alerts.js';
 import {
   type ExporterConfig,
@@ -18,36 +16,35 @@ import {
 } from './exporter.js';
 import { lintCooldown, lintHeartbeat, lintWorkerDown } from './lint.js';
 
-export const monitoring: Family = (plan) => {
-  lintCooldown(plan);
-  const config = plan.spec.monitoring;
+export const monitoring: Family = (view) => {
+  lintCooldown(view);
+  const config = view.spec.monitoring;
   if (!config?.exporter?.enabled) return;
-  if (!writeExporter(plan, config.exporter)) return;
-  lintHeartbeat(plan, instanceWorkers(plan));
+  if (!writeExporter(view, config.exporter)) return;
+  lintHeartbeat(view, view.instanceWorkers);
   if (config.alerts?.enabled) {
-    lintWorkerDown(plan, instanceWorkers(plan), config.alerts);
-    const stock = plan.instance.workers.lms ?? plan.instance.workers.cms;
+    lintWorkerDown(view, view.instanceWorkers, config.alerts);
+    const stock = monitoredStock(view.instance);
     if (!stock) return;
     const doc = alertRules({
       name: ALERTS_NAME,
-      namespace: plan.instance.namespace,
+      namespace: view.instance.namespace,
       labels: {
-        ...componentLabels(plan.instance, stock, ALERTS_NAME).labels,
+        ...componentLabels(view.instance, stock, ALERTS_NAME).labels,
         ...config.alerts.labels,
       },
       config: config.alerts,
-      workers: instanceWorkers(plan),
+      workers: view.instanceWorkers,
     });
-    plan.edit.create(doc, plan.instance.anchor, stock.item.name);
+    view.resources.create(doc, view.instance.anchor, stock.item.name);
   }
 };
 
-function writeExporter(plan: InstancePlan, config: ExporterConfig): boolean {
-  const { instance } = plan;
-  // Tutor gives the LMS and CMS workers the same broker; the exporter watches the LMS's.
-  const stock = instance.workers.lms ?? instance.workers.cms;
+function writeExporter(view: InstanceView, config: ExporterConfig): boolean {
+  const { instance } = view;
+  const stock = monitoredStock(instance);
   if (!stock) return false;
-  const connection = brokerConnection(plan, stock.service);
+  const connection = view.broker.connections[stock.service];
   if (!connection) return false;
   const { labels, selector, serviceSelector } = componentLabels(instance, stock, EXPORTER_NAME);
   const input: ExporterInput = {
@@ -61,10 +58,10 @@ function writeExporter(plan: InstancePlan, config: ExporterConfig): boolean {
     namespace: instance.namespace,
     config,
     connection,
-    queues: instanceQueues(plan),
+    queues: instanceQueues(view),
   };
   const create = (doc: Record<string, unknown>) =>
-    plan.edit.create(doc, instance.anchor, stock.item.name);
+    view.resources.create(doc, instance.anchor, stock.item.name);
   create(exporterDeployment(input));
   create(exporterService(input));
   if (config.serviceMonitor.enabled) create(exporterServiceMonitor(input));

@@ -2,11 +2,12 @@
 // (JSON). A pure function of the run's input items, its output items and its results: the
 // topology is read off the output (or, when the run is refused, the input that goes back), the
 // changes off the difference between the two.
+
+import { parseArgs } from '../celery/args.js';
 import type { Item } from '../krm/item.js';
 import { podTemplateMetadataPath } from '../krm/refs.js';
 import type { Result } from '../krm/results.js';
 import { deepEqual } from '../krm/yaml.js';
-import { parseArgs } from '../workers/args.js';
 import { type Changes, changesOf, type ResourceId } from './changes.js';
 import { type InstanceTopology, topologyOf } from './topology.js';
 

@@ -5,12 +5,13 @@
 // routed to the queue (the settings block's routes and edx-platform's own) and the alerts that
 // watch it (the PrometheusRule's). Nothing here knows what the families write: it reads what any
 // run wrote, whichever families wrote it.
+
+import { parseArgs, queuesOf } from '../celery/args.js';
+import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
 import type { Item } from '../krm/item.js';
 import { SERVICES, type ServiceName, stockOffQueue, stockWorkerName } from '../names.js';
 import { blockOf, routesOf } from '../settings/block.js';
-import { EDX_PLATFORM_ROUTES } from '../settings/edx-platform.js';
 import { PRODUCTION_KEY, settingsService } from '../tutor/settings.js';
-import { parseArgs, queuesOf } from '../workers/args.js';
 
 export interface Scaling {
   /** A fixed replica count (Kubernetes' default 1 when unset), or an autoscaler's bounds. */

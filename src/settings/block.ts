@@ -2,16 +2,12 @@
 // into edx-platform's EXPLICIT_QUEUES, and CELERY_ACKS_LATE. Task and queue names come from the
 // config, so they only ever appear as Python string literals with every character outside
 // printable ASCII escaped: whatever a name holds, it stays data.
+import type { Route } from '../celery/edx-platform.js';
 
 /** The first line of the block; the rest of the line is a note to readers. */
 export const BLOCK_BEGIN = '# BEGIN celery-queues';
 export const BLOCK_END = '# END celery-queues';
 const BEGIN_LINE = `${BLOCK_BEGIN}: written by the celery-queues KRM function, replaced on every run; do not edit`;
-
-export interface Route {
-  task: string;
-  queue: string;
-}
 
 /** A Python str literal holding exactly `s`, in printable ASCII. */
 export function pyString(s: string): string {

@@ -1,16 +1,17 @@
 // Routing lint: a task routed to a queue that no worker of the instance consumes waits in Redis
 // forever. Checked after the workers family has decided who consumes what, for the config's own
 // routes and for the routes edx-platform sets by default.
+
+import { queuesOf } from '../celery/args.js';
+import type { Route } from '../celery/edx-platform.js';
+import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
+import { argsPath } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
-import type { Item } from '../krm/item.js';
+import type { Resource } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { plainAt } from '../krm/yaml.js';
 import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
-import type { InstancePlan } from '../plan.js';
-import { queuesOf } from '../workers/args.js';
+import type { InstanceView } from '../plan.js';
 import { type Advice, adviceText, routingAdvice } from './advice.js';
-import type { Route } from './block.js';
-import { EDX_PLATFORM_ROUTES } from './edx-platform.js';
 
 /**
  * The routes edx-platform sets by default to a queue of the service's own that no stock Tutor
@@ -32,8 +33,8 @@ function ownQueueRoutes(service: ServiceName): Route[] {
 }
 
 /** The config's routes of a service, sorted by task name (the order carries no meaning). */
-export function configRoutes(plan: InstancePlan, service: ServiceName): Route[] {
-  const routes = plan.spec.explicitQueues?.[service] ?? {};
+export function configRoutes(view: InstanceView, service: ServiceName): Route[] {
+  const routes = view.spec.explicitQueues?.[service] ?? {};
   return Object.entries(routes)
     .map(([task, route]) => ({ task, queue: route.queue }))
     .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
@@ -43,35 +44,35 @@ export function configRoutes(plan: InstancePlan, service: ServiceName): Route[] 
  * Reports routes to queues that no worker of the instance consumes after the transform, and
  * workers on queues that nothing routes tasks to (pods that would idle).
  */
-export function lintRoutes(plan: InstancePlan): void {
-  const consumed = consumedQueues(plan);
-  const where = plan.instance.namespace ? `namespace ${plan.instance.namespace}` : 'the input';
-  lintIdleWorkers(plan, where);
+export function lintRoutes(view: InstanceView): void {
+  const consumed = consumedQueues(view);
+  const where = view.instance.namespace ? `namespace ${view.instance.namespace}` : 'the input';
+  lintIdleWorkers(view, where);
   for (const service of SERVICES) {
-    for (const route of configRoutes(plan, service)) {
+    for (const route of configRoutes(view, service)) {
       if (consumed.has(route.queue)) continue;
-      plan.results.warning(
-        `task ${JSON.stringify(route.task)} is routed to queue ${JSON.stringify(route.queue)}, which no worker in ${where} consumes: such tasks would wait forever. ${adviceText(advise(plan, service, route.queue, consumed))}`,
+      view.results.warning(
+        `task ${JSON.stringify(route.task)} is routed to queue ${JSON.stringify(route.queue)}, which no worker in ${where} consumes: such tasks would wait forever. ${adviceText(advise(view, service, route.queue, consumed))}`,
         {
           ref: CONFIG_REF,
           field: fieldPath(['spec', 'explicitQueues', service, route.task, 'queue']),
         },
       );
     }
-    const overridden = new Set(Object.keys(plan.spec.explicitQueues?.[service] ?? {}));
+    const overridden = new Set(Object.keys(view.spec.explicitQueues?.[service] ?? {}));
     const byQueue = new Map<string, string[]>();
     for (const route of EDX_PLATFORM_DEFAULT_ROUTES[service]) {
       if (overridden.has(route.task) || consumed.has(route.queue)) continue;
       byQueue.set(route.queue, [...(byQueue.get(route.queue) ?? []), route.task]);
     }
-    const stock = plan.instance.workers[service];
+    const stock = view.instance.workers[service];
     if (!stock) continue;
     for (const [queue, tasks] of byQueue) {
       // Stock Tutor has no consumer for these either: worth knowing, not a fault of the config.
       const stockHadIt = SERVICES.some((s) =>
-        plan.instance.workers[s]?.stockQueues.includes(queue),
+        view.instance.workers[s]?.stockQueues.includes(queue),
       );
-      const advice = advise(plan, service, queue, consumed);
+      const advice = advise(view, service, queue, consumed);
       const what = `edx-platform routes ${tasks.length} ${service.toUpperCase()} task${tasks.length === 1 ? '' : 's'}`;
       const message = `${what} to queue ${queue} by default (${tasks.join(', ')}), which no worker in ${where} consumes${stockHadIt ? '' : ' (stock Tutor has no consumer for it either)'}. ${adviceText(advice, { several: true, routesField: `spec.explicitQueues.${service}` })}`;
       const way = advice.variant
@@ -83,8 +84,8 @@ export function lintRoutes(plan: InstancePlan): void {
         item: stock.item,
         brief: `${what} to ${queue}, which no worker consumes${stockHadIt ? '' : ' (nor in stock Tutor)'}${way}`,
       };
-      if (stockHadIt) plan.results.warning(message, ref);
-      else plan.results.info(message, ref);
+      if (stockHadIt) view.results.warning(message, ref);
+      else view.results.info(message, ref);
     }
   }
 }
@@ -100,15 +101,15 @@ const EDX_PLATFORM_QUEUES: Readonly<Record<ServiceName, readonly string[]>> = {
 
 // A queue gets tasks from edx-platform's own routing (its queues, the stock workers' queues, its
 // default routes) or from the config's routes; a worker on any other queue waits for nothing.
-function lintIdleWorkers(plan: InstancePlan, where: string): void {
+function lintIdleWorkers(view: InstanceView, where: string): void {
   const routed = new Set<string>();
   for (const service of SERVICES) {
     for (const q of EDX_PLATFORM_QUEUES[service]) routed.add(q);
-    for (const q of plan.instance.workers[service]?.stockQueues ?? []) routed.add(q);
+    for (const q of view.instance.workers[service]?.stockQueues ?? []) routed.add(q);
     for (const route of EDX_PLATFORM_DEFAULT_ROUTES[service]) routed.add(route.queue);
-    for (const route of configRoutes(plan, service)) routed.add(route.queue);
+    for (const route of configRoutes(view, service)) routed.add(route.queue);
   }
-  for (const worker of plan.workers) {
+  for (const worker of view.workers) {
     if (worker.kind === 'stock') continue;
     for (const [i, queue] of worker.queues.entries()) {
       if (routed.has(queue)) continue;
@@ -117,7 +118,7 @@ function lintIdleWorkers(plan: InstancePlan, where: string): void {
         worker.kind === 'group'
           ? `${worker.name} in ${where} would idle on it`
           : `${worker.name} in ${where} would idle`;
-      plan.results.warning(
+      view.results.warning(
         `nothing routes tasks to ${queue}, so ${idles}: route tasks to it in spec.explicitQueues.${worker.service}`,
         {
           ref: CONFIG_REF,
@@ -130,20 +131,20 @@ function lintIdleWorkers(plan: InstancePlan, where: string): void {
 
 /** What to say about a route of `service` to a queue nobody consumes. */
 function advise(
-  plan: InstancePlan,
+  view: InstanceView,
   service: ServiceName,
   queue: string,
   consumed: ReadonlySet<string>,
 ): Advice {
-  const workers = new Set(plan.workers.map((w) => w.name));
-  const ns = plan.instance.namespace;
+  const workers = new Set(view.workers.map((w) => w.name));
+  const ns = view.instance.namespace;
   return routingAdvice({
     service,
     queue,
     consumed,
     taken: (name) => {
       if (workers.has(name)) return true;
-      const item = plan.edit.find('Deployment', ns, name);
+      const item = view.resources.find('Deployment', ns, name);
       // What an earlier run wrote is about to be written again or removed.
       return item !== undefined && item.annotation(GENERATED_BY) === undefined;
     },
@@ -152,32 +153,25 @@ function advise(
 
 /**
  * The queues the instance's workers consume once the transform is done: the workers family's
- * plan, the stock workers it left alone, and any other celery worker in the namespace.
+ * view, the stock workers it left alone, and any other celery worker in the namespace.
  */
-export function consumedQueues(plan: InstancePlan): Set<string> {
+export function consumedQueues(view: InstanceView): Set<string> {
   const consumed = new Set<string>();
-  for (const worker of plan.workers) for (const q of worker.queues) consumed.add(q);
-  const planned = new Set(plan.workers.map((w) => w.stock.item));
+  for (const worker of view.workers) for (const q of worker.queues) consumed.add(q);
+  const planned = new Set(view.workers.map((w) => w.stock.item));
   for (const service of SERVICES) {
-    const stock = plan.instance.workers[service];
+    const stock = view.instance.workers[service];
     // A stock worker the config turns off consumes nothing (no replicas).
-    if (!stock || planned.has(stock.item) || plan.spec[service]?.stockWorker?.enabled === false) {
+    if (!stock || planned.has(stock.item) || view.spec[service]?.stockWorker?.enabled === false) {
       continue;
     }
-    const args = plainAt(plan.edit.current(stock.item), [
-      'spec',
-      'template',
-      'spec',
-      'containers',
-      stock.container,
-      stock.argsField,
-    ]);
+    const args = view.resources.read(stock.item, argsPath(stock));
     for (const q of queuesOf(Array.isArray(args) ? args.map(String) : []) ?? []) consumed.add(q);
   }
-  const stockItems = new Set(SERVICES.map((s) => plan.instance.workers[s]?.item));
-  for (const item of plan.edit.itemsIn(plan.instance.namespace)) {
-    if (stockItems.has(item) || !isOtherWorker(item, plan.instance.namespace)) continue;
-    const containers = plainAt(item.doc, ['spec', 'template', 'spec', 'containers']);
+  const stockItems = new Set(SERVICES.map((s) => view.instance.workers[s]?.item));
+  for (const item of view.resources.inNamespace(view.instance.namespace)) {
+    if (stockItems.has(item) || !isOtherWorker(item, view.instance.namespace)) continue;
+    const containers = view.resources.read(item, ['spec', 'template', 'spec', 'containers']);
     for (const c of Array.isArray(containers) ? containers : []) {
       for (const field of ['command', 'args']) {
         const args = (c as Record<string, unknown>)?.[field];
@@ -191,7 +185,7 @@ export function consumedQueues(plan: InstancePlan): Set<string> {
 
 // A celery worker Deployment or StatefulSet someone else runs in the namespace. What this
 // function wrote in an earlier run is either in the plan again or about to be removed.
-function isOtherWorker(item: Item, namespace: string): boolean {
+function isOtherWorker(item: Resource, namespace: string): boolean {
   return (
     (item.kind === 'Deployment' || item.kind === 'StatefulSet') &&
     item.namespace === namespace &&

@@ -1,5 +1,7 @@
 // Reading a Tutor render: which Open edX instances the input holds, and their stock workers.
 // Everything Tutor-specific about the input is read in this folder.
+
+import { parseArgs, queuesOf } from '../celery/args.js';
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
@@ -16,7 +18,6 @@ import {
   STOCK_FIELDS,
   stockWorkerName,
 } from '../names.js';
-import { parseArgs, queuesOf } from '../workers/args.js';
 import {
   checkRecordedContainer,
   readStockFields,

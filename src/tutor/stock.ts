@@ -15,12 +15,9 @@
 // The record is input like any other: putting it back sets only the fields the function
 // changes (RESTORABLE), and a record naming any other field is refused.
 import { isMap, isSeq, type YAMLMap } from 'yaml';
-import type { Edit } from '../krm/edit.js';
 import type { Item } from '../krm/item.js';
 import { type Doc, deepEqual, toPlain } from '../krm/yaml.js';
 import { STOCK_FIELDS } from '../names.js';
-import type { Worker } from '../plan.js';
-import type { TutorInstance } from './instances.js';
 
 type Path = (string | number)[];
 
@@ -270,26 +267,4 @@ function dropRecord(doc: Doc): void {
   if (!isMap(annotations)) return;
   (annotations as YAMLMap).delete(STOCK_FIELDS);
   if ((annotations as YAMLMap).items.length === 0) doc.deleteIn(['metadata', 'annotations']);
-}
-
-/**
- * Before the output families run: a stock worker that carries a record is staged as Tutor
- * rendered it, so that whatever the config no longer sets goes back to the stock value.
- */
-export function resetStockWorkers(instance: TutorInstance, edit: Edit): void {
-  for (const stock of Object.values(instance.workers)) {
-    if (stock.recorded) restoreStockFields(edit.modify(stock.item), stock.recorded);
-  }
-}
-
-/**
- * After the output families ran: each stock worker records what they changed on it (an empty
- * record when it has clones: see `strippedRecords`).
- */
-export function recordStockWorkers(instance: TutorInstance, edit: Edit, workers: Worker[]): void {
-  for (const stock of Object.values(instance.workers)) {
-    const doc = edit.current(stock.item);
-    const cloned = workers.some((w) => w.stock === stock && w.kind !== 'stock');
-    if (doc !== stock.item.doc) recordStockFields(stock.pristine, doc, cloned);
-  }
 }

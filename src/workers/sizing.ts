@@ -2,71 +2,20 @@
 // pod labels and annotations, and Celery's concurrency and pool. What the config does not set
 // stays as the stock worker has it (Tutor's, or a plugin's such as tutor-contrib-pod-autoscaling).
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import { parseArgs } from '../celery/args.js';
+import {
+  DEFAULT_GRACE_PERIOD,
+  gracePeriodOf,
+  stockConfig,
+  type WorkerSizing,
+  workerSizing,
+} from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
-import type { QueueSpec, Spec } from '../config/schema.js';
-import { SIZING_FLAGS, SIZING_KEYS, type Sizing } from '../config/sizing.js';
+import type { Spec } from '../config/schema.js';
+import { SIZING_FLAGS, type Sizing } from '../config/sizing.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
 import { type Doc, plainAt } from '../krm/yaml.js';
-import { DEFAULT_VARIANT, type ServiceName } from '../names.js';
-import { parseArgs } from './args.js';
-
-type SizingKey = keyof Sizing;
-
-export interface WorkerSizing {
-  sizing: Sizing;
-  /** Where each field was set in the config (`spec.lms.queues.high`), for messages. */
-  from: Partial<Record<SizingKey, (string | number)[]>>;
-}
-
-/** A worker as the config sets it up: its own settings, and where they are. */
-export interface WorkerConfig {
-  service: ServiceName;
-  config: (Sizing & { autoscaling?: { enabled: boolean } | undefined }) | undefined;
-  path: (string | number)[];
-}
-
-/** The stock worker of a service as the config sets it up: the variant `default`. */
-export function stockConfig(
-  spec: Spec,
-  service: ServiceName,
-): WorkerConfig & { config: QueueSpec | undefined; path: string[] } {
-  return {
-    service,
-    config: spec[service]?.queues[DEFAULT_VARIANT],
-    path: ['spec', service, 'queues', DEFAULT_VARIANT],
-  };
-}
-
-/**
- * A worker's sizing: spec.<service>.workerDefaults, each field the worker's own config (a
- * variant's, `default` for the stock worker, or a group's) sets replacing the default's as a
- * whole. An autoscaled worker takes no replicas from the defaults (KEDA owns them; the schema
- * refuses them on the worker itself).
- */
-export function workerSizing(
-  spec: Spec,
-  { service, config: own, path }: WorkerConfig,
-): WorkerSizing {
-  const config = spec[service];
-  const out: WorkerSizing = { sizing: {}, from: {} };
-  const layers: [Sizing | undefined, (string | number)[]][] = [
-    [config?.workerDefaults, ['spec', service, 'workerDefaults']],
-    [own, path],
-  ];
-  for (const [layer, at] of layers) {
-    for (const key of SIZING_KEYS) {
-      const value = layer?.[key];
-      if (value === undefined) continue;
-      (out.sizing as Record<string, unknown>)[key] = value;
-      out.from[key] = at;
-    }
-  }
-  if (own?.autoscaling?.enabled) {
-    delete out.sizing.replicas;
-    delete out.from.replicas;
-  }
-  return out;
-}
+import type { ServiceName } from '../names.js';
 
 /**
  * The celery flags that concurrency and pool become, to go before the variant's extraArgs. A
@@ -201,15 +150,6 @@ export function applySizing(doc: Doc, container: number, { sizing }: WorkerSizin
   }
   const strategy = rolloutStrategy(doc, sizing);
   if (strategy) setBefore(doc, ['spec'], 'strategy', strategy, 'template');
-}
-
-/** Kubernetes' default terminationGracePeriodSeconds, which Tutor's workers keep. */
-export const DEFAULT_GRACE_PERIOD = 30;
-
-/** The grace period of a worker's pods, however it was set (input, config, or default). */
-export function gracePeriodOf(worker: Doc): number {
-  const value = worker.getIn([...POD, 'terminationGracePeriodSeconds']);
-  return typeof value === 'number' ? value : DEFAULT_GRACE_PERIOD;
 }
 
 /**

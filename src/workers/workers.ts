@@ -2,6 +2,14 @@
 // from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
 // so that every queue has exactly one consumer.
 import { isMap } from 'yaml';
+import { parseArgs, workerArgs } from '../celery/args.js';
+import {
+  argsPath,
+  stockConfig,
+  type Worker,
+  type WorkerSizing,
+  workerSizing,
+} from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
@@ -25,33 +33,22 @@ import {
   workerHostname,
   workerName,
 } from '../names.js';
-import type { Family, InstancePlan, Worker } from '../plan.js';
+import type { InstanceInput, WorkersStage } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
-import { parseArgs, workerArgs } from './args.js';
-import {
-  applySizing,
-  checkPodLabels,
-  checkStockEnv,
-  setFirst,
-  sizingArgs,
-  stockConfig,
-  type WorkerSizing,
-  workerSizing,
-} from './sizing.js';
+import { applySizing, checkPodLabels, checkStockEnv, setFirst, sizingArgs } from './sizing.js';
 
-export { NAME_LABEL };
-
-export const workers: Family = (plan) => {
+export const workers: WorkersStage = (view) => {
+  const planned: Worker[] = [];
   for (const service of SERVICES) {
-    const stock = plan.instance.workers[service];
-    const config = plan.spec[service];
+    const stock = view.instance.workers[service];
+    const config = view.spec[service];
     if (!stock || !config) continue;
-    if (!checkPodLabels(plan.spec, service, stock.pristine, plan.results)) continue;
+    if (!checkPodLabels(view.spec, service, stock.pristine, view.results)) continue;
     // A stock worker turned off takes no env (none of the config's sizing).
     const stockOn = config.stockWorker?.enabled !== false;
     if (
       stockOn &&
-      !checkStockEnv(plan.spec, service, stock.pristine, stock.container, plan.results)
+      !checkStockEnv(view.spec, service, stock.pristine, stock.container, view.results)
     ) {
       continue;
     }
@@ -71,21 +68,22 @@ export const workers: Family = (plan) => {
     if (stockOn) {
       const defaultQueue = queueName(service, DEFAULT_VARIANT);
       if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
-      plan.workers.push(narrowStock(plan, stock, left));
+      planned.push(narrowStock(view, stock, left));
     } else if (left.length > 0) {
-      reportLeftOver(plan, stock, left);
+      reportLeftOver(view, stock, left);
       continue;
-    } else turnOffStock(plan, stock);
+    } else turnOffStock(view, stock);
     for (const want of wanted) {
-      const worker = clone(plan, stock, want);
-      if (worker) plan.workers.push(worker);
+      const worker = clone(view, stock, want);
+      if (worker) planned.push(worker);
     }
   }
-  for (const worker of plan.workers) warnCustomPool(plan, worker);
+  for (const worker of planned) warnCustomPool(view, worker);
+  return planned;
 };
 
 /** Queues of a stock worker the config turns off that no other worker takes. */
-function reportLeftOver(plan: InstancePlan, stock: StockWorker, left: string[]): void {
+function reportLeftOver(view: InstanceInput, stock: StockWorker, left: string[]): void {
   const { service } = stock;
   const name = stock.item.name;
   const variants = left.flatMap((q) => {
@@ -97,7 +95,7 @@ function reportLeftOver(plan: InstancePlan, stock: StockWorker, left: string[]):
     variants.length === left.length
       ? `add ${variants.join(', ')} to spec.${service}.queues or to a group's queues, or turn the stock worker on`
       : `no variant or group consumes a queue not named edx.${service}.core.<variant>: keep the stock worker on`;
-  plan.results.error(
+  view.results.error(
     `the stock ${name} is off, and nothing else consumes ${left.join(', ')}, which ${name} consumes as rendered: ${way}`,
     { ref: CONFIG_REF, field: `spec.${service}.stockWorker.enabled` },
   );
@@ -139,9 +137,8 @@ function wantedWorker(
  * `--pool=custom` runs the pool class named in CELERY_CUSTOM_WORKER_POOL (Celery 5.3 and later,
  * celery/concurrency/__init__.py); without it, or on an older Celery, the worker does not start.
  */
-function warnCustomPool(plan: InstancePlan, worker: Worker): void {
-  const args = plainAt(worker.doc, argsPath(worker.stock)) as string[];
-  if (parseArgs(args).find((g) => g.flag === '--pool')?.value !== 'custom') return;
+function warnCustomPool(view: InstanceInput, worker: Worker): void {
+  if (parseArgs(worker.args).find((g) => g.flag === '--pool')?.value !== 'custom') return;
   const container = plainAt(worker.doc, [
     'spec',
     'template',
@@ -151,9 +148,9 @@ function warnCustomPool(plan: InstancePlan, worker: Worker): void {
   ]) as { env?: { name?: unknown }[]; envFrom?: unknown[] } | undefined;
   if (container?.envFrom?.length) return; // it may come from there
   if (container?.env?.some((e) => e?.name === 'CELERY_CUSTOM_WORKER_POOL')) return;
-  const { from } = workerSizing(plan.spec, worker);
+  const { from } = worker.sizing;
   const own = parseArgs(worker.config?.extraArgs ?? []).some((g) => g.flag === '--pool');
-  plan.results.warning(
+  view.results.warning(
     `${worker.name} runs --pool=custom, which needs Celery 5.3 or later and the pool's class in the environment variable CELERY_CUSTOM_WORKER_POOL (module:Class); without it the worker does not start. Add it to env`,
     own || from.pool
       ? {
@@ -164,19 +161,19 @@ function warnCustomPool(plan: InstancePlan, worker: Worker): void {
   );
 }
 
-function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): Worker {
-  const own = stockConfig(plan.spec, stock.service);
-  const sizing = workerSizing(plan.spec, own);
+function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]): Worker {
+  const own = stockConfig(view.spec, stock.service);
+  const sizing = workerSizing(view.spec, own);
   const extraArgs = own.config?.extraArgs ?? [];
   const args = workerArgs(stock.stockArgs, {
     queues,
     extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
   });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
-  const doc = plan.edit.modify(stock.item);
+  const doc = view.resources.update(stock.item);
   setStringList(doc, argsPath(stock), args);
   applySizing(doc, stock.container, sizing);
-  warnIdle(plan, sizing, queues);
+  warnIdle(view, sizing, queues);
   return {
     service: stock.service,
     kind: 'stock',
@@ -184,6 +181,8 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
     path: own.path,
     name: stock.item.name,
     queues,
+    args,
+    sizing,
     doc,
     stock,
     config: own.config,
@@ -195,8 +194,8 @@ function narrowStock(plan: InstancePlan, stock: StockWorker, queues: string[]): 
  * queue no task is sent to: re-runs clone from it (its record, tutor/stock.ts), `tutor k8s`
  * commands and other plugins find it, and scaled up it takes no queue from another worker.
  */
-function turnOffStock(plan: InstancePlan, stock: StockWorker): void {
-  const doc = plan.edit.modify(stock.item);
+function turnOffStock(view: InstanceInput, stock: StockWorker): void {
+  const doc = view.resources.update(stock.item);
   setStringList(
     doc,
     argsPath(stock),
@@ -205,7 +204,7 @@ function turnOffStock(plan: InstancePlan, stock: StockWorker): void {
   setFirst(doc, ['spec'], 'replicas', 0);
 }
 
-function clone(plan: InstancePlan, stock: StockWorker, want: WantedWorker): Worker | undefined {
+function clone(view: InstanceInput, stock: StockWorker, want: WantedWorker): Worker | undefined {
   const { service } = stock;
   const name = workerName(service, want.key);
   // From the stock worker as Tutor rendered it; its bookkeeping is the stock worker's, not the
@@ -224,6 +223,15 @@ function clone(plan: InstancePlan, stock: StockWorker, want: WantedWorker): Work
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
   doc.setIn([...container, 'name'], doc.createNode(name));
+  const sizing = workerSizing(view.spec, { service, config: want.config, path: want.path });
+  const extraArgs = want.config.extraArgs;
+  const args = workerArgs(stock.stockArgs, {
+    queues: want.queues,
+    hostname: want.hostname,
+    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
+  });
+  setStringList(doc, argsPath(stock), args);
+  applySizing(doc, stock.container, sizing);
   const worker: Worker = {
     service,
     kind: want.kind,
@@ -231,82 +239,38 @@ function clone(plan: InstancePlan, stock: StockWorker, want: WantedWorker): Work
     path: want.path,
     name,
     queues: want.queues,
+    args,
+    sizing,
     doc,
     stock,
     config: want.config,
   };
-  const sizing = workerSizing(plan.spec, worker);
-  const extraArgs = want.config.extraArgs;
-  setStringList(
-    doc,
-    argsPath(stock),
-    workerArgs(stock.stockArgs, {
-      queues: want.queues,
-      hostname: want.hostname,
-      extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
-    }),
-  );
-  applySizing(doc, stock.container, sizing);
-  warnIdle(plan, sizing, want.queues);
+  warnIdle(view, sizing, want.queues);
 
   // Each worker's pods must belong to its own Deployment only.
-  const stockSelector = plainAt(plan.edit.current(stock.item), ['spec', 'selector']);
+  const stockSelector = plainAt(view.resources.document(stock.item), ['spec', 'selector']);
   const labels = plainAt(doc, ['spec', 'template', 'metadata', 'labels']) as Record<string, string>;
   if (selectorMatches(stockSelector as LabelSelector, labels)) {
-    plan.results.error(
+    view.results.error(
       `its selector would also select the pods of ${name}: add ${NAME_LABEL} to its spec.selector.matchLabels`,
       { item: stock.item, field: 'spec.selector' },
     );
     return undefined;
   }
-  if (!plan.edit.create(doc, stock.item, stock.item.name)) return undefined;
+  if (!view.resources.create(doc, stock.item, stock.item.name)) return undefined;
   return worker;
 }
 
 // Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
-function warnIdle(plan: InstancePlan, { sizing, from }: WorkerSizing, queues: string[]): void {
+function warnIdle(view: InstanceInput, { sizing, from }: WorkerSizing, queues: string[]): void {
   if (sizing.replicas !== 0) return;
-  plan.results.warning(
+  view.results.warning(
     `replicas 0: nothing consumes ${queues.join(', ')} until the worker is scaled up`,
     { ref: CONFIG_REF, field: fieldPath([...(from.replicas ?? []), 'replicas']) },
   );
 }
 
-/** The worker's command line as it will be written. */
-export function workerArgsOf(worker: Worker): string[] {
-  const args = plainAt(worker.doc, argsPath(worker.stock));
-  return Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
-}
-
-/**
- * Every worker Deployment of the instance: those the workers family planned, and the stock
- * workers of services the config leaves alone, as they came.
- */
-export function instanceWorkers(plan: InstancePlan): Worker[] {
-  const workers = [...plan.workers];
-  for (const service of SERVICES) {
-    const stock = plan.instance.workers[service];
-    if (!stock || workers.some((w) => w.service === service)) continue;
-    workers.push({
-      service,
-      kind: 'stock',
-      key: DEFAULT_VARIANT,
-      path: ['spec', service, 'queues', DEFAULT_VARIANT],
-      name: stock.item.name,
-      queues: stock.stockQueues,
-      doc: plan.edit.current(stock.item),
-      stock,
-      config: undefined,
-    });
-  }
-  return workers;
-}
-
-export function argsPath(stock: StockWorker): (string | number)[] {
-  return ['spec', 'template', 'spec', 'containers', stock.container, stock.argsField];
-}
-
-export function dropAnnotations(doc: Doc, drop: (key: string) => boolean): void {
+function dropAnnotations(doc: Doc, drop: (key: string) => boolean): void {
   const annotations = doc.getIn(['metadata', 'annotations'], true);
   if (!isMap(annotations)) return;
   annotations.items = annotations.items.filter((pair) => {

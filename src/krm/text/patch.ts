@@ -3,7 +3,7 @@
 // A stock worker with narrowed queues, or a new worker cloned from it, costs a few small prints
 // instead of a whole one, and the output differs from the input only where the resource does.
 //
-// It follows documents as the outline knows them (src/krm/outline.ts: block mappings and
+// It follows documents as the outline knows them (src/krm/text/outline.ts: block mappings and
 // sequences of scalars) and gives up (undefined) on anything else, reordered keys included;
 // yaml then prints the whole document. test/patch.test.ts checks that the text reads back as
 // the document, and that it is what yaml prints when the input was in yaml's own layout.
@@ -19,6 +19,7 @@ import {
   YAMLMap,
   YAMLSeq,
 } from 'yaml';
+import { type Doc, hasWideSequences, originOf, parseOptions, printDoc } from '../yaml.js';
 import {
   type MapNode,
   type Outline,
@@ -28,7 +29,6 @@ import {
   UNREADABLE,
 } from './outline.js';
 import { canBePlain } from './strings.js';
-import { type Doc, hasWideSequences, originOf, parseOptions, printDoc } from './yaml.js';
 
 const FAIL = Symbol('fail');
 /** undefined: the same as the input (its text stands); a string: the new text; FAIL: give up. */

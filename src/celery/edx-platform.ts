@@ -5,7 +5,11 @@
 // to its service's default queue (CELERY_DEFAULT_QUEUE), unless the code that sends it names one.
 // docs/task-routing.md has the table for people; the report and the routing lint read this one.
 import type { ServiceName } from '../names.js';
-import type { Route } from './block.js';
+/** A task and the queue it is sent to. */
+export interface Route {
+  task: string;
+  queue: string;
+}
 
 export interface DefaultRoute extends Route {
   /** The setting whose value the queue is, by default. */

@@ -1,5 +1,5 @@
-// The Grafana dashboard of an instance's Celery workers, from the metrics Flower exports
-// (flower/events.py, PrometheusMetrics, in Flower 2.0.1 and 2.1.0):
+// The Grafana dashboard of an instance's Celery workers (Flower's family writes it), from the
+// metrics Flower exports (flower/events.py, PrometheusMetrics, in Flower 2.0.1 and 2.1.0):
 //   flower_events_total{worker,type,task}                     counter of Celery events
 //   flower_task_runtime_seconds{worker,task}                  histogram (_bucket, _sum, _count)
 //   flower_task_prefetch_time_seconds{worker,task}            gauge
@@ -12,7 +12,7 @@
 // The panels are built per role (the nine of docs/flower.md), so that another metrics source can
 // replace a role's panel (say, queue lengths read from Redis by an exporter) or add panels.
 
-import { quote } from '../monitoring/promql.js';
+import { quote } from '../promql/celery-exporter.js';
 
 /** The documented panels (docs/flower.md), in the order the dashboard shows them. */
 export const PANEL_ROLES = [

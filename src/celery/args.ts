@@ -97,6 +97,13 @@ export function queuesOf(args: readonly string[]): string[] | undefined {
   return queues;
 }
 
+/** The concurrency a worker's command line sets (`--concurrency`, `-c`), if any. */
+export function concurrencyOf(args: readonly string[]): number | undefined {
+  const value = parseArgs(args).find((g) => g.flag === '--concurrency')?.value;
+  const n = value === undefined ? Number.NaN : Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 export interface WorkerArgs {
   /** The queues it consumes: written as exactly one `--queues=`. */
   queues: readonly string[];

@@ -1,9 +1,10 @@
-// A resource's document built from its outline (src/krm/outline.ts) instead of by yaml's parser:
+// A resource's document built from its outline (src/krm/text/outline.ts) instead of by yaml's parser:
 // the outline has already found every node and decoded every scalar, so what is left is making
 // the nodes, as yaml's composer makes them (types, formats and source text of scalars, so that
 // they print the same). Only for text the outline reads whole and with nothing it does not keep
 // (comments, blank lines); test/compose.test.ts checks the documents against the parser's.
 import { Document, type Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { type Doc, keepSourceText, parseOptions } from '../yaml.js';
 import {
   type KeyStyle,
   type Outline,
@@ -12,7 +13,7 @@ import {
   scalarValue,
   UNREADABLE,
 } from './outline.js';
-import { type Doc, keepSourceText, parseOptions } from './yaml.js';
+import { plainFormat, resolvePlain } from './plain-scalars.js';
 
 /** The document of an outlined resource, as parseDocument would give it; undefined if unsure. */
 export function composeOutline(o: Outline): Doc | undefined {
@@ -91,43 +92,13 @@ function scalarNode(o: Outline, s: ScalarNode): Scalar | undefined {
 }
 
 /**
- * A plain scalar as yaml resolves it with the function's schema (the core schema, and 0644 read
- * the YAML 1.1 way): the first tag whose test matches, its value, and the format it records.
+ * A plain scalar as yaml resolves it with the function's schema (plain-scalars.ts): its value,
+ * and the format it records.
  */
 function plainNode(text: string): Scalar {
-  let value: unknown = text;
-  let format: string | undefined;
-  let fractionDigits: number | undefined;
-  if (/^0[0-7]+$/.test(text)) {
-    value = Number.parseInt(text, 8);
-    format = 'OCT1.1';
-  } else if (/^(?:~|[Nn]ull|NULL)$/.test(text)) value = null;
-  else if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(text))
-    value = text[0] === 't' || text[0] === 'T';
-  else if (/^0o[0-7]+$/.test(text)) {
-    value = Number.parseInt(text.slice(2), 8);
-    format = 'OCT';
-  } else if (/^[-+]?[0-9]+$/.test(text)) value = Number.parseInt(text, 10);
-  else if (/^0x[0-9a-fA-F]+$/.test(text)) {
-    value = Number.parseInt(text.slice(2), 16);
-    format = 'HEX';
-  } else if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text)) {
-    value =
-      text.slice(-3).toLowerCase() === 'nan'
-        ? Number.NaN
-        : text[0] === '-'
-          ? Number.NEGATIVE_INFINITY
-          : Number.POSITIVE_INFINITY;
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
-    value = Number.parseFloat(text);
-    format = 'EXP';
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) {
-    value = Number.parseFloat(text);
-    const dot = text.indexOf('.');
-    if (dot !== -1 && text[text.length - 1] === '0') fractionDigits = text.length - dot - 1;
-  }
-  const node = new Scalar(value);
-  if (fractionDigits !== undefined) node.minFractionDigits = fractionDigits;
+  const node = new Scalar(resolvePlain(text));
+  const { format, minFractionDigits } = plainFormat(text);
+  if (minFractionDigits !== undefined) node.minFractionDigits = minFractionDigits;
   node.source = text;
   node.type = 'PLAIN';
   if (format !== undefined) node.format = format;

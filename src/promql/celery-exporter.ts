@@ -12,8 +12,9 @@
 // `hostname` is the worker's Celery node name after its "@" (`edx.lms.core.high.<pod>` for
 // celery@edx.lms.core.high.<pod>). The exporter purges the series of a worker it has not heard
 // from for 10 minutes (--purge-offline-worker-metrics), so a scaled-down pod's series go away.
+
+import { parseArgs } from '../celery/args.js';
 import { EXPORTER_NAME } from '../names.js';
-import { parseArgs } from '../workers/args.js';
 
 export const QUEUE_LENGTH = 'celery_queue_length';
 export const WORKER_UP = 'celery_worker_up';
@@ -72,13 +73,6 @@ export function nodeNamePattern(args: readonly string[], deployment: string): st
     } else out += literalRegex(c);
   }
   return out;
-}
-
-/** The concurrency a worker's command line sets (`--concurrency`, `-c`), if any. */
-export function concurrencyOf(args: readonly string[]): number | undefined {
-  const value = parseArgs(args).find((g) => g.flag === '--concurrency')?.value;
-  const n = value === undefined ? Number.NaN : Number(value);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 export interface WorkerSeries {

@@ -11,6 +11,7 @@
 // (test/outline.test.ts checks the outline against the parser over generated documents).
 
 import { blockValue } from './block-scalars.js';
+import { NOT_A_STRING, resolvePlain } from './plain-scalars.js';
 import { escapeDouble, onlyAStringIn12, readsAsStringEverywhere } from './strings.js';
 
 export type Path = readonly (string | number)[];
@@ -129,10 +130,6 @@ interface Pending {
 
 const NULL: NullNode = { kind: 'null' };
 
-// Plain scalars the core schema reads as something other than a string (and 0644, which the
-// function reads the YAML 1.1 way, as an octal number).
-const NOT_A_STRING =
-  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const MAX_DEPTH = 100;
 const PLAIN_KEY = /^[A-Za-z0-9_./$][A-Za-z0-9_./$-]*$/;
 // What may not start a plain scalar (YAML's indicators), and what may not follow a plain
@@ -597,7 +594,7 @@ export function scalarValue(o: Outline, s: Scalar): string | typeof UNREADABLE {
   const text = o.source.slice(s.start, s.end);
   switch (s.style) {
     case 'plain':
-      return NOT_A_STRING.test(text) || /^0[0-7]+$/.test(text) ? UNREADABLE : text;
+      return NOT_A_STRING.test(text) ? UNREADABLE : text;
     case 'single':
       return text.slice(1, -1).replaceAll("''", "'");
     case 'double':
@@ -730,25 +727,6 @@ function oddBackslashesBefore(source: string, at: number): boolean {
   let n = 0;
   for (let i = at - 1; i >= 0 && source.charCodeAt(i) === 92; i--) n++;
   return n % 2 === 1;
-}
-
-/** A plain scalar as the core schema reads it (and 0644 the YAML 1.1 way, as yaml.ts does). */
-function resolvePlain(text: string): unknown {
-  if (/^0[0-7]+$/.test(text)) return Number.parseInt(text, 8);
-  if (/^(?:~|[Nn]ull|NULL)$/.test(text)) return null;
-  if (/^(?:[Tt]rue|TRUE)$/.test(text)) return true;
-  if (/^(?:[Ff]alse|FALSE)$/.test(text)) return false;
-  if (/^0o[0-7]+$/.test(text)) return Number.parseInt(text.slice(2), 8);
-  if (/^[-+]?[0-9]+$/.test(text)) return Number.parseInt(text, 10);
-  if (/^0x[0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
-  if (/^[-+]?\.(?:inf|Inf|INF)$/.test(text)) {
-    return text.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  }
-  if (/^\.(?:nan|NaN|NAN)$/.test(text)) return Number.NaN;
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text)) {
-    return Number.parseFloat(text);
-  }
-  return text;
 }
 
 /** The lines of a block scalar's content, indentation taken off (blank lines as ''). */

@@ -1,8 +1,8 @@
 // The dashboard's queue panels when celery-exporter runs: queue lengths read from Redis, in
 // place of Flower's estimate from events. Without the exporter the dashboard stays as it is.
 import type { Monitoring } from '../config/schema.js';
-import type { DashboardOptions, PanelSpec } from '../flower/dashboard.js';
-import { dashboardQueueLength } from './promql.js';
+import { dashboardQueueLength } from '../promql/celery-exporter.js';
+import type { DashboardOptions, PanelSpec } from './dashboard.js';
 
 const SOURCE =
   'celery-exporter reads the length of each queue’s Redis list at every scrape, for every queue of the instance (workers scaled to zero included). Tasks a worker has already taken (running, or prefetched) are no longer in the list. Tasks sent with a priority wait in extra lists that are not counted.';

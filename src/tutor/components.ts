@@ -1,0 +1,51 @@
+// The components the function adds to an instance next to Tutor's (Flower, celery-exporter,
+// the alerts): which stock worker they go with, and labels like its.
+import { plainAt } from '../krm/yaml.js';
+import { NAME_LABEL } from '../names.js';
+import { generatedLabels, type StockWorker, type TutorInstance } from './instances.js';
+
+/**
+ * The stock worker whose broker Flower and celery-exporter watch, and after which their
+ * resources are written: Tutor gives the LMS and CMS workers the same broker, so the LMS's,
+ * else the CMS's.
+ */
+export function monitoredStock(instance: TutorInstance): StockWorker | undefined {
+  return instance.workers.lms ?? instance.workers.cms;
+}
+
+/**
+ * Labels like the stock worker's (Tutor's instance and part-of), named `name`, managed by
+ * celery-queues; the selector of its pods is the stock worker's with the name swapped, so it
+ * selects that component's pods only (kept as it has always been written: a Deployment's
+ * selector cannot change), and the selector of its Service is the same keys read off the labels.
+ */
+export function componentLabels(
+  instance: TutorInstance,
+  stock: StockWorker,
+  name: string,
+): {
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  serviceSelector: Record<string, string>;
+} {
+  const strings = (value: unknown): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(value && typeof value === 'object' ? value : {}).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
+  const stockLabels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
+  const selector: Record<string, string> = {
+    ...strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels'])),
+    [NAME_LABEL]: name,
+  };
+  const labels: Record<string, string> = {
+    ...stockLabels,
+    [NAME_LABEL]: name,
+    ...generatedLabels(instance),
+  };
+  const serviceSelector = Object.fromEntries(
+    Object.keys(selector).map((key) => [key, labels[key] ?? (selector[key] as string)]),
+  );
+  return { labels, selector, serviceSelector };
+}
