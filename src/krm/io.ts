@@ -23,6 +23,7 @@ import {
 } from 'yaml';
 import {
   deindent,
+  firstLine,
   hasColumn0Quote,
   InputError,
   Item,
@@ -755,8 +756,4 @@ export function* streamChunks(items: readonly Item[]): Generator<string> {
     yield text;
     previous = text;
   }
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
 }

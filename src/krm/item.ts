@@ -649,6 +649,7 @@ export function deindent(raw: string, indent: number): string {
   return raw.slice(indent).replace(new RegExp(`\\n {0,${indent}}`, 'g'), '\n');
 }
 
-function firstLine(message: string): string {
+/** The first line of a parser's message (the rest is its picture of the source). */
+export function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
 }

@@ -28,7 +28,13 @@ import { type StringifyContext, stringifyString, stringTag } from 'yaml/util';
 import { blockHeader, blockValue, contentLines } from './text/block-scalars.js';
 import { type Outline, outline, plainValueAt, UNREADABLE } from './text/outline.js';
 import { OCTAL_11 } from './text/plain-scalars.js';
-import { canBePlain, doubleQuoted, needsEscapes, readsAsStringEverywhere } from './text/strings.js';
+import {
+  canBePlain,
+  doubleQuoted,
+  needsEscapes,
+  oddBackslashesBefore,
+  readsAsStringEverywhere,
+} from './text/strings.js';
 
 export type Doc = Document.Parsed | Document;
 
@@ -211,19 +217,13 @@ export function flowNestingTooDeep(text: string): boolean {
       else if (c === 34) {
         end = at;
         do end = text.indexOf('"', end + 1);
-        while (end > 0 && isEscaped(text, end));
+        while (end > 0 && oddBackslashesBefore(text, end));
       } else end = text.indexOf("'", at + 1);
       if (end < 0) return false; // unterminated: the parser will say so, quickly
       interesting.lastIndex = end + 1;
     }
   }
   return false;
-}
-
-function isEscaped(text: string, at: number): boolean {
-  let backslashes = 0;
-  for (let i = at - 1; i >= 0 && text.charCodeAt(i) === 92; i--) backslashes++;
-  return backslashes % 2 === 1;
 }
 
 /**

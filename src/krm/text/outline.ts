@@ -12,7 +12,12 @@
 
 import { blockValue } from './block-scalars.js';
 import { NOT_A_STRING, resolvePlain } from './plain-scalars.js';
-import { escapeDouble, onlyAStringIn12, readsAsStringEverywhere } from './strings.js';
+import {
+  escapeDouble,
+  oddBackslashesBefore,
+  onlyAStringIn12,
+  readsAsStringEverywhere,
+} from './strings.js';
 
 export type Path = readonly (string | number)[];
 
@@ -721,12 +726,6 @@ function unescapeOne(_: string, e: string): string {
   return e.length > 1
     ? String.fromCodePoint(Number.parseInt(e.slice(1), 16))
     : (SIMPLE_ESCAPES[e] as string);
-}
-
-function oddBackslashesBefore(source: string, at: number): boolean {
-  let n = 0;
-  for (let i = at - 1; i >= 0 && source.charCodeAt(i) === 92; i--) n++;
-  return n % 2 === 1;
 }
 
 /** The lines of a block scalar's content, indentation taken off (blank lines as ''). */

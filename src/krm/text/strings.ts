@@ -181,3 +181,10 @@ export function printableLine(text: string): string {
     (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
   );
 }
+
+/** Is the character at `at` escaped: an odd number of backslashes right before it? */
+export function oddBackslashesBefore(source: string, at: number): boolean {
+  let n = 0;
+  for (let i = at - 1; i >= 0 && source.charCodeAt(i) === 92; i--) n++;
+  return n % 2 === 1;
+}
