@@ -81,12 +81,7 @@ export function docFrom(value: unknown): Doc {
  * printer could write otherwise kept with it (see writeString).
  */
 export function parseYaml(text: string, options: ResolveOptions = {}): Document.Parsed {
-  const doc = parseYamlUnresolved(text);
-  if (doc.errors.length === 0 && /[&*]|<</.test(text)) {
-    const error = resolveAliases(doc, options);
-    if (error) doc.errors.push(new YAMLParseError([0, 0], 'BAD_ALIAS', error));
-  }
-  return doc;
+  return resolved(parseYamlUnresolved(text), text, options);
 }
 
 /**
@@ -94,13 +89,7 @@ export function parseYaml(text: string, options: ResolveOptions = {}): Document.
  * `aliases: false`, checks them itself: aliasError on the parts it resolves).
  */
 export function parseYamlUnresolved(text: string, { aliases = true } = {}): Document.Parsed {
-  const refused = refuseHostile(text);
-  if (refused) return refused;
-  const doc = parseDocument(text, parseOptions);
-  explainErrors(doc, text);
-  if (aliases && text.includes('*')) checkAliases(doc);
-  if (doc.errors.length === 0) keepSourceTexts(doc.contents, text);
-  return doc;
+  return refuseHostile(text) ?? checked(parseDocument(text, parseOptions), text, aliases);
 }
 
 /** Every document of a stream, read as parseYaml reads one. */
@@ -109,16 +98,23 @@ export function parseYamlStream(text: string): Document.Parsed[] {
   if (refused) return [refused];
   const docs = parseAllDocuments(text, parseOptions);
   if (!Array.isArray(docs)) return [];
-  const aliased = /[&*]|<</.test(text);
-  for (const doc of docs) {
-    explainErrors(doc, text);
-    if (text.includes('*')) checkAliases(doc);
-    if (doc.errors.length > 0) continue;
-    keepSourceTexts(doc.contents, text);
-    const error = aliased ? resolveAliases(doc) : undefined;
+  return docs.map((doc) => resolved(checked(doc, text, true), text, {}));
+}
+
+/** Errors on one line each, aliases within bounds, and the source text kept on the scalars. */
+function checked(doc: Document.Parsed, text: string, aliases: boolean): Document.Parsed {
+  explainErrors(doc, text);
+  if (aliases && text.includes('*')) checkAliases(doc);
+  if (doc.errors.length === 0) keepSourceTexts(doc.contents, text);
+  return doc;
+}
+
+function resolved(doc: Document.Parsed, text: string, options: ResolveOptions): Document.Parsed {
+  if (doc.errors.length === 0 && /[&*]|<</.test(text)) {
+    const error = resolveAliases(doc, options);
     if (error) doc.errors.push(new YAMLParseError([0, 0], 'BAD_ALIAS', error));
   }
-  return docs;
+  return doc;
 }
 
 /**
@@ -140,11 +136,11 @@ export function parseYamlValue(text: string): unknown {
 export function parseYamlEntries(text: string, keys: readonly string[]): Record<string, unknown> {
   const o = outline(text);
   const out: Record<string, unknown> = {};
-  if (o && keys.every((key) => plainValueAt(o, [key]) !== UNREADABLE)) {
-    for (const key of keys) {
-      const value = plainValueAt(o, [key]);
-      if (value !== undefined) out[key] = value;
-    }
+  const values = o ? keys.map((key) => plainValueAt(o, [key])) : [UNREADABLE];
+  if (!values.includes(UNREADABLE)) {
+    keys.forEach((key, i) => {
+      if (values[i] !== undefined) out[key] = values[i];
+    });
     return out;
   }
   const value = parseYamlValue(text);
