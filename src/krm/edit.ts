@@ -4,7 +4,7 @@
 import { isDocument, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
-import { isBookkeepingAnnotation } from './k8s.js';
+import { isBookkeepingAnnotation, SEQ_INDENT } from './k8s.js';
 import { type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
@@ -24,8 +24,6 @@ const FILE_ANNOTATIONS = [
   ['internal.config.kubernetes.io/path', 'internal.config.kubernetes.io/index'],
   ['config.kubernetes.io/path', 'config.kubernetes.io/index'],
 ] as const;
-// kpt's record of a file's sequence style (compact or wide), used when it writes the file back.
-const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
 
 export class Edit {
   private readonly byKey = new Map<Key, Item>();

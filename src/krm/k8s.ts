@@ -12,6 +12,9 @@ export function isBookkeepingAnnotation(key: string): boolean {
   );
 }
 
+/** kpt's record of a file's sequence style (`wide` or `compact`), used when it writes the file back. */
+export const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
+
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: string; values?: string[] }[];

@@ -3,13 +3,11 @@
 // to print it cost more than the rest of a run with every family on. The text is the one
 // `printDoc(docFrom(value))` gives, byte for byte (test/print.test.ts holds the two to each
 // other over generated values); what this does not know how to print, it leaves to yaml.
+import { SEQ_INDENT } from './k8s.js';
 import { writeNewString } from './yaml.js';
 
 /** A resource as plain data: what families build and `docFrom` takes. */
 export type PlainResource = Record<string, unknown>;
-
-/** kpt's record of a file's sequence style (see Edit.place). */
-const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
 
 /**
  * A deep copy of a resource in the subset this file prints: plain objects and arrays, strings,

@@ -25,6 +25,7 @@ import {
   YAMLSeq,
 } from 'yaml';
 import { type StringifyContext, stringifyString, stringTag } from 'yaml/util';
+import { SEQ_INDENT } from './k8s.js';
 import { blockHeader, blockValue, contentLines } from './text/block-scalars.js';
 import { type Outline, outline, plainValueAt, UNREADABLE } from './text/outline.js';
 import { OCTAL_11 } from './text/plain-scalars.js';
@@ -715,9 +716,7 @@ export function printResource(doc: Doc): string {
 
 /** kpt's record that the resource's file indents its sequences (`wide`), or not. */
 export function hasWideSequences(doc: Doc): boolean {
-  return (
-    doc.getIn(['metadata', 'annotations', 'internal.config.kubernetes.io/seqindent']) === 'wide'
-  );
+  return doc.getIn(['metadata', 'annotations', SEQ_INDENT]) === 'wide';
 }
 
 /** The document as plain data (aliases expanded, within bounds). */
