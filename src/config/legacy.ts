@@ -22,6 +22,7 @@
 // - CELERY_VERSION: no counterpart here; UNMAPPED says so.
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { ResourceRef } from '../krm/item.js';
+import { isObject } from '../krm/json.js';
 import type { Results } from '../krm/results.js';
 import { parseYaml, toPlain } from '../krm/yaml.js';
 import { DEFAULT_VARIANT, SERVICES, type ServiceName } from '../names.js';
@@ -149,7 +150,7 @@ export function fromTutorSettings(
     const key = explicitQueuesKey(service);
     const routes = data[key];
     if (routes === undefined || routes === null) continue;
-    if (!isPlainObject(routes)) {
+    if (!isObject(routes)) {
       fail(['data', key], 'must be a mapping of task names to routes ({queue: ...})');
       continue;
     }
@@ -250,7 +251,7 @@ function readWorkers(
   if (WORKERS_CONFIG in data) {
     const config = data[WORKERS_CONFIG];
     if (config === null) return out;
-    if (!isPlainObject(config)) {
+    if (!isObject(config)) {
       fail(['data', WORKERS_CONFIG], 'must be a mapping {service: {variant: {...}}}');
       return undefined;
     }
@@ -261,7 +262,7 @@ function readWorkers(
         continue;
       }
       if (variants === null) continue;
-      if (!isPlainObject(variants)) {
+      if (!isObject(variants)) {
         fail(base, 'must be a mapping of variant names to their settings');
         continue;
       }
@@ -269,7 +270,7 @@ function readWorkers(
       for (const [variant, attributes] of Object.entries(variants)) {
         const source = [...base, variant];
         const attrs = attributes ?? {};
-        if (!isPlainObject(attrs)) {
+        if (!isObject(attrs)) {
           fail(source, `must be a mapping of ${VARIANT_KEYS.join(', ')}`);
           continue;
         }
@@ -282,7 +283,7 @@ function readWorkers(
           }
         }
         const extra = attrs.extra_params;
-        if (isPlainObject(extra)) {
+        if (isObject(extra)) {
           // The plugin's README once showed {pool: gevent}; its template renders only the keys.
           const flags = Object.entries(extra).map(([k, v]) => `--${k}=${v}`);
           fail(
@@ -307,7 +308,7 @@ function readWorkers(
     return out;
   }
   const variants = VARIANTS in data ? data[VARIANTS] : PLUGIN_DEFAULT_VARIANTS;
-  if (!isPlainObject(variants)) {
+  if (!isObject(variants)) {
     fail(['data', VARIANTS], 'must be a mapping {service: [variant, ...]}');
     return undefined;
   }
@@ -409,8 +410,4 @@ function readValue(
 
 function isService(value: unknown): value is ServiceName {
   return (SERVICES as readonly unknown[]).includes(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,6 +4,7 @@
 import { isDocument, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { Item } from './item.js';
+import { isObject } from './json.js';
 import { isBookkeepingAnnotation, SEQ_INDENT } from './k8s.js';
 import { type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
@@ -527,8 +528,7 @@ function withSorted(
  * array index (a plain object puts those first, whatever the order they are set in).
  */
 function labelsFit(r: PlainResource, labels: Readonly<Record<string, string>>): boolean {
-  const isMapOrAbsent = (v: unknown) =>
-    v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+  const isMapOrAbsent = (v: unknown) => v === undefined || isObject(v);
   const metadata = r.metadata as Record<string, unknown> | undefined;
   if (!isMapOrAbsent(metadata)) return false;
   if (!isMapOrAbsent(metadata?.labels) || !isMapOrAbsent(metadata?.annotations)) return false;

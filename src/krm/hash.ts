@@ -15,6 +15,7 @@
 // - The suffix is the first 10 hex digits of the SHA-256, with 0, 1, 3, a, e written as
 //   g, h, k, m, t (no vowels, no look-alikes).
 import type * as Crypto from 'node:crypto';
+import { isObject } from './json.js';
 
 // node:crypto is loaded when a hash is first needed: loading it (and the stream modules it
 // pulls in) costs a run that hashes nothing (Kustomize's exec input, say) several milliseconds.
@@ -43,7 +44,7 @@ export function configMapHash(content: ConfigMapContent, go: GoJson = 'short'): 
     kind: 'ConfigMap',
     name: '',
   };
-  if (isMapping(content.binaryData)) hashed.binaryData = content.binaryData;
+  if (isObject(content.binaryData)) hashed.binaryData = content.binaryData;
   const previous = escaped.go === go ? escaped.strings : undefined;
   const strings = new Map<string, string>();
   escaped = { go, strings };
@@ -80,10 +81,6 @@ export function hashedName(
     if (configMapHash(content, go) === m[1]) return { base, go };
   }
   return undefined;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

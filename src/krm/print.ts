@@ -3,6 +3,7 @@
 // to print it cost more than the rest of a run with every family on. The text is the one
 // `printDoc(docFrom(value))` gives, byte for byte (test/print.test.ts holds the two to each
 // other over generated values); what this does not know how to print, it leaves to yaml.
+import { isObject } from './json.js';
 import { SEQ_INDENT } from './k8s.js';
 import { writeNewString } from './yaml.js';
 
@@ -90,7 +91,7 @@ function map(
       const at = wide ? inner : indent;
       out.push('\n', at);
       if (!seq(out, v, at, wide)) return false;
-    } else if (isMap(v) && Object.keys(v).length > 0) {
+    } else if (isObject(v) && Object.keys(v).length > 0) {
       out.push('\n', inner);
       if (!map(out, v, inner, wide)) return false;
     } else {
@@ -113,15 +114,11 @@ function seq(out: string[], value: unknown[], indent: string, wide: boolean): bo
     const v = value[i];
     if (Array.isArray(v) && v.length > 0) {
       if (!seq(out, v, inner, wide)) return false;
-    } else if (isMap(v) && Object.keys(v).length > 0) {
+    } else if (isObject(v) && Object.keys(v).length > 0) {
       if (!map(out, v, inner, wide)) return false;
     } else if (!leaf(out, v, inner)) return false;
   }
   return true;
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A scalar or an empty collection; `indent`: the context's (a block scalar's lines). */

@@ -16,6 +16,7 @@
 // changes (RESTORABLE), and a record naming any other field is refused.
 import { isMap, isSeq, type YAMLMap } from 'yaml';
 import type { Item } from '../krm/item.js';
+import { isObject } from '../krm/json.js';
 import { type Doc, deepEqual, toPlain } from '../krm/yaml.js';
 import { STOCK_FIELDS } from '../names.js';
 
@@ -229,7 +230,7 @@ function diff(before: unknown, after: unknown, path: Path, out: [string, unknown
     return;
   }
   if (descends(path)) {
-    if (isPlainObject(before) && isPlainObject(after)) {
+    if (isObject(before) && isObject(after)) {
       for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
         diff(before[key], after[key], [...path, key], out);
       }
@@ -256,10 +257,6 @@ function recordEnv(before: unknown, after: unknown, path: Path, out: [string, un
     throw new Error(`${pointer(path)} of a stock worker changed in place`);
   }
   for (let i = stock.length; i < now.length; i++) out.push([pointer([...path, i]), null]);
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function dropRecord(doc: Doc): void {
