@@ -13,6 +13,7 @@ import {
   renameConfigMapRefs,
 } from './krm/refs.js';
 import type { Resource, Resources } from './krm/resources.js';
+import { plural } from './krm/results.js';
 import { type Doc, deepEqual } from './krm/yaml.js';
 import { GENERATED_BY } from './names.js';
 import type { InstanceView } from './plan.js';
@@ -141,7 +142,7 @@ function rename(view: InstanceView, item: Resource, to: string, rollout: Rollout
     {
       item,
       field: 'metadata.name',
-      brief: `${rollout.what} changed: renamed to ${to}; ${count(workloads.length, 'workload')} ${workloads.length === 1 ? 'follows, so its pods roll' : 'follow, so their pods roll'}`,
+      brief: `${rollout.what} changed: renamed to ${to}; ${plural(workloads.length, 'workload')} ${workloads.length === 1 ? 'follows, so its pods roll' : 'follow, so their pods roll'}`,
     },
   );
 }
@@ -183,11 +184,7 @@ function annotateMounters(
     {
       item,
       field: rollout.field,
-      brief: `${rollout.what} changed; the pod templates of ${count(annotated.length, 'workload')} carry ${key}, so their pods roll`,
+      brief: `${rollout.what} changed; the pod templates of ${plural(annotated.length, 'workload')} carry ${key}, so their pods roll`,
     },
   );
-}
-
-function count(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }

@@ -77,3 +77,8 @@ export function formatResult(r: Result): string {
     `celery-queues: ${r.severity}: ${where ? `${where}: ` : ''}${r.brief ?? r.message}`,
   );
 }
+
+/** `1 warning`, `2 warnings`, `3 Ingresses`: a count and its noun. */
+export function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : what.endsWith('s') ? 'es' : 's'}`;
+}

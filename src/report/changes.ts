@@ -4,7 +4,7 @@
 // change of that ConfigMap, not one removed and one added.
 import { HASH_SUFFIX } from '../krm/hash.js';
 import type { Item } from '../krm/item.js';
-import type { Result } from '../krm/results.js';
+import { plural, type Result } from '../krm/results.js';
 
 export interface ResourceId {
   kind: string;
@@ -77,10 +77,6 @@ export function countByKind(ids: readonly ResourceId[]): string {
   const counts = new Map<string, number>();
   for (const id of ids) counts.set(id.kind, (counts.get(id.kind) ?? 0) + 1);
   return [...counts].map(([kind, n]) => plural(n, kind)).join(', ');
-}
-
-export function plural(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : what.endsWith('s') ? 'es' : 's'}`;
 }
 
 export interface Outcome {

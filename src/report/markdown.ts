@@ -1,7 +1,8 @@
 // The report as Markdown, for a pull request comment or a CI job summary: per instance one table
 // of queue -> worker -> tasks -> alerts, then what changes and which pods roll, then the errors
 // and warnings. Names from the config and the input are shown as code, escaped for a table.
-import { countByKind, plural } from './changes.js';
+import { plural } from '../krm/results.js';
+import { countByKind } from './changes.js';
 import type { Report } from './report.js';
 import type { InstanceTopology, QueueFacts, WorkerFacts } from './topology.js';
 

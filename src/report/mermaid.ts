@@ -1,6 +1,7 @@
 // The report's topology as a Mermaid flowchart, which GitHub renders in Markdown: per instance a
 // subgraph, tasks -> queue -> worker. Every label is a quoted string with Mermaid's entity codes
 // for the characters its grammar or HTML would read; ids are generated, never names.
+import { plural } from '../krm/results.js';
 import { concurrencyText, scalingText, shortTask } from './markdown.js';
 import type { Report } from './report.js';
 
@@ -26,8 +27,7 @@ export function renderMermaid(report: Report): string {
       const wid = next('w');
       workerIds.set(w.name, wid);
       const replicas = w.scaling.replicas;
-      const scaling =
-        replicas === undefined ? scalingText(w) : `${replicas} replica${replicas === 1 ? '' : 's'}`;
+      const scaling = replicas === undefined ? scalingText(w) : plural(replicas, 'replica');
       const text = w.off
         ? `${w.name}<br>turned off<br>${scaling}`
         : `${w.name}<br>${scaling}<br>${concurrencyText(w)}`;
@@ -74,8 +74,4 @@ function labelWithBreaks(text: string): string {
     .join('<br>')
     .replace(/^/, '"')
     .replace(/$/, '"');
-}
-
-function plural(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
