@@ -483,24 +483,29 @@ const INVALID = -2;
  * `end`; -1 when the scalar goes on past the line; INVALID for an escape YAML does not have.
  */
 function closingQuoteInLine(source: string, from: number, end: number): number {
-  // Within the line only: a long scalar folded over many lines stays linear. Regular
-  // expressions do the character work: settings files are tens of kilobytes of escapes.
+  // Within the line only: a long scalar folded over many lines stays linear. A regular
+  // expression steps over the text and the valid escapes (settings files are tens of kilobytes
+  // with thousands of them), a bounded number at a time to keep its backtracking stack small.
   const line = source.slice(from, end);
-  let quote = line.indexOf('"');
-  while (quote >= 0 && oddBackslashesBefore(line, quote)) quote = line.indexOf('"', quote + 1);
-  let body = quote >= 0 ? line.slice(0, quote) : line;
-  // A `\` at the line's end joins the next line to this one.
-  const joined = quote < 0 && oddBackslashesBefore(line, line.length);
-  if (joined) {
-    if (end >= source.length) return INVALID;
-    body = body.slice(0, -1);
+  let pos = 0;
+  for (;;) {
+    TEXT_AND_ESCAPES.lastIndex = pos;
+    TEXT_AND_ESCAPES.test(line);
+    const stop = TEXT_AND_ESCAPES.lastIndex;
+    if (stop === line.length) return -1;
+    if (line.charCodeAt(stop) === 34 /* " */) return from + stop + 1;
+    if (stop > pos) {
+      pos = stop; // as far as one search goes
+      continue;
+    }
+    // A `\` that starts no escape: at the line's end it joins the next line to this one.
+    return stop + 1 === line.length && end < source.length ? -1 : INVALID;
   }
-  if (body.includes('\\') && body.replace(VALID_ESCAPE, '').includes('\\')) return INVALID;
-  return quote >= 0 ? from + quote + 1 : -1;
 }
 
-const VALID_ESCAPE =
-  /\\(?:[0abt\tnvfre "/\\N_LP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})/g;
+// Text and escapes of a double-quoted scalar's line, as YAML has them.
+const TEXT_AND_ESCAPES =
+  /(?:[^"\\]+|\\(?:[0abt\tnvfre "/\\N_LP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})){0,256}/y;
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   '0': '\0',
