@@ -14,12 +14,13 @@ import {
   writeResourceList,
   writeStream,
 } from '../src/krm/io.js';
-import type { Item } from '../src/krm/item.js';
+import { deindent, type Item, inContainer } from '../src/krm/item.js';
 import { Results } from '../src/krm/results.js';
 import { toPlain } from '../src/krm/yaml.js';
 import { transform } from '../src/transform.js';
 import { expectGoldenDiff } from './golden.js';
 import { fixture, runCli, withFunctionConfig } from './helpers.js';
+import { inContainer as linesInContainer } from './yaml-arbitraries.js';
 
 const plainOf = (item: Item) => toPlain(item.doc);
 
@@ -203,6 +204,24 @@ describe('splitting a ResourceList', () => {
     expect(out.messages).toBe('');
     expect(out.stdout).toBe(transformed(parseResourceList(text)));
     expect(out.stdout).toContain('--concurrency=2');
+  });
+});
+
+describe('a written resource as an entry', () => {
+  it('indents every line but the first and the empty ones, and deindent takes it back', () => {
+    const text = fc
+      .array(fc.constantFrom('a: b', '', ' ', '  - c', '#', 'x\ty'), { maxLength: 8 })
+      .map((lines) => lines.join('\n'));
+    fc.assert(
+      fc.property(text, fc.constantFrom(2, 4, 6), fc.boolean(), (t, container, newline) => {
+        const source = newline ? `${t}\n` : t;
+        const entry = inContainer(source, container);
+        // Line by line, as the test's own layouts make entries.
+        expect(entry).toBe(linesInContainer(source, container));
+        expect(deindent(entry, container)).toBe(source);
+      }),
+      { seed: 20261205, numRuns: 500 },
+    );
   });
 });
 

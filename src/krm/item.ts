@@ -633,14 +633,13 @@ function underIndented(container: number): RegExp {
 /** A document as a ResourceList entry, `container` columns in (its `- ` two before). */
 export function inContainer(text: string, container: number): string {
   if (container === 0) return text;
-  const pad = ' '.repeat(container);
-  return text
-    .split('\n')
-    .map((line, n) =>
-      n === 0 ? `${' '.repeat(container - 2)}- ${line}` : line === '' ? '' : pad + line,
-    )
-    .join('\n');
+  // Every line but the first is indented unless it is empty: one native replace (every written
+  // resource goes out through here).
+  return `${' '.repeat(container - 2)}- ${text.replace(LINE_WITH_TEXT, `\n${' '.repeat(container)}`)}`;
 }
+
+/** A line break followed by a line that is not empty. */
+const LINE_WITH_TEXT = /\n(?!\n|$)/g;
 
 /** A ResourceList entry as a document of its own: its `- ` and indentation taken off. */
 export function deindent(raw: string, indent: number): string {
