@@ -34,11 +34,16 @@ function idOf(item: Item): ResourceId {
 }
 
 export function changesOf(input: readonly Item[], output: readonly Item[]): Changes {
-  const before = new Map(input.map((item) => [keyOf(item), item]));
-  const after = new Map(output.map((item) => [keyOf(item), item]));
+  // Only what is not the very item that came in is looked at, by kind, namespace and name.
+  const kept = new Set(output);
+  const inInput = new Set(input);
+  const written = output.filter((item) => !inInput.has(item));
+  const writtenKeys = new Set(written.map(keyOf));
+  const gone = input.filter((item) => !kept.has(item));
+  const before = new Map(gone.map((item) => [keyOf(item), item]));
+  const removed = gone.filter((item) => !writtenKeys.has(keyOf(item)));
   const changes: Changes = { added: [], changed: [], removed: [] };
-  const removed = input.filter((item) => !after.has(keyOf(item)));
-  for (const item of output) {
+  for (const item of written) {
     const old = before.get(keyOf(item));
     if (old === undefined) {
       const renamed = renamedFrom(item, removed);
@@ -51,9 +56,7 @@ export function changesOf(input: readonly Item[], output: readonly Item[]): Chan
           after: item,
         });
       } else changes.added.push({ ...idOf(item), after: item });
-    } else if (old !== item) {
-      changes.changed.push({ ...idOf(item), before: old, after: item });
-    }
+    } else changes.changed.push({ ...idOf(item), before: old, after: item });
   }
   changes.removed = removed.map((item) => ({ ...idOf(item), before: item }));
   return changes;
