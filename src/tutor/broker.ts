@@ -3,7 +3,7 @@
 import { parseHostPort } from '../broker/address.js';
 import type { Item } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
-import { parseYamlEntries, plainAt } from '../krm/yaml.js';
+import { parseYamlEntries } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 import type { StockWorker, TutorInstance } from './instances.js';
 
@@ -29,27 +29,31 @@ export interface MountedConfigMap {
   mountPaths: string[];
 }
 
-interface PodSpec {
-  containers?: { volumeMounts?: { name?: unknown; mountPath?: unknown }[] }[];
-  volumes?: { name?: unknown; configMap?: { name?: unknown } }[];
-}
+type Volume = { name?: unknown; configMap?: { name?: unknown } } | null;
+type VolumeMount = { name?: unknown; mountPath?: unknown } | null;
+
+/** Read once for each stock worker: the settings and the broker both look them up. */
+const mountedBy = new WeakMap<StockWorker, readonly MountedConfigMap[]>();
 
 /** The ConfigMaps a stock worker mounts as volumes, with where its container mounts them. */
-export function mountedConfigMaps(stock: StockWorker): MountedConfigMap[] {
-  const pod = (plainAt(stock.item.doc, ['spec', 'template', 'spec']) ?? {}) as PodSpec;
-  const mounts = pod.containers?.[stock.container]?.volumeMounts ?? [];
-  const out: MountedConfigMap[] = [];
-  for (const volume of pod.volumes ?? []) {
+export function mountedConfigMaps(stock: StockWorker): readonly MountedConfigMap[] {
+  let out = mountedBy.get(stock);
+  if (out) return out;
+  const pod = ['spec', 'template', 'spec'];
+  const list = <T>(value: unknown) => (Array.isArray(value) ? (value as T[]) : []);
+  const volumes = list<Volume>(stock.item.plainAt([...pod, 'volumes']));
+  const mounts = list<VolumeMount>(
+    stock.item.plainAt([...pod, 'containers', stock.container, 'volumeMounts']),
+  );
+  out = volumes.flatMap((volume) => {
     const name = volume?.configMap?.name;
-    if (typeof volume?.name !== 'string' || typeof name !== 'string') continue;
-    out.push({
-      volume: volume.name,
-      name,
-      mountPaths: mounts.flatMap((m) =>
-        m?.name === volume.name && typeof m.mountPath === 'string' ? [m.mountPath] : [],
-      ),
-    });
-  }
+    if (typeof volume?.name !== 'string' || typeof name !== 'string') return [];
+    const mountPaths = mounts.flatMap((m) =>
+      m && m.name === volume.name && typeof m.mountPath === 'string' ? [m.mountPath] : [],
+    );
+    return [{ volume: volume.name, name, mountPaths }];
+  });
+  mountedBy.set(stock, out);
   return out;
 }
 
