@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isScalar, parseDocument } from 'yaml';
-import { NOT_A_STRING, plainFormat, resolvePlain } from '../src/krm/text/plain-scalars.js';
+import { isNotAString, plainFormat, resolvePlain } from '../src/krm/text/plain-scalars.js';
 import { parseOptions } from '../src/krm/yaml.js';
 
 function parsed(text: string) {
@@ -57,7 +57,7 @@ describe('plain scalars', () => {
     const node = parsed(text);
     if (typeof node.source !== 'string' || node.source !== text) return; // not plain as one token
     expect(resolvePlain(text)).toEqual(node.value);
-    expect(NOT_A_STRING.test(text)).toBe(typeof node.value !== 'string');
+    expect(isNotAString(text)).toBe(typeof node.value !== 'string');
     const { format, minFractionDigits } = plainFormat(text);
     expect(format).toBe(node.format);
     expect(minFractionDigits).toBe(node.minFractionDigits);

@@ -13,7 +13,7 @@ import {
   plainValueAt,
   UNREADABLE as UNREAD,
 } from './text/outline.js';
-import { NOT_A_STRING } from './text/plain-scalars.js';
+import { isNotAString } from './text/plain-scalars.js';
 import {
   type Doc,
   docFrom,
@@ -289,9 +289,15 @@ export class Item {
     return plainAt(this.doc, path);
   }
 
-  /** The same resource with other text in the same layout (an edit spliced into the text). */
-  withText(raw: string): Item {
-    return new Item(raw, this.indent, this.position, false, undefined, this.lead);
+  /**
+   * The same resource with other text in the same layout (an edit spliced into the text).
+   * `sameHeader`: the edit left apiVersion, kind, name and namespace alone, so they are known
+   * without reading the new text (a settings ConfigMap is tens of kilobytes).
+   */
+  withText(raw: string, sameHeader = false): Item {
+    const item = new Item(raw, this.indent, this.position, false, undefined, this.lead);
+    if (sameHeader) item.header = this.header;
+    return item;
   }
 
   private get head(): Header {
@@ -364,6 +370,15 @@ export class Item {
   get isLocalConfig(): boolean {
     return this.annotation('config.kubernetes.io/local-config') === 'true';
   }
+}
+
+/** Does a change at this path change the header (apiVersion, kind, name or namespace)? */
+export function inHeader(path: Path): boolean {
+  const [first, second] = path.map(String);
+  if (first === 'apiVersion' || first === 'kind') return true;
+  return (
+    first === 'metadata' && (second === undefined || second === 'name' || second === 'namespace')
+  );
 }
 
 interface Header {
@@ -559,7 +574,7 @@ function scalar(raw: string | undefined): string | undefined {
   // A comment after the value (`name: lms-worker # the stock worker`).
   const hash = raw.search(/\s#/);
   const text = (hash < 0 ? raw : raw.slice(0, hash)).trimEnd();
-  if (PLAIN.test(text)) return NOT_A_STRING.test(text) ? undefined : text;
+  if (PLAIN.test(text)) return isNotAString(text) ? undefined : text;
   if (/^'[^']*'$/.test(text)) return text.slice(1, -1);
   if (/^"[^"\\]*"$/.test(text)) return text.slice(1, -1);
   return undefined;

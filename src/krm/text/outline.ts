@@ -11,7 +11,7 @@
 // (test/outline.test.ts checks the outline against the parser over generated documents).
 
 import { blockValue } from './block-scalars.js';
-import { NOT_A_STRING, resolvePlain } from './plain-scalars.js';
+import { isNotAString, resolvePlain } from './plain-scalars.js';
 import {
   escapeDouble,
   oddBackslashesBefore,
@@ -136,7 +136,6 @@ interface Pending {
 const NULL: NullNode = { kind: 'null' };
 
 const MAX_DEPTH = 100;
-const PLAIN_KEY = /^[A-Za-z0-9_./$][A-Za-z0-9_./$-]*$/;
 // What may not start a plain scalar (YAML's indicators), and what may not follow a plain
 // scalar's first character on one line in block context.
 const NOT_PLAIN_START = /^(?:[-?:](?:\s|$)|[,[\]{}#&*!|>'"%@`])/;
@@ -212,6 +211,7 @@ export function outline(source: string, container = 0): Outline | undefined {
     if (top.node.col !== col) return undefined;
     let at = c;
     let frame = top;
+    let key: Key | undefined;
     if (isDash) {
       const seq = top.node;
       if (seq.kind !== 'seq') return undefined;
@@ -225,7 +225,8 @@ export function outline(source: string, container = 0): Outline | undefined {
       if (at === end || source.charCodeAt(at) === 35 || isDashAt(source, at, end)) {
         return undefined;
       }
-      if (!startsKey(source, at, end)) {
+      key = readKey(source, at, end);
+      if (!key) {
         const value = readValue(source, at, end, col, container, pos, state);
         if (value === undefined || value.node === undefined) return undefined;
         seq.items[slot] = value.node;
@@ -237,11 +238,14 @@ export function outline(source: string, container = 0): Outline | undefined {
       stack.push(frame);
     } else if (top.node.kind !== 'map') return undefined;
     const map = frame.node as MapNode;
-    const key = readKey(source, at, end);
+    key ??= readKey(source, at, end);
     if (!key) return undefined;
-    frame.seen ??= new Set();
-    if (frame.seen.has(key.key)) return undefined;
-    frame.seen.add(key.key);
+    // Duplicate keys: most mappings are small, and a set is made only for the larger ones.
+    if (frame.seen) {
+      if (frame.seen.has(key.key)) return undefined;
+      frame.seen.add(key.key);
+    } else if (map.keys.includes(key.key)) return undefined;
+    else if (map.keys.length >= 8) frame.seen = new Set([...map.keys, key.key]);
     if (map.keys.length > 0) map.ends.push(lineStart);
     if (key.style === 'plain' && onlyAStringIn12(key.key)) {
       map.otherwiseIn11 ??= [];
@@ -274,11 +278,21 @@ function newFrame(
   parent: Frame | undefined,
   slot: number,
 ): Frame {
-  const common = { starts: [], ends: [], col, flow: false };
+  // (Literals of one shape each, no spread: the engine makes thousands of them.)
   const node: MapNode | SeqNode =
     kind === 'map'
-      ? { kind, keys: [], keyStyles: [], values: [], ...common, otherwiseIn11: undefined }
-      : { kind, items: [], ...common };
+      ? {
+          kind,
+          keys: [],
+          keyStyles: [],
+          values: [],
+          starts: [],
+          ends: [],
+          col,
+          flow: false,
+          otherwiseIn11: undefined,
+        }
+      : { kind, items: [], starts: [], ends: [], col, flow: false };
   if (parent) setSlot(parent, slot, node);
   return { node, seen: undefined, parent, slot };
 }
@@ -296,16 +310,15 @@ function isDashAt(source: string, at: number, end: number): boolean {
   return source.charCodeAt(at) === 45 && (at + 1 === end || source.charCodeAt(at + 1) === 32);
 }
 
-/** Does a `key:` start at `at`? (Quoted or plain, followed by `:` and a space or the line end.) */
-function startsKey(source: string, at: number, end: number): boolean {
-  return readKey(source, at, end) !== undefined;
+interface Key {
+  key: string;
+  /** After the key's `:`. */
+  next: number;
+  style: KeyStyle;
 }
 
-function readKey(
-  source: string,
-  at: number,
-  end: number,
-): { key: string; next: number; style: KeyStyle } | undefined {
+/** A `key:` at `at` (quoted or plain, followed by `:` and a space or the line end), if one is. */
+function readKey(source: string, at: number, end: number): Key | undefined {
   const q = source.charCodeAt(at);
   let key: string;
   let after: number;
@@ -319,17 +332,29 @@ function readKey(
     if (q === 39 && source.charCodeAt(close + 1) === 39) return undefined;
     after = close + 1;
   } else {
-    const found = source.slice(at, end).indexOf(':');
-    if (found < 0) return undefined;
-    const colon = at + found;
-    key = source.slice(at, colon);
-    if (!PLAIN_KEY.test(key) || NOT_A_STRING.test(key)) return undefined;
-    after = colon;
+    // The characters a plain key may have (KEY_CHARS), up to the colon: a line that is no key
+    // stops at its first other character.
+    if (!isKeyChar(q) || q === 45 /* - */) return undefined;
+    after = at + 1;
+    while (after < end && isKeyChar(source.charCodeAt(after))) after++;
+    key = source.slice(at, after);
+    if (isNotAString(key)) return undefined;
   }
   if (source.charCodeAt(after) !== 58 /* : */) return undefined;
   const next = after + 1;
   if (next < end && source.charCodeAt(next) !== 32) return undefined;
   return { key, next, style: q === 39 ? 'single' : q === 34 ? 'double' : 'plain' };
+}
+
+// What a plain key is made of: letters, digits and `_./$-` (`-` not first); other keys are
+// the parser's.
+const KEY_CHARS = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./$-') {
+  KEY_CHARS[c.charCodeAt(0)] = 1;
+}
+
+function isKeyChar(c: number): boolean {
+  return c < 128 && KEY_CHARS[c] === 1;
 }
 
 interface Value {
@@ -604,7 +629,7 @@ export function scalarValue(o: Outline, s: Scalar): string | typeof UNREADABLE {
   const text = o.source.slice(s.start, s.end);
   switch (s.style) {
     case 'plain':
-      return NOT_A_STRING.test(text) ? UNREADABLE : text;
+      return isNotAString(text) ? UNREADABLE : text;
     case 'single':
       return text.slice(1, -1).replaceAll("''", "'");
     case 'double':
@@ -897,7 +922,7 @@ function rewrite(
 
 /** A plain scalar the core schema reads as a string (not a number, boolean or null). */
 export function readsAsString(text: string): boolean {
-  return !NOT_A_STRING.test(text);
+  return !isNotAString(text);
 }
 
 /** A string that reads back as itself, plain, in block context, in YAML 1.1 and 1.2. */

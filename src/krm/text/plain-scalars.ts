@@ -18,14 +18,31 @@ const EXPONENT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 /** The plain scalars read as something other than a string (null, a boolean, a number), in one test. */
-export const NOT_A_STRING = new RegExp(
+const NOT_A_STRING = new RegExp(
   `^(?:${[NULL, TRUE, FALSE, OCTAL, INTEGER, HEX, INFINITY, NAN, EXPONENT, FLOAT]
     .map((r) => r.source.slice(1, -1))
     .join('|')})$`,
 );
 
+/**
+ * Does a plain scalar of this text read as something other than a string? Every rule above
+ * starts with `~`, a sign, a dot, a digit or the first letter of null, true or false: a text that
+ * starts otherwise (most keys and values) is a string without a regular expression.
+ */
+export function isNotAString(text: string): boolean {
+  return mayNotBeAString(text) && NOT_A_STRING.test(text);
+}
+
+function mayNotBeAString(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c >= 43 && c <= 57) return c !== 44 && c !== 47; // + - . 0-9
+  const letter = c | 32;
+  return c === 126 /* ~ */ || letter === 110 || letter === 116 || letter === 102; // n t f
+}
+
 /** The value of a plain scalar. */
 export function resolvePlain(text: string): unknown {
+  if (!mayNotBeAString(text)) return text;
   if (OCTAL_11.test(text)) return Number.parseInt(text, 8);
   if (NULL.test(text)) return null;
   if (TRUE.test(text)) return true;

@@ -4,7 +4,7 @@
 // any of them takes for a boolean, a number, a null, a timestamp or a merge key is quoted; a
 // character that any of them takes for a line break, or refuses, is escaped.
 // What yaml's core schema (and YAML 1.1's 0644) reads as other than a string: plain-scalars.ts.
-import { NOT_A_STRING } from './plain-scalars.js';
+import { isNotAString } from './plain-scalars.js';
 
 // YAML 1.1 as PyYAML 6.0 resolves it (yaml/resolver.py; libyaml's loader uses the same
 // resolver), and the booleans go-yaml v2.4.0 adds (resolve.go: y, Y, n, N): booleans, nulls
@@ -62,7 +62,7 @@ export function readsAsStringEverywhere(text: string): boolean {
   // (most keys and values: no regular expression).
   if (((first | 32) >= 97 && (first | 32) <= 122) || first === 95) return !WORDS.has(text);
   if (!mayResolve(first)) return true;
-  if (NOT_A_STRING.test(text) || YAML_11.test(text)) return false;
+  if (isNotAString(text) || YAML_11.test(text)) return false;
   if (first === 43 || first === 45 || (first >= 48 && first <= 57)) {
     return !GO_NUMBER.test(text.replaceAll('_', ''));
   }
@@ -100,7 +100,7 @@ export function onlyAStringIn12(text: string): boolean {
   const c = text.charCodeAt(0) | 32;
   if (c >= 97 && c <= 122) return WORDS_OF_11.has(text);
   if (!mayResolve(text.charCodeAt(0))) return false;
-  return !NOT_A_STRING.test(text) && !readsAsStringEverywhere(text);
+  return !isNotAString(text) && !readsAsStringEverywhere(text);
 }
 
 // Characters that no scalar style but an escaped double-quoted one holds safely: controls (tab
