@@ -173,9 +173,9 @@ describe('withBlock', () => {
   });
 
   it('refuses a block that is opened and never closed, naming the line', () => {
-    const result = withBlock(`A = 1\n${BLOCK_BEGIN}: x\nB = 2\n`, block);
+    const result = withBlock(`A = 1\n\n${other}${BLOCK_BEGIN}: x\nB = 2\n`, block);
     expect(result).toEqual({
-      error: `line 2 opens a celery-queues block ("${BLOCK_BEGIN}") that no "${BLOCK_END}" line closes; delete the rest of that block by hand`,
+      error: `line 13 opens a celery-queues block ("${BLOCK_BEGIN}") that no "${BLOCK_END}" line closes; delete the rest of that block by hand`,
     });
   });
 

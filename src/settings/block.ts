@@ -57,23 +57,29 @@ export type BlockEdit = { text: string } | { error: string };
  * appended. Nothing else in the file changes (but a missing final newline).
  */
 export function withBlock(text: string, block: string): BlockEdit {
-  const lines = text.split('\n');
-  const kept: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (!line.startsWith(BLOCK_BEGIN)) {
-      kept.push(line);
-      continue;
+  // Read line by line from the first block on: before it (most files have none) nothing changes.
+  const first = text.startsWith(BLOCK_BEGIN) ? 0 : text.indexOf(`\n${BLOCK_BEGIN}`) + 1;
+  let rest = text;
+  if (first > 0 || text.startsWith(BLOCK_BEGIN)) {
+    const lines = text.slice(first).split('\n');
+    const kept: string[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
+      if (!line.startsWith(BLOCK_BEGIN)) {
+        kept.push(line);
+        continue;
+      }
+      const end = lines.indexOf(BLOCK_END, i + 1);
+      if (end < 0) {
+        const number = i + 1 + (text.slice(0, first).match(/\n/g)?.length ?? 0);
+        return {
+          error: `line ${number} opens a celery-queues block ("${BLOCK_BEGIN}") that no "${BLOCK_END}" line closes; delete the rest of that block by hand`,
+        };
+      }
+      i = end;
     }
-    const end = lines.indexOf(BLOCK_END, i + 1);
-    if (end < 0) {
-      return {
-        error: `line ${i + 1} opens a celery-queues block ("${BLOCK_BEGIN}") that no "${BLOCK_END}" line closes; delete the rest of that block by hand`,
-      };
-    }
-    i = end;
+    rest = text.slice(0, first) + kept.join('\n');
   }
-  let rest = kept.join('\n');
   if (rest !== '' && !rest.endsWith('\n')) rest += '\n';
   return { text: rest + block };
 }
