@@ -217,6 +217,10 @@ describe('text edits of several ConfigMaps and the workloads that name them', ()
         expect(configMapRefs(edit.tree(item), item.kind)).toEqual(
           configMapRefs(treeOf(written), item.kind),
         );
+        // Its header too (kept from the text before when the edit left it alone).
+        const header = (r: Item) => [r.apiVersion, r.kind, r.namespace, r.name];
+        const read = ['apiVersion', 'kind', 'metadata.namespace', 'metadata.name'];
+        expect(header(written)).toEqual(read.map((p) => written.plainAt(p.split('.'))));
       }
     }
 

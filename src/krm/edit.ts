@@ -3,7 +3,7 @@
 // exactly as it came in.
 import { isDocument, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
-import { Item } from './item.js';
+import { Item, inHeader } from './item.js';
 import { isObject } from './json.js';
 import { isBookkeepingAnnotation, SEQ_INDENT } from './k8s.js';
 import { type PlainResource, plainCopy } from './print.js';
@@ -160,6 +160,7 @@ export class Edit {
   setStrings(item: Item, edits: readonly ScalarEdit[]): void {
     if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
     const text = this.text(item);
+    const sameHeader = !edits.some((e) => inHeader(e.path));
     // Other scalars than those spliced before: all of them spliced into the input's text at
     // once, the same bytes as one splice after the other.
     const prior = text === item ? new Map<string, Splice>() : text && this.splices.get(item);
@@ -173,7 +174,7 @@ export class Edit {
           this.spliced.delete(item);
           this.splices.delete(item);
         } else {
-          if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced));
+          if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced, sameHeader));
           this.splices.set(item, all);
         }
         return;
@@ -187,7 +188,7 @@ export class Edit {
         // The same scalar again: its edited text is what the next edit starts from.
         this.splices.delete(item);
         if (spliced === item.raw) this.spliced.delete(item);
-        else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced));
+        else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced, sameHeader));
         return;
       }
     }
