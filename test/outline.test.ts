@@ -288,7 +288,7 @@ describe('splices', () => {
         const value = s.replace(/[\ud800-\udfff]/g, 'x');
         const source = `a: "${escapeDouble(value)}"\n`;
         expect(parse(source).a).toBe(value);
-        // And the outline decodes it back (its shortcuts for the common escapes included).
+        // And the outline decodes it back (natively as JSON where the escapes are JSON's too).
         expect(plainValueAt(outline(source) as Outline, ['a'])).toBe(value);
       }),
       { seed: 20261128, numRuns: 500 },
