@@ -16,7 +16,7 @@ import type { ServiceName } from './names.js';
 import type { Family, InstanceView } from './plan.js';
 import { settings } from './settings/settings.js';
 import { monitoredStock } from './tutor/components.js';
-import { findInstances, generatedLabels, type TutorInstance } from './tutor/instances.js';
+import { findInstances, type TutorInstance } from './tutor/instances.js';
 import { recordStockWorkers, resetStockWorkers } from './tutor/record.js';
 import { workers } from './workers/workers.js';
 
@@ -57,7 +57,7 @@ export function transform(
       // One instance at a time, each let go of when done (its documents printed or released):
       // what a large input holds meanwhile is text.
       for (let instance = instances.shift(); instance; instance = instances.shift()) {
-        resources.setLabels(generatedLabels(instance));
+        resources.setLabels(instance.labels);
         resetStockWorkers(instance, resources);
         const view = viewOf({ instance, spec: config.spec, resources, results });
         // The broker's Secret, an explicit step: right before the first family that connects

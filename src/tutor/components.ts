@@ -2,7 +2,7 @@
 // the alerts): which stock worker they go with, and labels like its.
 import { plainAt } from '../krm/yaml.js';
 import { NAME_LABEL } from '../names.js';
-import { generatedLabels, type StockWorker, type TutorInstance } from './instances.js';
+import type { StockWorker, TutorInstance } from './instances.js';
 
 /**
  * The stock worker whose broker Flower and celery-exporter watch, and after which their
@@ -42,7 +42,7 @@ export function componentLabels(
   const labels: Record<string, string> = {
     ...stockLabels,
     [NAME_LABEL]: name,
-    ...generatedLabels(instance),
+    ...instance.labels,
   };
   const serviceSelector = Object.fromEntries(
     Object.keys(selector).map((key) => [key, labels[key] ?? (selector[key] as string)]),

@@ -55,17 +55,17 @@ export interface TutorInstance {
   generated: Item[];
   /** Where instance-wide resources go in the output: after the first stock worker. */
   anchor: Item;
+  /**
+   * The labels of every resource the function writes for it: Tutor's instance and part-of labels
+   * (as the first stock worker has them), and managed-by celery-queues, so that
+   * `kubectl get ... -l app.kubernetes.io/managed-by=celery-queues` lists them and no stock one.
+   */
+  labels: Readonly<Record<string, string>>;
 }
 
-/**
- * The labels of every resource the function writes for an instance: Tutor's instance and
- * part-of labels (as the first stock worker has them), and managed-by celery-queues, so that
- * `kubectl get ... -l app.kubernetes.io/managed-by=celery-queues` lists them and no stock one.
- */
-export function generatedLabels(instance: TutorInstance): Record<string, string> {
-  const stock = instance.anchor.plainAt(['metadata', 'labels']) as
-    | Record<string, unknown>
-    | undefined;
+/** An instance's labels (see TutorInstance), read off its first stock worker's text as it is read. */
+function labelsOf(anchor: Item): Record<string, string> {
+  const stock = anchor.plainAt(['metadata', 'labels']) as Record<string, unknown> | undefined;
   const tutor = (key: string) => (typeof stock?.[key] === 'string' ? stock[key] : undefined);
   const instanceLabel = tutor(INSTANCE_LABEL);
   return {
@@ -100,7 +100,13 @@ export function findInstances(
     }
     let instance = byNamespace.get(item.namespace);
     if (!instance) {
-      instance = { namespace: item.namespace, workers: {}, generated: [], anchor: item };
+      instance = {
+        namespace: item.namespace,
+        workers: {},
+        generated: [],
+        anchor: item,
+        labels: labelsOf(item),
+      };
       byNamespace.set(item.namespace, instance);
     }
     instance.workers[service] = worker;
