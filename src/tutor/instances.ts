@@ -242,17 +242,23 @@ function checkPlugin(
   instances: ReadonlyMap<string, TutorInstance>,
   results: Results,
 ): void {
+  // One pass over the items for all instances: a render of many instances stays linear.
+  const plugins = new Map<string, Item[]>();
+  for (const item of items) {
+    if (
+      instances.has(item.namespace) &&
+      isDeployment(item) &&
+      item.annotation(GENERATED_BY) === undefined &&
+      item.mentions('%%h') &&
+      /\.core\.[^"\s]*\.%%h/.test(
+        JSON.stringify(item.plainAt(['spec', 'template', 'spec', 'containers'])),
+      )
+    ) {
+      plugins.set(item.namespace, [...(plugins.get(item.namespace) ?? []), item]);
+    }
+  }
   for (const [namespace, instance] of instances) {
-    const theirs = items.filter(
-      (item) =>
-        item.namespace === namespace &&
-        isDeployment(item) &&
-        item.annotation(GENERATED_BY) === undefined &&
-        item.mentions('%%h') &&
-        /\.core\.[^"\s]*\.%%h/.test(
-          JSON.stringify(item.plainAt(['spec', 'template', 'spec', 'containers'])),
-        ),
-    );
+    const theirs = plugins.get(namespace) ?? [];
     const doubled = Object.values(instance.workers).filter(
       (w) => parseArgsCount(w.stockArgs, '--queues') > 1,
     );
