@@ -602,7 +602,11 @@ export function* resourceListChunks(
 
 function entryText(item: Item, indent: number): string {
   if (item.raw !== undefined) return item.raw;
-  return `${inContainer(resourceText(item).replace(/\n+$/, ''), indent + 2)}\n`;
+  // Its final newlines go (one goes back): counted from the end, not searched for from the start.
+  const text = resourceText(item);
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  return `${inContainer(text.slice(0, end), indent + 2)}\n`;
 }
 
 function resourceText(item: Item): string {
