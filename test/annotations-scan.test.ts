@@ -25,6 +25,41 @@ describe.each(Object.keys(inputs))('annotations of %s', (name) => {
   });
 });
 
+describe('annotations looked for in the metadata the header scan found', () => {
+  // A key named elsewhere (a pod template's annotations, data) is no annotation of the resource.
+  const item = (metadata: string) =>
+    Item.lazy(
+      [
+        'apiVersion: apps/v1',
+        'data:',
+        '  note: "a: x, b: y"',
+        'kind: Deployment',
+        'metadata:',
+        metadata,
+        '  name: n',
+        'spec:',
+        '  template:',
+        '    metadata:',
+        '      annotations:',
+        '        a: pod',
+        '',
+      ].join('\n'),
+      0,
+      'x',
+      { ready: true },
+    );
+  it.each([
+    ['none', '  labels: {}'],
+    ['one', '  annotations:\n    b: mine'],
+    ['both', '  annotations:\n    a: one\n    b: two'],
+  ])('%s: as the parser reads them', (_, metadata) => {
+    const lazy = item(metadata);
+    expect(lazy.kind).toBe('Deployment'); // the header first, as the transform reads it
+    const parsed = item(metadata).doc.toJS().metadata.annotations ?? {};
+    for (const key of ['a', 'b', 'note']) expect(lazy.annotation(key), key).toBe(parsed[key]);
+  });
+});
+
 describe('scanAnnotations', () => {
   it.each([
     ["metadata:\n  annotations:\n    a: x\n    b: '0'\n", { a: 'x', b: '0' }],

@@ -63,6 +63,8 @@ export class Item {
   private plainValue: PlainResource | undefined;
   /** The text (given, or raw) is what the engine reads as it is: no line end or comment to mend. */
   private ready = false;
+  /** Where the metadata's lines are in `raw` (see scanHeader), once the header is read off it. */
+  private metadataLines: [number, number] | undefined;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -303,13 +305,23 @@ export class Item {
   private get head(): Header {
     if (this.header === undefined) {
       const json = this.parsed === undefined ? this.json : undefined;
-      this.header =
-        json !== undefined
-          ? jsonHeader(json)
-          : ((this.parsed === undefined && this.raw !== undefined
-              ? scanHeader(this.text, this.indent)
-              : undefined) ??
-            (this.plainValue ? plainHeader(this.plainValue) : headerOf(this.doc, this.position)));
+      const scanned =
+        json === undefined && this.parsed === undefined && this.raw !== undefined
+          ? scanHeader(this.text, this.indent)
+          : undefined;
+      if (scanned) {
+        const { metadata, ...header } = scanned;
+        // (Lines of `raw` when the text read is `raw` itself.)
+        if (this.ready && this.given === undefined) this.metadataLines = metadata;
+        this.header = header;
+      } else {
+        this.header =
+          json !== undefined
+            ? jsonHeader(json)
+            : this.plainValue
+              ? plainHeader(this.plainValue)
+              : headerOf(this.doc, this.position);
+      }
     }
     return this.header as Header;
   }
@@ -347,7 +359,14 @@ export class Item {
   }
 
   annotation(key: string): string | undefined {
-    if (!this.mentions(key)) return undefined;
+    // Looked for in the metadata's lines when the header's scan found where they are: most of
+    // a resource is not its metadata, and every item is asked for the function's own annotation.
+    const lines = this.metadataLines;
+    const mentioned =
+      lines && this.raw !== undefined
+        ? this.raw.slice(lines[0], lines[1]).includes(key)
+        : this.mentions(key);
+    if (!mentioned) return undefined;
     const json = this.parsed === undefined ? this.json : undefined;
     if (json !== undefined) {
       const value = jsonAt(json, ['metadata', 'annotations', key]);
@@ -386,6 +405,11 @@ interface Header {
   kind: string;
   name: string;
   namespace: string;
+}
+
+interface ScannedHeader extends Header {
+  /** Where the metadata's lines are in the text scanned: [start, end). */
+  metadata: [number, number];
 }
 
 /**
@@ -448,8 +472,14 @@ const TOP = /^(apiVersion|kind|metadata):(?: +(.*))?$/;
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
 /** `indent`: columns at the start of each line that belong to the container. */
-export function scanHeader(source: string, container = 0): Header | undefined {
-  const header: Header = { apiVersion: '', kind: '', name: '', namespace: '' };
+export function scanHeader(source: string, container = 0): ScannedHeader | undefined {
+  const header: ScannedHeader = {
+    apiVersion: '',
+    kind: '',
+    name: '',
+    namespace: '',
+    metadata: [0, source.length],
+  };
   const seen = new Set<string>();
   let inMetadata = false;
   let metaIndent = -1;
@@ -457,6 +487,7 @@ export function scanHeader(source: string, container = 0): Header | undefined {
   // Line by line without cutting out lines that cannot matter: most of a resource is deeper
   // than its top-level keys and outside metadata.
   while (start < source.length) {
+    const lineStart = start;
     let end = source.indexOf('\n', start);
     if (end < 0) end = source.length;
     const from = Math.min(start + container, end);
@@ -464,6 +495,7 @@ export function scanHeader(source: string, container = 0): Header | undefined {
     const first = source.charCodeAt(from);
     if (from === end || first === 35 /* # */) continue;
     if (first !== 32 /* space */) {
+      if (inMetadata) header.metadata[1] = lineStart;
       inMetadata = false;
       const line = source.slice(from, end);
       const m = TOP.exec(line);
@@ -479,6 +511,7 @@ export function scanHeader(source: string, container = 0): Header | undefined {
       if (key === 'metadata') {
         if (m[2] !== undefined && m[2] !== '') return undefined;
         inMetadata = true;
+        header.metadata[0] = lineStart;
         continue;
       }
       const value = scalar(m[2]);
