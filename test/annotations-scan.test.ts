@@ -23,6 +23,17 @@ describe.each(Object.keys(inputs))('annotations of %s', (name) => {
       expect(path, item.label).toBe(parsed['internal.config.kubernetes.io/path']);
     }
   });
+
+  it('the same when the header was read first (then only the metadata is scanned)', () => {
+    for (const item of inputs[name as keyof typeof inputs]()) {
+      expect(item.kind).not.toBe('');
+      const keys = ['config.kubernetes.io/index', 'internal.config.kubernetes.io/path'];
+      const lazy = keys.map((key) => item.annotation(key));
+      expect(item.isParsed, item.label).toBe(false);
+      const parsed = item.doc.toJS()?.metadata?.annotations ?? {};
+      expect(lazy, item.label).toEqual(keys.map((key) => parsed[key]));
+    }
+  });
 });
 
 describe('annotations looked for in the metadata the header scan found', () => {

@@ -362,11 +362,8 @@ export class Item {
     // Looked for in the metadata's lines when the header's scan found where they are: most of
     // a resource is not its metadata, and every item is asked for the function's own annotation.
     const lines = this.metadataLines;
-    const mentioned =
-      lines && this.raw !== undefined
-        ? this.raw.slice(lines[0], lines[1]).includes(key)
-        : this.mentions(key);
-    if (!mentioned) return undefined;
+    const metadata = lines && this.raw?.slice(lines[0], lines[1]);
+    if (!(metadata === undefined ? this.mentions(key) : metadata.includes(key))) return undefined;
     const json = this.parsed === undefined ? this.json : undefined;
     if (json !== undefined) {
       const value = jsonAt(json, ['metadata', 'annotations', key]);
@@ -375,7 +372,8 @@ export class Item {
     if (this.parsed === undefined && this.raw !== undefined) {
       // kpt's and Kustomize's bookkeeping is read off every item: without parsing, if the
       // annotations are plain block-style scalars.
-      this.annotations ??= scanAnnotations(this.text, this.indent) ?? null;
+      // (Only the metadata's lines, when they are known: the rest cannot change what it finds.)
+      this.annotations ??= scanAnnotations(metadata ?? this.text, this.indent) ?? null;
       const scanned = this.annotations?.get(key);
       if (this.annotations && scanned !== UNREADABLE) return scanned;
     }
