@@ -5,6 +5,7 @@
 // other over generated values); what this does not know how to print, it leaves to yaml.
 import { isObject } from './json.js';
 import { SEQ_INDENT } from './k8s.js';
+import { needsEscapes, readsAsStringEverywhere } from './text/strings.js';
 import { writeNewString } from './yaml.js';
 
 /** A resource as plain data: what families build and `docFrom` takes. */
@@ -144,6 +145,10 @@ const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 const printedLines = [new Map<string, string>(), new Map<string, string>()];
 
 function string(value: string, implicitKey: boolean, indent: string): string | undefined {
+  if (!implicitKey) {
+    const block = literalBlock(value, indent);
+    if (block !== undefined) return block;
+  }
   const cache = printedLines[implicitKey ? 1 : 0] as Map<string, string>;
   const cached = cache.get(value);
   if (cached !== undefined) return cached;
@@ -154,3 +159,24 @@ function string(value: string, implicitKey: boolean, indent: string): string | u
   }
   return out;
 }
+
+/**
+ * A value over several lines in the one form yaml gives most of them (a dashboard's JSON, a
+ * script): a literal block without indicators, each line at `indent`. Undefined for any other
+ * form: escapes, a first line that starts with white space, white space or blank lines at the
+ * end, a text some reader takes for no string. yaml's writer checks the block by reading it
+ * back, which cost more than printing the rest of the resource; in this form it always reads
+ * back (test/print.test.ts holds the two writers to each other).
+ */
+export function literalBlock(value: string, indent: string): string | undefined {
+  const n = value.length;
+  if (indent === '' || n < 2 || value.charCodeAt(n - 1) !== 10) return undefined;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 2);
+  if (first === 32 || first === 9 || first === 10) return undefined;
+  if (last === 32 || last === 9 || last === 10) return undefined;
+  if (needsEscapes(value) || !readsAsStringEverywhere(value)) return undefined;
+  return `|\n${indent}${value.slice(0, -1).replace(LINE_BREAKS, `$&${indent}`)}`;
+}
+
+const LINE_BREAKS = /\n+/g;
