@@ -14,6 +14,7 @@ import {
   PANEL_ROLES,
   type PanelSpec,
 } from '../src/grafana/dashboard.js';
+import { exporterQueuePanels } from '../src/grafana/exporter-panels.js';
 import { configPath, find, fixture, RENDERS, ROOT, resources, runStream } from './helpers.js';
 import { interpolate, type Selector, selectorsOf } from './promql.js';
 
@@ -245,6 +246,9 @@ describe('the dashboard builder', () => {
       { namespace: 'c', panels: { totalQueueLength: exporterQueue }, extraPanels: [exporterQueue] },
       { namespace: 'd', workers, extraPanels: [{ ...exporterQueue, width: 24 }] },
       { namespace: 'a' },
+      // The exporter's panels, the same objects for every instance: their text made once.
+      { namespace: 'e', ...exporterQueuePanels({ exporter: { enabled: true } } as never) },
+      { namespace: 'f', workers, ...exporterQueuePanels({ exporter: { enabled: true } } as never) },
     ]) {
       expect(flowerDashboardJson(options)).toBe(
         `${JSON.stringify(flowerDashboard(options), null, 2)}\n`,

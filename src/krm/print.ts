@@ -60,7 +60,9 @@ export function printPlain(value: PlainResource): string | undefined {
   const annotations = metadata?.annotations as Record<string, unknown> | undefined;
   const wide = annotations?.[SEQ_INDENT] === 'wide';
   const out: string[] = [];
-  if (!map(out, value, '', wide)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length === 0) out.push('{}');
+  else if (!map(out, value, keys, '', wide)) return undefined;
   out.push('\n');
   return out.join('');
 }
@@ -68,18 +70,15 @@ export function printPlain(value: PlainResource): string | undefined {
 // The printers push text to `out` and return false to give up. `indent` is yaml's context
 // indentation: the column a collection's entries after the first start at.
 
+/** A map with `keys` (its own, none of them left out: one Object.keys per map). */
 function map(
   out: string[],
   value: Record<string, unknown>,
+  keys: string[],
   indent: string,
   wide: boolean,
 ): boolean {
-  const keys = Object.keys(value);
-  if (keys.length === 0) {
-    out.push('{}');
-    return true;
-  }
-  const inner = `${indent}  `;
+  const inner = deeper(indent);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     if (i > 0) out.push('\n', indent);
@@ -88,50 +87,74 @@ function map(
     if (k === undefined || k.length > 1024) return false;
     out.push(k, ':');
     const v = value[key];
-    if (Array.isArray(v) && v.length > 0) {
-      const at = wide ? inner : indent;
-      out.push('\n', at);
-      if (!seq(out, v, at, wide)) return false;
-    } else if (isObject(v) && Object.keys(v).length > 0) {
-      out.push('\n', inner);
-      if (!map(out, v, inner, wide)) return false;
+    if (Array.isArray(v)) {
+      if (v.length > 0) {
+        const at = wide ? inner : indent;
+        out.push('\n', at);
+        if (!seq(out, v, at, wide)) return false;
+      } else out.push(' []');
+    } else if (isObject(v)) {
+      const entries = Object.keys(v);
+      if (entries.length > 0) {
+        out.push('\n', inner);
+        if (!map(out, v, entries, inner, wide)) return false;
+      } else out.push(' {}');
     } else {
       out.push(' ');
-      if (!leaf(out, v, inner)) return false;
+      if (!scalar(out, v, inner)) return false;
     }
   }
   return true;
 }
 
+/** A sequence of at least one item. */
 function seq(out: string[], value: unknown[], indent: string, wide: boolean): boolean {
-  if (value.length === 0) {
-    out.push('[]');
-    return true;
-  }
-  const inner = `${indent}  `;
+  const inner = deeper(indent);
   for (let i = 0; i < value.length; i++) {
     if (i > 0) out.push('\n', indent);
-    out.push('- ');
     const v = value[i];
-    if (Array.isArray(v) && v.length > 0) {
-      if (!seq(out, v, inner, wide)) return false;
-    } else if (isObject(v) && Object.keys(v).length > 0) {
-      if (!map(out, v, inner, wide)) return false;
-    } else if (!leaf(out, v, inner)) return false;
+    if (Array.isArray(v)) {
+      if (v.length === 0) out.push('- []');
+      else {
+        out.push('- ');
+        if (!seq(out, v, inner, wide)) return false;
+      }
+    } else if (isObject(v)) {
+      const entries = Object.keys(v);
+      if (entries.length === 0) out.push('- {}');
+      else {
+        out.push('- ');
+        if (!map(out, v, entries, inner, wide)) return false;
+      }
+    } else {
+      out.push('- ');
+      if (!scalar(out, v, inner)) return false;
+    }
   }
   return true;
 }
 
-/** A scalar or an empty collection; `indent`: the context's (a block scalar's lines). */
-function leaf(out: string[], v: unknown, indent: string): boolean {
+// Indentations, made once each: every map and sequence asks for the next one.
+const indents: string[] = [''];
+
+function deeper(indent: string): string {
+  const depth = indent.length / 2 + 1;
+  let next = indents[depth];
+  if (next === undefined) {
+    next = `${indent}  `;
+    indents[depth] = next;
+  }
+  return next;
+}
+
+/** A string, number, boolean or null; `indent`: the context's (a block scalar's lines). */
+function scalar(out: string[], v: unknown, indent: string): boolean {
   if (typeof v === 'string') {
     const s = string(v, false, indent);
     if (s === undefined) return false;
     out.push(s);
   } else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
-  else if (v === null) out.push('null');
-  else if (Array.isArray(v)) out.push('[]');
-  else out.push('{}');
+  else out.push('null');
   return true;
 }
 
