@@ -59,99 +59,103 @@ export function printPlain(value: PlainResource): string | undefined {
   const metadata = value.metadata as Record<string, unknown> | undefined;
   const annotations = metadata?.annotations as Record<string, unknown> | undefined;
   const wide = annotations?.[SEQ_INDENT] === 'wide';
+  const out: string[] = [];
   const keys = Object.keys(value);
-  const text = keys.length === 0 ? '{}' : map(value, keys, 0, wide);
-  return text === undefined ? undefined : `${text}\n`;
+  if (keys.length === 0) out.push('{}');
+  else if (!map(out, value, keys, '', wide)) return undefined;
+  out.push('\n');
+  return out.join('');
 }
 
-// The printers return their text, or undefined to give up. They concatenate strings rather than
-// join an array of pieces: V8 joins the pieces once, when the text is written, and no array is
-// made. `depth` is yaml's context indentation, in steps of two columns: the column a
-// collection's entries after the first start at.
+// The printers push text to `out` and return false to give up. `indent` is yaml's context
+// indentation: the column a collection's entries after the first start at.
 
 /** A map with `keys` (its own, none of them left out: one Object.keys per map). */
 function map(
+  out: string[],
   value: Record<string, unknown>,
   keys: string[],
-  depth: number,
+  indent: string,
   wide: boolean,
-): string | undefined {
-  const inner = indentAt(depth + 1);
-  let text = '';
+): boolean {
+  const inner = deeper(indent);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
+    if (i > 0) out.push('\n', indent);
     const k = string(key, true, inner);
     // yaml writes keys this long as explicit `? ` keys.
-    if (k === undefined || k.length > 1024) return undefined;
-    const v = afterKey(value[key], depth, wide);
-    if (v === undefined) return undefined;
-    text += i > 0 ? `${lineAt(depth)}${k}${v}` : `${k}${v}`;
+    if (k === undefined || k.length > 1024) return false;
+    out.push(k, ':');
+    const v = value[key];
+    if (Array.isArray(v)) {
+      if (v.length > 0) {
+        const at = wide ? inner : indent;
+        out.push('\n', at);
+        if (!seq(out, v, at, wide)) return false;
+      } else out.push(' []');
+    } else if (isObject(v)) {
+      const entries = Object.keys(v);
+      if (entries.length > 0) {
+        out.push('\n', inner);
+        if (!map(out, v, entries, inner, wide)) return false;
+      } else out.push(' {}');
+    } else {
+      out.push(' ');
+      if (!scalar(out, v, inner)) return false;
+    }
   }
-  return text;
-}
-
-/** What follows a key at `depth`: `: ` and a scalar or empty collection, or the lines below. */
-function afterKey(v: unknown, depth: number, wide: boolean): string | undefined {
-  if (Array.isArray(v)) {
-    if (v.length === 0) return ': []';
-    const at = wide ? depth + 1 : depth;
-    const items = seq(v, at, wide);
-    return items === undefined ? undefined : `:${lineAt(at)}${items}`;
-  }
-  if (isObject(v)) {
-    const keys = Object.keys(v);
-    if (keys.length === 0) return ': {}';
-    const entries = map(v, keys, depth + 1, wide);
-    return entries === undefined ? undefined : `:${lineAt(depth + 1)}${entries}`;
-  }
-  const s = scalar(v, depth + 1);
-  return s === undefined ? undefined : `: ${s}`;
+  return true;
 }
 
 /** A sequence of at least one item. */
-function seq(value: unknown[], depth: number, wide: boolean): string | undefined {
-  let text = '';
+function seq(out: string[], value: unknown[], indent: string, wide: boolean): boolean {
+  const inner = deeper(indent);
   for (let i = 0; i < value.length; i++) {
+    if (i > 0) out.push('\n', indent);
     const v = value[i];
-    let item: string | undefined;
-    if (Array.isArray(v)) item = v.length === 0 ? '[]' : seq(v, depth + 1, wide);
-    else if (isObject(v)) {
-      const keys = Object.keys(v);
-      item = keys.length === 0 ? '{}' : map(v, keys, depth + 1, wide);
-    } else item = scalar(v, depth + 1);
-    if (item === undefined) return undefined;
-    text += i > 0 ? `${lineAt(depth)}- ${item}` : `- ${item}`;
+    if (Array.isArray(v)) {
+      if (v.length === 0) out.push('- []');
+      else {
+        out.push('- ');
+        if (!seq(out, v, inner, wide)) return false;
+      }
+    } else if (isObject(v)) {
+      const entries = Object.keys(v);
+      if (entries.length === 0) out.push('- {}');
+      else {
+        out.push('- ');
+        if (!map(out, v, entries, inner, wide)) return false;
+      }
+    } else {
+      out.push('- ');
+      if (!scalar(out, v, inner)) return false;
+    }
   }
-  return text;
+  return true;
 }
 
-// Indentations by depth, and a line break with each, made once: every entry asks for one.
+// Indentations, made once each: every map and sequence asks for the next one.
 const indents: string[] = [''];
-const lines: string[] = ['\n'];
 
-function indentAt(depth: number): string {
-  let indent = indents[depth];
-  if (indent === undefined) {
-    indent = '  '.repeat(depth);
-    indents[depth] = indent;
+function deeper(indent: string): string {
+  const depth = indent.length / 2 + 1;
+  let next = indents[depth];
+  if (next === undefined) {
+    next = `${indent}  `;
+    indents[depth] = next;
   }
-  return indent;
+  return next;
 }
 
-function lineAt(depth: number): string {
-  let line = lines[depth];
-  if (line === undefined) {
-    line = `\n${indentAt(depth)}`;
-    lines[depth] = line;
-  }
-  return line;
-}
-
-/** A string, number, boolean or null; at `depth` (a block scalar's lines go there). */
-function scalar(v: unknown, depth: number): string | undefined {
-  if (typeof v === 'string') return string(v, false, indentAt(depth));
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return 'null';
+/** A string, number, boolean or null; `indent`: the context's (a block scalar's lines). */
+function scalar(out: string[], v: unknown, indent: string): boolean {
+  if (typeof v === 'string') {
+    const s = string(v, false, indent);
+    if (s === undefined) return false;
+    out.push(s);
+  } else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+  else out.push('null');
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
