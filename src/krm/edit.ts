@@ -218,14 +218,15 @@ export class Edit {
           ? resource
           : docFrom(resource);
     setAnnotation(r, GENERATED_BY, stamp(generatedBy));
-    for (const [key, value] of Object.entries(this.labels)) setLabel(r, key, value);
-    const kind = String(getIn(r, ['kind']));
-    const name = String(getIn(r, ['metadata', 'name']));
-    const namespace = String(getIn(r, ['metadata', 'namespace']) ?? '');
+    for (const key in this.labels) setLabel(r, key, this.labels[key] as string);
+    const kind = String(getIn(r, KIND));
+    const name = String(getIn(r, NAME));
+    const namespace = String(getIn(r, NAMESPACE) ?? '');
     const key = keyOf(kind, namespace, name);
-    const label = `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
+    // For messages only: made when one is.
+    const label = () => `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
     if (this.createdKeys.has(key)) {
-      this.results.error(`${label} would be written twice (two settings derive the same name)`);
+      this.results.error(`${label()} would be written twice (two settings derive the same name)`);
       return false;
     }
     this.createdKeys.add(key);
@@ -233,7 +234,7 @@ export class Edit {
     if (existing) {
       if (existing.annotation(GENERATED_BY) === undefined) {
         this.results.error(
-          `the input already has ${label}, which celery-queues did not write; it would be duplicated. Remove or rename it, or drop the setting that derives this name`,
+          `the input already has ${label()}, which celery-queues did not write; it would be duplicated. Remove or rename it, or drop the setting that derives this name`,
           { item: existing },
         );
         return false;
@@ -483,7 +484,11 @@ function setAnnotation(r: Doc | PlainResource, key: string, value: string): void
   (metadata.annotations as Record<string, unknown>)[key] = value;
 }
 
-function getIn(r: Doc | PlainResource, path: string[]): unknown {
+const KIND = ['kind'];
+const NAME = ['metadata', 'name'];
+const NAMESPACE = ['metadata', 'namespace'];
+
+function getIn(r: Doc | PlainResource, path: readonly string[]): unknown {
   if (isDocument(r)) return r.getIn(path);
   let v: unknown = r;
   for (const part of path) v = (v as Record<string, unknown> | undefined)?.[part];
