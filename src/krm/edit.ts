@@ -512,7 +512,11 @@ function setLabel(r: Doc | PlainResource, key: string, value: string): void {
   const doc = r;
   const labels = doc.getIn(['metadata', 'labels'], true);
   if (isMap(labels)) {
-    if (labels.items.some((pair) => keyString(pair.key) === key)) labels.set(key, value);
+    const pair = labels.items.find((p) => keyString(p.key) === key);
+    // A label the resource has already (a worker cloned from the stock one has the instance's):
+    // nothing to do, and no node made to say so.
+    if (pair && isScalar(pair.value) && pair.value.value === value) return;
+    if (pair) labels.set(key, value);
     else insertSorted(labels, doc.createPair(key, value));
     return;
   }
