@@ -310,10 +310,9 @@ export class Item {
           ? scanHeader(this.text, this.indent)
           : undefined;
       if (scanned) {
-        const { metadata, ...header } = scanned;
         // (Lines of `raw` when the text read is `raw` itself.)
-        if (this.ready && this.given === undefined) this.metadataLines = metadata;
-        this.header = header;
+        if (this.ready && this.given === undefined) this.metadataLines = scanned.metadata;
+        this.header = scanned;
       } else {
         this.header =
           json !== undefined
@@ -406,8 +405,8 @@ interface Header {
 }
 
 interface ScannedHeader extends Header {
-  /** Where the metadata's lines are in the text scanned: [start, end). */
-  metadata: [number, number];
+  /** Where the metadata's lines are in the text scanned: [start, end) (of that text only). */
+  readonly metadata: [number, number];
 }
 
 /**
