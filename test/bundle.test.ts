@@ -75,6 +75,24 @@ describe('dist/celery-queues.js and dist/celery-queues.cache', () => {
     expect(runCopy('celery-queues', cache)).toBe('taken');
   });
 
+  it('loads neither node:tty nor node:net on a piped run (isatty is asked only of a device)', () => {
+    const report = join(dir, 'report-modules.cjs');
+    writeFileSync(
+      report,
+      `process.on('exit', () => require('node:fs').writeSync(2, 'modules: ' + process.moduleLoadList.join('|') + '\\n'));`,
+    );
+    const argv = ['--require', report, BUNDLE, '--config', configPath('every-family')];
+    const r = spawnSync(process.execPath, argv, {
+      input,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    expect(r.status).toBe(0);
+    const modules = /^modules: (.*)$/m.exec(r.stderr)?.[1]?.split('|') ?? [];
+    expect(modules).toContain('NativeModule vm');
+    for (const name of ['tty', 'net']) expect(modules).not.toContain(`NativeModule ${name}`);
+  });
+
   it('runs alone, without node_modules or its cache next to it: slower, the same output', () => {
     expect(runCopy('celery-queues')).toBe('none');
   });
