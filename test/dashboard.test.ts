@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { Monitoring } from '../src/config/schema.js';
 import {
   DEPLOYMENT_VARIABLE,
   dashboardUid,
@@ -14,6 +15,7 @@ import {
   PANEL_ROLES,
   type PanelSpec,
 } from '../src/grafana/dashboard.js';
+import { exporterQueuePanels } from '../src/grafana/exporter-panels.js';
 import { configPath, find, fixture, RENDERS, ROOT, resources, runStream } from './helpers.js';
 import { interpolate, type Selector, selectorsOf } from './promql.js';
 
@@ -238,6 +240,8 @@ describe('the dashboard builder', () => {
       unit: 'short',
     };
     const workers = [{ name: 'lms-worker', nodes: '.+@edx\\.lms\\.core\\.default\\..+' }];
+    // All that exporterQueuePanels reads of the monitoring settings.
+    const exporterOn = { exporter: { enabled: true } } as Monitoring;
     for (const options of [
       { namespace: 'a' },
       { namespace: 'b', workers },
@@ -245,6 +249,9 @@ describe('the dashboard builder', () => {
       { namespace: 'c', panels: { totalQueueLength: exporterQueue }, extraPanels: [exporterQueue] },
       { namespace: 'd', workers, extraPanels: [{ ...exporterQueue, width: 24 }] },
       { namespace: 'a' },
+      // The exporter's panels, the same objects for every instance: their text made once.
+      { namespace: 'e', ...exporterQueuePanels(exporterOn) },
+      { namespace: 'f', workers, ...exporterQueuePanels(exporterOn) },
     ]) {
       expect(flowerDashboardJson(options)).toBe(
         `${JSON.stringify(flowerDashboard(options), null, 2)}\n`,

@@ -411,6 +411,22 @@ describe('the PromQL builders', () => {
     expect(re.test('edx.lms.core.highXlms-worker')).toBe(false);
   });
 
+  it('matches exactly the hostname it is given, with any text for %h, %n and %d', () => {
+    // The node name after the "@": regular expressions' own characters, and a literal %.
+    const part = fc.string({ unit: fc.constantFrom(...'ab.-_*+?^$()[]{}|\\/%'), maxLength: 8 });
+    const written = (s: string) => s.replaceAll('%', '%%');
+    const pattern = (hostname: string) =>
+      new RegExp(`^${nodeNamePattern([`--hostname=${hostname}`], 'd')}$`);
+    fc.assert(
+      fc.property(part, part, fc.constantFrom('%h', '%n', '%d'), part, (a, b, code, filler) => {
+        expect(pattern(`w@${written(a)}`).test(a)).toBe(true);
+        const any = pattern(`w@${written(a)}${code}${written(b)}`);
+        expect(any.test(`${a}x${filler}${b}`)).toBe(true);
+        expect(any.test(`${a}${b}`)).toBe(false);
+      }),
+    );
+  });
+
   it('quotes and escapes', () => {
     expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
     expect(literalRegex('edx.lms.core.high')).toBe('edx\\.lms\\.core\\.high');

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Edit } from '../src/krm/edit.js';
 import { Item } from '../src/krm/item.js';
-import { plainCopy, printPlain } from '../src/krm/print.js';
+import { literalBlock, plainCopy, printPlain } from '../src/krm/print.js';
 import { Results } from '../src/krm/results.js';
-import { docFrom, printResource } from '../src/krm/yaml.js';
+import { needsEscapes } from '../src/krm/text/strings.js';
+import { docFrom, printResource, writeNewString } from '../src/krm/yaml.js';
 import { KEYS, text } from './yaml-arbitraries.js';
 
 const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
@@ -203,6 +204,62 @@ describe('printPlain', () => {
     expect(printPlain({ ['k'.repeat(1030)]: 1 })).toBeUndefined();
     // A key __proto__ is an object's own only when written so; yaml reads it as any key.
     expect(plainCopy({ ['__proto__']: 'x' })).toBeUndefined();
+  });
+});
+
+describe('literalBlock', () => {
+  // Lines of every kind a block holds or refuses: blank, spaces only, more indented, tabs,
+  // comments and document markers, quotes, unicode, escapes, words YAML 1.1 reads as booleans.
+  const line = fc.oneof(
+    fc.constantFrom('', ' ', '  ', 'x', '  x', '\tx', 'x\t', 'x ', '# c', '---', '...', '- a'),
+    fc.constantFrom('{', '}', '  "uid": "x",', 'yes', '12', 'été · ’', '\u0085', '\r', 'a: b'),
+    text,
+  );
+  const multiLine = fc
+    .tuple(fc.array(line, { minLength: 1, maxLength: 8 }), fc.constantFrom('', '\n', '\n\n'))
+    .map(([lines, end]) => lines.join('\n') + end);
+  const indent = fc.constantFrom('', '  ', '    ', '        ');
+
+  it('writes a value as yaml writes it wherever it takes one, and takes a good share', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(multiLine, indent, (value, at) => {
+        const block = literalBlock(value, at);
+        if (block === undefined) return;
+        taken++;
+        expect(block).toBe(writeNewString(value, false, at));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(taken).toBeGreaterThan(400);
+  });
+
+  it('writes the dashboard-like JSON of the examples, and leaves the other forms to yaml', () => {
+    const json = '{\n  "uid": "x",\n  "a": [\n    1\n  ]\n}\n';
+    expect(literalBlock(json, '    ')).toBe(writeNewString(json, false, '    '));
+    expect(literalBlock(json, '    ')).toMatch(/^\|\n {4}\{\n/);
+    for (const other of ['one line', ' lead\nx\n', 'x\n\n', 'x \n', 'x\ny', 'y\u0085\n']) {
+      expect(literalBlock(other, '  ')).toBeUndefined();
+    }
+  });
+});
+
+describe('needsEscapes', () => {
+  // The one class it looks for first must take in every character the full test finds.
+  const full =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+  it('finds what the full test finds, for every UTF-16 code unit alone and between others', () => {
+    let found = 0;
+    for (let c = 0; c <= 0xffff; c++) {
+      const one = String.fromCharCode(c);
+      for (const s of [one, `a${one}b`, `\ud83d${one}`, `${one}\ude00`]) {
+        expect(needsEscapes(s)).toBe(full.test(s));
+        if (full.test(s)) found++;
+      }
+    }
+    expect(found).toBeGreaterThan(4000);
   });
 });
 

@@ -367,20 +367,23 @@ export function flowerDashboard(options: DashboardOptions): Record<string, unkno
 }
 
 // The panels filter by the dashboard's variables, so every instance of a run has the same ones:
-// their JSON is made once per set of panel options.
-const panelsJson = new Map<string, string>();
+// their JSON is made once per set of panel options (the same objects for every instance: see
+// exporterQueuePanels), looked up by those objects rather than by their text.
+const panelsJson = new WeakMap<object, WeakMap<object, string>>();
+const NO_PANELS = {};
 
 /**
  * The dashboard's JSON text, as `JSON.stringify(flowerDashboard(options), null, 2)` and a line
  * break, with the panels' text made once.
  */
 export function flowerDashboardJson(options: DashboardOptions): string {
-  const key = JSON.stringify([options.panels ?? null, options.extraPanels ?? null]);
-  let panels = panelsJson.get(key);
+  const byPanels = panelsJson.get(options.panels ?? NO_PANELS) ?? new WeakMap<object, string>();
+  panelsJson.set(options.panels ?? NO_PANELS, byPanels);
+  let panels = byPanels.get(options.extraPanels ?? NO_PANELS);
   if (panels === undefined) {
     // Indented one level, as the value of the model's last key.
     panels = JSON.stringify(dashboardPanels(options), null, 2).replaceAll('\n', '\n  ');
-    panelsJson.set(key, panels);
+    byPanels.set(options.extraPanels ?? NO_PANELS, panels);
   }
   const head = JSON.stringify({ ...dashboardHead(options), panels: [] }, null, 2);
   return `${head.slice(0, -'[]\n}'.length)}${panels}\n}\n`;

@@ -7,11 +7,21 @@ import type { DashboardOptions, PanelSpec } from './dashboard.js';
 const SOURCE =
   'celery-exporter reads the length of each queue’s Redis list at every scrape, for every queue of the instance (workers scaled to zero included). Tasks a worker has already taken (running, or prefetched) are no longer in the list. Tasks sent with a priority wait in extra lists that are not counted.';
 
-/** The panels that replace and extend Flower's queue panels; none without the exporter. */
+/**
+ * The panels that replace and extend Flower's queue panels; none without the exporter. The
+ * same objects every call: the dashboard makes their JSON once (see flowerDashboardJson).
+ */
 export function exporterQueuePanels(
   monitoring: Monitoring | undefined,
 ): Pick<DashboardOptions, 'panels' | 'extraPanels'> {
   if (!monitoring?.exporter?.enabled) return {};
+  queuePanels ??= makeQueuePanels();
+  return queuePanels;
+}
+
+let queuePanels: Pick<DashboardOptions, 'panels' | 'extraPanels'> | undefined;
+
+function makeQueuePanels(): Pick<DashboardOptions, 'panels' | 'extraPanels'> {
   const total: PanelSpec = {
     title: 'Total queue length',
     description: `Tasks waiting in the broker, all queues together. ${SOURCE}`,

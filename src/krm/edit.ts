@@ -49,6 +49,8 @@ export class Edit {
   private unsettled: { created: Item; list: Item[] }[] = [];
   private readonly removed = new Set<Item>();
   private readonly createdKeys = new Set<Key>();
+  /** Where each anchor's file annotations put the resources written after it (see `place`). */
+  private readonly placements = new Map<Item, Placement>();
   /** The highest index used so far in each file of a kpt package (see `place`). */
   private fileEnds: Map<string, number> | undefined;
   /** Labels every resource written from now on carries (its instance's: see transform.ts). */
@@ -216,14 +218,15 @@ export class Edit {
           ? resource
           : docFrom(resource);
     setAnnotation(r, GENERATED_BY, stamp(generatedBy));
-    for (const [key, value] of Object.entries(this.labels)) setLabel(r, key, value);
-    const kind = String(getIn(r, ['kind']));
-    const name = String(getIn(r, ['metadata', 'name']));
-    const namespace = String(getIn(r, ['metadata', 'namespace']) ?? '');
+    for (const key in this.labels) setLabel(r, key, this.labels[key] as string);
+    const kind = String(getIn(r, KIND));
+    const name = String(getIn(r, NAME));
+    const namespace = String(getIn(r, NAMESPACE) ?? '');
     const key = keyOf(kind, namespace, name);
-    const label = `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
+    // For messages only: made when one is.
+    const label = () => `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
     if (this.createdKeys.has(key)) {
-      this.results.error(`${label} would be written twice (two settings derive the same name)`);
+      this.results.error(`${label()} would be written twice (two settings derive the same name)`);
       return false;
     }
     this.createdKeys.add(key);
@@ -231,7 +234,7 @@ export class Edit {
     if (existing) {
       if (existing.annotation(GENERATED_BY) === undefined) {
         this.results.error(
-          `the input already has ${label}, which celery-queues did not write; it would be duplicated. Remove or rename it, or drop the setting that derives this name`,
+          `the input already has ${label()}, which celery-queues did not write; it would be duplicated. Remove or rename it, or drop the setting that derives this name`,
           { item: existing },
         );
         return false;
@@ -266,21 +269,34 @@ export class Edit {
    * that track no files (Kustomize, a pipe) set no path, and get none back.
    */
   private place(doc: Doc | PlainResource, anchor: Item): void {
-    let placed = false;
+    const { files, seqIndent } = this.fileOf(anchor);
     let index: string | undefined;
-    for (const [pathKey, indexKey] of FILE_ANNOTATIONS) {
-      const path = anchor.annotation(pathKey);
-      if (path === undefined) continue;
+    for (const { pathKey, path, indexKey } of files) {
       setAnnotation(doc, pathKey, path);
-      placed = true;
-      if (anchor.annotation(indexKey) === undefined) continue;
+      if (indexKey === undefined) continue;
       // Both spellings must agree, or kpt refuses the output.
       index ??= String(this.nextIndex(path));
       setAnnotation(doc, indexKey, index);
     }
     // The file's sequence style, so that the whole file reads alike.
-    const seqIndent = anchor.annotation(SEQ_INDENT);
-    if (placed && seqIndent !== undefined) setAnnotation(doc, SEQ_INDENT, seqIndent);
+    if (files.length > 0 && seqIndent !== undefined) setAnnotation(doc, SEQ_INDENT, seqIndent);
+  }
+
+  /** Where an anchor sits (see `place`): read once, as an instance's resources share anchors. */
+  private fileOf(anchor: Item): Placement {
+    let placement = this.placements.get(anchor);
+    if (!placement) {
+      const files: Placement['files'] = [];
+      for (const [pathKey, indexKey] of FILE_ANNOTATIONS) {
+        const path = anchor.annotation(pathKey);
+        if (path === undefined) continue;
+        const indexed = anchor.annotation(indexKey) !== undefined;
+        files.push({ pathKey, path, indexKey: indexed ? indexKey : undefined });
+      }
+      placement = { files, seqIndent: anchor.annotation(SEQ_INDENT) };
+      this.placements.set(anchor, placement);
+    }
+    return placement;
   }
 
   private nextIndex(path: string): number {
@@ -378,6 +394,12 @@ export class Edit {
   }
 }
 
+/** An anchor's file annotations, in both spellings, and its file's sequence style. */
+interface Placement {
+  files: { pathKey: string; path: string; indexKey: string | undefined }[];
+  seqIndent: string | undefined;
+}
+
 /** A string scalar spliced into an item's text, at its path as the input's outline spells it. */
 interface Splice {
   path: (string | number)[];
@@ -462,7 +484,11 @@ function setAnnotation(r: Doc | PlainResource, key: string, value: string): void
   (metadata.annotations as Record<string, unknown>)[key] = value;
 }
 
-function getIn(r: Doc | PlainResource, path: string[]): unknown {
+const KIND = ['kind'];
+const NAME = ['metadata', 'name'];
+const NAMESPACE = ['metadata', 'namespace'];
+
+function getIn(r: Doc | PlainResource, path: readonly string[]): unknown {
   if (isDocument(r)) return r.getIn(path);
   let v: unknown = r;
   for (const part of path) v = (v as Record<string, unknown> | undefined)?.[part];
@@ -486,7 +512,11 @@ function setLabel(r: Doc | PlainResource, key: string, value: string): void {
   const doc = r;
   const labels = doc.getIn(['metadata', 'labels'], true);
   if (isMap(labels)) {
-    if (labels.items.some((pair) => keyString(pair.key) === key)) labels.set(key, value);
+    const pair = labels.items.find((p) => keyString(p.key) === key);
+    // A label the resource has already (a worker cloned from the stock one has the instance's):
+    // nothing to do, and no node made to say so.
+    if (pair && isScalar(pair.value) && pair.value.value === value) return;
+    if (pair) labels.set(key, value);
     else insertSorted(labels, doc.createPair(key, value));
     return;
   }
@@ -532,12 +562,17 @@ function labelsFit(r: PlainResource, labels: Readonly<Record<string, string>>): 
   const metadata = r.metadata as Record<string, unknown> | undefined;
   if (!isMapOrAbsent(metadata)) return false;
   if (!isMapOrAbsent(metadata?.labels) || !isMapOrAbsent(metadata?.annotations)) return false;
-  const keys = [
-    ...Object.keys(labels),
-    ...Object.keys(metadata ?? {}),
-    ...Object.keys((metadata?.labels as object | undefined) ?? {}),
-  ];
-  return !keys.some((k) => /^(?:0|[1-9][0-9]*)$/.test(k));
+  return (
+    !Object.keys(labels).some(isIndex) &&
+    !Object.keys(metadata ?? {}).some(isIndex) &&
+    !Object.keys((metadata?.labels as object | undefined) ?? {}).some(isIndex)
+  );
+}
+
+function isIndex(key: string): boolean {
+  // Most keys start with a letter: no regular expression for them.
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && /^(?:0|[1-9][0-9]*)$/.test(key);
 }
 
 function keyString(key: unknown): string {

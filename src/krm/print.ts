@@ -5,6 +5,7 @@
 // other over generated values); what this does not know how to print, it leaves to yaml.
 import { isObject } from './json.js';
 import { SEQ_INDENT } from './k8s.js';
+import { needsEscapes, readsAsStringEverywhere } from './text/strings.js';
 import { writeNewString } from './yaml.js';
 
 /** A resource as plain data: what families build and `docFrom` takes. */
@@ -59,7 +60,9 @@ export function printPlain(value: PlainResource): string | undefined {
   const annotations = metadata?.annotations as Record<string, unknown> | undefined;
   const wide = annotations?.[SEQ_INDENT] === 'wide';
   const out: string[] = [];
-  if (!map(out, value, '', wide)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length === 0) out.push('{}');
+  else if (!map(out, value, keys, '', wide)) return undefined;
   out.push('\n');
   return out.join('');
 }
@@ -67,18 +70,15 @@ export function printPlain(value: PlainResource): string | undefined {
 // The printers push text to `out` and return false to give up. `indent` is yaml's context
 // indentation: the column a collection's entries after the first start at.
 
+/** A map with `keys` (its own, none of them left out: one Object.keys per map). */
 function map(
   out: string[],
   value: Record<string, unknown>,
+  keys: string[],
   indent: string,
   wide: boolean,
 ): boolean {
-  const keys = Object.keys(value);
-  if (keys.length === 0) {
-    out.push('{}');
-    return true;
-  }
-  const inner = `${indent}  `;
+  const inner = deeper(indent);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     if (i > 0) out.push('\n', indent);
@@ -87,50 +87,74 @@ function map(
     if (k === undefined || k.length > 1024) return false;
     out.push(k, ':');
     const v = value[key];
-    if (Array.isArray(v) && v.length > 0) {
-      const at = wide ? inner : indent;
-      out.push('\n', at);
-      if (!seq(out, v, at, wide)) return false;
-    } else if (isObject(v) && Object.keys(v).length > 0) {
-      out.push('\n', inner);
-      if (!map(out, v, inner, wide)) return false;
+    if (Array.isArray(v)) {
+      if (v.length > 0) {
+        const at = wide ? inner : indent;
+        out.push('\n', at);
+        if (!seq(out, v, at, wide)) return false;
+      } else out.push(' []');
+    } else if (isObject(v)) {
+      const entries = Object.keys(v);
+      if (entries.length > 0) {
+        out.push('\n', inner);
+        if (!map(out, v, entries, inner, wide)) return false;
+      } else out.push(' {}');
     } else {
       out.push(' ');
-      if (!leaf(out, v, inner)) return false;
+      if (!scalar(out, v, inner)) return false;
     }
   }
   return true;
 }
 
+/** A sequence of at least one item. */
 function seq(out: string[], value: unknown[], indent: string, wide: boolean): boolean {
-  if (value.length === 0) {
-    out.push('[]');
-    return true;
-  }
-  const inner = `${indent}  `;
+  const inner = deeper(indent);
   for (let i = 0; i < value.length; i++) {
     if (i > 0) out.push('\n', indent);
-    out.push('- ');
     const v = value[i];
-    if (Array.isArray(v) && v.length > 0) {
-      if (!seq(out, v, inner, wide)) return false;
-    } else if (isObject(v) && Object.keys(v).length > 0) {
-      if (!map(out, v, inner, wide)) return false;
-    } else if (!leaf(out, v, inner)) return false;
+    if (Array.isArray(v)) {
+      if (v.length === 0) out.push('- []');
+      else {
+        out.push('- ');
+        if (!seq(out, v, inner, wide)) return false;
+      }
+    } else if (isObject(v)) {
+      const entries = Object.keys(v);
+      if (entries.length === 0) out.push('- {}');
+      else {
+        out.push('- ');
+        if (!map(out, v, entries, inner, wide)) return false;
+      }
+    } else {
+      out.push('- ');
+      if (!scalar(out, v, inner)) return false;
+    }
   }
   return true;
 }
 
-/** A scalar or an empty collection; `indent`: the context's (a block scalar's lines). */
-function leaf(out: string[], v: unknown, indent: string): boolean {
+// Indentations, made once each: every map and sequence asks for the next one.
+const indents: string[] = [''];
+
+function deeper(indent: string): string {
+  const depth = indent.length / 2 + 1;
+  let next = indents[depth];
+  if (next === undefined) {
+    next = `${indent}  `;
+    indents[depth] = next;
+  }
+  return next;
+}
+
+/** A string, number, boolean or null; `indent`: the context's (a block scalar's lines). */
+function scalar(out: string[], v: unknown, indent: string): boolean {
   if (typeof v === 'string') {
     const s = string(v, false, indent);
     if (s === undefined) return false;
     out.push(s);
   } else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
-  else if (v === null) out.push('null');
-  else if (Array.isArray(v)) out.push('[]');
-  else out.push('{}');
+  else out.push('null');
   return true;
 }
 
@@ -144,6 +168,10 @@ const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 const printedLines = [new Map<string, string>(), new Map<string, string>()];
 
 function string(value: string, implicitKey: boolean, indent: string): string | undefined {
+  if (!implicitKey) {
+    const block = literalBlock(value, indent);
+    if (block !== undefined) return block;
+  }
   const cache = printedLines[implicitKey ? 1 : 0] as Map<string, string>;
   const cached = cache.get(value);
   if (cached !== undefined) return cached;
@@ -154,3 +182,29 @@ function string(value: string, implicitKey: boolean, indent: string): string | u
   }
   return out;
 }
+
+/**
+ * A value over several lines in the one form yaml gives most of them (a dashboard's JSON, a
+ * script): a literal block without indicators, each line at `indent`. Undefined for any other
+ * form: escapes, a first line that starts with white space, white space or blank lines at the
+ * end, a text some reader takes for no string. yaml's writer checks the block by reading it
+ * back, which cost more than printing the rest of the resource; in this form it always reads
+ * back (test/print.test.ts holds the two writers to each other).
+ */
+export function literalBlock(value: string, indent: string): string | undefined {
+  const n = value.length;
+  if (indent === '' || n < 2 || value.charCodeAt(n - 1) !== 10) return undefined;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 2);
+  if (first === 32 || first === 9 || first === 10) return undefined;
+  if (last === 32 || last === 9 || last === 10) return undefined;
+  if (needsEscapes(value) || !readsAsStringEverywhere(value)) return undefined;
+  const body = value.slice(0, -1);
+  // A blank line takes no indentation; without one, a plain replaceAll, several times faster.
+  const lines = body.includes('\n\n')
+    ? body.replace(LINE_BREAKS, `$&${indent}`)
+    : body.replaceAll('\n', `\n${indent}`);
+  return `|\n${indent}${lines}`;
+}
+
+const LINE_BREAKS = /\n+/g;

@@ -60,20 +60,14 @@ export function nodeNamePattern(args: readonly string[], deployment: string): st
   const hostname = parseArgs(args).find((g) => g.flag === '--hostname')?.value;
   if (hostname === undefined) return `${literalRegex(deployment)}-[a-z0-9]+-[a-z0-9]+`;
   const afterAt = hostname.includes('@') ? hostname.slice(hostname.indexOf('@') + 1) : hostname;
-  let out = '';
-  for (let i = 0; i < afterAt.length; i++) {
-    const c = afterAt[i] as string;
-    const next = afterAt[i + 1];
-    if (c === '%' && next !== undefined && 'hnd'.includes(next)) {
-      out += '.+';
-      i++;
-    } else if (c === '%' && next === '%') {
-      out += '%';
-      i++;
-    } else out += literalRegex(c);
-  }
-  return out;
+  return afterAt.replace(NODE_NAME_PARTS, (part) =>
+    part === '%%' ? '%' : part[0] === '%' ? '.+' : `\\${part}`,
+  );
 }
+
+// What a --hostname holds, read left to right: Celery's %h, %n, %d and %%, and the characters
+// that a regular expression reads as more than themselves (literalRegex's).
+const NODE_NAME_PARTS = /%[hnd%]|[.*+?^${}()|[\]\\]/g;
 
 export interface WorkerSeries {
   namespace: string;

@@ -110,9 +110,13 @@ const NEEDS_ESCAPE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+// Every character NEEDS_ESCAPE finds, and a few more: one class, which a long text (a dashboard's
+// JSON) is scanned for several times faster than for NEEDS_ESCAPE's alternatives.
+const MAY_NEED_ESCAPE = /[^\t\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+
 /** A string that only an escaped double-quoted scalar writes safely. */
 export function needsEscapes(value: string): boolean {
-  return NEEDS_ESCAPE.test(value);
+  return MAY_NEED_ESCAPE.test(value) && NEEDS_ESCAPE.test(value);
 }
 
 // As go-yaml writes double-quoted scalars (Kustomize and kpt print with it): printable
