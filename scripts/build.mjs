@@ -1,17 +1,23 @@
-// Bundles the function into one self-contained executable file: dist/celery-queues.js.
+// Bundles the function into one self-contained executable file, dist/celery-queues.js, and
+// V8's code cache for it beside it, dist/celery-queues.cache.
 //
 // Starting is a large part of every run (a render with one Open edX instance is over in a few
 // tens of milliseconds), and much of a start is V8 compiling the bundle's functions. So the
-// file holds the program as a string next to V8's code cache for it, made here by running the
-// program on sample inputs, and compiles the one with the other. On another platform, processor
-// or Node version the cache is left out and V8 compiles as usual: slower, same result.
+// bundle holds the program as a string and compiles it with V8's code cache, made here by running
+// the program on sample inputs. The cache is a file of its own, read as bytes: in the bundle, as a
+// string, V8 would scan it and the loader decode it on every start, which costs more than
+// the cache saves. The cache carries a stamp of the program it was made for and of the platform,
+// processor and Node version it was made on; the bundle takes it only when the stamp is its own.
+// Elsewhere, or with no cache beside it, V8 compiles as usual: slower, same result.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const outfile = `${root}dist/celery-queues.js`;
+const cachefile = `${root}dist/celery-queues.cache`;
 
 // yaml's ES module build (the same code as its CommonJS one, which Node gets by default): as a
 // module, esbuild inlines its functions and drops the unused ones; as CommonJS every call to it
@@ -57,24 +63,37 @@ const warm = spawnSync(process.execPath, [`${root}scripts/warm-up.cjs`, programF
 rmSync(programFile);
 process.stderr.write(warm.stderr);
 if (warm.status !== 0) throw new Error('build: warming the code cache failed');
-const cache = warm.stdout.toString('base64');
+const cache = warm.stdout;
 
-// V8 checks its version and flags before it takes a cache, but not the processor: an x64 cache
-// crashes Node 20's arm64 build (seen under qemu). So the cache is used only where it was made.
-const builtOn = `${process.platform} ${process.arch} ${process.version}`;
+// V8 checks its version and flags before it takes a cache, and the program's length, but not the
+// processor (an x64 cache crashes Node 20's arm64 build, seen under qemu) nor the program itself
+// (a cache of another build of the same length would run that build's code). So the cache ends
+// with a stamp of both, which the bundle compares with its own before it hands the cache to V8.
+const buildId = createHash('sha256').update(program).digest('hex').slice(0, 16);
+const stamp = `celery-queues ${buildId} ${process.platform} ${process.arch} ${process.version}\n`;
 const loader = `#!/usr/bin/env node
 'use strict';
-// celery-queues ${pkg.version}, built by scripts/build.mjs: the program, and V8's code cache for it.
+// celery-queues ${pkg.version}, built by scripts/build.mjs: the program; V8's code cache for it in celery-queues.cache.
 const program = ${JSON.stringify(program)};
-const cachedData = \`\${process.platform} \${process.arch} \${process.version}\` === ${JSON.stringify(builtOn)}
-  ? Buffer.from('${cache}', 'base64')
-  : undefined;
+let cachedData;
+try {
+  const cache = require('node:fs').readFileSync(\`\${__filename.replace(/\\.js$/, '')}.cache\`);
+  const stamp = \`celery-queues ${buildId} \${process.platform} \${process.arch} \${process.version}\\n\`;
+  const end = cache.length - stamp.length;
+  if (end > 0 && cache.toString('latin1', end) === stamp) cachedData = cache.subarray(0, end);
+} catch {}
 const script = new (require('node:vm').Script)(program, { filename: __filename, cachedData });
 script.runInThisContext()(exports, require, module, __filename, __dirname);
 `;
-// Written beside it, then renamed over it: a run that starts meanwhile reads the old file or the
-// new one, never half of one (npm run example builds while the tests run the bundle).
-const next = `${outfile}.${process.pid}`;
-writeFileSync(next, loader);
-chmodSync(next, 0o755);
-renameSync(next, outfile);
+// Each written beside its place, then renamed over it: a run that starts meanwhile reads the
+// old file or the new one, never half of one (npm run example builds while the tests run the
+// bundle). A bundle that meets the other build's cache finds another stamp and compiles.
+for (const [file, content, mode] of [
+  [cachefile, Buffer.concat([cache, Buffer.from(stamp, 'latin1')]), 0o644],
+  [outfile, loader, 0o755],
+]) {
+  const next = `${file}.${process.pid}`;
+  writeFileSync(next, content);
+  chmodSync(next, mode);
+  renameSync(next, file);
+}

@@ -3,7 +3,7 @@
 // items unchanged and the error in its results, a stream not at all.
 import { isUtf8 } from 'node:buffer';
 import { fstatSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import type * as Tty from 'node:tty';
 import { isScalar } from 'yaml';
 import { nameTheConfig, readConfigNode } from './config/load.js';
 import { migrateTutorConfig } from './config/migrate.js';
@@ -448,8 +448,20 @@ export function nodeIo(): Io {
     stdout,
     stderr: (text) => writeAll(2, text),
     flush,
-    stdinIsTerminal: () => isatty(0),
+    stdinIsTerminal,
   };
+}
+
+// A terminal is a character device: a file or a pipe (every run but one at a prompt) is answered
+// without node:tty, whose loading (node:net and the stream modules with it) costs a run several
+// milliseconds. /dev/null is a character device too, and no terminal: isatty tells them apart.
+function stdinIsTerminal(): boolean {
+  try {
+    if (!fstatSync(0).isCharacterDevice()) return false;
+  } catch {
+    return false; // no standard input at all
+  }
+  return (require('node:tty') as typeof Tty).isatty(0);
 }
 
 // Many small pieces (a resource each) go out in few writes, each encoded straight into one

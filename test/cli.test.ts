@@ -3,7 +3,7 @@
 // config.yml where a CeleryQueues goes, a foreign kind. No library's words (EISDIR, "please use
 // YAML.parseAllDocuments()"). And errors name the functionConfig as it is.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -40,6 +40,26 @@ describe('on a terminal', () => {
     expect(r.stdout).toContain('celery-queues: error: standard input is a terminal');
     expect(r.stdout).toContain('Usage:');
     expect(r.stdout).toContain('celery-queues report');
+  });
+
+  it('/dev/null is a character device but no terminal: read as the empty input a pipe gives', () => {
+    const devNull = openSync('/dev/null', 'r');
+    try {
+      const fromDevNull = spawnSync(process.execPath, [BUNDLE, '--config', CONFIG], {
+        encoding: 'utf8',
+        stdio: [devNull, 'pipe', 'pipe'],
+      });
+      const fromPipe = spawnSync(process.execPath, [BUNDLE, '--config', CONFIG], {
+        encoding: 'utf8',
+        input: '',
+      });
+      expect(fromDevNull.stderr).not.toContain('standard input is a terminal');
+      expect(fromDevNull.status).toBe(fromPipe.status);
+      expect(fromDevNull.stdout).toBe(fromPipe.stdout);
+      expect(fromDevNull.stderr).toBe(fromPipe.stderr);
+    } finally {
+      closeSync(devNull);
+    }
   });
 
   it('in process: the same, for report and migrate too; a piped input is read as always', () => {

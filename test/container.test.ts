@@ -39,6 +39,19 @@ function podman(args: string[], input = ''): ReturnType<typeof run> {
   return run('podman', args, { env, input });
 }
 
+/** What V8 made of the code cache when the image's node loaded the bundle at `path`. */
+function codeCacheIn(image: string, path: string): string {
+  const script = `const vm = require('node:vm');
+const Script = vm.Script;
+vm.Script = function (source, options) {
+  const script = new Script(source, options);
+  console.log(!options.cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'taken');
+  return script;
+};
+require(${JSON.stringify(path)});`;
+  return ok('podman', ['run', '--rm', '--entrypoint', 'node', image, '-e', script], { env }).trim();
+}
+
 beforeAll(() => {
   env = podmanEnv();
   const version = run('podman', ['--version'], { env });
@@ -75,6 +88,10 @@ describe('the image (Dockerfile)', () => {
     expect(config.Entrypoint).toEqual(['node', '/usr/local/lib/celery-queues/celery-queues.js']);
     const uid = podman(['run', '--rm', '--entrypoint', 'node', IMAGE, '-p', 'process.getuid()']);
     expect(uid.stdout.trim()).toBe('65534');
+  });
+
+  it('holds the code cache beside the bundle, which its node takes', () => {
+    expect(codeCacheIn(IMAGE, '/usr/local/lib/celery-queues/celery-queues.js')).toBe('taken');
   });
 
   it('transforms a ResourceList the way Kustomize runs it, locked down further (nobody, no network, read-only root, no capabilities)', () => {
@@ -219,6 +236,10 @@ describe('Argo CD sidecar image (examples/argocd/Dockerfile)', () => {
       "process.stdout.write(require('fs').readFileSync('/home/argocd/cmp-server/config/plugin.yaml','utf8'))",
     ]);
     expect(plugin.stdout).toBe(readFileSync(join(EXAMPLES, 'argocd', 'plugin.yaml'), 'utf8'));
+  });
+
+  it('holds celery-queues on PATH with its code cache beside it, which its node takes', () => {
+    expect(codeCacheIn(ARGOCD_IMAGE, '/usr/local/bin/celery-queues')).toBe('taken');
   });
 
   it('its generate command, in the app folder of a repository copy, prints the expected manifests', () => {

@@ -33,6 +33,7 @@ describe('the npm package', () => {
       'CHANGELOG.md',
       'LICENSE',
       'README.md',
+      'dist/celery-queues.cache',
       'dist/celery-queues.js',
       'fn-config/celery-queues.schema.json',
       'package.json',
@@ -93,7 +94,7 @@ describe('the version', () => {
   it('comes from package.json alone: --version prints it, the bundle names it', () => {
     expect(ok(process.execPath, [BUNDLE, '--version'])).toBe(`${pkg.version}\n`);
     expect(readFileSync(BUNDLE, 'utf8').split('\n')[2]).toBe(
-      `// celery-queues ${pkg.version}, built by scripts/build.mjs: the program, and V8's code cache for it.`,
+      `// celery-queues ${pkg.version}, built by scripts/build.mjs: the program; V8's code cache for it in celery-queues.cache.`,
     );
   });
 
