@@ -27,9 +27,12 @@ export function quote(text: string): string {
   return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
+// The characters a regular expression reads as more than themselves.
+const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g;
+
 /** `text` as a regular expression that matches exactly it (RE2 syntax). */
 export function literalRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(REGEX_SPECIAL, '\\$&');
 }
 
 /**
@@ -67,7 +70,7 @@ export function nodeNamePattern(args: readonly string[], deployment: string): st
 
 // What a --hostname holds, read left to right: Celery's %h, %n, %d and %%, and the characters
 // that a regular expression reads as more than themselves (literalRegex's).
-const NODE_NAME_PARTS = /%[hnd%]|[.*+?^${}()|[\]\\]/g;
+const NODE_NAME_PARTS = new RegExp(`%[hnd%]|${REGEX_SPECIAL.source}`, 'g');
 
 export interface WorkerSeries {
   namespace: string;
