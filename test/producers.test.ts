@@ -11,7 +11,8 @@
 //     timestamp or a line break. (An item passed through unchanged reads as its input does.)
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlias, isCollection, isNode, isPair, parseAllDocuments } from 'yaml';
+import { isNode, parseAllDocuments } from 'yaml';
+import { hasForeignAlias } from '../src/krm/io.js';
 import { deindent } from '../src/krm/item.js';
 import { docFrom, printDoc } from '../src/krm/yaml.js';
 import { fixture, KUSTOMIZE, RENDERS, type RunOutput, runCli } from './helpers.js';
@@ -404,18 +405,6 @@ function itemTexts(input: string, form: Form): ItemText[] {
 
 function toJs(node: unknown, doc: unknown): unknown {
   return (node as { toJS: (doc: unknown, o: unknown) => unknown }).toJS(doc, { maxAliasCount: -1 });
-}
-
-function hasForeignAlias(node: unknown): boolean {
-  const anchors = new Set<string>();
-  const walk = (n: unknown): boolean => {
-    if (isAlias(n)) return !anchors.has(n.source);
-    if (isNode(n) && n.anchor) anchors.add(n.anchor);
-    if (isCollection(n)) return n.items.some(walk);
-    if (isPair(n)) return walk(n.key) || walk(n.value);
-    return false;
-  };
-  return walk(node);
 }
 
 /** The items as libyaml (YAML 1.1) and yaml (1.2) read them; those where they differ. */

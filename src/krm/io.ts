@@ -535,7 +535,7 @@ function hasTagHandles(doc: Doc): boolean {
 }
 
 /** Does the node hold an alias whose anchor is not in the node, before the alias? */
-function hasForeignAlias(node: unknown): boolean {
+export function hasForeignAlias(node: unknown): boolean {
   const anchors = new Set<string>();
   const walk = (n: unknown): boolean => {
     if (isAlias(n)) return !anchors.has(n.source);
