@@ -377,13 +377,18 @@ const NO_PANELS = {};
  * break, with the panels' text made once.
  */
 export function flowerDashboardJson(options: DashboardOptions): string {
-  const byPanels = panelsJson.get(options.panels ?? NO_PANELS) ?? new WeakMap<object, string>();
-  panelsJson.set(options.panels ?? NO_PANELS, byPanels);
-  let panels = byPanels.get(options.extraPanels ?? NO_PANELS);
+  const outer = options.panels ?? NO_PANELS;
+  const inner = options.extraPanels ?? NO_PANELS;
+  let byExtra = panelsJson.get(outer);
+  if (!byExtra) {
+    byExtra = new WeakMap();
+    panelsJson.set(outer, byExtra);
+  }
+  let panels = byExtra.get(inner);
   if (panels === undefined) {
     // Indented one level, as the value of the model's last key.
     panels = JSON.stringify(dashboardPanels(options), null, 2).replaceAll('\n', '\n  ');
-    byPanels.set(options.extraPanels ?? NO_PANELS, panels);
+    byExtra.set(inner, panels);
   }
   const head = JSON.stringify({ ...dashboardHead(options), panels: [] }, null, 2);
   return `${head.slice(0, -'[]\n}'.length)}${panels}\n}\n`;
