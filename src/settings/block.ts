@@ -57,10 +57,13 @@ export type BlockEdit = { text: string } | { error: string };
  * appended. Nothing else in the file changes (but a missing final newline).
  */
 export function withBlock(text: string, block: string): BlockEdit {
-  // Read line by line from the first block on: before it (most files have none) nothing changes.
-  const first = text.startsWith(BLOCK_BEGIN) ? 0 : text.indexOf(`\n${BLOCK_BEGIN}`) + 1;
+  // Read line by line from the first block's line on, if there is one: before it (most files
+  // have none) nothing changes.
+  const atStart = text.startsWith(BLOCK_BEGIN);
+  const lineEnd = atStart ? -1 : text.indexOf(`\n${BLOCK_BEGIN}`);
+  const first = atStart ? 0 : lineEnd < 0 ? -1 : lineEnd + 1;
   let rest = text;
-  if (first > 0 || text.startsWith(BLOCK_BEGIN)) {
+  if (first >= 0) {
     const lines = text.slice(first).split('\n');
     const kept: string[] = [];
     for (let i = 0; i < lines.length; i++) {
