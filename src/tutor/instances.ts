@@ -254,7 +254,9 @@ function checkPlugin(
         JSON.stringify(item.plainAt(['spec', 'template', 'spec', 'containers'])),
       )
     ) {
-      plugins.set(item.namespace, [...(plugins.get(item.namespace) ?? []), item]);
+      const theirs = plugins.get(item.namespace);
+      if (theirs) theirs.push(item);
+      else plugins.set(item.namespace, [item]);
     }
   }
   for (const [namespace, instance] of instances) {
