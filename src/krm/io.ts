@@ -29,6 +29,7 @@ import {
   Item,
   inContainer,
   indentClosingQuotes,
+  linesInContainer,
   withoutBookkeeping,
 } from './item.js';
 import { isObject, splitJsonItems } from './json.js';
@@ -587,8 +588,12 @@ export function* resourceListChunks(
   if (items.length === 0) yield 'items: []\n';
   else {
     yield 'items:\n';
-    // Entries end with their own newline: an unchanged one is its exact input text.
-    for (const item of items) yield item.lead + entryText(item, input.itemIndent);
+    // Entries end with their own newline: an unchanged one is its exact input text. (Each piece
+    // on its own: the writer encodes them one after the other, and no joined copy is made.)
+    for (const item of items) {
+      if (item.lead) yield item.lead;
+      yield* entryChunks(item, input.itemIndent);
+    }
   }
   const tail = new Document({}, parseOptions) as Doc;
   const map = tail.contents as YAMLMap;
@@ -600,13 +605,19 @@ export function* resourceListChunks(
   if (map.items.length > 0) yield `${printDoc(tail).trimEnd()}\n`;
 }
 
-function entryText(item: Item, indent: number): string {
-  if (item.raw !== undefined) return item.raw;
+function* entryChunks(item: Item, indent: number): Generator<string> {
+  if (item.raw !== undefined) {
+    yield item.raw;
+    return;
+  }
   // Its final newlines go (one goes back): counted from the end, not searched for from the start.
   const text = resourceText(item);
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
-  return `${inContainer(text.slice(0, end), indent + 2)}\n`;
+  // As inContainer(text, indent + 2) and a newline.
+  yield `${' '.repeat(indent)}- `;
+  yield linesInContainer(text.slice(0, end), indent + 2);
+  yield '\n';
 }
 
 function resourceText(item: Item): string {

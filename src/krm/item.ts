@@ -678,9 +678,19 @@ function underIndented(container: number): RegExp {
 /** A document as a ResourceList entry, `container` columns in (its `- ` two before). */
 export function inContainer(text: string, container: number): string {
   if (container === 0) return text;
-  // Every line but the first is indented unless it is empty: one native replace (every written
-  // resource goes out through here).
-  return `${' '.repeat(container - 2)}- ${text.replace(LINE_WITH_TEXT, `\n${' '.repeat(container)}`)}`;
+  return `${' '.repeat(container - 2)}- ${linesInContainer(text, container)}`;
+}
+
+/**
+ * `text`'s lines after the first, moved `container` columns in (what follows an entry's `- `).
+ * Every written resource goes out through here: without an empty line or a final line break
+ * (most resources), a plain replaceAll does it, several times faster than the expression.
+ */
+export function linesInContainer(text: string, container: number): string {
+  const indent = `\n${' '.repeat(container)}`;
+  return text.includes('\n\n') || text.endsWith('\n')
+    ? text.replace(LINE_WITH_TEXT, indent)
+    : text.replaceAll('\n', indent);
 }
 
 /** A line break followed by a line that is not empty. */
