@@ -28,7 +28,8 @@ const FILE_ANNOTATIONS = [
 
 export class Edit {
   private readonly byKey = new Map<Key, Item>();
-  private readonly working = new Map<Item, Doc>();
+  /** (Made anew at each settle, never cleared: see there.) */
+  private working = new Map<Item, Doc>();
   /** Input item -> the item as edited in its text (see `setStrings`), while it has no working copy. */
   private readonly spliced = new Map<Item, Item>();
   /**
@@ -343,7 +344,10 @@ export class Edit {
       }
       this.settled.set(item, out);
     }
-    this.working.clear();
+    // A new map rather than clear(): V8 leaves a cleared map's old table as it was, and while
+    // that table (long-lived, in the old generation) holds them, the minor GCs keep every
+    // document in it and promote them, to be freed only by a full GC.
+    this.working = new Map();
     for (const { created, list } of this.unsettled) {
       let out = this.decide(created);
       if (out === created && created.plain) out.settle();
