@@ -37,8 +37,9 @@ export class Edit {
    * splice was of other scalars than the ones before: the edited text is then the input's text
    * with these values, so it is read and spliced again off the input's outline (read already),
    * never outlined and decoded anew. A settings ConfigMap is tens of kilobytes of quoted text.
+   * Kept until `settle`: the values (whole settings files) need not outlive their instance.
    */
-  private readonly splices = new Map<Item, Map<string, Splice>>();
+  private splices = new Map<Item, Map<string, Splice>>();
   /** Input item -> what goes out for it (itself, or its changes printed), once `settle`d. */
   private readonly settled = new Map<Item, Item>();
   private readonly after = new Map<Item, Item[]>();
@@ -348,6 +349,8 @@ export class Edit {
     // that table (long-lived, in the old generation) holds them, the minor GCs keep every
     // document in it and promote them, to be freed only by a full GC.
     this.working = new Map();
+    // A spliced item is read from its own text from now on (outlined again if asked).
+    this.splices = new Map();
     for (const { created, list } of this.unsettled) {
       let out = this.decide(created);
       if (out === created && created.plain) out.settle();
