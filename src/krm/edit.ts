@@ -210,6 +210,18 @@ export class Edit {
    * has a resource of that name that the function did not write, that is an error.
    */
   create(resource: Doc | PlainResource, anchor: Item, generatedBy: string): boolean {
+    return this.write(resource, anchor, generatedBy) !== undefined;
+  }
+
+  /**
+   * As `create`, and gives the resource as it will go out (undefined when it will not): a
+   * document, or plain data (a copy of `resource`), to go on changing until it is settled.
+   */
+  write(
+    resource: Doc | PlainResource,
+    anchor: Item,
+    generatedBy: string,
+  ): Doc | PlainResource | undefined {
     // Plain data is printed without yaml (src/krm/print.ts) when it is in the printer's subset.
     const plain = isDocument(resource) ? undefined : plainCopy(resource);
     let r: Doc | PlainResource =
@@ -228,7 +240,7 @@ export class Edit {
     const label = () => `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
     if (this.createdKeys.has(key)) {
       this.results.error(`${label()} would be written twice (two settings derive the same name)`);
-      return false;
+      return undefined;
     }
     this.createdKeys.add(key);
     const existing = this.byKey.get(key);
@@ -238,7 +250,7 @@ export class Edit {
           `the input already has ${label()}, which celery-queues did not write; it would be duplicated. Remove or rename it, or drop the setting that derives this name`,
           { item: existing },
         );
-        return false;
+        return undefined;
       }
       const bookkeeping = bookkeepingOf(existing.doc);
       // Values that are no strings (edited by hand) go on as yaml carries them.
@@ -259,7 +271,7 @@ export class Edit {
     list.push(created);
     this.after.set(anchor, list);
     this.unsettled.push({ created, list });
-    return true;
+    return r;
   }
 
   /**
