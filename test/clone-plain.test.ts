@@ -96,4 +96,16 @@ describe('a clone as plain data prints as the document path prints it', () => {
     // The stock worker and each of its clones (high, high_mem, ora_workflow_update) keep it.
     expect(fast.output.match(/# pinned by ops/g)).toHaveLength(4);
   });
+
+  it('takes the document where a clone changes a string that needs its quotes', () => {
+    // The instance's labels (managed-by celery-queues) go onto each clone: a document keeps the
+    // old value's quotes, printPlain writes the new one plain.
+    const stock = fixture('tutor/stock-v20.yaml');
+    // Only the Deployments' own labels (four columns in), not their selectors' or pods'.
+    const quoted = stock.replace(/^( {4}app\.kubernetes\.io\/managed-by:) tutor$/gm, '$1 "true"');
+    expect(quoted).not.toBe(stock);
+    const fast = run(quoted, 'every-family', false, 'stream');
+    expect(fast.plain).toEqual([]);
+    expect(fast.output).toBe(run(quoted, 'every-family', true, 'stream').output);
+  });
 });

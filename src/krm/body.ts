@@ -120,7 +120,7 @@ export function plainBody(value: PlainResource): Body {
 }
 
 /** Plain data for the reference search. */
-function plainTree(value: unknown): Tree {
+export function plainTree(value: unknown): Tree {
   return {
     root: value,
     child: (node, key) =>

@@ -69,19 +69,14 @@ const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] 
 
 /** Every ConfigMap a workload's pod spec names: volumes (plain, projected), envFrom, env. */
 export function configMapRefs(tree: Tree, kind: string): ConfigMapRef[] {
-  return refNodes(tree, kind).map(({ name, path }) => ({ name, path }));
-}
-
-/** The references, with the node that holds each name. */
-function refNodes(tree: Tree, kind: string): (ConfigMapRef & { node: unknown })[] {
   const podPath = podSpecPath(kind);
   if (!podPath) return [];
   const pod = at(tree, tree.root, podPath);
-  const refs: (ConfigMapRef & { node: unknown })[] = [];
+  const refs: ConfigMapRef[] = [];
   const add = (parent: unknown, path: Path, keys: string[]) => {
     const node = at(tree, parent, keys);
     const name = node === undefined ? undefined : tree.string(node);
-    if (name !== undefined) refs.push({ name, path: [...path, ...keys], node });
+    if (name !== undefined) refs.push({ name, path: [...path, ...keys] });
   };
   each(tree, pod, podPath, ['volumes'], (volume, path) => {
     add(volume, path, ['configMap', 'name']);

@@ -2,9 +2,10 @@
 // is cloned as plain data and printed by printPlain: the same bytes as a copy of its document
 // printed as an edit of its text, without the document. Anything else (comments, other quoting
 // or sequence styles, a layout the outline cannot read, a record to undo) takes the document.
+import { plainBody } from '../krm/body.js';
 import { isObject } from '../krm/json.js';
 import { type PlainResource, plainCopy, printPlain } from '../krm/print.js';
-import { configMapRefs, type Tree } from '../krm/refs.js';
+import { configMapRefs } from '../krm/refs.js';
 import type { MapNode, Outline } from '../krm/text/outline.js';
 import { canBePlain } from '../krm/text/strings.js';
 import type { StockWorker } from '../tutor/instances.js';
@@ -48,37 +49,23 @@ function readPlain(stock: StockWorker, drop: (key: string) => boolean): PlainRes
 
 /**
  * A document keeps the quotes of a scalar whose value it changes; printPlain quotes only what
- * needs it. So every string a clone may change in place (its command line, its pod template's
- * labels and annotations, the ConfigMaps it names, renamed by src/rollout.ts) must be one
- * written plain, as it then is in both.
+ * needs it. So every string a clone may change in place (its command line, its labels (the
+ * instance's, src/krm/edit.ts), its pod template's labels and annotations, the ConfigMaps it
+ * names, renamed by src/rollout.ts) must be one written plain, as it then is in both.
  */
 function keepsStyles(stock: StockWorker, value: PlainResource): boolean {
+  const body = plainBody(value);
   const strings: unknown[] = [...stock.stockArgs];
-  for (const key of ['labels', 'annotations']) {
-    const map = at(value, ['spec', 'template', 'metadata', key]);
+  for (const path of [
+    ['metadata', 'labels'],
+    ['spec', 'template', 'metadata', 'labels'],
+    ['spec', 'template', 'metadata', 'annotations'],
+  ]) {
+    const map = body.get(path);
     if (isObject(map)) strings.push(...Object.values(map));
   }
-  strings.push(...configMapRefs(plainTree(value), 'Deployment').map((r) => r.name));
+  strings.push(...configMapRefs(body.tree(), 'Deployment').map((r) => r.name));
   return strings.every((s) => typeof s !== 'string' || canBePlain(s));
-}
-
-function at(value: unknown, path: readonly (string | number)[]): unknown {
-  let node = value;
-  for (const part of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string | number, unknown>)[part];
-  }
-  return node;
-}
-
-function plainTree(value: unknown): Tree {
-  return {
-    root: value,
-    child: (node, key) => at(node, [key]),
-    listLength: (node) => (Array.isArray(node) ? node.length : undefined),
-    isMap: (node) => isObject(node),
-    string: (node) => (typeof node === 'string' ? node : undefined),
-  };
 }
 
 /** The outlined text from its first key on, without the annotations `dropped`. */
