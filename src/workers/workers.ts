@@ -73,8 +73,10 @@ export const workers: WorkersStage = (view) => {
       reportLeftOver(view, stock, left);
       continue;
     } else turnOffStock(view, stock);
+    // Each worker's pods must belong to its own Deployment only: not to the stock one's.
+    const stockSelector = view.resources.read(stock.item, ['spec', 'selector']) as LabelSelector;
     for (const want of wanted) {
-      const worker = clone(view, stock, want);
+      const worker = clone(view, stock, want, stockSelector);
       if (worker) planned.push(worker);
     }
   }
@@ -203,7 +205,12 @@ function turnOffStock(view: InstanceInput, stock: StockWorker): void {
   body.insert(['spec'], 'replicas', 0, 'first');
 }
 
-function clone(view: InstanceInput, stock: StockWorker, want: WantedWorker): Worker | undefined {
+function clone(
+  view: InstanceInput,
+  stock: StockWorker,
+  want: WantedWorker,
+  stockSelector: LabelSelector,
+): Worker | undefined {
   const { service } = stock;
   const name = workerName(service, want.key);
   const sizing = workerSizing(view.spec, { service, config: want.config, path: want.path });
@@ -237,10 +244,8 @@ function clone(view: InstanceInput, stock: StockWorker, want: WantedWorker): Wor
   applySizing(body, stock.container, sizing);
   warnIdle(view, sizing, want.queues);
 
-  // Each worker's pods must belong to its own Deployment only.
-  const stockSelector = view.resources.read(stock.item, ['spec', 'selector']);
   const labels = body.get(['spec', 'template', 'metadata', 'labels']) as Record<string, string>;
-  if (selectorMatches(stockSelector as LabelSelector, labels)) {
+  if (selectorMatches(stockSelector, labels)) {
     view.results.error(
       `its selector would also select the pods of ${name}: add ${NAME_LABEL} to its spec.selector.matchLabels`,
       { item: stock.item, field: 'spec.selector' },
