@@ -6,12 +6,7 @@
 
 import { type Body, docBody } from './krm/body.js';
 import { configMapHash, hashedName } from './krm/hash.js';
-import {
-  type ConfigMapRef,
-  configMapRefs,
-  podTemplateMetadataPath,
-  renameConfigMapRefs,
-} from './krm/refs.js';
+import { type ConfigMapRef, configMapRefs, podTemplateMetadataPath } from './krm/refs.js';
 import type { Resource, Resources } from './krm/resources.js';
 import { plural } from './krm/results.js';
 import { deepEqual } from './krm/yaml.js';
@@ -134,7 +129,11 @@ function rename(view: InstanceView, item: Resource, to: string, rollout: Rollout
         w.item,
         w.refs.map((r) => ({ path: r.path, value: to })),
       );
-    for (const doc of w.docs) renameConfigMapRefs(doc, w.kind, from, to);
+    for (const doc of w.docs) {
+      // Set where it stands, so a scalar keeps its quoting and comments.
+      for (const ref of configMapRefs(doc.tree(), w.kind))
+        if (ref.name === from) doc.set(ref.path, to);
+    }
   }
   const renamed = workloads.map((w) => w.label).join(', ') || 'no workload';
   view.results.info(

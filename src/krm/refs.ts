@@ -2,7 +2,6 @@
 // it renames a generated ConfigMap. A rename here must reach all of them, or a pod mounts a
 // ConfigMap that no longer exists.
 import { isCollection, isMap, isScalar, isSeq } from 'yaml';
-import type { Body } from './body.js';
 import { podSpecPath } from './k8s.js';
 import { type Outline, type OutlineNode, scalarValue, UNREADABLE } from './text/outline.js';
 import type { Doc } from './yaml.js';
@@ -95,11 +94,6 @@ export function configMapRefs(tree: Tree, kind: string): ConfigMapRef[] {
     });
   }
   return refs;
-}
-
-/** Renames every reference to ConfigMap `from` (a scalar keeps its quoting and comments). */
-export function renameConfigMapRefs(body: Body, kind: string, from: string, to: string): void {
-  for (const ref of configMapRefs(body.tree(), kind)) if (ref.name === from) body.set(ref.path, to);
 }
 
 /** The pod template's metadata: where an annotation makes a workload roll its pods. */
