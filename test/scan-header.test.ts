@@ -4,8 +4,9 @@
 // the scan must leave to the parser (flow style, anchors, tags, duplicates, odd keys).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isMap, parseDocument } from 'yaml';
-import { scanHeader } from '../src/krm/item.js';
+import { isMap } from 'yaml';
+import { Item, scanHeader } from '../src/krm/item.js';
+import { parseYaml } from '../src/krm/yaml.js';
 import { inContainer, print, type Style, text, tree } from './yaml-arbitraries.js';
 
 const HEADER_VALUES = fc.oneof(
@@ -78,20 +79,12 @@ const EXTRA = fc.constantFrom(
   'a b: c',
 );
 
-/** The header as the parser reads it; undefined when it refuses the text. */
+/** The header as the function reads it off the parse; undefined when the parser refuses the text. */
 const headerOf = (source: string) => {
-  const doc = parseDocument(source);
+  const doc = parseYaml(source);
   if (doc.errors.length > 0 || !isMap(doc.contents)) return undefined;
-  const get = (path: string[]) => {
-    const v = doc.getIn(path);
-    return typeof v === 'string' ? v : '';
-  };
-  return {
-    apiVersion: get(['apiVersion']),
-    kind: get(['kind']),
-    name: get(['metadata', 'name']),
-    namespace: get(['metadata', 'namespace']),
-  };
+  const { apiVersion, kind, name, namespace } = Item.parsedInput(doc, 'x');
+  return { apiVersion, kind, name, namespace };
 };
 
 describe('scanHeader', () => {
