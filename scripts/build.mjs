@@ -44,7 +44,8 @@ const bundled = await build({
   write: false,
   minify: true,
   legalComments: 'none',
-  define: { VERSION: JSON.stringify(pkg.version) },
+  // The schema's descriptions are for the docs, not for a run (src/config/zod.ts).
+  define: { VERSION: JSON.stringify(pkg.version), SCHEMA_DOCS: 'false' },
   logLevel: 'warning',
   plugins: [yamlAsModule],
 });
