@@ -39,13 +39,13 @@ import { outline } from './text/outline.js';
 import {
   aliasError,
   type Doc,
+  nodeToPlain,
   parseOptions,
   parseYaml,
   parseYamlUnresolved,
   printDoc,
   printResource,
   resolveAliases,
-  toPlain,
 } from './yaml.js';
 
 export interface ResourceListInput {
@@ -629,9 +629,7 @@ export function unchangedTail(
   if (results.length > 0 || input.results != null) return undefined;
   const written = columnZeroEntry(envelope, 'functionConfig');
   if (written === undefined) return undefined;
-  const doc = new Document(null, parseOptions) as Doc;
-  doc.contents = functionConfig as never;
-  const plain = plainCopy({ functionConfig: toPlain(doc) });
+  const plain = plainCopy({ functionConfig: nodeToPlain(functionConfig) });
   // A string over lines is a block scalar, which yaml does not always print back as it read it
   // (a `|+` of blank lines gains spaces).
   if (plain === undefined || hasLineBreak(plain)) return undefined;
