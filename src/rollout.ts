@@ -4,17 +4,12 @@
 // hash of its new content, and every reference in every workload follows. A name that carries
 // no content hash stays, and the pod templates that mount it carry the hash instead.
 
+import { type Body, docBody } from './krm/body.js';
 import { configMapHash, hashedName } from './krm/hash.js';
-import {
-  type ConfigMapRef,
-  configMapRefs,
-  docTree,
-  podTemplateMetadataPath,
-  renameConfigMapRefs,
-} from './krm/refs.js';
+import { type ConfigMapRef, configMapRefs, podTemplateMetadataPath } from './krm/refs.js';
 import type { Resource, Resources } from './krm/resources.js';
 import { plural } from './krm/results.js';
-import { type Doc, deepEqual } from './krm/yaml.js';
+import { deepEqual } from './krm/yaml.js';
 import { GENERATED_BY } from './names.js';
 import type { InstanceView } from './plan.js';
 
@@ -64,8 +59,8 @@ interface Mounter {
   item: Resource | undefined;
   /** Its references to the ConfigMap, as it stands. */
   refs: ConfigMapRef[];
-  /** Documents that follow too: a stock worker's pristine form, a new worker. */
-  docs: Doc[];
+  /** What follows too: a stock worker's pristine form, a new worker. */
+  docs: Body[];
   kind: string;
   label: string;
 }
@@ -73,7 +68,7 @@ interface Mounter {
 /** The workloads of the instance that name a ConfigMap, as they will be written. */
 function mounters(view: InstanceView, name: string): Mounter[] {
   const out: Mounter[] = [];
-  const seen = new Set<Doc>();
+  const seen = new Set<Body>();
   const stockWorkers = new Map(Object.values(view.instance.workers).map((s) => [s.item, s]));
   for (const item of view.resources.inNamespace(view.instance.namespace)) {
     // What an earlier run wrote is in the plan again (below) or about to be removed.
@@ -87,24 +82,24 @@ function mounters(view: InstanceView, name: string): Mounter[] {
     // written the new name had it rendered the new content. So the pristine form follows too,
     // or the next run would put the old name back.
     const stock = stockWorkers.get(item);
-    if (stock) seen.add(view.resources.document(item));
     out.push({
       item,
       refs,
-      docs: stock ? [stock.ownPristine()] : [],
+      docs: stock ? [docBody(stock.ownPristine())] : [],
       kind: item.kind,
       label: item.label,
     });
   }
   for (const worker of view.workers) {
-    if (worker.kind === 'stock' || seen.has(worker.doc)) continue;
-    if (!configMapRefs(docTree(worker.doc), 'Deployment').some((r) => r.name === name)) continue;
-    seen.add(worker.doc);
+    // A stock worker is an input item, found above.
+    if (worker.kind === 'stock' || seen.has(worker.body)) continue;
+    if (!configMapRefs(worker.body.tree(), 'Deployment').some((r) => r.name === name)) continue;
+    seen.add(worker.body);
     const ns = view.instance.namespace;
     out.push({
       item: undefined,
       refs: [],
-      docs: [worker.doc],
+      docs: [worker.body],
       kind: 'Deployment',
       label: `Deployment ${ns ? `${ns}/` : ''}${worker.name}`,
     });
@@ -134,7 +129,11 @@ function rename(view: InstanceView, item: Resource, to: string, rollout: Rollout
         w.item,
         w.refs.map((r) => ({ path: r.path, value: to })),
       );
-    for (const doc of w.docs) renameConfigMapRefs(doc, w.kind, from, to);
+    for (const doc of w.docs) {
+      // Set where it stands, so a scalar keeps its quoting and comments.
+      for (const ref of configMapRefs(doc.tree(), w.kind))
+        if (ref.name === from) doc.set(ref.path, to);
+    }
   }
   const renamed = workloads.map((w) => w.label).join(', ') || 'no workload';
   view.results.info(
@@ -165,11 +164,11 @@ function annotateMounters(
     const meta = podTemplateMetadataPath(w.kind);
     if (!meta) continue;
     const path = [...meta, 'annotations', key];
-    const current = w.item ? view.resources.read(w.item, path) : w.docs[0]?.getIn(path);
+    const current = w.item ? view.resources.read(w.item, path) : w.docs[0]?.get(path);
     // Unchanged content rolls nothing, unless an earlier run's annotation must stay current.
     if (!changed && current === undefined) continue;
-    const docs = w.item ? [view.resources.update(w.item), ...w.docs] : w.docs;
-    for (const doc of docs) if (doc.getIn(path) !== hash) doc.setIn(path, hash);
+    const docs = w.item ? [docBody(view.resources.update(w.item)), ...w.docs] : w.docs;
+    for (const doc of docs) if (doc.get(path) !== hash) doc.set(path, hash);
     annotated.push(w.label);
   }
   if (!changed) return;

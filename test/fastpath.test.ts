@@ -550,14 +550,19 @@ describe.each([
             expect.stringMatching(/^openedx-settings-lms-/),
           ],
     );
-    // Settings and references spliced, workers printed as edits of the stock worker's text:
-    // yaml prints none of them, but for kpt's stock LMS worker, whose comment only the parser
-    // keeps, and its clone.
+    // Settings and references spliced, stock workers printed as edits of their text, and their
+    // clones printed whole from plain data (Kustomize's stock workers are in yaml's own layout:
+    // test/clone-plain.test.ts): what is printed whole is the clones, and for kpt's stock LMS
+    // worker, whose comment only the parser keeps, that worker (its clone keeps the comment).
     expect(
       changed
         .filter((i) => i.raw === undefined)
         .map((i) => i.name)
         .sort(),
-    ).toEqual(config === 'recommended' ? [] : ['lms-worker', 'lms-worker-high']);
+    ).toEqual(
+      config === 'recommended'
+        ? ['cms-worker-high', 'cms-worker-low', 'lms-worker-high', 'lms-worker-high-mem']
+        : ['lms-worker', 'lms-worker-high'],
+    );
   });
 });

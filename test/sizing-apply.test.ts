@@ -1,6 +1,9 @@
 // applySizing on literal YAML: what each field does to a Deployment, and what it leaves alone.
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Sizing } from '../src/config/sizing.js';
+import { docBody, plainBody } from '../src/krm/body.js';
+import { plainCopy, printPlain } from '../src/krm/print.js';
 import { parseYaml, printDoc } from '../src/krm/yaml.js';
 import { applySizing } from '../src/workers/sizing.js';
 
@@ -29,8 +32,16 @@ spec:
 
 function sized(sizing: Sizing, input = WORKER): string {
   const doc = parseYaml(input);
-  applySizing(doc, 0, { sizing, from: {} });
-  return printDoc(doc);
+  applySizing(docBody(doc), 0, { sizing, from: {} });
+  const printed = printDoc(doc);
+  // The same sizing on plain data (a clone of a stock worker in yaml's own layout) prints the
+  // same, wherever the input is in that layout.
+  const plain = plainCopy(parse(input));
+  if (plain && printPlain(plain) === input) {
+    applySizing(plainBody(plain), 0, { sizing, from: {} });
+    expect(printPlain(plain)).toBe(printed);
+  }
+  return printed;
 }
 
 describe('applySizing', () => {

@@ -169,9 +169,9 @@ function loadTrigger(
 
 // A fixed count would fight KEDA: every apply (or GitOps sync) resets what KEDA scaled.
 function dropReplicas(view: InstanceView, worker: Worker): void {
-  const replicas = worker.doc.getIn(['spec', 'replicas']);
+  const replicas = worker.body.get(['spec', 'replicas']);
   if (replicas === undefined) return;
-  worker.doc.deleteIn(['spec', 'replicas']);
+  worker.body.delete(['spec', 'replicas']);
   view.results.info(
     `spec.replicas (${String(replicas)}) left out: KEDA sets the replica count of an autoscaled worker, and a fixed one would undo its scaling on every apply`,
     { ref: deploymentRef(view, worker.name), field: 'spec.replicas' },

@@ -3,7 +3,7 @@
 // grace period, whether it may be scaled to zero on purpose.
 import type { QueueSpec, Spec } from '../config/schema.js';
 import { SIZING_KEYS, type Sizing } from '../config/sizing.js';
-import { type Doc, plainAt } from '../krm/yaml.js';
+import type { Body } from '../krm/body.js';
 import { DEFAULT_VARIANT, SERVICES, type ServiceName } from '../names.js';
 import type { StockWorker, TutorInstance } from '../tutor/instances.js';
 
@@ -27,8 +27,11 @@ export interface Worker {
   readonly args: readonly string[];
   /** Its sizing: what the config sets on it, and where. */
   readonly sizing: WorkerSizing;
-  /** The Deployment as it will be written (the autoscaling family still takes its replicas out). */
-  readonly doc: Doc;
+  /**
+   * The Deployment as it will be written (the autoscaling family still takes its replicas out):
+   * a document, or plain data for a clone of a stock worker in yaml's own layout.
+   */
+  readonly body: Body;
   readonly stock: StockWorker;
   /** Its config (a group's lists its queues too); undefined for a stock worker the config does not tune. */
   readonly config: QueueSpec | undefined;
@@ -100,7 +103,7 @@ export function workerSizing(
 export function instanceWorkers(
   instance: TutorInstance,
   planned: readonly Worker[],
-  current: (stock: StockWorker) => Doc,
+  current: (stock: StockWorker) => Body,
 ): Worker[] {
   const workers = [...planned];
   for (const service of SERVICES) {
@@ -114,10 +117,10 @@ export function instanceWorkers(
       name: stock.item.name,
       queues: stock.stockQueues,
       get args() {
-        return argsOf(this.doc, stock);
+        return argsOf(this.body, stock);
       },
       sizing: { sizing: {}, from: {} },
-      get doc() {
+      get body() {
         return current(stock);
       },
       stock,
@@ -133,8 +136,8 @@ export function argsPath(stock: StockWorker): (string | number)[] {
 }
 
 /** The celery command line of a worker Deployment (a stock worker's, or a clone of it). */
-export function argsOf(doc: Doc, stock: StockWorker): string[] {
-  const args = plainAt(doc, argsPath(stock));
+export function argsOf(body: Body, stock: StockWorker): string[] {
+  const args = body.get(argsPath(stock));
   return Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
 }
 
@@ -142,8 +145,8 @@ export function argsOf(doc: Doc, stock: StockWorker): string[] {
 export const DEFAULT_GRACE_PERIOD = 30;
 
 /** The grace period of a worker's pods, however it was set (input, config, or default). */
-export function gracePeriodOf(worker: Doc): number {
-  const value = worker.getIn(['spec', 'template', 'spec', 'terminationGracePeriodSeconds']);
+export function gracePeriodOf(worker: Body): number {
+  const value = worker.get(['spec', 'template', 'spec', 'terminationGracePeriodSeconds']);
   return typeof value === 'number' ? value : DEFAULT_GRACE_PERIOD;
 }
 
@@ -154,5 +157,5 @@ export function gracePeriodOf(worker: Doc): number {
 export function mayScaleToZero(worker: Worker): boolean {
   const autoscaling = worker.config?.autoscaling;
   if (autoscaling?.enabled) return autoscaling.minReplicas === 0;
-  return plainAt(worker.doc, ['spec', 'replicas']) === 0;
+  return worker.body.get(['spec', 'replicas']) === 0;
 }

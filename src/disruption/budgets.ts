@@ -3,7 +3,6 @@
 // blocked by a one-replica worker (as a minAvailable of 1 would block it).
 import type { Worker } from '../celery/worker.js';
 import type { PlainResource } from '../krm/print.js';
-import { plainAt } from '../krm/yaml.js';
 import { disruptionBudgetName } from '../names.js';
 import type { Family } from '../plan.js';
 
@@ -20,8 +19,8 @@ export const disruptionBudgets: Family = (view) => {
 };
 
 function budgetFor(worker: Worker, maxUnavailable: number | string): PlainResource {
-  const namespace = worker.doc.getIn(['metadata', 'namespace']);
-  const labels = plainAt(worker.doc, ['metadata', 'labels']);
+  const namespace = worker.body.get(['metadata', 'namespace']);
+  const labels = worker.body.get(['metadata', 'labels']);
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -36,7 +35,7 @@ function budgetFor(worker: Worker, maxUnavailable: number | string): PlainResour
       maxUnavailable,
       // The worker's own selector: it selects exactly its pods (the workers family checks
       // that the stock worker's selects none of the clones').
-      selector: plainAt(worker.doc, ['spec', 'selector']),
+      selector: worker.body.get(['spec', 'selector']),
     },
   };
 }

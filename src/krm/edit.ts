@@ -9,9 +9,10 @@ import { isBookkeepingAnnotation, SEQ_INDENT } from './k8s.js';
 import { type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
+import { composeOutline } from './text/compose.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './text/outline.js';
 import { printEdited } from './text/patch.js';
-import { cloneDoc, type Doc, deepEqual, docFrom, plainAt, toPlain } from './yaml.js';
+import { cloneDoc, type Doc, deepEqual, docFrom, plainAt, setOrigin, toPlain } from './yaml.js';
 
 type Key = string;
 
@@ -92,7 +93,7 @@ export class Edit {
       // An item edited (as text, or settled) so far goes on from its edited version, which is
       // a document of its own.
       const edited = this.edited(item);
-      doc = edited ? edited.doc : cloneDoc(item.doc);
+      doc = edited ? edited.doc : ownCopy(item);
       this.spliced.delete(item);
       this.splices.delete(item);
       this.settled.delete(item);
@@ -210,6 +211,18 @@ export class Edit {
    * has a resource of that name that the function did not write, that is an error.
    */
   create(resource: Doc | PlainResource, anchor: Item, generatedBy: string): boolean {
+    return this.write(resource, anchor, generatedBy) !== undefined;
+  }
+
+  /**
+   * As `create`, and gives the resource as it will go out (undefined when it will not): a
+   * document, or plain data (a copy of `resource`), to go on changing until it is settled.
+   */
+  write(
+    resource: Doc | PlainResource,
+    anchor: Item,
+    generatedBy: string,
+  ): Doc | PlainResource | undefined {
     // Plain data is printed without yaml (src/krm/print.ts) when it is in the printer's subset.
     const plain = isDocument(resource) ? undefined : plainCopy(resource);
     let r: Doc | PlainResource =
@@ -228,7 +241,7 @@ export class Edit {
     const label = () => `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
     if (this.createdKeys.has(key)) {
       this.results.error(`${label()} would be written twice (two settings derive the same name)`);
-      return false;
+      return undefined;
     }
     this.createdKeys.add(key);
     const existing = this.byKey.get(key);
@@ -238,7 +251,7 @@ export class Edit {
           `the input already has ${label()}, which celery-queues did not write; it would be duplicated. Remove or rename it, or drop the setting that derives this name`,
           { item: existing },
         );
-        return false;
+        return undefined;
       }
       const bookkeeping = bookkeepingOf(existing.doc);
       // Values that are no strings (edited by hand) go on as yaml carries them.
@@ -259,7 +272,7 @@ export class Edit {
     list.push(created);
     this.after.set(anchor, list);
     this.unsettled.push({ created, list });
-    return true;
+    return r;
   }
 
   /**
@@ -393,6 +406,18 @@ export class Edit {
     }
     return out;
   }
+}
+
+/**
+ * A document of an input item's own, to change: composed anew off its outline while the item is
+ * not parsed (a stock worker), which costs less than a copy of its document; else that copy.
+ */
+function ownCopy(item: Item): Doc {
+  const o = item.isParsed ? undefined : item.outline;
+  const composed = o && composeOutline(o);
+  if (!composed) return cloneDoc(item.doc);
+  setOrigin(composed, o as Outline);
+  return composed;
 }
 
 /** An anchor's file annotations, in both spellings, and its file's sequence style. */

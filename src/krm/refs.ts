@@ -68,19 +68,14 @@ const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] 
 
 /** Every ConfigMap a workload's pod spec names: volumes (plain, projected), envFrom, env. */
 export function configMapRefs(tree: Tree, kind: string): ConfigMapRef[] {
-  return refNodes(tree, kind).map(({ name, path }) => ({ name, path }));
-}
-
-/** The references, with the node that holds each name. */
-function refNodes(tree: Tree, kind: string): (ConfigMapRef & { node: unknown })[] {
   const podPath = podSpecPath(kind);
   if (!podPath) return [];
   const pod = at(tree, tree.root, podPath);
-  const refs: (ConfigMapRef & { node: unknown })[] = [];
+  const refs: ConfigMapRef[] = [];
   const add = (parent: unknown, path: Path, keys: string[]) => {
     const node = at(tree, parent, keys);
     const name = node === undefined ? undefined : tree.string(node);
-    if (name !== undefined) refs.push({ name, path: [...path, ...keys], node });
+    if (name !== undefined) refs.push({ name, path: [...path, ...keys] });
   };
   each(tree, pod, podPath, ['volumes'], (volume, path) => {
     add(volume, path, ['configMap', 'name']);
@@ -99,14 +94,6 @@ function refNodes(tree: Tree, kind: string): (ConfigMapRef & { node: unknown })[
     });
   }
   return refs;
-}
-
-/** Renames every reference to ConfigMap `from`. */
-export function renameConfigMapRefs(doc: Doc, kind: string, from: string, to: string): void {
-  for (const ref of refNodes(docTree(doc), kind)) {
-    // The scalar itself, so its quoting and comments stay.
-    if (ref.name === from && isScalar(ref.node)) ref.node.value = to;
-  }
 }
 
 /** The pod template's metadata: where an annotation makes a workload roll its pods. */

@@ -2,6 +2,8 @@
 // narrow set of calls. Whether a value is read off the text or off a parsed document, and
 // whether a string is spliced into the text or set on a document, is decided here (by the
 // staging behind it, edit.ts), never by the caller. Nothing touches the input until `output()`.
+import { isDocument } from 'yaml';
+import { type Body, docBody, plainBody } from './body.js';
 import { Edit } from './edit.js';
 import type { Item } from './item.js';
 import type { PlainResource } from './print.js';
@@ -112,6 +114,16 @@ export class Resources {
    */
   create(doc: Doc | PlainResource, after: Resource, generatedBy: string): boolean {
     return this.edit.create(doc, item(after), generatedBy);
+  }
+
+  /**
+   * As `create`, and gives the resource as it will go out (undefined when it will not): a
+   * document, or a copy of the plain data, that later changes reach until the instance settles.
+   */
+  write(doc: Doc | PlainResource, after: Resource, generatedBy: string): Body | undefined {
+    const written = this.edit.write(doc, item(after), generatedBy);
+    if (written === undefined) return undefined;
+    return isDocument(written) ? docBody(written) : plainBody(written);
   }
 
   remove(ref: Resource): void {

@@ -23,7 +23,7 @@ export function lintCooldown(view: InstanceView): void {
     const a = worker.config?.autoscaling;
     if (!a?.enabled || a.minReplicas > 0 || a.load?.enabled) continue;
     const cooldown = a.cooldownPeriod ?? DEFAULT_COOLDOWN;
-    const grace = gracePeriodOf(worker.doc);
+    const grace = gracePeriodOf(worker.body);
     if (cooldown >= grace) continue;
     const field = fieldPath([...worker.path, 'autoscaling']);
     view.results.warning(

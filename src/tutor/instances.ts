@@ -33,6 +33,8 @@ export interface StockWorker {
    * `ownPristine`.
    */
   readonly pristine: Doc;
+  /** The plain value at a path of the pristine form (read off the input's text when it is that). */
+  read(path: readonly (string | number)[]): unknown;
   /** The pristine form as a copy of its own, to change (a renamed ConfigMap: see rollout.ts). */
   ownPristine(): Doc;
   /** What an earlier run changed on it, as recorded in its STOCK_FIELDS annotation. */
@@ -197,6 +199,7 @@ function readStockWorker(
     get pristine() {
       return pristine ?? item.doc;
     },
+    read: (path) => (pristine ? plainAt(pristine, path) : item.plainAt(path)),
     ownPristine() {
       pristine ??= cloneDoc(item.doc);
       return pristine;

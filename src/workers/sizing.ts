@@ -1,7 +1,6 @@
 // Sizing and placing a worker: replicas, resources, scheduling, graceful shutdown, extra env,
 // pod labels and annotations, and Celery's concurrency and pool. What the config does not set
 // stays as the stock worker has it (Tutor's, or a plugin's such as tutor-contrib-pod-autoscaling).
-import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { parseArgs } from '../celery/args.js';
 import {
   DEFAULT_GRACE_PERIOD,
@@ -13,8 +12,9 @@ import {
 import { fieldPath } from '../config/load.js';
 import type { Spec } from '../config/schema.js';
 import { SIZING_FLAGS, type Sizing } from '../config/sizing.js';
+import type { Body } from '../krm/body.js';
+import { isObject } from '../krm/json.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
-import { type Doc, plainAt } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
 
 /**
@@ -31,6 +31,9 @@ export function sizingArgs(sizing: Sizing, extraArgs: readonly string[]): string
   }
   return flags;
 }
+
+/** The plain value at a path of a Deployment. */
+type Reader = (path: readonly (string | number)[]) => unknown;
 
 const POD = ['spec', 'template', 'spec'];
 const POD_META = ['spec', 'template', 'metadata'];
@@ -51,10 +54,10 @@ const POD_FIELDS = [
 export function checkPodLabels(
   spec: Spec,
   service: ServiceName,
-  stock: Doc,
+  stock: Reader,
   results: Results,
 ): boolean {
-  const selector = plainAt(stock, ['spec', 'selector']) as
+  const selector = stock(['spec', 'selector']) as
     | { matchLabels?: Record<string, string>; matchExpressions?: { key: string }[] }
     | undefined;
   const selectorKeys = new Set([
@@ -78,7 +81,7 @@ export function checkPodLabels(
     for (const key of Object.keys(layer?.labels ?? {})) {
       if (!selectorKeys.has(key)) continue;
       results.error(
-        `${key} is in the selector of Deployment ${String(stock.getIn(['metadata', 'name']))} and its clones: a pod label the selector uses cannot be changed`,
+        `${key} is in the selector of Deployment ${String(stock(['metadata', 'name']))} and its clones: a pod label the selector uses cannot be changed`,
         { ref: CONFIG_REF, field: fieldPath([...path, 'labels', key]) },
       );
       ok = false;
@@ -96,17 +99,17 @@ export function checkPodLabels(
 export function checkStockEnv(
   spec: Spec,
   service: ServiceName,
-  stock: Doc,
+  stock: Reader,
   container: number,
   results: Results,
 ): boolean {
   const { sizing, from } = workerSizing(spec, stockConfig(spec, service));
-  const env = plainAt(stock, [...POD, 'containers', container, 'env']);
+  const env = stock([...POD, 'containers', container, 'env']);
   const own = new Set(Array.isArray(env) ? env.map((v) => (v as { name?: unknown })?.name) : []);
   let ok = true;
   for (const [i, variable] of (sizing.env ?? []).entries()) {
     if (!own.has(variable.name)) continue;
-    const name = String(stock.getIn(['metadata', 'name']));
+    const name = String(stock(['metadata', 'name']));
     results.error(
       `${variable.name} is a variable of the stock ${name} already: celery-queues changes no variable of a stock worker (it would have to keep Tutor's value in an annotation to put it back); set it on the variants that need it, or on ${name} through Tutor`,
       { ref: CONFIG_REF, field: fieldPath([...(from.env ?? []), 'env', i, 'name']) },
@@ -120,36 +123,38 @@ export function checkStockEnv(
  * Applies a worker's sizing to its Deployment (in place). `container` is the index of the celery
  * container. Pod labels must have passed checkPodLabels.
  */
-export function applySizing(doc: Doc, container: number, { sizing }: WorkerSizing): void {
-  const selector = plainAt(doc, ['spec', 'selector']) as
+export function applySizing(body: Body, container: number, { sizing }: WorkerSizing): void {
+  const selector = body.get(['spec', 'selector']) as
     | { matchLabels?: Record<string, string> }
     | undefined;
-  if (sizing.replicas !== undefined) setFirst(doc, ['spec'], 'replicas', sizing.replicas);
+  // A new key goes first: replicas reads best above the selector and the pod template, where
+  // kubectl and Helm charts put it.
+  if (sizing.replicas !== undefined) body.insert(['spec'], 'replicas', sizing.replicas, 'first');
   const containerPath = [...POD, 'containers', container];
-  if (sizing.resources !== undefined) {
-    doc.setIn([...containerPath, 'resources'], doc.createNode(sizing.resources));
-  }
-  if (sizing.env !== undefined) mergeEnv(doc, [...containerPath, 'env'], sizing.env);
+  if (sizing.resources !== undefined)
+    body.replace([...containerPath, 'resources'], sizing.resources);
+  if (sizing.env !== undefined) mergeEnv(body, [...containerPath, 'env'], sizing.env);
   for (const field of POD_FIELDS) {
     const value = sizing[field];
-    if (value !== undefined) doc.setIn([...POD, field], doc.createNode(value));
+    if (value !== undefined) body.replace([...POD, field], value);
   }
   if (sizing.topologySpreadConstraints !== undefined) {
     // Without a selector a constraint counts no pods; the worker's own pods are what to spread.
-    const own = { matchLabels: selector?.matchLabels ?? {} };
+    const own = { matchLabels: { ...selector?.matchLabels } };
     const constraints = sizing.topologySpreadConstraints.map((c) =>
       c.labelSelector ? c : { ...c, labelSelector: own },
     );
-    doc.setIn([...POD, 'topologySpreadConstraints'], doc.createNode(constraints));
+    body.replace([...POD, 'topologySpreadConstraints'], constraints);
   }
   for (const [key, value] of Object.entries(sizing.labels ?? {})) {
-    doc.setIn([...POD_META, 'labels', key], value);
+    body.set([...POD_META, 'labels', key], value);
   }
   for (const [key, value] of Object.entries(sizing.annotations ?? {})) {
-    doc.setIn([...POD_META, 'annotations', key], value);
+    body.set([...POD_META, 'annotations', key], value);
   }
-  const strategy = rolloutStrategy(doc, sizing);
-  if (strategy) setBefore(doc, ['spec'], 'strategy', strategy, 'template');
+  const strategy = rolloutStrategy(body, sizing);
+  // A new key goes before the pod template, where kubectl prints it.
+  if (strategy) body.insert(['spec'], 'strategy', strategy, { before: 'template' });
 }
 
 /**
@@ -160,48 +165,25 @@ export function applySizing(doc: Doc, container: number, { sizing }: WorkerSizin
  * meanwhile (its node's room is held by the stopping pod, a dedicated pool is full), the queue
  * would lose that worker for as long.
  */
-function rolloutStrategy(doc: Doc, sizing: Sizing): Record<string, unknown> | undefined {
+function rolloutStrategy(body: Body, sizing: Sizing): Record<string, unknown> | undefined {
   if (sizing.rollingUpdate) return { type: 'RollingUpdate', rollingUpdate: sizing.rollingUpdate };
-  if (gracePeriodOf(doc) <= DEFAULT_GRACE_PERIOD) return undefined;
-  if (doc.getIn(['spec', 'strategy']) !== undefined) return undefined;
+  if (gracePeriodOf(body) <= DEFAULT_GRACE_PERIOD) return undefined;
+  if (body.get(['spec', 'strategy']) !== undefined) return undefined;
   return { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } };
-}
-
-// Sets `key` in the map at `path`, a new key before `before` (where kubectl prints it).
-function setBefore(doc: Doc, path: string[], key: string, value: unknown, before: string): void {
-  const map = doc.getIn(path, true);
-  if (!isMap(map) || (map as YAMLMap).has(key)) {
-    doc.setIn([...path, key], doc.createNode(value));
-    return;
-  }
-  const items = (map as YAMLMap).items;
-  const at = items.findIndex((pair) => isScalar(pair.key) && pair.key.value === before);
-  const pair = doc.createPair(key, value);
-  if (at < 0) items.push(pair);
-  else items.splice(at, 0, pair);
 }
 
 // A variable named like a stock one replaces it where it stands; the others go after the stock
 // ones, in the config's order.
-function mergeEnv(doc: Doc, path: (string | number)[], env: NonNullable<Sizing['env']>): void {
-  const seq = doc.getIn(path, true);
-  if (!isSeq(seq)) {
-    doc.setIn(path, doc.createNode(env));
+function mergeEnv(body: Body, path: (string | number)[], env: NonNullable<Sizing['env']>): void {
+  const list = body.get(path);
+  if (!Array.isArray(list)) {
+    body.replace(path, env);
     return;
   }
+  const names = list.map((item) => (isObject(item) ? item.name : undefined));
   for (const variable of env) {
-    const node = doc.createNode(variable);
-    const at = seq.items.findIndex((item) => isMap(item) && item.get('name') === variable.name);
-    if (at >= 0) seq.items[at] = node;
-    else seq.items.push(node);
+    const at = names.indexOf(variable.name);
+    if (at < 0) names.push(variable.name);
+    body.replace([...path, at < 0 ? names.length - 1 : at], variable);
   }
-}
-
-// Sets `key` in the map at `path`; a new key goes first (replicas reads best above the selector
-// and the pod template, where kubectl and Helm charts put it).
-export function setFirst(doc: Doc, path: string[], key: string, value: unknown): void {
-  const map = doc.getIn(path, true);
-  if (isMap(map) && !(map as YAMLMap).has(key)) {
-    (map as YAMLMap).items.unshift(doc.createPair(key, value));
-  } else doc.setIn([...path, key], value);
 }

@@ -1,7 +1,6 @@
 // The workers: a Deployment per configured variant (one queue) and per group (several), cloned
 // from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
 // so that every queue has exactly one consumer.
-import { isMap } from 'yaml';
 import { parseArgs, workerArgs } from '../celery/args.js';
 import {
   argsPath,
@@ -13,14 +12,17 @@ import {
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
+import { type Body, docBody, plainBody } from '../krm/body.js';
+import { isObject } from '../krm/json.js';
 import {
   isBookkeepingAnnotation,
   type LabelSelector,
   noExpansion,
   selectorMatches,
 } from '../krm/k8s.js';
+import { type PlainResource, plainCopy } from '../krm/print.js';
 import { CONFIG_REF } from '../krm/results.js';
-import { cloneDoc, type Doc, plainAt, setStringList } from '../krm/yaml.js';
+import { cloneDoc, type Doc } from '../krm/yaml.js';
 import {
   DEFAULT_VARIANT,
   GENERATED_BY,
@@ -35,7 +37,8 @@ import {
 } from '../names.js';
 import type { InstanceInput, WorkersStage } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
-import { applySizing, checkPodLabels, checkStockEnv, setFirst, sizingArgs } from './sizing.js';
+import { plainStock } from './plain-form.js';
+import { applySizing, checkPodLabels, checkStockEnv, sizingArgs } from './sizing.js';
 
 export const workers: WorkersStage = (view) => {
   const planned: Worker[] = [];
@@ -43,13 +46,10 @@ export const workers: WorkersStage = (view) => {
     const stock = view.instance.workers[service];
     const config = view.spec[service];
     if (!stock || !config) continue;
-    if (!checkPodLabels(view.spec, service, stock.pristine, view.results)) continue;
+    if (!checkPodLabels(view.spec, service, stock.read, view.results)) continue;
     // A stock worker turned off takes no env (none of the config's sizing).
     const stockOn = config.stockWorker?.enabled !== false;
-    if (
-      stockOn &&
-      !checkStockEnv(view.spec, service, stock.pristine, stock.container, view.results)
-    ) {
+    if (stockOn && !checkStockEnv(view.spec, service, stock.read, stock.container, view.results)) {
       continue;
     }
     const wanted = [
@@ -73,8 +73,10 @@ export const workers: WorkersStage = (view) => {
       reportLeftOver(view, stock, left);
       continue;
     } else turnOffStock(view, stock);
+    // Each worker's pods must belong to its own Deployment only: not to the stock one's.
+    const stockSelector = view.resources.read(stock.item, ['spec', 'selector']) as LabelSelector;
     for (const want of wanted) {
-      const worker = clone(view, stock, want);
+      const worker = clone(view, stock, want, stockSelector);
       if (worker) planned.push(worker);
     }
   }
@@ -139,7 +141,7 @@ function wantedWorker(
  */
 function warnCustomPool(view: InstanceInput, worker: Worker): void {
   if (parseArgs(worker.args).find((g) => g.flag === '--pool')?.value !== 'custom') return;
-  const container = plainAt(worker.doc, [
+  const container = worker.body.get([
     'spec',
     'template',
     'spec',
@@ -170,9 +172,9 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
     extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
   });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
-  const doc = view.resources.update(stock.item);
-  setStringList(doc, argsPath(stock), args);
-  applySizing(doc, stock.container, sizing);
+  const body = docBody(view.resources.update(stock.item));
+  body.setStrings(argsPath(stock), args);
+  applySizing(body, stock.container, sizing);
   warnIdle(view, sizing, queues);
   return {
     service: stock.service,
@@ -183,7 +185,7 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
     queues,
     args,
     sizing,
-    doc,
+    body,
     stock,
     config: own.config,
   };
@@ -195,44 +197,64 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
  * commands and other plugins find it, and scaled up it takes no queue from another worker.
  */
 function turnOffStock(view: InstanceInput, stock: StockWorker): void {
-  const doc = view.resources.update(stock.item);
-  setStringList(
-    doc,
+  const body = docBody(view.resources.update(stock.item));
+  body.setStrings(
     argsPath(stock),
     workerArgs(stock.stockArgs, { queues: [stockOffQueue(stock.service)] }),
   );
-  setFirst(doc, ['spec'], 'replicas', 0);
+  body.insert(['spec'], 'replicas', 0, 'first');
 }
 
-function clone(view: InstanceInput, stock: StockWorker, want: WantedWorker): Worker | undefined {
+function clone(
+  view: InstanceInput,
+  stock: StockWorker,
+  want: WantedWorker,
+  stockSelector: LabelSelector,
+): Worker | undefined {
   const { service } = stock;
   const name = workerName(service, want.key);
-  // From the stock worker as Tutor rendered it; its bookkeeping is the stock worker's, not the
-  // clone's.
-  const doc = cloneDoc(stock.pristine);
+  const sizing = workerSizing(view.spec, { service, config: want.config, path: want.path });
+  // From the stock worker as Tutor rendered it: as plain data when that prints the same (see
+  // plain-form.ts), else its document.
+  const plain = fitsPlain(sizing) ? plainStock(stock, dropsFromClone) : undefined;
+  const value = plain && plainCopy(plain);
+  const doc = value ? undefined : cloneDoc(stock.pristine);
+  const body = value ? plainBody(value) : docBody(doc as Doc);
   // New nodes for the values that name the clone: a user's comment on the stock worker's name
   // ("# the stock LMS worker") is about the stock worker, and must not follow the clone.
-  doc.setIn(['metadata', 'name'], doc.createNode(name));
-  dropAnnotations(doc, (key) => isBookkeepingAnnotation(key) || key === GENERATED_BY);
+  body.replace(['metadata', 'name'], name);
+  // Its bookkeeping is the stock worker's, not the clone's.
+  dropAnnotations(body, dropsFromClone);
   for (const path of [
     ['metadata', 'labels'],
     ['spec', 'selector', 'matchLabels'],
     ['spec', 'template', 'metadata', 'labels'],
   ]) {
-    doc.setIn([...path, NAME_LABEL], doc.createNode(name));
+    body.replace([...path, NAME_LABEL], name);
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
-  doc.setIn([...container, 'name'], doc.createNode(name));
-  const sizing = workerSizing(view.spec, { service, config: want.config, path: want.path });
+  body.replace([...container, 'name'], name);
   const extraArgs = want.config.extraArgs;
   const args = workerArgs(stock.stockArgs, {
     queues: want.queues,
     hostname: want.hostname,
     extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
   });
-  setStringList(doc, argsPath(stock), args);
-  applySizing(doc, stock.container, sizing);
-  const worker: Worker = {
+  body.setStrings(argsPath(stock), args);
+  applySizing(body, stock.container, sizing);
+  warnIdle(view, sizing, want.queues);
+
+  const labels = body.get(['spec', 'template', 'metadata', 'labels']) as Record<string, string>;
+  if (selectorMatches(stockSelector, labels)) {
+    view.results.error(
+      `its selector would also select the pods of ${name}: add ${NAME_LABEL} to its spec.selector.matchLabels`,
+      { item: stock.item, field: 'spec.selector' },
+    );
+    return undefined;
+  }
+  const written = view.resources.write(value ?? (doc as Doc), stock.item, stock.item.name);
+  if (!written) return undefined;
+  return {
     service,
     kind: want.kind,
     key: want.key,
@@ -241,24 +263,29 @@ function clone(view: InstanceInput, stock: StockWorker, want: WantedWorker): Wor
     queues: want.queues,
     args,
     sizing,
-    doc,
+    body: written,
     stock,
     config: want.config,
   };
-  warnIdle(view, sizing, want.queues);
+}
 
-  // Each worker's pods must belong to its own Deployment only.
-  const stockSelector = plainAt(view.resources.document(stock.item), ['spec', 'selector']);
-  const labels = plainAt(doc, ['spec', 'template', 'metadata', 'labels']) as Record<string, string>;
-  if (selectorMatches(stockSelector as LabelSelector, labels)) {
-    view.results.error(
-      `its selector would also select the pods of ${name}: add ${NAME_LABEL} to its spec.selector.matchLabels`,
-      { item: stock.item, field: 'spec.selector' },
-    );
-    return undefined;
-  }
-  if (!view.resources.create(doc, stock.item, stock.item.name)) return undefined;
-  return worker;
+/** What a clone of a stock worker leaves out of its annotations. */
+const dropsFromClone = (key: string) => isBookkeepingAnnotation(key) || key === GENERATED_BY;
+
+/**
+ * Can a clone with this sizing be plain data? Its values must be in printPlain's subset, and
+ * no label or annotation key it adds may read as an array index (a plain object puts those
+ * first, a document last); constraints without a selector share one, which yaml prints as an
+ * alias.
+ */
+function fitsPlain({ sizing }: WorkerSizing): boolean {
+  const added = [...Object.keys(sizing.labels ?? {}), ...Object.keys(sizing.annotations ?? {})];
+  const shared = (sizing.topologySpreadConstraints ?? []).filter((c) => !c.labelSelector);
+  return (
+    shared.length <= 1 &&
+    !added.some((key) => /^(?:0|[1-9][0-9]*)$/.test(key)) &&
+    plainCopy(sizing as PlainResource) !== undefined
+  );
 }
 
 // Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
@@ -270,12 +297,11 @@ function warnIdle(view: InstanceInput, { sizing, from }: WorkerSizing, queues: s
   );
 }
 
-function dropAnnotations(doc: Doc, drop: (key: string) => boolean): void {
-  const annotations = doc.getIn(['metadata', 'annotations'], true);
-  if (!isMap(annotations)) return;
-  annotations.items = annotations.items.filter((pair) => {
-    const key = (pair.key as { value?: unknown })?.value ?? pair.key;
-    return !drop(String(key));
-  });
-  if (annotations.items.length === 0) doc.deleteIn(['metadata', 'annotations']);
+function dropAnnotations(body: Body, drop: (key: string) => boolean): void {
+  const annotations = body.get(['metadata', 'annotations']);
+  if (!isObject(annotations)) return;
+  const keys = Object.keys(annotations);
+  const dropped = keys.filter(drop);
+  for (const key of dropped) body.delete(['metadata', 'annotations', key]);
+  if (dropped.length === keys.length) body.delete(['metadata', 'annotations']);
 }

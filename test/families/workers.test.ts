@@ -2,7 +2,6 @@
 // stock worker narrowed to the queues left to it.
 // Table tests on literal YAML (runFamily, test/family.ts).
 import { describe, expect, it } from 'vitest';
-import { plainAt } from '../../src/krm/yaml.js';
 import { workers } from '../../src/workers/workers.js';
 import { familyTable, LMS_WORKER, viewFor } from '../family.js';
 import { VERSION } from '../helpers.js';
@@ -225,9 +224,7 @@ describe('the view the workers stage gives the families', () => {
     ]);
     // What is written is what the view says.
     expect(
-      view.workers.map((w) =>
-        plainAt(w.doc, ['spec', 'template', 'spec', 'containers', 0, 'args']),
-      ),
+      view.workers.map((w) => w.body.get(['spec', 'template', 'spec', 'containers', 0, 'args'])),
     ).toEqual(view.workers.map((w) => w.args));
     expect(Object.isFrozen(view) && Object.isFrozen(view.workers)).toBe(true);
   });
