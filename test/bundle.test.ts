@@ -55,15 +55,34 @@ describe('dist/celery-queues.js and dist/celery-queues.cache', () => {
     expect(statSync(BUNDLE).mode & 0o111).not.toBe(0);
   });
 
+  it('holds its program in the comment it ends with, ASCII, each */ of it written *\\x01/', () => {
+    expect(Buffer.byteLength(text)).toBe(text.length);
+    const start = text.indexOf('\n/*(function (exports, require, module, __filename, __dirname) {');
+    expect(start).toBeGreaterThan(0);
+    expect(text.endsWith('\n})*/')).toBe(true);
+    const comment = text.slice(start + 3, -2);
+    // The comment ends only where the file does; the program's own `*/` (its regular
+    // expressions have some) are there, escaped.
+    expect(comment).not.toContain('*/');
+    expect(comment).toContain('*\x01/');
+    expect(program()).toContain('*/');
+    expect(program()).not.toContain('\x01');
+  });
+
+  /** The program as the loader reads it back. */
+  function program(): string {
+    const start = text.indexOf('\n/*(function (exports, require, module, __filename, __dirname) {');
+    return text.slice(start + 3, -2).replaceAll('*\x01/', '*/');
+  }
+
   it('has a code cache that this Node accepts for its program, stamped with both', () => {
-    const program = JSON.parse(/^const program = (".*");$/m.exec(text)?.[1] ?? '""') as string;
-    expect(program.length).toBeGreaterThan(100_000);
+    expect(program().length).toBeGreaterThan(100_000);
     expect(stamp).toMatch(
       new RegExp(
         `^celery-queues [0-9a-f]{16} ${process.platform} ${process.arch} ${process.version}$`,
       ),
     );
-    const script = new Script(program, {
+    const script = new Script(program(), {
       filename: 'celery-queues.js',
       cachedData: cache.subarray(0, cache.length - stamp.length - 1),
     });

@@ -1,11 +1,11 @@
 // Reading the functionConfig: the native CeleryQueues resource, or the ConfigMap form that
 // carries tutor-contrib-celery's settings (see legacy.ts).
 
-import { isNode, type Node } from 'yaml';
+import { isNode } from 'yaml';
 import type * as z from 'zod/mini';
 import type { ResourceRef } from '../krm/item.js';
 import { CONFIG_REF, type Result, type Results } from '../krm/results.js';
-import { parseYaml, toPlain } from '../krm/yaml.js';
+import { nodeToPlain } from '../krm/yaml.js';
 import { fieldPath, parseFieldPath } from './field-path.js';
 import { nonStringKey } from './keys.js';
 import { configMapRef, fromTutorSettings } from './legacy.js';
@@ -38,12 +38,6 @@ export function readConfigNode(node: unknown, results: Results): LoadedConfig | 
     return undefined;
   }
   return readConfig(plain, results);
-}
-
-function nodeToPlain(node: Node): unknown {
-  const doc = parseYaml('');
-  doc.contents = node as never;
-  return toPlain(doc);
 }
 
 function isConfigMap(value: unknown): boolean {

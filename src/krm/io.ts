@@ -33,12 +33,14 @@ import {
   withoutBookkeeping,
 } from './item.js';
 import { isObject, splitJsonItems } from './json.js';
+import { plainCopy, printPlain } from './print.js';
 import type { Result } from './results.js';
 import { composeOutline } from './text/compose.js';
 import { outline } from './text/outline.js';
 import {
   aliasError,
   type Doc,
+  nodeToPlain,
   parseOptions,
   parseYaml,
   parseYamlUnresolved,
@@ -56,6 +58,8 @@ export interface ResourceListInput {
   results: Node | null;
   /** Spaces before each item's `- `. */
   itemIndent: number;
+  /** The input without its items, when the fast path cut it: the functionConfig as written. */
+  envelope?: string;
 }
 
 export interface StreamInput {
@@ -308,6 +312,7 @@ function splitResourceList(input: Text): ResourceListInput | undefined {
     ...readEnvelope(head),
     itemIndent: split.indent,
     items: splitItems(input, split),
+    envelope: split.rest,
   };
 }
 
@@ -595,6 +600,11 @@ export function* resourceListChunks(
       yield* entryChunks(item, input.itemIndent);
     }
   }
+  const unchanged = unchangedTail(input, results);
+  if (unchanged !== undefined) {
+    yield unchanged;
+    return;
+  }
   const tail = new Document({}, parseOptions) as Doc;
   const map = tail.contents as YAMLMap;
   if (input.functionConfig != null) map.set('functionConfig', input.functionConfig);
@@ -603,6 +613,61 @@ export function* resourceListChunks(
   allResults.push(...results.map(({ brief: _, ...r }) => tail.createNode(r)));
   if (allResults.length > 0) map.set('results', tail.createNode(allResults));
   if (map.items.length > 0) yield `${printDoc(tail).trimEnd()}\n`;
+}
+
+/**
+ * The tail (the functionConfig, with no results) as the input wrote it, when that is the text
+ * yaml prints for it; undefined otherwise, and yaml prints it. A run without warnings most often
+ * writes back a functionConfig that a printer like yaml's wrote, and yaml's printer is met
+ * nowhere else in it: its first use costs more than the rest of the tail. The text print.ts
+ * prints from the plain data is yaml's for that data (test/print.test.ts), and yaml reads that
+ * text back as it and prints it as itself; so when the input holds that very text, it is what
+ * yaml prints for the input's node (test/tail.test.ts holds the two paths to each other).
+ * Comments, anchors, tags and other styles make the texts differ.
+ */
+export function unchangedTail(
+  input: ResourceListInput,
+  results: readonly Result[],
+): string | undefined {
+  const { envelope, functionConfig } = input;
+  if (envelope === undefined || !isMap(functionConfig)) return undefined;
+  if (results.length > 0 || input.results != null) return undefined;
+  const written = columnZeroEntry(envelope, 'functionConfig');
+  if (written === undefined) return undefined;
+  const plain = plainCopy({ functionConfig: nodeToPlain(functionConfig) });
+  // A string over lines is a block scalar, which yaml does not always print back as it read it
+  // (a `|+` of blank lines gains spaces).
+  if (plain === undefined || hasLineBreak(plain)) return undefined;
+  const printed = printPlain(plain);
+  return printed === written ? `${printed.trimEnd()}\n` : undefined;
+}
+
+function hasLineBreak(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\n');
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasLineBreak);
+  for (const key in value) {
+    if (key.includes('\n') || hasLineBreak((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+/**
+ * The entry of `key` in a mapping at column 0, as written: from its key to the next line at
+ * column 0 that is neither blank nor a comment. Undefined when the key is not there, or twice.
+ */
+function columnZeroEntry(text: string, key: string): string | undefined {
+  const head = `${key}:`;
+  const start = text.startsWith(head) ? 0 : text.indexOf(`\n${head}`) + 1;
+  if (start === 0 && !text.startsWith(head)) return undefined;
+  if (text.includes(`\n${head}`, start)) return undefined;
+  let end = lineEnd(text, start) + 1;
+  while (end < text.length) {
+    const c = text.charCodeAt(end);
+    if (c !== 32 && c !== 10 && c !== 35 /* # */) break;
+    end = lineEnd(text, end) + 1;
+  }
+  return text.slice(start, Math.min(end, text.length));
 }
 
 function* entryChunks(item: Item, indent: number): Generator<string> {

@@ -729,6 +729,14 @@ export function toPlain(doc: Doc): unknown {
   return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
 }
 
+/** A node (a functionConfig) as plain data, as toPlain reads it in a document of its own. */
+export function nodeToPlain(node: Node): unknown {
+  // A new document, not a parsed empty one: a run may meet yaml's parser nowhere else.
+  const doc = docFrom(null);
+  doc.contents = node as never;
+  return toPlain(doc);
+}
+
 /** Structural equality of plain data; mapping key order does not matter. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

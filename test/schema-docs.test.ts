@@ -1,0 +1,103 @@
+// The function's bundle builds the config schema without its descriptions and metadata
+// (scripts/build.mjs defines SCHEMA_DOCS false; src/config/zod.ts): they are for the JSON Schema
+// and the config reference. The schema built so reads every config as the documented one does:
+// the same config out, the same messages, for good configs and for every kind of mistake.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = join(import.meta.dirname, '..');
+
+interface Loader {
+  readConfig: (value: unknown, results: unknown) => { config: unknown } | undefined;
+  Results: new () => { list: unknown[] };
+  described: () => string | undefined;
+}
+
+/** src/config/load.ts bundled as scripts/build.mjs bundles it, with or without the docs. */
+async function loader(withDocs: boolean): Promise<Loader> {
+  const out = await build({
+    stdin: {
+      contents: `export { readConfig } from './src/config/load.ts';
+        export { Results } from './src/krm/results.ts';
+        import { globalRegistry } from 'zod/mini';
+        import { celeryQueues } from './src/config/schema.ts';
+        export const described = () => globalRegistry.get(celeryQueues)?.description;`,
+      resolveDir: root,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'warning',
+    define: { VERSION: '"0.0.0"', ...(withDocs ? {} : { SCHEMA_DOCS: 'false' }) },
+  });
+  const mod = { exports: {} as Loader };
+  new Function('module', 'exports', 'require', out.outputFiles[0]?.text ?? '')(
+    mod,
+    mod.exports,
+    createRequire(import.meta.url),
+  );
+  return mod.exports;
+}
+
+/** Each config with one mistake: every field given a value of each other kind, every mapping an unknown key. */
+function mistakes(value: unknown): unknown[] {
+  const out: unknown[] = [];
+  const wrong = ['x', -1, 1.5, true, null, {}, ['x']];
+  const walk = (v: unknown, replace: (w: unknown) => unknown) => {
+    for (const w of wrong) out.push(replace(w));
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
+        walk(item, (w) => replace(v.map((x, j) => (j === i ? w : x))));
+      });
+    } else if (typeof v === 'object' && v !== null) {
+      out.push(replace({ ...v, unknownField: 1 }));
+      for (const key of Object.keys(v)) {
+        walk((v as Record<string, unknown>)[key], (w) => replace({ ...v, [key]: w }));
+      }
+    }
+  };
+  walk(value, (w) => w);
+  return out;
+}
+
+describe('the config schema without its docs (the bundle)', () => {
+  let documented: Loader;
+  let bare: Loader;
+  beforeAll(async () => {
+    [documented, bare] = await Promise.all([loader(true), loader(false)]);
+  }, 60_000);
+
+  it('is built without them, and the documented one with them', () => {
+    expect(documented.described()).toMatch(/./);
+    expect(bare.described()).toBeUndefined();
+  });
+
+  it('reads every config, and every mistake in it, as the documented schema does', () => {
+    const dir = join(root, 'test', 'configs');
+    let cases = 0;
+    let failures = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      const config = parse(readFileSync(join(dir, file), 'utf8'));
+      for (const value of [config, ...mistakes(config)]) {
+        const read = (l: Loader) => {
+          const results = new l.Results();
+          const loaded = l.readConfig(structuredClone(value), results);
+          return JSON.stringify({ config: loaded?.config, results: results.list });
+        };
+        const expected = read(documented);
+        expect(read(bare)).toBe(expected);
+        cases++;
+        if (expected.includes('"severity":"error"')) failures++;
+      }
+    }
+    // Not a test that passes by reading nothing, or nothing wrong.
+    expect(cases).toBeGreaterThan(1000);
+    expect(failures).toBeGreaterThan(cases / 2);
+  });
+});
