@@ -1,11 +1,12 @@
 // A stock worker whose text is yaml's own layout (every Tutor render Kustomize or kpt prints)
-// is cloned as plain data and printed by printPlain: the same bytes as a copy of its document
+// is cloned, and narrowed or turned off, as plain data printed by printPlain: the same bytes as a copy of its document
 // printed as an edit of its text, without the document (src/krm/plain-text.ts). Anything else
 // (comments, other quoting or sequence styles, a layout the outline cannot read, a record to
 // undo, a string a clone changes that needs its quotes) takes the document.
 import { plainBody } from '../krm/body.js';
 import { isObject } from '../krm/json.js';
-import { plainTextValue } from '../krm/plain-text.js';
+import { isBookkeepingAnnotation } from '../krm/k8s.js';
+import { plainTextValue, type TextForm, textForm } from '../krm/plain-text.js';
 import type { PlainResource } from '../krm/print.js';
 import { configMapRefs } from '../krm/refs.js';
 import { canBePlain } from '../krm/text/strings.js';
@@ -27,6 +28,17 @@ export function plainStock(
     forms.set(stock, form);
   }
   return form ?? undefined;
+}
+
+/**
+ * The stock worker as plain data to narrow or turn off, when printPlain prints it as its text
+ * (the bookkeeping annotations Kustomize and kpt add kept as their text: see TextForm); a form
+ * of its own, read anew for each call.
+ */
+export function plainStockText(stock: StockWorker): TextForm | undefined {
+  if (stock.recorded) return undefined;
+  const form = textForm(stock.item, isBookkeepingAnnotation);
+  return form && keepsStyles(stock, form.value) ? form : undefined;
 }
 
 function readPlain(stock: StockWorker, drop: (key: string) => boolean): PlainResource | undefined {
