@@ -20,16 +20,25 @@ export function plainTextValue(
   const value = o?.simple ? item.plainAt([]) : undefined;
   const copy = o && isObject(value) ? plainCopy(value) : undefined;
   if (!o || !copy) return undefined;
-  const metadata = copy.metadata;
+  const dropped = dropAnnotations(copy, drop);
+  const printed = printPlain(copy);
+  if (printed === undefined) return undefined;
+  return withoutAnnotations(o, dropped) === inContainer(o.container, printed) ? copy : undefined;
+}
+
+/**
+ * Takes the annotations `drop` names out of plain data (and the annotations, when none is
+ * left), and gives their keys.
+ */
+export function dropAnnotations(value: PlainResource, drop: (key: string) => boolean): string[] {
+  const metadata = value.metadata;
   const annotations = isObject(metadata) ? metadata.annotations : undefined;
   const dropped = isObject(annotations) ? Object.keys(annotations).filter(drop) : [];
   for (const key of dropped) delete (annotations as Record<string, unknown>)[key];
   if (dropped.length > 0 && Object.keys(annotations as object).length === 0) {
     delete (metadata as Record<string, unknown>).annotations;
   }
-  const printed = printPlain(copy);
-  if (printed === undefined) return undefined;
-  return withoutAnnotations(o, dropped) === inContainer(o.container, printed) ? copy : undefined;
+  return dropped;
 }
 
 /**
