@@ -120,6 +120,21 @@ describe('a clone or a stock worker as plain data prints as the document path pr
     expect(plain).toEqual(expect.arrayContaining(['cms-worker', 'cms-worker itself']));
   });
 
+  it('narrows a stock worker as plain data whose settings ConfigMap is renamed', () => {
+    // kpt's rendered package: the settings ConfigMaps take the hash of their new content, and
+    // the stock workers (and their pristine forms, for the record) follow.
+    const list = withFunctionConfig(
+      fixture('krm/kpt-1.0.0-beta.56-eval-input.yaml'),
+      'every-family',
+    );
+    const uncommented = list.replace('name: lms-worker # the stock LMS worker', 'name: lms-worker');
+    expect(uncommented).not.toBe(list);
+    const fast = run(uncommented, 'every-family', false, 'resourceList');
+    expect(fast.plain).toEqual(expect.arrayContaining(['lms-worker itself', 'cms-worker itself']));
+    expect(fast.output).toMatch(/renamed to openedx-settings-lms-/);
+    expect(fast.output).toBe(run(uncommented, 'every-family', true, 'resourceList').output);
+  });
+
   it('takes the document for a stock worker with a comment, and the clones keep it', () => {
     const commented = fixture('tutor/stock-v20.yaml').replace(
       /(name: lms-worker\n(?:.*\n)*?\s+image: [^\n]*)/,
