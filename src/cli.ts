@@ -488,10 +488,14 @@ function flush(): void {
   outLength = 0;
 }
 
-function readAll(fd: number): string {
+const MAX_READ = 1 << 24;
+
+export function readAll(fd: number): string {
   // Read into buffers that are filled and kept, not copied into ever larger ones: one copy at
   // the end. A file's size is known, and one buffer (with a byte to spare, to see the end) holds it.
-  let size = 1 << 16;
+  // A pipe's is not: its first buffer is large enough for most inputs, so that they need no copy
+  // (memory never written to, past a small input's end, is never mapped in).
+  let size = MAX_READ;
   try {
     const stat = fstatSync(fd);
     if (stat.isFile()) size = stat.size + 1;
@@ -504,7 +508,7 @@ function readAll(fd: number): string {
     if (length === buffer.length) {
       chunks.push(buffer);
       total += length;
-      buffer = Buffer.allocUnsafe(Math.min(buffer.length * 2, 1 << 24));
+      buffer = Buffer.allocUnsafe(MAX_READ);
       length = 0;
     }
     let n: number;
@@ -529,11 +533,15 @@ function readAll(fd: number): string {
 
 /**
  * Bytes as UTF-8 text, a byte-order mark kept (an unchanged input goes back byte for byte);
- * undefined when they are not UTF-8. (Checked, then decoded, natively: TextDecoder costs a run
- * more to set up than the check and the decoding together.)
+ * undefined when they are not UTF-8. Decoded first: the decoder puts U+FFFD for every invalid
+ * sequence, so text without one came from valid bytes, and only text with one (written as
+ * such, or put in for an invalid sequence) is checked byte by byte. A search for U+FFFD in text
+ * of one-byte characters (ASCII, most inputs) is answered without a scan: it cannot be there.
+ * (Natively both: TextDecoder costs a run more to set up than the decoding.)
  */
-function utf8(bytes: Buffer): string | undefined {
-  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+export function utf8(bytes: Buffer): string | undefined {
+  const text = bytes.toString('utf8');
+  return !text.includes('\uFFFD') || isUtf8(bytes) ? text : undefined;
 }
 
 function writeAll(fd: number, text: string): void {

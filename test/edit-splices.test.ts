@@ -134,6 +134,15 @@ const CASES: [string, Step[]][] = [
     ],
   ],
   [
+    'a ConfigMap spliced again after its instance was settled (read from its own text since)',
+    [
+      { op: 'data', configMap: 'a-5b87f2c2k4', key: 'production.py', value: `${python(1)}X = 1\n` },
+      { op: 'modify', workload: 'all-kinds' },
+      { op: 'rename', from: 'a-5b87f2c2k4', to: 'a-new' },
+      { op: 'data', configMap: 'a-new', key: 'test.py', value: 'T = 2\n' },
+    ],
+  ],
+  [
     'a workload given a working copy between renames',
     [
       { op: 'rename', from: 'a-5b87f2c2k4', to: 'a-new' },

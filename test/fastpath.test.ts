@@ -181,6 +181,9 @@ describe('splitting a ResourceList', () => {
       '%TAG !k! tag:k8s.io,2024:\n---\nitems:\n- !k!x {apiVersion: v1, kind: A, metadata: {name: a}}\n',
     ],
     ['two items keys', 'items:\n- {kind: A}\nitems:\n- {kind: B}\n'],
+    ['two items keys, the first an empty list', 'items: []\nitems:\n- {kind: B}\n'],
+    ['two items keys, the first empty', 'items:\nx: 1\nitems:\n- {kind: B}\n'],
+    ['two items keys, a comment between', 'items:\n- {kind: A}\n# c\nitems:\n- {kind: B}\n'],
   ])('%s: read by the parser alone', (_, body) => {
     const text = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n${body}`;
     const read = (f: (t: string) => ResourceListInput) => {

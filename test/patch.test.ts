@@ -3,12 +3,13 @@
 // own layout (so rendered manifests come out as before).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isMap, isSeq, parse } from 'yaml';
+import { Document, isMap, isSeq, type Node, parse, parseDocument, visit, type YAMLMap } from 'yaml';
 import { deindent } from '../src/krm/item.js';
+import { plainCopy, printPlain } from '../src/krm/print.js';
 import { composeOutline } from '../src/krm/text/compose.js';
 import { outline } from '../src/krm/text/outline.js';
-import { printAsEdit } from '../src/krm/text/patch.js';
-import { type Doc, printDoc, toPlain } from '../src/krm/yaml.js';
+import { printAsEdit, printNode } from '../src/krm/text/patch.js';
+import { type Doc, docFrom, parseOptions, parseYaml, printDoc, toPlain } from '../src/krm/yaml.js';
 import { doc as docArb, inContainer, KEYS, print, style, tree } from './yaml-arbitraries.js';
 
 type Path = (string | number)[];
@@ -136,5 +137,61 @@ describe('printing a changed document as an edit of its text', () => {
     expect(printAsEdit(o, doc, false)).toBe(
       'a:\n    b: "x"   \n    c: []\n    d: new\nlist:\n  -   one\n  - three\nz: 2\n',
     );
+  });
+});
+
+describe('printing a changed entry on its own', () => {
+  /** The general way: the node as the contents of a document of its own, printed by yaml. */
+  function viaYaml(node: Node, wide: boolean): string {
+    const doc = new Document(undefined, parseOptions) as Doc;
+    doc.contents = node as never;
+    return printDoc(doc, wide);
+  }
+
+  it('prints a mapping made from plain data as yaml prints it, in both sequence styles', () => {
+    let plain = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...KEYS), tree, fc.boolean(), (key, value, wide) => {
+        // As the edits make them: createNode, and setIn into a document.
+        const made = docFrom({}).createNode({ [key]: value }) as Node;
+        const set = docFrom({ [key]: null });
+        set.setIn([key], value);
+        const added = docFrom({ z: 'z' });
+        (added.contents as YAMLMap).set(key, value);
+        const nested = docFrom({});
+        nested.setIn([key, 'x'], value);
+        for (const node of [made, set.contents, added.contents, nested.contents] as Node[]) {
+          const copy = plainCopy({ [key]: value });
+          if (copy && printPlain(copy, wide) !== undefined) plain++;
+          expect(printNode(node, wide)).toBe(viaYaml(node, wide));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    // Most of what is generated is printable plain data: the comparison above is not vacuous.
+    expect(plain).toBeGreaterThan(2000);
+  });
+
+  it('prints what was read from text in the text’s styles, as yaml does', () => {
+    fc.assert(
+      fc.property(docArb, style, (value, s) => {
+        const node = parseYaml(print(value, s)).contents as Node;
+        expect(printNode(node, s.indentSeq)).toBe(viaYaml(node, s.indentSeq));
+      }),
+      { numRuns: 500 },
+    );
+    // Styles plain data does not have: a quoted string, a comment, a tag, a kept block scalar.
+    for (const source of ['a: "x"\n', 'a: x # note\n', 'a: !!str 1\n', 'a: |\n  x\n', "'1': x\n"]) {
+      const node = parseDocument(source).contents as Node;
+      expect(printNode(node, false)).toBe(viaYaml(node, false));
+    }
+    // A scalar without a style still prints as its source text, which plain data has not.
+    const kept = parseYaml("a:\n  b: 'x'\n  c: |\n    y\n");
+    visit(kept, {
+      Scalar(_, node) {
+        node.type = undefined;
+      },
+    });
+    expect(printNode(kept.contents as Node, false)).toBe("a:\n  b: 'x'\n  c: |\n    y\n");
   });
 });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isScalar, parseDocument } from 'yaml';
 import { isNotAString, plainFormat, resolvePlain } from '../src/krm/text/plain-scalars.js';
+import { onlyAStringIn12, readsAsStringEverywhere } from '../src/krm/text/strings.js';
 import { parseOptions } from '../src/krm/yaml.js';
 
 function parsed(text: string) {
@@ -78,6 +79,31 @@ describe('plain scalars', () => {
         check(text);
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
+    );
+  });
+});
+
+// The quick answers of strings.ts, held to yaml's YAML 1.1 and 1.2 readers: a text that starts
+// with `,` or `/` (a path), or with a letter and longer than any boolean or null, is a string
+// in both, so it is answered without the rules' regular expressions or a lookup.
+describe('plain scalars answered without the rules', () => {
+  const tail = fc.string({ unit: fc.constantFrom(...'0123456789.:_-+eExXoObB /,~'.split('')) });
+  const text = fc
+    .tuple(fc.constantFrom(',', '/', 'yes', 'no', 'off', 'true', 'False', 'null', 'Y', 'n'), tail)
+    .map(([head, rest]) => (head + rest).trimEnd())
+    .filter((t) => !/: |:$| #/.test(t));
+  it('reads as a string everywhere exactly when YAML 1.1 and 1.2 read it as one', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const docs = (['1.1', '1.2'] as const).map((version) =>
+          parseDocument(`k: ${t}\n`, { version }),
+        );
+        if (docs.some((d) => d.errors.length > 0)) return;
+        const everywhere = docs.every((d) => d.get('k') === t);
+        expect(readsAsStringEverywhere(t), t).toBe(everywhere);
+        expect(onlyAStringIn12(t), t).toBe(docs[1]?.get('k') === t && docs[0]?.get('k') !== t);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -40,9 +40,10 @@ const FILE_ANNOTATIONS = [
 
 export class Edit {
   private readonly byKey = new Map<Key, Item>();
-  private readonly working = new Map<Item, Doc>();
+  /** (Made anew at each settle, never cleared: see there.) */
+  private working = new Map<Item, Doc>();
   /** Input item -> its working copy as plain data (see `modifyPlain`), instead of a document. */
-  private readonly workingPlain = new Map<Item, TextForm>();
+  private workingPlain = new Map<Item, TextForm>();
   /** Input item -> the item as edited in its text (see `setStrings`), while it has no working copy. */
   private readonly spliced = new Map<Item, Item>();
   /**
@@ -50,8 +51,9 @@ export class Edit {
    * splice was of other scalars than the ones before: the edited text is then the input's text
    * with these values, so it is read and spliced again off the input's outline (read already),
    * never outlined and decoded anew. A settings ConfigMap is tens of kilobytes of quoted text.
+   * Kept until `settle`: the values (whole settings files) need not outlive their instance.
    */
-  private readonly splices = new Map<Item, Map<string, Splice>>();
+  private splices = new Map<Item, Map<string, Splice>>();
   /** Input item -> what goes out for it (itself, or its changes printed), once `settle`d. */
   private readonly settled = new Map<Item, Item>();
   private readonly after = new Map<Item, Item[]>();
@@ -410,10 +412,16 @@ export class Edit {
       }
       this.settled.set(item, out);
     }
-    this.working.clear();
-    for (const [item, plain] of this.workingPlain)
+    // A new map rather than clear(): V8 leaves a cleared map's old table as it was, and while
+    // that table (long-lived, in the old generation) holds them, the minor GCs keep every
+    // document in it and promote them, to be freed only by a full GC.
+    this.working = new Map();
+    for (const [item, plain] of this.workingPlain) {
       this.settled.set(item, printedPlain(item, plain));
-    this.workingPlain.clear();
+    }
+    this.workingPlain = new Map();
+    // A spliced item is read from its own text from now on (outlined again if asked).
+    this.splices = new Map();
     for (const { created, list } of this.unsettled) {
       let out = this.decide(created);
       if (out === created && created.plain) out.settle();

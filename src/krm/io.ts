@@ -29,6 +29,7 @@ import {
   Item,
   inContainer,
   indentClosingQuotes,
+  linesInContainer,
   withoutBookkeeping,
 } from './item.js';
 import { isObject, splitJsonItems } from './json.js';
@@ -174,12 +175,16 @@ export function splitResourceListText(text: string): Split | undefined {
     if (at >= 0) itemsLine = at + 1;
   }
   if (itemsLine < 0) return undefined;
-  if (text.indexOf('\nitems:', itemsLine + 1) >= 0) return undefined;
+  // A second `items:` (a duplicate key) is for the parser to refuse. (Where the block is cut, it
+  // is looked for only after it: a line of the block at column 0 would have ended it.)
+  const twice = (from: number) => text.indexOf('\nitems:', from) >= 0;
   const itemsEnd = lineEnd(text, itemsLine);
   const itemsKey = text.slice(itemsLine, itemsEnd);
   const none = { entries: [], leads: [], indent: 0, container: 2, odd: new Set<number>() };
   // No items at all: nothing to cut; the envelope parse reads `items: []`.
-  if (/^items: *\[\] *(?:#.*)?$/.test(itemsKey)) return { rest: text, ...none };
+  if (/^items: *\[\] *(?:#.*)?$/.test(itemsKey)) {
+    return twice(itemsLine + 1) ? undefined : { rest: text, ...none };
+  }
   if (!/^items: *(?:#.*)?$/.test(itemsKey)) return undefined;
   const blockStart = Math.min(itemsEnd + 1, text.length);
 
@@ -188,41 +193,37 @@ export function splitResourceListText(text: string): Split | undefined {
   while (first < text.length && isBlankOrComment(text, first)) first = lineEnd(text, first) + 1;
   const m = /^( *)-( +)\S/.exec(text.slice(first, Math.min(lineEnd(text, first), first + 200)));
   // No block entries: `items:` is empty (null), or the envelope's parse finds what it holds.
-  if (!m) return { rest: text, ...none };
+  if (!m) return twice(itemsLine + 1) ? undefined : { rest: text, ...none };
   const indent = (m[1] as string).length;
   const container = indent + 1 + (m[2] as string).length;
   const dash = `${' '.repeat(indent)}-${' '.repeat(container - indent - 1)}`;
   // Every line of the block is an entry's first line, a line indented to the entries' content,
-  // a blank line, or a comment. The first other line ends the
-  // block (the next top-level key) or leaves the input to the parser (odd indentation, another
-  // layout of an entry). Native searches: inputs run to megabytes.
-  const other = new RegExp(`\\n(?!${dash}(?! )|${' '.repeat(container)}| *(?:\\n|$)| *#)`, 'g');
-  other.lastIndex = first - 1;
-  const found = other.exec(text);
-  let blockEnd = text.length;
-  if (found) {
-    const pos = found.index + 1;
-    const c = text.charCodeAt(pos);
-    // (A quote: a closing quote at column 0, as go-yaml writes it; see readable.)
-    if (c === 32 || c === 39 || c === 34 || (indent === 0 && c === 45) /* - */) return undefined;
-    blockEnd = pos; // the next top-level key
-  }
-  // Comment lines less indented than the entries' content: an entry that holds one is read
-  // with it moved to the content's column (see Item).
+  // a blank line, or a comment. One native search (inputs run to megabytes) finds the lines
+  // that matter: entries' first lines; comment lines less indented than the content (an entry
+  // that holds one is read with it moved to the content's column: see Item); and the first
+  // other line, which ends the block (the next top-level key) or leaves the input to the parser
+  // (odd indentation, another layout of an entry).
+  const lines = new RegExp(
+    `\\n(?:(${dash})(?! )|( {0,${container - 1}}#)|(?!${' '.repeat(container)}| *(?:\\n|$)| *#))`,
+    'g',
+  );
+  lines.lastIndex = first - 1;
+  const starts: number[] = [];
   const comments: number[] = [];
-  for (let spaces = 0; spaces < container; spaces++) {
-    const comment = `\n${' '.repeat(spaces)}#`;
-    for (let at = text.indexOf(comment, first - 1); at >= 0 && at < blockEnd; ) {
-      comments.push(at + 1);
-      at = text.indexOf(comment, at + 1);
+  let blockEnd = text.length;
+  for (let found = lines.exec(text); found; found = lines.exec(text)) {
+    const pos = found.index + 1;
+    if (found[1] !== undefined) starts.push(pos);
+    else if (found[2] !== undefined) comments.push(pos);
+    else {
+      const c = text.charCodeAt(pos);
+      // (A quote: a closing quote at column 0, as go-yaml writes it; see readable.)
+      if (c === 32 || c === 39 || c === 34 || (indent === 0 && c === 45) /* - */) return undefined;
+      blockEnd = pos; // the next top-level key
+      break;
     }
   }
-  comments.sort((a, b) => a - b);
-  const starts: number[] = [];
-  const marker = `\n${dash}`;
-  for (let at = first - 1; at >= 0 && at + 1 < blockEnd; at = text.indexOf(marker, at + 1)) {
-    starts.push(at + 1);
-  }
+  if (twice(blockEnd - 1)) return undefined;
   const entries: [number, number][] = [];
   const leads: [number, number][] = [[blockStart, first]];
   for (let i = 0; i < starts.length; i++) {
@@ -587,8 +588,12 @@ export function* resourceListChunks(
   if (items.length === 0) yield 'items: []\n';
   else {
     yield 'items:\n';
-    // Entries end with their own newline: an unchanged one is its exact input text.
-    for (const item of items) yield item.lead + entryText(item, input.itemIndent);
+    // Entries end with their own newline: an unchanged one is its exact input text. (Each piece
+    // on its own: the writer encodes them one after the other, and no joined copy is made.)
+    for (const item of items) {
+      if (item.lead) yield item.lead;
+      yield* entryChunks(item, input.itemIndent);
+    }
   }
   const tail = new Document({}, parseOptions) as Doc;
   const map = tail.contents as YAMLMap;
@@ -600,13 +605,19 @@ export function* resourceListChunks(
   if (map.items.length > 0) yield `${printDoc(tail).trimEnd()}\n`;
 }
 
-function entryText(item: Item, indent: number): string {
-  if (item.raw !== undefined) return item.raw;
+function* entryChunks(item: Item, indent: number): Generator<string> {
+  if (item.raw !== undefined) {
+    yield item.raw;
+    return;
+  }
   // Its final newlines go (one goes back): counted from the end, not searched for from the start.
   const text = resourceText(item);
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
-  return `${inContainer(text.slice(0, end), indent + 2)}\n`;
+  // As inContainer(text, indent + 2) and a newline.
+  yield `${' '.repeat(indent)}- `;
+  yield linesInContainer(text.slice(0, end), indent + 2);
+  yield '\n';
 }
 
 function resourceText(item: Item): string {

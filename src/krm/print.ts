@@ -53,18 +53,26 @@ const FAIL = Symbol('fail');
 
 /**
  * A resource from `plainCopy` as yaml prints it (`printResource(docFrom(value))`); undefined
- * when a string in it is one this does not print (yaml then does).
+ * when a string in it is one this does not print (yaml then does). `wide`: the sequence style,
+ * when it is not the resource's own (a part of a resource, printed on its own).
  */
-export function printPlain(value: PlainResource): string | undefined {
-  const metadata = value.metadata as Record<string, unknown> | undefined;
-  const annotations = metadata?.annotations as Record<string, unknown> | undefined;
-  const wide = annotations?.[SEQ_INDENT] === 'wide';
+export function printPlain(
+  value: PlainResource,
+  wide = hasWideSequences(value),
+): string | undefined {
   const out: string[] = [];
   const keys = Object.keys(value);
   if (keys.length === 0) out.push('{}');
   else if (!map(out, value, keys, '', wide)) return undefined;
   out.push('\n');
   return out.join('');
+}
+
+/** kpt's record that the resource's file indents its sequences (`wide`), or not. */
+function hasWideSequences(value: PlainResource): boolean {
+  const metadata = value.metadata as Record<string, unknown> | undefined;
+  const annotations = metadata?.annotations as Record<string, unknown> | undefined;
+  return annotations?.[SEQ_INDENT] === 'wide';
 }
 
 // The printers push text to `out` and return false to give up. `indent` is yaml's context

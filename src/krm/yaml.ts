@@ -391,6 +391,11 @@ interface SourceText {
   value: string;
 }
 
+/** Does the printer write this scalar from the text it was read from (see writeString)? */
+export function hasSourceText(node: Scalar): boolean {
+  return sources.has(node);
+}
+
 /** Keeps a scalar's source text with it (see writeString). */
 export function keepSourceText(node: Scalar, text: string): void {
   if (typeof node.value === 'string') sources.set(node, { text, value: node.value });

@@ -112,6 +112,10 @@ export function findInstances(
       byNamespace.set(item.namespace, instance);
     }
     instance.workers[service] = worker;
+    // What was read off its text to find it (its outline) goes now, while it is young garbage:
+    // kept, it would be copied by every collection until its instance's turn. (The first
+    // instance's turn comes next: its stock workers keep theirs.)
+    if (byNamespace.values().next().value !== instance) item.release();
   }
   for (const item of generated) byNamespace.get(item.namespace)?.generated.push(item);
   for (const instance of byNamespace.values()) checkRecords(instance, results);

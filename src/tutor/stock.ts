@@ -225,11 +225,9 @@ export function recordStockFields(stock: unknown, body: Body, always = false): v
 }
 
 function diff(before: unknown, after: unknown, path: Path, out: [string, unknown][]): void {
-  if (deepEqual(before, after)) return;
-  if (matches(['spec', 'template', 'spec', 'containers', '*', 'env'], path.map(String))) {
-    recordEnv(before, after, path, out);
-    return;
-  }
+  if (before === after) return;
+  // Where the record looks inside, the fields below decide: the whole is not compared first (a
+  // stock worker's text is compared once, not once for each level above each field).
   if (descends(path)) {
     if (isObject(before) && isObject(after)) {
       for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -241,6 +239,11 @@ function diff(before: unknown, after: unknown, path: Path, out: [string, unknown
       for (const [i, b] of before.entries()) diff(b, after[i], [...path, i], out);
       return;
     }
+  }
+  if (deepEqual(before, after)) return;
+  if (matches(['spec', 'template', 'spec', 'containers', '*', 'env'], path.map(String))) {
+    recordEnv(before, after, path, out);
+    return;
   }
   out.push([pointer(path), before === undefined ? null : before]);
 }

@@ -735,14 +735,15 @@ const ESCAPE = /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g;
 /** A line of a double-quoted scalar with its escapes decoded. */
 function unescapeLine(body: string): string {
   // With only the escapes JSON has too (settings files hold thousands of `\n` and `\"`), and
-  // no raw control character (a tab), the body is a JSON string's: decoded natively.
-  if (!NOT_JSON.test(body)) return JSON.parse(`"${body}"`) as string;
-  return body.replace(ESCAPE, unescapeOne);
+  // no raw control character (a tab), the body is a JSON string's, and means there what it
+  // means in YAML: decoded natively. JSON refuses anything else (an escape only YAML has), in
+  // one native pass: no search for it first.
+  try {
+    return JSON.parse(`"${body}"`) as string;
+  } catch {
+    return body.replace(ESCAPE, unescapeOne);
+  }
 }
-
-// A raw control character, or an escape JSON has not (`\\x` too, which is the safe side).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const NOT_JSON = /[\u0000-\u001f]|\\[^"\\/bfnrtu]/;
 
 function unescapeOne(_: string, e: string): string {
   return e.length > 1

@@ -11,6 +11,7 @@ import {
   Document,
   isAlias,
   isMap,
+  isNode,
   isPair,
   isScalar,
   isSeq,
@@ -19,7 +20,15 @@ import {
   YAMLMap,
   YAMLSeq,
 } from 'yaml';
-import { type Doc, hasWideSequences, originOf, parseOptions, printDoc } from '../yaml.js';
+import { printPlain } from '../print.js';
+import {
+  type Doc,
+  hasSourceText,
+  hasWideSequences,
+  originOf,
+  parseOptions,
+  printDoc,
+} from '../yaml.js';
 import {
   type MapNode,
   type Outline,
@@ -222,10 +231,69 @@ function seqOf(item: unknown): YAMLSeq {
 
 /** A mapping entry or sequence entry as yaml prints it, its lines after the first at `col`. */
 function render(ctx: Context, node: Node, col: number): string {
-  const doc = new Document(undefined, parseOptions) as Doc;
-  doc.contents = node as never;
-  const text = printDoc(doc, ctx.wide);
+  const text = printNode(node, ctx.wide);
   const indent = pad(ctx, col);
   // Empty lines (in block scalars) stay empty, as the ResourceList writer leaves them.
   return text.replace(/\n(?=[^\n])/g, `\n${indent}`);
+}
+
+/**
+ * A node as yaml prints it on its own. A mapping made from plain data (setIn, createNode: a
+ * worker's new resources or strategy) is printed as that data by printPlain, without a document
+ * for it: the same text (test/patch.test.ts holds the two to each other).
+ */
+export function printNode(node: Node, wide: boolean): string {
+  const value = isMap(node) ? plainOf(node) : FAIL;
+  const text = value === FAIL ? undefined : printPlain(value as Record<string, unknown>, wide);
+  if (text !== undefined) return text;
+  const doc = new Document(undefined, parseOptions) as Doc;
+  doc.contents = node as never;
+  return printDoc(doc, wide);
+}
+
+/**
+ * A node made from plain data as that data again: FAIL for anything printed otherwise than
+ * plain data is (a style, a comment, an anchor or tag, a kept source text, a number that is no
+ * safe integer, a key a plain object would put elsewhere).
+ */
+function plainOf(node: unknown): unknown {
+  if (hasProps(node)) return FAIL;
+  if (isScalar(node)) {
+    if (node.type !== undefined || node.format !== undefined || hasSourceText(node)) return FAIL;
+    return plainScalar(node.value);
+  }
+  if (isMap(node)) {
+    if (node.flow) return FAIL;
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = plainOf(pair.key);
+      if (typeof key !== 'string' || Object.hasOwn(out, key) || !isPlainKey(key)) return FAIL;
+      const value = plainOf(pair.value);
+      if (value === FAIL) return FAIL;
+      out[key] = value;
+    }
+    return out;
+  }
+  if (!isNode(node)) return plainScalar(node); // a key or value setIn left as it was given
+  if (isSeq(node)) {
+    if (node.flow) return FAIL;
+    const out: unknown[] = [];
+    for (const item of node.items) {
+      const value = plainOf(item);
+      if (value === FAIL) return FAIL;
+      out.push(value);
+    }
+    return out;
+  }
+  return FAIL;
+}
+
+function plainScalar(v: unknown): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  return typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0) ? v : FAIL;
+}
+
+/** A key a plain object keeps in its place: no array index (those go first), no __proto__. */
+function isPlainKey(key: string): boolean {
+  return key !== '__proto__' && !/^(?:0|[1-9][0-9]*)$/.test(key);
 }

@@ -29,6 +29,8 @@ const WORDS = new Set(
     ' ',
   ),
 );
+// A longer text is none of them, and is not hashed to look it up (a value may be a long line).
+const LONGEST_WORD = Math.max(...[...WORDS].map((w) => w.length));
 
 // go-yaml v2.4.0 and v3 (resolve.go) read a plain scalar that starts with a digit or a sign with
 // its `_` dropped, through Go's strconv.ParseInt(s, 0, 64) (0x, 0o, 0b and 0 prefixes) and then
@@ -44,7 +46,7 @@ const GO_DOT_FLOAT = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
  */
 function mayResolve(first: number): boolean {
   return (
-    (first >= 43 && first <= 57) ||
+    (first >= 43 && first <= 57 && first !== 44 && first !== 47) || // not `,` or `/` (paths)
     first === 126 ||
     first === 60 ||
     first === 61 ||
@@ -60,7 +62,9 @@ export function readsAsStringEverywhere(text: string): boolean {
   const first = text.charCodeAt(0);
   // A text that starts with a letter resolves to something else only if it is one of the words
   // (most keys and values: no regular expression).
-  if (((first | 32) >= 97 && (first | 32) <= 122) || first === 95) return !WORDS.has(text);
+  if (((first | 32) >= 97 && (first | 32) <= 122) || first === 95) {
+    return text.length > LONGEST_WORD || !WORDS.has(text);
+  }
   if (!mayResolve(first)) return true;
   if (isNotAString(text) || YAML_11.test(text)) return false;
   if (first === 43 || first === 45 || (first >= 48 && first <= 57)) {
@@ -90,6 +94,7 @@ export function canBePlain(value: string): boolean {
 
 // The words YAML 1.1 reads as booleans that YAML 1.2 reads as strings.
 const WORDS_OF_11 = new Set('y Y yes Yes YES n N no No NO on On ON off Off OFF'.split(' '));
+const LONGEST_WORD_OF_11 = Math.max(...[...WORDS_OF_11].map((w) => w.length));
 
 /**
  * Is this plain text a string in YAML 1.2 (yaml's core schema, as the function reads it) that a
@@ -98,7 +103,7 @@ const WORDS_OF_11 = new Set('y Y yes Yes YES n N no No NO on On ON off Off OFF'.
  */
 export function onlyAStringIn12(text: string): boolean {
   const c = text.charCodeAt(0) | 32;
-  if (c >= 97 && c <= 122) return WORDS_OF_11.has(text);
+  if (c >= 97 && c <= 122) return text.length <= LONGEST_WORD_OF_11 && WORDS_OF_11.has(text);
   if (!mayResolve(text.charCodeAt(0))) return false;
   return !isNotAString(text) && !readsAsStringEverywhere(text);
 }
