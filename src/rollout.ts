@@ -167,7 +167,10 @@ function annotateMounters(
     const current = w.item ? view.resources.read(w.item, path) : w.docs[0]?.get(path);
     // Unchanged content rolls nothing, unless an earlier run's annotation must stay current.
     if (!changed && current === undefined) continue;
-    const docs = w.item ? [docBody(view.resources.update(w.item)), ...w.docs] : w.docs;
+    // (A stock worker narrowed as plain data is changed as that: see workers.ts.)
+    const docs = w.item
+      ? [view.resources.working(w.item) ?? docBody(view.resources.update(w.item)), ...w.docs]
+      : w.docs;
     for (const doc of docs) if (doc.get(path) !== hash) doc.set(path, hash);
     annotated.push(w.label);
   }

@@ -7,7 +7,6 @@ import { lintConfig } from './config/lint.js';
 import type { CeleryQueues } from './config/schema.js';
 import { disruptionBudgets } from './disruption/budgets.js';
 import { flower } from './flower/flower.js';
-import { docBody } from './krm/body.js';
 import { InputError, type Item } from './krm/item.js';
 import { Resources } from './krm/resources.js';
 import { type Result, Results } from './krm/results.js';
@@ -105,7 +104,7 @@ export function viewOf(
     broker,
     workers: planned,
     instanceWorkers: Object.freeze(
-      instanceWorkers(instance, planned, (stock) => docBody(resources.document(stock.item))),
+      instanceWorkers(instance, planned, (stock) => resources.body(stock.item)),
     ),
   });
 }

@@ -3,6 +3,7 @@
 // errors for a record that does not fit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { docBody } from '../src/krm/body.js';
 import { Item } from '../src/krm/item.js';
 import { parseYaml, printDoc, toPlain } from '../src/krm/yaml.js';
 import { STOCK_FIELDS } from '../src/names.js';
@@ -54,7 +55,7 @@ spec:
 function recorded(change: (doc: ReturnType<typeof parseYaml>) => void): unknown {
   const doc = parseYaml(STOCK);
   change(doc);
-  recordStockFields(parseYaml(STOCK), doc);
+  recordStockFields(toPlain(parseYaml(STOCK)), docBody(doc));
   const text = doc.getIn(['metadata', 'annotations', STOCK_FIELDS]);
   return text === undefined ? undefined : JSON.parse(String(text));
 }
@@ -106,7 +107,7 @@ describe('recordStockFields', () => {
   it('writes the record as one line of JSON in the stock worker’s annotations', () => {
     const doc = parseYaml(STOCK);
     doc.setIn(['spec', 'replicas'], 2);
-    recordStockFields(parseYaml(STOCK), doc);
+    recordStockFields(toPlain(parseYaml(STOCK)), docBody(doc));
     expect(printDoc(doc).split('\n').slice(3, 7)).toEqual([
       '  annotations:',
       '    app.kubernetes.io/version: 20.0.5',
@@ -122,7 +123,7 @@ describe('restoreStockFields', () => {
     doc.setIn([...C, 'args'], doc.createNode(['celery', 'worker', '--queues=a']));
     doc.setIn([...C, 'resources'], doc.createNode({ requests: { cpu: '250m' } }));
     doc.setIn(['spec', 'replicas'], 3);
-    recordStockFields(parseYaml(STOCK), doc);
+    recordStockFields(toPlain(parseYaml(STOCK)), docBody(doc));
     const again = parseYaml(printDoc(doc));
     const fields = readStockFields(Item.parsedInput(again, 'x'));
     expect(fields).toBeInstanceOf(Map);
@@ -155,7 +156,7 @@ describe('restoreStockFields', () => {
       fc.property(fc.array(fc.constantFrom(...changes.keys()), { maxLength: 6 }), (picked) => {
         const doc = parseYaml(STOCK);
         for (const i of picked) changes[i]?.(doc);
-        recordStockFields(parseYaml(STOCK), doc);
+        recordStockFields(toPlain(parseYaml(STOCK)), docBody(doc));
         const fields = readStockFields(Item.parsedInput(parseYaml(printDoc(doc)), 'x'));
         const back = parseYaml(printDoc(doc));
         if (fields !== undefined) {
@@ -254,7 +255,7 @@ describe('env and the record', () => {
     env.items.push(
       doc.createNode({ name: 'MORE', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }),
     );
-    recordStockFields(parseYaml(WITH_ENV), doc);
+    recordStockFields(toPlain(parseYaml(WITH_ENV)), docBody(doc));
     const text = String(doc.getIn(['metadata', 'annotations', STOCK_FIELDS]));
     expect(JSON.parse(text)).toEqual({
       '/spec/template/spec/containers/0/env/2': null,
@@ -270,7 +271,9 @@ describe('env and the record', () => {
   it('will not record a stock variable changed in place', () => {
     const doc = parseYaml(WITH_ENV);
     doc.setIn([...C, 'env', 1, 'value'], 'other');
-    expect(() => recordStockFields(parseYaml(WITH_ENV), doc)).toThrow(/changed in place/);
+    expect(() => recordStockFields(toPlain(parseYaml(WITH_ENV)), docBody(doc))).toThrow(
+      /changed in place/,
+    );
   });
 
   // The real render with a password in the stock workers' env (as a Tutor patch puts one).

@@ -3,16 +3,27 @@
 // exactly as it came in.
 import { isDocument, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
+import { type Body, docBody, plainBody, plainTree } from './body.js';
 import { Item, inHeader } from './item.js';
 import { isObject } from './json.js';
 import { isBookkeepingAnnotation, SEQ_INDENT } from './k8s.js';
+import { inContainer, printTextForm, type TextForm } from './plain-text.js';
 import { type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
 import { composeOutline } from './text/compose.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './text/outline.js';
 import { printEdited } from './text/patch.js';
-import { cloneDoc, type Doc, deepEqual, docFrom, plainAt, setOrigin, toPlain } from './yaml.js';
+import {
+  cloneDoc,
+  type Doc,
+  deepEqual,
+  docFrom,
+  plainAt,
+  printResource,
+  setOrigin,
+  toPlain,
+} from './yaml.js';
 
 type Key = string;
 
@@ -31,6 +42,8 @@ export class Edit {
   private readonly byKey = new Map<Key, Item>();
   /** (Made anew at each settle, never cleared: see there.) */
   private working = new Map<Item, Doc>();
+  /** Input item -> its working copy as plain data (see `modifyPlain`), instead of a document. */
+  private workingPlain = new Map<Item, TextForm>();
   /** Input item -> the item as edited in its text (see `setStrings`), while it has no working copy. */
   private readonly spliced = new Map<Item, Item>();
   /**
@@ -90,6 +103,7 @@ export class Edit {
   /** The working copy of an input item: edit it in place, with the yaml Document API. */
   modify(item: Item): Doc {
     if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
+    if (this.workingPlain.has(item)) throw new Error(`bug: ${item.label} is plain data`);
     let doc = this.working.get(item);
     if (!doc) {
       // An item edited (as text, or settled) so far goes on from its edited version, which is
@@ -102,6 +116,34 @@ export class Edit {
       this.working.set(item, doc);
     }
     return doc;
+  }
+
+  /**
+   * Makes the form's value the working copy of an input item not changed so far, as plain
+   * data (src/krm/plain-text.ts); the caller knows that every string it changes in place is one
+   * printPlain writes as the text has it. Undefined when the item was changed already (then
+   * `modify`). Settled, it is printed by printPlain, in the item's layout and place.
+   */
+  modifyPlain(item: Item, form: TextForm): PlainResource | undefined {
+    if (item.isLocalConfig) throw new Error(`bug: ${item.label} is local-config`);
+    if (this.working.has(item) || this.workingPlain.has(item) || this.edited(item)) {
+      return undefined;
+    }
+    this.workingPlain.set(item, form);
+    return form.value;
+  }
+
+  /** An input item's working copy, to read and change by path; undefined when it has none. */
+  workingBody(item: Item): Body | undefined {
+    const plain = this.workingPlain.get(item);
+    if (plain) return plainBody(plain.value);
+    const doc = this.working.get(item);
+    return doc && docBody(doc);
+  }
+
+  /** An input item as it stands, to read by path (its working copy when it has one). */
+  body(item: Item): Body {
+    return this.workingBody(item) ?? docBody(this.current(item));
   }
 
   /** An input item's edited version when it has no working copy (a splice, or settled changes). */
@@ -117,7 +159,7 @@ export class Edit {
 
   /** The item as it stands, as text: undefined once it has a working copy. */
   private text(item: Item): Item | undefined {
-    if (this.working.has(item)) return undefined;
+    if (this.working.has(item) || this.workingPlain.has(item)) return undefined;
     const text = this.edited(item) ?? item;
     return text.raw !== undefined ? text : undefined;
   }
@@ -125,6 +167,9 @@ export class Edit {
   /** The plain value at a path of an item as it stands, read off its text when it can be. */
   plainAt(item: Item, path: Path): unknown {
     const text = this.text(item);
+    const plain = this.workingPlain.get(item);
+    // A copy, as a document's toJS gives: what the caller does with it is its own.
+    if (plain) return structuredClone(plainBody(plain.value).get(path));
     if (!text) return plainAt(this.current(item), path);
     const spliced = this.splicedOutline(item, text);
     return spliced
@@ -138,6 +183,8 @@ export class Edit {
     const spliced = text && this.splicedOutline(item, text);
     if (spliced) return splicedTree(spliced.outline, spliced.splices);
     const outline = text?.outline;
+    const plain = this.workingPlain.get(item);
+    if (plain) return plainTree(plain.value);
     return outline ? outlineTree(outline) : docTree(this.current(item));
   }
 
@@ -153,7 +200,7 @@ export class Edit {
 
   /** Can the item as it stands contain `text`? (A cheap test before reading it.) */
   mentions(item: Item, text: string): boolean {
-    if (this.working.has(item)) return true;
+    if (this.working.has(item) || this.workingPlain.has(item)) return true;
     return (this.edited(item) ?? item).mentions(text);
   }
 
@@ -196,6 +243,13 @@ export class Edit {
         else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced, sameHeader));
         return;
       }
+    }
+    const plain = this.workingPlain.get(item);
+    if (plain) {
+      // In place, as below: printPlain writes the new value as a document keeps its scalar.
+      const body = plainBody(plain.value);
+      for (const edit of edits) body.set(edit.path, edit.value);
+      return;
     }
     const doc = this.modify(item);
     for (const edit of edits) {
@@ -362,6 +416,10 @@ export class Edit {
     // that table (long-lived, in the old generation) holds them, the minor GCs keep every
     // document in it and promote them, to be freed only by a full GC.
     this.working = new Map();
+    for (const [item, plain] of this.workingPlain) {
+      this.settled.set(item, printedPlain(item, plain));
+    }
+    this.workingPlain = new Map();
     // A spliced item is read from its own text from now on (outlined again if asked).
     this.splices = new Map();
     for (const { created, list } of this.unsettled) {
@@ -402,10 +460,13 @@ export class Edit {
       // the input had it.
       if (!this.removed.has(item) && !this.replaced.has(item)) {
         const doc = this.working.get(item);
+        const plain = this.workingPlain.get(item);
         out.push(
-          doc && !sameResource(item, doc)
-            ? Item.created(doc)
-            : (this.spliced.get(item) ?? this.settled.get(item) ?? item),
+          plain
+            ? printedPlain(item, plain)
+            : doc && !sameResource(item, doc)
+              ? Item.created(doc)
+              : (this.spliced.get(item) ?? this.settled.get(item) ?? item),
         );
       }
       // Written resources not settled yet, or what settling them gave.
@@ -425,6 +486,17 @@ function ownCopy(item: Item): Doc {
   if (!composed) return cloneDoc(item.doc);
   setOrigin(composed, o as Outline);
   return composed;
+}
+
+/**
+ * An input item's plain working copy printed by printPlain in the item's layout, as printEdited
+ * prints its document would be (src/krm/plain-text.ts).
+ */
+function printedPlain(item: Item, form: TextForm): Item {
+  const text =
+    printTextForm(form, form.value) ??
+    form.start + inContainer(form.container, printResource(docFrom(form.value)));
+  return text === item.raw ? item : item.withText(text);
 }
 
 /** An anchor's file annotations, in both spellings, and its file's sequence style. */

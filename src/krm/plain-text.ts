@@ -5,6 +5,7 @@ import type { Item } from './item.js';
 import { isObject } from './json.js';
 import { type PlainResource, plainCopy, printPlain } from './print.js';
 import type { MapNode, Outline } from './text/outline.js';
+import { deepEqual } from './yaml.js';
 
 /**
  * The item's value as plain data (a copy of its own) without the annotations `drop` names, when
@@ -19,16 +20,103 @@ export function plainTextValue(
   const value = o?.simple ? item.plainAt([]) : undefined;
   const copy = o && isObject(value) ? plainCopy(value) : undefined;
   if (!o || !copy) return undefined;
-  const metadata = copy.metadata;
+  const dropped = dropAnnotations(copy, drop);
+  const printed = printPlain(copy);
+  if (printed === undefined) return undefined;
+  return withoutAnnotations(o, dropped) === inContainer(o.container, printed) ? copy : undefined;
+}
+
+/**
+ * Takes the annotations `drop` names out of plain data (and the annotations, when none is
+ * left), and gives their keys.
+ */
+export function dropAnnotations(value: PlainResource, drop: (key: string) => boolean): string[] {
+  const metadata = value.metadata;
   const annotations = isObject(metadata) ? metadata.annotations : undefined;
   const dropped = isObject(annotations) ? Object.keys(annotations).filter(drop) : [];
   for (const key of dropped) delete (annotations as Record<string, unknown>)[key];
   if (dropped.length > 0 && Object.keys(annotations as object).length === 0) {
     delete (metadata as Record<string, unknown>).annotations;
   }
-  const printed = printPlain(copy);
+  return dropped;
+}
+
+/**
+ * An input item as plain data to change and print again as printPlain prints it, in the item's
+ * layout: `value` is the item's whole value (a copy of its own). printPlain may write some
+ * annotations otherwise than their text has them (Kustomize's `index: '5'`, quoted as Go's yaml
+ * quotes): those stay their text (`kept`) while their value is the same.
+ */
+export interface TextForm {
+  value: PlainResource;
+  /** The text in front of the first key (a ResourceList entry's `- `). */
+  start: string;
+  /** Columns of each line that belong to the container. */
+  container: number;
+  /** Annotation -> its entry's text and its value, for the annotations `keep` named. */
+  kept: Map<string, { text: string; value: unknown }>;
+}
+
+/**
+ * The item as a TextForm keeping the annotations `keep` names as their text, when printing its
+ * value so gives its text byte for byte; undefined otherwise.
+ */
+export function textForm(item: Item, keep: (key: string) => boolean): TextForm | undefined {
+  const o = item.outline;
+  const value = o?.simple ? item.plainAt([]) : undefined;
+  const copy = o && isObject(value) ? plainCopy(value) : undefined;
+  if (!o || !copy) return undefined;
+  const kept: TextForm['kept'] = new Map();
+  const metadata = child(o.root, 'metadata');
+  const annotations = isMapNode(metadata) ? child(metadata, 'annotations') : undefined;
+  if (isMapNode(annotations)) {
+    const values = (copy.metadata as Record<string, Record<string, unknown>>).annotations ?? {};
+    annotations.keys.forEach((key, i) => {
+      if (!keep(key)) return;
+      // (Its text up to its line end, as the printer writes it.)
+      const text = o.source.slice(annotations.starts[i], annotations.ends[i]).replace(/\n$/, '');
+      kept.set(key, { text, value: values[key] });
+    });
+  }
+  const form: TextForm = {
+    value: copy,
+    start: o.source.slice(0, o.root.starts[0]),
+    container: o.container,
+    kept,
+  };
+  return printTextForm(form, copy) === o.source ? form : undefined;
+}
+
+/** `value` (the form's, changed) printed as the form's text would be: see TextForm. */
+export function printTextForm(form: TextForm, value: PlainResource): string | undefined {
+  const metadata = isObject(value.metadata) ? value.metadata : undefined;
+  const annotations = metadata?.annotations;
+  const swaps: [string, string][] = [];
+  let shown = value;
+  if (form.kept.size > 0 && isObject(annotations)) {
+    // Each kept annotation printed as a mark first, then its line swapped for its text.
+    const marked: Record<string, unknown> = { ...annotations };
+    for (const [key, { text, value: was }] of form.kept) {
+      if (!Object.hasOwn(marked, key) || !deepEqual(marked[key], was)) continue;
+      const mark = `celery-queues-kept-annotation-${swaps.length}`;
+      marked[key] = mark;
+      swaps.push([`${key}: ${mark}`, text]);
+    }
+    shown = { ...value, metadata: { ...metadata, annotations: marked } };
+  }
+  const printed = printPlain(shown);
   if (printed === undefined) return undefined;
-  return withoutAnnotations(o, dropped) === inContainer(o, printed) ? copy : undefined;
+  let text = form.start + inContainer(form.container, printed);
+  for (const [line, entry] of swaps) {
+    const at = text.indexOf(line);
+    if (at < 0) return undefined;
+    text = text.slice(0, at) + entry + text.slice(at + line.length);
+  }
+  return text;
+}
+
+function isMapNode(node: unknown): node is MapNode {
+  return typeof node === 'object' && node !== null && (node as MapNode).kind === 'map';
 }
 
 /** The outlined text from its first key on, without the annotations `dropped`. */
@@ -57,8 +145,8 @@ function child(map: MapNode, key: string): unknown {
   return map.values[map.keys.indexOf(key)];
 }
 
-/** printPlain's text in the outline's layout: each line after the first in the container. */
-function inContainer(o: Outline, text: string): string {
-  if (o.container === 0) return text;
-  return text.replace(/\n(?=[^\n])/g, `\n${' '.repeat(o.container)}`);
+/** printPlain's text in an outline's layout: each line after the first in the container. */
+export function inContainer(container: number, text: string): string {
+  if (container === 0) return text;
+  return text.replace(/\n(?=[^\n])/g, `\n${' '.repeat(container)}`);
 }

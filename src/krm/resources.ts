@@ -6,6 +6,7 @@ import { isDocument } from 'yaml';
 import { type Body, docBody, plainBody } from './body.js';
 import { Edit } from './edit.js';
 import type { Item } from './item.js';
+import type { TextForm } from './plain-text.js';
 import type { PlainResource } from './print.js';
 import type { Tree } from './refs.js';
 import type { Results } from './results.js';
@@ -71,9 +72,14 @@ export class Resources {
     return item(ref).plainAt(path);
   }
 
-  /** A resource as it stands, as a document to read (not to change: see `update`). */
-  document(ref: Resource): Doc {
-    return this.edit.current(item(ref));
+  /** A resource as it stands, to read by path (to change it: `update`, `updatePlain`). */
+  body(ref: Resource): Body {
+    return this.edit.body(item(ref));
+  }
+
+  /** The working copy of a resource changed by `update` or `updatePlain`; undefined: none. */
+  working(ref: Resource): Body | undefined {
+    return this.edit.workingBody(item(ref));
   }
 
   /** Can the resource as it stands contain `text`? (A cheap test before reading it.) */
@@ -104,6 +110,17 @@ export class Resources {
     const doc = this.edit.modify(item(ref));
     change(doc);
     return doc;
+  }
+
+  /**
+   * Changes a resource not changed so far as plain data: the value of its text form (see
+   * plain-text.ts), which it gives (undefined when the resource was changed already: then
+   * `update`). Every string changed in place must be one printPlain writes as the text has it.
+   * It goes out printed by printPlain, where the resource was.
+   */
+  updatePlain(ref: Resource, form: TextForm): Body | undefined {
+    const plain = this.edit.modifyPlain(item(ref), form);
+    return plain && plainBody(plain);
   }
 
   /**

@@ -1,6 +1,5 @@
 // The components the function adds to an instance next to Tutor's (Flower, celery-exporter,
 // the alerts): which stock worker they go with, and labels like its.
-import { plainAt } from '../krm/yaml.js';
 import { NAME_LABEL } from '../names.js';
 import type { StockWorker, TutorInstance } from './instances.js';
 
@@ -34,9 +33,9 @@ export function componentLabels(
         (e): e is [string, string] => typeof e[1] === 'string',
       ),
     );
-  const stockLabels = strings(plainAt(stock.item.doc, ['metadata', 'labels']));
+  const stockLabels = strings(stock.item.plainAt(['metadata', 'labels']));
   const selector: Record<string, string> = {
-    ...strings(plainAt(stock.item.doc, ['spec', 'selector', 'matchLabels'])),
+    ...strings(stock.item.plainAt(['spec', 'selector', 'matchLabels'])),
     [NAME_LABEL]: name,
   };
   const labels: Record<string, string> = {

@@ -25,8 +25,8 @@ export function recordStockWorkers(
   workers: readonly Worker[],
 ): void {
   for (const stock of Object.values(instance.workers)) {
-    const doc = resources.document(stock.item);
+    const working = resources.working(stock.item);
     const cloned = workers.some((w) => w.stock === stock && w.kind !== 'stock');
-    if (doc !== stock.item.doc) recordStockFields(stock.pristine, doc, cloned);
+    if (working) recordStockFields(stock.read([]), working, cloned);
   }
 }

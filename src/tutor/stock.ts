@@ -14,10 +14,11 @@
 //
 // The record is input like any other: putting it back sets only the fields the function
 // changes (RESTORABLE), and a record naming any other field is refused.
-import { isMap, isSeq, type YAMLMap } from 'yaml';
+import { isMap, isSeq } from 'yaml';
+import { type Body, docBody } from '../krm/body.js';
 import type { Item } from '../krm/item.js';
 import { isObject } from '../krm/json.js';
-import { type Doc, deepEqual, toPlain } from '../krm/yaml.js';
+import { type Doc, deepEqual } from '../krm/yaml.js';
 import { STOCK_FIELDS } from '../names.js';
 
 type Path = (string | number)[];
@@ -181,7 +182,7 @@ export function restoreStockFields(doc: Doc, fields: StockFields): string | unde
     if (original === null) doc.deleteIn(path);
     else doc.setIn(path, doc.createNode(original));
   }
-  dropRecord(doc);
+  dropRecord(docBody(doc));
   return undefined;
 }
 
@@ -214,13 +215,13 @@ function lastIndex(key: string): number {
  * `always`: an empty record rather than none, for a stock worker with clones (whose record
  * must be there for a later run to tell it from one stripped of its record).
  */
-export function recordStockFields(stock: Doc, doc: Doc, always = false): void {
-  dropRecord(doc);
+export function recordStockFields(stock: unknown, body: Body, always = false): void {
+  dropRecord(body);
   const fields: [string, unknown][] = [];
-  diff(toPlain(stock), toPlain(doc), [], fields);
+  diff(stock, body.get([]), [], fields);
   if (fields.length === 0 && !always) return;
   fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  doc.setIn(['metadata', 'annotations', STOCK_FIELDS], JSON.stringify(Object.fromEntries(fields)));
+  body.set(['metadata', 'annotations', STOCK_FIELDS], JSON.stringify(Object.fromEntries(fields)));
 }
 
 function diff(before: unknown, after: unknown, path: Path, out: [string, unknown][]): void {
@@ -262,9 +263,11 @@ function recordEnv(before: unknown, after: unknown, path: Path, out: [string, un
   for (let i = stock.length; i < now.length; i++) out.push([pointer([...path, i]), null]);
 }
 
-function dropRecord(doc: Doc): void {
-  const annotations = doc.getIn(['metadata', 'annotations'], true);
-  if (!isMap(annotations)) return;
-  (annotations as YAMLMap).delete(STOCK_FIELDS);
-  if ((annotations as YAMLMap).items.length === 0) doc.deleteIn(['metadata', 'annotations']);
+function dropRecord(body: Body): void {
+  const annotations = body.get(['metadata', 'annotations']);
+  if (!isObject(annotations)) return;
+  const keys = Object.keys(annotations);
+  // None left: the annotations go.
+  if (keys.every((k) => k === STOCK_FIELDS)) body.delete(['metadata', 'annotations']);
+  else if (keys.includes(STOCK_FIELDS)) body.delete(['metadata', 'annotations', STOCK_FIELDS]);
 }

@@ -1,17 +1,43 @@
 // A stock worker whose text is yaml's own layout (every Tutor render Kustomize or kpt prints)
-// is cloned as plain data and printed by printPlain: the same bytes as a copy of its document
-// printed as an edit of its text, without the document (src/krm/plain-text.ts). Anything else
-// (comments, other quoting or sequence styles, a layout the outline cannot read, a record to
-// undo, a string a clone changes that needs its quotes) takes the document.
+// is cloned, and narrowed or turned off, as plain data printed by printPlain: the same bytes as
+// its document (a copy of it for a clone) printed as an edit of its text, without the document
+// (src/krm/plain-text.ts). Anything else (comments, other quoting or sequence styles, a layout
+// the outline cannot read, a record to undo, a string a clone changes that needs its quotes)
+// takes the document.
 import { plainBody } from '../krm/body.js';
 import { isObject } from '../krm/json.js';
-import { plainTextValue } from '../krm/plain-text.js';
-import type { PlainResource } from '../krm/print.js';
+import { isBookkeepingAnnotation } from '../krm/k8s.js';
+import { dropAnnotations, plainTextValue, type TextForm, textForm } from '../krm/plain-text.js';
+import { type PlainResource, plainCopy } from '../krm/print.js';
 import { configMapRefs } from '../krm/refs.js';
 import { canBePlain } from '../krm/text/strings.js';
 import type { StockWorker } from '../tutor/instances.js';
 
-const forms = new WeakMap<StockWorker, PlainResource | null>();
+/** What is read of a stock worker's text, once per run. */
+interface Forms {
+  /** For the narrowed stock worker, until it takes it (see plainStockText). */
+  text: TextForm | undefined;
+  /** Its whole value, a copy of its own, for the clones' form (see plainStock). */
+  whole: PlainResource | undefined;
+  /** The clones' form (null: none), once read. */
+  clone?: PlainResource | null;
+}
+
+const forms = new WeakMap<StockWorker, Forms>();
+
+function formsOf(stock: StockWorker): Forms {
+  let read = forms.get(stock);
+  if (!read) {
+    // A recorded stock worker's pristine form is its text with an earlier run undone: no text.
+    const text = stock.recorded ? undefined : textForm(stock.item, isBookkeepingAnnotation);
+    const fits = text !== undefined && keepsStyles(stock, text.value);
+    read = { text: fits ? text : undefined, whole: fits ? plainCopy(text.value) : undefined };
+    // The same strings in both forms: neither keeps its styles.
+    if (text && !fits) read.clone = null;
+    forms.set(stock, read);
+  }
+  return read;
+}
 
 /**
  * The stock worker as plain data without the annotations a clone drops (`drop`), when its text
@@ -21,12 +47,26 @@ export function plainStock(
   stock: StockWorker,
   drop: (key: string) => boolean,
 ): PlainResource | undefined {
-  let form = forms.get(stock);
-  if (form === undefined) {
-    form = readPlain(stock, drop) ?? null;
-    forms.set(stock, form);
+  const read = formsOf(stock);
+  if (read.clone === undefined) {
+    // Printed as its text whole, it prints so without any annotations too (each is its lines).
+    const { whole } = read;
+    if (whole) dropAnnotations(whole, drop);
+    read.clone = whole ?? readPlain(stock, drop) ?? null;
   }
-  return form ?? undefined;
+  return read.clone ?? undefined;
+}
+
+/**
+ * The stock worker as plain data to narrow or turn off, when printPlain prints it as its text
+ * (the bookkeeping annotations Kustomize and kpt add kept as their text: see TextForm). Its own
+ * to change: given once a run, undefined after.
+ */
+export function plainStockText(stock: StockWorker): TextForm | undefined {
+  const read = formsOf(stock);
+  const { text } = read;
+  read.text = undefined;
+  return text;
 }
 
 function readPlain(stock: StockWorker, drop: (key: string) => boolean): PlainResource | undefined {

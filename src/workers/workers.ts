@@ -37,7 +37,7 @@ import {
 } from '../names.js';
 import type { InstanceInput, WorkersStage } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
-import { plainStock } from './plain-form.js';
+import { plainStock, plainStockText } from './plain-form.js';
 import { applySizing, checkPodLabels, checkStockEnv, sizingArgs } from './sizing.js';
 
 export const workers: WorkersStage = (view) => {
@@ -172,7 +172,7 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
     extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
   });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
-  const body = docBody(view.resources.update(stock.item));
+  const body = stockBody(view, stock, fitsPlain(sizing));
   body.setStrings(argsPath(stock), args);
   applySizing(body, stock.container, sizing);
   warnIdle(view, sizing, queues);
@@ -197,12 +197,22 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
  * commands and other plugins find it, and scaled up it takes no queue from another worker.
  */
 function turnOffStock(view: InstanceInput, stock: StockWorker): void {
-  const body = docBody(view.resources.update(stock.item));
+  const body = stockBody(view, stock, true);
   body.setStrings(
     argsPath(stock),
     workerArgs(stock.stockArgs, { queues: [stockOffQueue(stock.service)] }),
   );
   body.insert(['spec'], 'replicas', 0, 'first');
+}
+
+/**
+ * The stock worker's working copy: plain data, printed by printPlain, when its text is that
+ * (see plain-form.ts) and what the workers stage puts in fits (`fits`); else its document.
+ */
+function stockBody(view: InstanceInput, stock: StockWorker, fits: boolean): Body {
+  const form = fits ? plainStockText(stock) : undefined;
+  const body = form && view.resources.updatePlain(stock.item, form);
+  return body ?? docBody(view.resources.update(stock.item));
 }
 
 function clone(
