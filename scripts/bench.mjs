@@ -334,7 +334,8 @@ for (const config of CONFIGS) {
 }
 out.push('');
 const file = readFileSync(bundle, 'utf8');
-const programKb = JSON.parse(/^const program = (".*");$/m.exec(file)?.[1] ?? '""').length / 1024;
+// The program is the comment that ends the bundle; the loader slices it off by its length.
+const programKb = Number(/own\.slice\(own\.length - (\d+),/.exec(file)?.[1] ?? 0) / 1024;
 out.push(
   `Bundle: ${(size / 1024).toFixed(0)} KB (the program ${programKb.toFixed(0)} KB) and its V8 code cache ${(cacheSize / 1024).toFixed(0)} KB beside it, ${(gz / 1024).toFixed(0)} KB gzipped together.`,
 );
