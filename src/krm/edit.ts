@@ -8,22 +8,12 @@ import { Item, inHeader } from './item.js';
 import { isObject } from './json.js';
 import { isBookkeepingAnnotation, SEQ_INDENT } from './k8s.js';
 import { inContainer, printTextForm, type TextForm } from './plain-text.js';
-import { type PlainResource, plainCopy } from './print.js';
+import { isIndexKey, type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
-import { composeOutline } from './text/compose.js';
 import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './text/outline.js';
 import { printEdited } from './text/patch.js';
-import {
-  cloneDoc,
-  type Doc,
-  deepEqual,
-  docFrom,
-  plainAt,
-  printResource,
-  setOrigin,
-  toPlain,
-} from './yaml.js';
+import { type Doc, deepEqual, docFrom, plainAt, printResource, toPlain } from './yaml.js';
 
 type Key = string;
 
@@ -109,7 +99,7 @@ export class Edit {
       // An item edited (as text, or settled) so far goes on from its edited version, which is
       // a document of its own.
       const edited = this.edited(item);
-      doc = edited ? edited.doc : ownCopy(item);
+      doc = edited ? edited.doc : item.copyDoc();
       this.spliced.delete(item);
       this.splices.delete(item);
       this.settled.delete(item);
@@ -477,18 +467,6 @@ export class Edit {
 }
 
 /**
- * A document of an input item's own, to change: composed anew off its outline while the item is
- * not parsed (a stock worker), which costs less than a copy of its document; else that copy.
- */
-function ownCopy(item: Item): Doc {
-  const o = item.isParsed ? undefined : item.outline;
-  const composed = o && composeOutline(o);
-  if (!composed) return cloneDoc(item.doc);
-  setOrigin(composed, o as Outline);
-  return composed;
-}
-
-/**
  * An input item's plain working copy printed by printPlain in the item's layout, as printEdited
  * prints its document would be (src/krm/plain-text.ts).
  */
@@ -668,16 +646,10 @@ function labelsFit(r: PlainResource, labels: Readonly<Record<string, string>>): 
   if (!isMapOrAbsent(metadata)) return false;
   if (!isMapOrAbsent(metadata?.labels) || !isMapOrAbsent(metadata?.annotations)) return false;
   return (
-    !Object.keys(labels).some(isIndex) &&
-    !Object.keys(metadata ?? {}).some(isIndex) &&
-    !Object.keys((metadata?.labels as object | undefined) ?? {}).some(isIndex)
+    !Object.keys(labels).some(isIndexKey) &&
+    !Object.keys(metadata ?? {}).some(isIndexKey) &&
+    !Object.keys((metadata?.labels as object | undefined) ?? {}).some(isIndexKey)
   );
-}
-
-function isIndex(key: string): boolean {
-  // Most keys start with a letter: no regular expression for them.
-  const first = key.charCodeAt(0);
-  return first >= 48 && first <= 57 && /^(?:0|[1-9][0-9]*)$/.test(key);
 }
 
 function keyString(key: unknown): string {

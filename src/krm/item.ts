@@ -15,6 +15,7 @@ import {
 } from './text/outline.js';
 import { isNotAString } from './text/plain-scalars.js';
 import {
+  cloneDoc,
   type Doc,
   docFrom,
   isUnresolvedAlias,
@@ -236,10 +237,8 @@ export class Item {
       // Built off the outline when the text is in its subset (most rendered manifests are):
       // the same document, without yaml's parser.
       if (this.raw !== undefined) holding.push(this);
-      const o = this.raw !== undefined ? this.outline : undefined;
-      const composed = o && composeOutline(o);
+      const composed = this.composed();
       if (composed) {
-        setOrigin(composed, o);
         this.parsed = composed;
         return composed;
       }
@@ -258,6 +257,22 @@ export class Item {
       this.parsed = doc;
     }
     return this.parsed;
+  }
+
+  /**
+   * A document of the item's own, to change: composed anew off its outline while the item is
+   * not parsed, which costs less than a copy of its document; else that copy.
+   */
+  copyDoc(): Doc {
+    return (this.isParsed ? undefined : this.composed()) ?? cloneDoc(this.doc);
+  }
+
+  /** A new document of the item's text built off its outline, when the text is in its subset. */
+  private composed(): Doc | undefined {
+    const o = this.raw !== undefined ? this.outline : undefined;
+    const composed = o && composeOutline(o);
+    if (composed) setOrigin(composed, o);
+    return composed;
   }
 
   get isParsed(): boolean {

@@ -52,6 +52,16 @@ export function plainCopy(value: PlainResource): PlainResource | undefined {
 const FAIL = Symbol('fail');
 
 /**
+ * Whether a key reads as an array index: a plain object puts those first, before its other
+ * keys, where a document keeps every key where it was put.
+ */
+export function isIndexKey(key: string): boolean {
+  // Most keys start with a letter: no regular expression for them.
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && /^(?:0|[1-9][0-9]*)$/.test(key);
+}
+
+/**
  * A resource from `plainCopy` as yaml prints it (`printResource(docFrom(value))`); undefined
  * when a string in it is one this does not print (yaml then does). `wide`: the sequence style,
  * when it is not the resource's own (a part of a resource, printed on its own).

@@ -20,7 +20,7 @@ import {
   noExpansion,
   selectorMatches,
 } from '../krm/k8s.js';
-import { type PlainResource, plainCopy } from '../krm/print.js';
+import { isIndexKey, type PlainResource, plainCopy } from '../krm/print.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { cloneDoc, type Doc } from '../krm/yaml.js';
 import {
@@ -293,7 +293,7 @@ function fitsPlain({ sizing }: WorkerSizing): boolean {
   const shared = (sizing.topologySpreadConstraints ?? []).filter((c) => !c.labelSelector);
   return (
     shared.length <= 1 &&
-    !added.some((key) => /^(?:0|[1-9][0-9]*)$/.test(key)) &&
+    !added.some(isIndexKey) &&
     plainCopy(sizing as PlainResource) !== undefined
   );
 }

@@ -20,7 +20,7 @@ import {
   YAMLMap,
   YAMLSeq,
 } from 'yaml';
-import { printPlain } from '../print.js';
+import { isIndexKey, printPlain } from '../print.js';
 import {
   type Doc,
   hasSourceText,
@@ -295,5 +295,5 @@ function plainScalar(v: unknown): unknown {
 
 /** A key a plain object keeps in its place: no array index (those go first), no __proto__. */
 function isPlainKey(key: string): boolean {
-  return key !== '__proto__' && !/^(?:0|[1-9][0-9]*)$/.test(key);
+  return key !== '__proto__' && !isIndexKey(key);
 }
