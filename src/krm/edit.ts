@@ -4,10 +4,10 @@
 import { isDocument, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { GENERATED_BY, generatedBy as stamp } from '../names.js';
 import { type Body, docBody, plainBody, plainTree } from './body.js';
-import { Item, inHeader } from './item.js';
+import { Item, inHeader, linesInContainer } from './item.js';
 import { isObject } from './json.js';
 import { isBookkeepingAnnotation, SEQ_INDENT } from './k8s.js';
-import { inContainer, printTextForm, type TextForm } from './plain-text.js';
+import { printTextForm, type TextForm } from './plain-text.js';
 import { isIndexKey, type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
@@ -473,7 +473,7 @@ export class Edit {
 function printedPlain(item: Item, form: TextForm): Item {
   const text =
     printTextForm(form, form.value) ??
-    form.start + inContainer(form.container, printResource(docFrom(form.value)));
+    form.start + linesInContainer(printResource(docFrom(form.value)), form.container);
   return text === item.raw ? item : item.withText(text);
 }
 

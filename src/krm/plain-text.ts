@@ -1,7 +1,7 @@
 // Whether an input resource's text is exactly what printPlain (print.ts) prints of its value: a
 // copy of it made as plain data then prints as its document, copied and printed as an edit of
 // that text (text/patch.ts), would. Tutor's renders, as Kustomize and kpt print them, are.
-import type { Item } from './item.js';
+import { type Item, linesInContainer } from './item.js';
 import { isObject } from './json.js';
 import { type PlainResource, plainCopy, printPlain } from './print.js';
 import type { MapNode, Outline } from './text/outline.js';
@@ -23,7 +23,9 @@ export function plainTextValue(
   const dropped = dropAnnotations(copy, drop);
   const printed = printPlain(copy);
   if (printed === undefined) return undefined;
-  return withoutAnnotations(o, dropped) === inContainer(o.container, printed) ? copy : undefined;
+  return withoutAnnotations(o, dropped) === linesInContainer(printed, o.container)
+    ? copy
+    : undefined;
 }
 
 /**
@@ -106,7 +108,7 @@ export function printTextForm(form: TextForm, value: PlainResource): string | un
   }
   const printed = printPlain(shown);
   if (printed === undefined) return undefined;
-  let text = form.start + inContainer(form.container, printed);
+  let text = form.start + linesInContainer(printed, form.container);
   for (const [line, entry] of swaps) {
     const at = text.indexOf(line);
     if (at < 0) return undefined;
@@ -143,10 +145,4 @@ function withoutAnnotations(o: Outline, dropped: readonly string[]): string {
 
 function child(map: MapNode, key: string): unknown {
   return map.values[map.keys.indexOf(key)];
-}
-
-/** printPlain's text in an outline's layout: each line after the first in the container. */
-export function inContainer(container: number, text: string): string {
-  if (container === 0) return text;
-  return text.replace(/\n(?=[^\n])/g, `\n${' '.repeat(container)}`);
 }
