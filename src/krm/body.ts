@@ -119,6 +119,16 @@ export function plainBody(value: PlainResource): Body {
   };
 }
 
+/** Takes the annotations `drop` names out, and the annotations when none is left. */
+export function dropAnnotations(body: Body, drop: (key: string) => boolean): void {
+  const annotations = body.get(['metadata', 'annotations']);
+  if (!isObject(annotations)) return;
+  const keys = Object.keys(annotations);
+  const dropped = keys.filter(drop);
+  if (dropped.length === keys.length) body.delete(['metadata', 'annotations']);
+  else for (const key of dropped) body.delete(['metadata', 'annotations', key]);
+}
+
 /** Plain data for the reference search. */
 export function plainTree(value: unknown): Tree {
   return {

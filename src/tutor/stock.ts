@@ -15,7 +15,7 @@
 // The record is input like any other: putting it back sets only the fields the function
 // changes (RESTORABLE), and a record naming any other field is refused.
 import { isMap, isSeq } from 'yaml';
-import { type Body, docBody } from '../krm/body.js';
+import { type Body, docBody, dropAnnotations } from '../krm/body.js';
 import type { Item } from '../krm/item.js';
 import { isObject } from '../krm/json.js';
 import { type Doc, deepEqual } from '../krm/yaml.js';
@@ -264,10 +264,5 @@ function recordEnv(before: unknown, after: unknown, path: Path, out: [string, un
 }
 
 function dropRecord(body: Body): void {
-  const annotations = body.get(['metadata', 'annotations']);
-  if (!isObject(annotations)) return;
-  const keys = Object.keys(annotations);
-  // None left: the annotations go.
-  if (keys.every((k) => k === STOCK_FIELDS)) body.delete(['metadata', 'annotations']);
-  else if (keys.includes(STOCK_FIELDS)) body.delete(['metadata', 'annotations', STOCK_FIELDS]);
+  dropAnnotations(body, (key) => key === STOCK_FIELDS);
 }

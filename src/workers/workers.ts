@@ -12,8 +12,7 @@ import {
 import { fieldPath } from '../config/load.js';
 import type { GroupSpec, QueueSpec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
-import { type Body, docBody, plainBody } from '../krm/body.js';
-import { isObject } from '../krm/json.js';
+import { type Body, docBody, dropAnnotations, plainBody } from '../krm/body.js';
 import {
   isBookkeepingAnnotation,
   type LabelSelector,
@@ -305,13 +304,4 @@ function warnIdle(view: InstanceInput, { sizing, from }: WorkerSizing, queues: s
     `replicas 0: nothing consumes ${queues.join(', ')} until the worker is scaled up`,
     { ref: CONFIG_REF, field: fieldPath([...(from.replicas ?? []), 'replicas']) },
   );
-}
-
-function dropAnnotations(body: Body, drop: (key: string) => boolean): void {
-  const annotations = body.get(['metadata', 'annotations']);
-  if (!isObject(annotations)) return;
-  const keys = Object.keys(annotations);
-  const dropped = keys.filter(drop);
-  for (const key of dropped) body.delete(['metadata', 'annotations', key]);
-  if (dropped.length === keys.length) body.delete(['metadata', 'annotations']);
 }
