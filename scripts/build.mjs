@@ -6,9 +6,9 @@
 // bundle holds the program as text and compiles it with V8's code cache, made here by running
 // the program on sample inputs. The text is a comment at the end of the bundle, which the loader
 // reads back from its own file: Node reads and compiles the whole file before it runs, and V8
-// skips a comment several times faster than it scans a string literal of the same length. The cache is a file of its own, read as bytes: in the bundle, as a
-// string, V8 would scan it and the loader decode it on every start, which costs more than
-// the cache saves. The cache carries a stamp of the program it was made for and of the platform,
+// skips a comment several times faster than it scans a string literal of the same length. The
+// cache is a file of its own, read as bytes: in the bundle, as a string, V8 would scan it and
+// the loader decode it on every start, which costs more than the cache saves. The cache carries a stamp of the program it was made for and of the platform,
 // processor and Node version it was made on; the bundle takes it only when the stamp is its own.
 // Elsewhere, or with no cache beside it, V8 compiles as usual: slower, same result.
 import { spawnSync } from 'node:child_process';
