@@ -6,11 +6,14 @@ import { parse, parseDocument } from 'yaml';
 import { readResourceList, readStream } from '../src/krm/io.js';
 import { deindent, type Item } from '../src/krm/item.js';
 import {
+  entryEnd,
+  type MapNode,
   type Outline,
   outline,
   outlineNodes,
   plainValueAt,
   type ScalarEdit,
+  type SeqNode,
   scalarValue,
   spliceScalars,
   UNREADABLE,
@@ -41,12 +44,40 @@ function expectAgrees(o: Outline, parsed: unknown, label = ''): void {
           true,
         );
         expect(Object.keys(value as object).sort(), where).toEqual([...node.keys].sort());
+        expectEntriesTile(o, node, where);
         break;
       case 'seq':
         expect(Array.isArray(value), where).toBe(true);
         expect((value as unknown[]).length, where).toBe(node.items.length);
+        expectEntriesTile(o, node, where);
         break;
     }
+  }
+}
+
+/**
+ * A collection's entries (kept as their starts only) tile its text: each ends where the line of
+ * the next one starts (only indentation between them), the last where the collection ends, at
+ * a line's start, after which no line of the collection follows.
+ */
+function expectEntriesTile(o: Outline, node: MapNode | SeqNode, where: string): void {
+  const { source } = o;
+  const n = node.starts.length;
+  if (n === 0) return;
+  for (let i = 0; i < n; i++) {
+    const end = entryEnd(source, node, i);
+    expect(end, where).toBeGreaterThan(node.starts[i] as number);
+    expect(end === source.length || source[end - 1] === '\n', where).toBe(true);
+    if (i + 1 < n) expect(source.slice(end, node.starts[i + 1]), where).toMatch(/^ *$/);
+  }
+  // What follows is less indented (or the same column, for a sequence of a mapping's key).
+  const rest = source
+    .slice(node.end)
+    .split('\n')
+    .find((l) => l.slice(o.container).trim() !== '' && !l.trim().startsWith('#'));
+  if (rest !== undefined) {
+    const col = /^ */.exec(rest.slice(o.container))?.[0].length ?? 0;
+    expect(col <= node.col, where).toBe(true);
   }
 }
 

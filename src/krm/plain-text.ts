@@ -4,7 +4,7 @@
 import { type Item, linesInContainer } from './item.js';
 import { isObject } from './json.js';
 import { type PlainResource, plainCopy, printPlain } from './print.js';
-import type { MapNode, Outline } from './text/outline.js';
+import { entryEnd, type MapNode, type Outline } from './text/outline.js';
 import { deepEqual } from './yaml.js';
 
 /**
@@ -76,7 +76,9 @@ export function textForm(item: Item, keep: (key: string) => boolean): TextForm |
     annotations.keys.forEach((key, i) => {
       if (!keep(key)) return;
       // (Its text up to its line end, as the printer writes it.)
-      const text = o.source.slice(annotations.starts[i], annotations.ends[i]).replace(/\n$/, '');
+      const text = o.source
+        .slice(annotations.starts[i], entryEnd(o.source, annotations, i))
+        .replace(/\n$/, '');
       kept.set(key, { text, value: values[key] });
     });
   }
@@ -134,13 +136,9 @@ function withoutAnnotations(o: Outline, dropped: readonly string[]): string {
     kept.length > 0
       ? [annotations, kept]
       : [metadata, metadata.keys.flatMap((k, i) => (k === 'annotations' ? [] : [i]))];
-  const entries = keep.map((i) => source.slice(map.starts[i], map.ends[i]));
+  const entries = keep.map((i) => source.slice(map.starts[i], entryEnd(source, map, i)));
   const pad = ' '.repeat(o.container + map.col);
-  return (
-    source.slice(start, map.starts[0]) +
-    entries.join(pad) +
-    source.slice(map.ends[map.keys.length - 1])
-  );
+  return source.slice(start, map.starts[0]) + entries.join(pad) + source.slice(map.end);
 }
 
 function child(map: MapNode, key: string): unknown {

@@ -7,6 +7,7 @@ import { Document, type Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { type Doc, keepSourceText, parseOptions } from '../yaml.js';
 import {
   type KeyStyle,
+  keyStyle,
   type Outline,
   type OutlineNode,
   type Scalar as ScalarNode,
@@ -27,7 +28,7 @@ export function composeOutline(o: Outline): Doc | undefined {
         const map = new YAMLMap(schema);
         if (node.flow) map.flow = true;
         for (let i = 0; i < node.keys.length; i++) {
-          const key = keyNode(node.keys[i] as string, node.keyStyles[i] as KeyStyle);
+          const key = keyNode(node.keys[i] as string, keyStyle(node, i));
           map.items.push(new Pair(key, build(node.values[i] as OutlineNode)));
         }
         return map;

@@ -43,11 +43,13 @@ export type KeyStyle = 'plain' | 'single' | 'double';
 export interface MapNode {
   kind: 'map';
   keys: string[];
-  keyStyles: KeyStyle[];
+  /** Each key's style; undefined while every key is plain (most mappings). */
+  keyStyles: KeyStyle[] | undefined;
   values: OutlineNode[];
-  /** Where each entry starts (its key) and ends (after its last line). */
+  /** Where each entry starts (its key): see entryEnd for where it ends. */
   starts: number[];
-  ends: number[];
+  /** Where the last entry ends (after its last line). */
+  end: number;
   /** The column of the keys (after the container's). */
   col: number;
   /** `{}`: a flow mapping, empty. */
@@ -59,9 +61,10 @@ export interface MapNode {
 export interface SeqNode {
   kind: 'seq';
   items: OutlineNode[];
-  /** Where each entry starts (its `-`) and ends (after its last line). */
+  /** Where each entry starts (its `-`): see entryEnd for where it ends. */
   starts: number[];
-  ends: number[];
+  /** Where the last entry ends (after its last line). */
+  end: number;
   /** The column of the dashes (after the container's). */
   col: number;
   /** `[]`: a flow sequence, empty. */
@@ -98,6 +101,21 @@ export function nodeAt(o: Outline, path: Path): OutlineNode | undefined {
     else return undefined;
   }
   return node;
+}
+
+/**
+ * Where entry `i` of a collection ends (after its last line): where the line of the next entry
+ * starts, or the collection's end. (Not kept per entry: outlines are made by the thousand, and
+ * most entries' ends are never asked for.)
+ */
+export function entryEnd(source: string, node: MapNode | SeqNode, i: number): number {
+  const next = node.starts[i + 1];
+  return next === undefined ? node.end : source.lastIndexOf('\n', next - 1) + 1;
+}
+
+/** A key's style (see MapNode.keyStyles). */
+export function keyStyle(node: MapNode, i: number): KeyStyle {
+  return node.keyStyles?.[i] ?? 'plain';
 }
 
 /** Every node with its path, depth first (for tests and checks). */
@@ -215,7 +233,6 @@ export function outline(source: string, container = 0): Outline | undefined {
     if (isDash) {
       const seq = top.node;
       if (seq.kind !== 'seq') return undefined;
-      if (seq.starts.length > 0) seq.ends.push(lineStart);
       seq.starts.push(c);
       const slot = seq.items.length;
       seq.items.push(NULL);
@@ -246,14 +263,16 @@ export function outline(source: string, container = 0): Outline | undefined {
       frame.seen.add(key.key);
     } else if (map.keys.includes(key.key)) return undefined;
     else if (map.keys.length >= 8) frame.seen = new Set([...map.keys, key.key]);
-    if (map.keys.length > 0) map.ends.push(lineStart);
     if (key.style === 'plain' && onlyAStringIn12(key.key)) {
       map.otherwiseIn11 ??= [];
       map.otherwiseIn11.push(map.keys.length);
       state.otherwiseIn11 = true;
     }
+    if (key.style !== 'plain' || map.keyStyles) {
+      map.keyStyles ??= map.keys.map((): KeyStyle => 'plain');
+      map.keyStyles.push(key.style);
+    }
     map.keys.push(key.key);
-    map.keyStyles.push(key.style);
     map.starts.push(at);
     const slot = map.values.length;
     map.values.push(NULL);
@@ -284,15 +303,15 @@ function newFrame(
       ? {
           kind,
           keys: [],
-          keyStyles: [],
+          keyStyles: undefined,
           values: [],
           starts: [],
-          ends: [],
+          end: 0,
           col,
           flow: false,
           otherwiseIn11: undefined,
         }
-      : { kind, items: [], starts: [], ends: [], col, flow: false };
+      : { kind, items: [], starts: [], end: 0, col, flow: false };
   if (parent) setSlot(parent, slot, node);
   return { node, seen: undefined, parent, slot };
 }
@@ -303,7 +322,7 @@ function setSlot(frame: Frame, slot: number, node: OutlineNode): void {
 }
 
 function close(frame: Frame, at: number): void {
-  if (frame.node.starts.length > 0) frame.node.ends.push(at);
+  frame.node.end = at;
 }
 
 function isDashAt(source: string, at: number, end: number): boolean {
@@ -416,11 +435,21 @@ function readValue(
     // Only the empty flow collections: `resources: {}`, `args: []`.
     if (source.charCodeAt(at + 1) !== (c === 123 ? 125 : 93)) return undefined;
     if (!restIsComment(source, at + 2, end, state)) return undefined;
-    const empty = { starts: [], ends: [], col: owner + 2, flow: true };
+    const col = owner + 2;
     const node: MapNode | SeqNode =
       c === 123
-        ? { kind: 'map', keys: [], keyStyles: [], values: [], ...empty, otherwiseIn11: undefined }
-        : { kind: 'seq', items: [], ...empty };
+        ? {
+            kind: 'map',
+            keys: [],
+            keyStyles: undefined,
+            values: [],
+            starts: [],
+            end: 0,
+            col,
+            flow: true,
+            otherwiseIn11: undefined,
+          }
+        : { kind: 'seq', items: [], starts: [], end: 0, col, flow: true };
     return { node, next: lineNext, single: true };
   }
   let stop = end;

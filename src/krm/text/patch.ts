@@ -30,6 +30,7 @@ import {
   printDoc,
 } from '../yaml.js';
 import {
+  entryEnd,
   type MapNode,
   type Outline,
   type OutlineNode,
@@ -113,7 +114,7 @@ function mapEntries(ctx: Context, map: YAMLMap, orig: MapNode): Result {
       changed = true;
       parts.push(renderEntry(ctx, pair, orig.col));
     } else if (r === undefined) {
-      parts.push(source.slice(orig.starts[i], orig.ends[i]));
+      parts.push(source.slice(orig.starts[i], entryEnd(source, orig, i)));
     } else {
       changed = true;
       parts.push(r);
@@ -181,7 +182,7 @@ function seqItems(ctx: Context, seq: YAMLSeq, orig: SeqNode): Result {
     }
     const r = collection(ctx, item, origItem);
     if (r === undefined) {
-      parts.push(source.slice(orig.starts[i], orig.ends[i]));
+      parts.push(source.slice(orig.starts[i], entryEnd(source, orig, i)));
       return;
     }
     changed = true;
