@@ -481,7 +481,6 @@ function plainHeader(value: PlainResource): Header {
 // Reads apiVersion, kind, metadata.name and metadata.namespace off block-style YAML without
 // parsing it. Anything unusual returns undefined, and the item is parsed instead.
 // (`[\s\S]`, not `.`: a value may hold U+2028 and U+2029, which YAML reads as text.)
-const TOP = /^(apiVersion|kind|metadata):(?: +([\s\S]*))?$/;
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
 /** `indent`: columns at the start of each line that belong to the container. */
@@ -513,24 +512,22 @@ export function scanHeader(source: string, container = 0): ScannedHeader | undef
       valueOwner = -1;
       if (inMetadata) header.metadata[1] = lineStart;
       inMetadata = false;
-      const line = source.slice(from, end);
-      const m = TOP.exec(line);
-      if (!m) {
-        // Any other top-level key is fine; anything else (flow style, anchors, tags,
-        // document markers) is left to the parser.
-        if (!/^[A-Za-z_][\w.-]*:(?: |$)/.test(line)) return undefined;
-        continue;
-      }
-      const key = m[1] as 'apiVersion' | 'kind' | 'metadata';
+      // Any top-level key is fine; anything else (flow style, anchors, tags, document markers)
+      // is left to the parser.
+      const colon = keyEnd(source, from, end, false);
+      if (colon < 0) return undefined;
+      const key = headerKey(source, from, colon, TOP_KEYS);
+      if (key === undefined) continue;
       if (seen.has(key)) return undefined;
       seen.add(key);
+      const raw = valueAfter(source, colon, end);
       if (key === 'metadata') {
-        if (m[2] !== undefined && m[2] !== '') return undefined;
+        if (raw !== undefined && raw !== '') return undefined;
         inMetadata = true;
         header.metadata[0] = lineStart;
         continue;
       }
-      const value = scalar(m[2]);
+      const value = scalar(raw);
       if (value === undefined) return undefined;
       header[key] = value;
       valueOwner = 0;
@@ -545,21 +542,62 @@ export function scanHeader(source: string, container = 0): ScannedHeader | undef
     if (!inMetadata) continue;
     if (metaIndent < 0) metaIndent = indent;
     if (indent !== metaIndent) continue;
-    const line = source.slice(from + indent, end);
-    const m = /^(name|namespace):(?: +([\s\S]*))?$/.exec(line);
-    if (!m) {
-      if (!/^[A-Za-z_][\w./-]*:(?: |$)/.test(line)) return undefined;
-      continue;
-    }
-    const key = m[1] as 'name' | 'namespace';
+    const colon = keyEnd(source, from + indent, end, true);
+    if (colon < 0) return undefined;
+    const key = headerKey(source, from + indent, colon, METADATA_KEYS);
+    if (key === undefined) continue;
     if (seen.has(key)) return undefined;
     seen.add(key);
-    const value = scalar(m[2]);
+    const value = scalar(valueAfter(source, colon, end));
     if (value === undefined) return undefined;
     header[key] = value;
     valueOwner = indent;
   }
   return seen.has('apiVersion') && seen.has('kind') && seen.has('metadata') ? header : undefined;
+}
+
+const TOP_KEYS = ['apiVersion', 'kind', 'metadata'] as const;
+const METADATA_KEYS = ['name', 'namespace'] as const;
+
+/**
+ * Where the `:` of a plain key at `at` is (`[A-Za-z_][\w.-]*`, and `/` in metadata's keys), when
+ * a space or the line's `end` follows it; -1 when the line is no such `key:`. (Read in place:
+ * every line at the top of every resource is read.)
+ */
+function keyEnd(source: string, at: number, end: number, slash: boolean): number {
+  const first = source.charCodeAt(at);
+  if (!(isAsciiLetter(first) || first === 95) /* _ */) return -1;
+  let i = at + 1;
+  for (; i < end; i++) {
+    const c = source.charCodeAt(i);
+    if (!(isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45)) {
+      if (!(slash && c === 47)) break;
+    }
+  }
+  if (i === end || source.charCodeAt(i) !== 58 /* : */) return -1;
+  return i + 1 === end || source.charCodeAt(i + 1) === 32 ? i : -1;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Which of `keys` the key from `at` to its colon is, if any. */
+function headerKey<K extends string>(
+  source: string,
+  at: number,
+  colon: number,
+  keys: readonly K[],
+): K | undefined {
+  return keys.find((k) => k.length === colon - at && source.startsWith(k, at));
+}
+
+/** The text after a key's `:` and the spaces after it; undefined when the line ends there. */
+function valueAfter(source: string, colon: number, end: number): string | undefined {
+  if (colon + 1 === end) return undefined;
+  let v = colon + 1;
+  while (v < end && source.charCodeAt(v) === 32) v++;
+  return source.slice(v, end);
 }
 
 /** An annotation whose value the scan cannot read (a block scalar, escapes): parse instead. */
@@ -625,6 +663,8 @@ export function scanAnnotations(
 
 function scalar(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
+  // Most values are plain as they stand (no comment, no white space to take off): one test.
+  if (PLAIN.test(raw)) return isNotAString(raw) ? undefined : raw;
   // A comment after the value (`name: lms-worker # the stock worker`).
   // (YAML's white space is spaces and tabs only: a no-break space is text.)
   const hash = raw.search(/[ \t]#/);
