@@ -687,7 +687,8 @@ function decodeDouble(
   if (limit === Number.POSITIVE_INFINITY) {
     const body = source.slice(from, to);
     if (!body.includes('\n')) {
-      const value = body.includes('\\') ? unescapeLine(body) : body;
+      // (With its quotes, as the source has them around it: see unescapeLine.)
+      const value = body.includes('\\') ? unescapeLine(body, source.slice(from - 1, to + 1)) : body;
       return { value, raw: to, decoded: value.length };
     }
   }
@@ -761,14 +762,18 @@ function decodeDouble(
 
 const ESCAPE = /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g;
 
-/** A line of a double-quoted scalar with its escapes decoded. */
-function unescapeLine(body: string): string {
+/**
+ * A line of a double-quoted scalar with its escapes decoded; `quoted`: the line in its quotes,
+ * as the source has it (a slice of the source, not a copy: settings files are tens of
+ * kilobytes).
+ */
+function unescapeLine(body: string, quoted: string): string {
   // With only the escapes JSON has too (settings files hold thousands of `\n` and `\"`), and
   // no raw control character (a tab), the body is a JSON string's, and means there what it
   // means in YAML: decoded natively. JSON refuses anything else (an escape only YAML has), in
   // one native pass: no search for it first.
   try {
-    return JSON.parse(`"${body}"`) as string;
+    return JSON.parse(quoted) as string;
   } catch {
     return body.replace(ESCAPE, unescapeOne);
   }
