@@ -297,23 +297,27 @@ function newFrame(
   parent: Frame | undefined,
   slot: number,
 ): Frame {
-  // (Literals of one shape each, no spread: the engine makes thousands of them.)
-  const node: MapNode | SeqNode =
-    kind === 'map'
-      ? {
-          kind,
-          keys: [],
-          keyStyles: undefined,
-          values: [],
-          starts: [],
-          end: 0,
-          col,
-          flow: false,
-          otherwiseIn11: undefined,
-        }
-      : { kind, items: [], starts: [], end: 0, col, flow: false };
+  const node = collection(kind, col, false);
   if (parent) setSlot(parent, slot, node);
   return { node, seen: undefined, parent, slot };
+}
+
+/** An empty collection at column `col`. */
+function collection(kind: 'map' | 'seq', col: number, flow: boolean): MapNode | SeqNode {
+  // (Literals of one shape each, no spread: the engine makes thousands of them.)
+  return kind === 'map'
+    ? {
+        kind,
+        keys: [],
+        keyStyles: undefined,
+        values: [],
+        starts: [],
+        end: 0,
+        col,
+        flow,
+        otherwiseIn11: undefined,
+      }
+    : { kind, items: [], starts: [], end: 0, col, flow };
 }
 
 function setSlot(frame: Frame, slot: number, node: OutlineNode): void {
@@ -435,21 +439,7 @@ function readValue(
     // Only the empty flow collections: `resources: {}`, `args: []`.
     if (source.charCodeAt(at + 1) !== (c === 123 ? 125 : 93)) return undefined;
     if (!restIsComment(source, at + 2, end, state)) return undefined;
-    const col = owner + 2;
-    const node: MapNode | SeqNode =
-      c === 123
-        ? {
-            kind: 'map',
-            keys: [],
-            keyStyles: undefined,
-            values: [],
-            starts: [],
-            end: 0,
-            col,
-            flow: true,
-            otherwiseIn11: undefined,
-          }
-        : { kind: 'seq', items: [], starts: [], end: 0, col, flow: true };
+    const node = collection(c === 123 ? 'map' : 'seq', owner + 2, true);
     return { node, next: lineNext, single: true };
   }
   let stop = end;
