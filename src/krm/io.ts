@@ -671,9 +671,14 @@ function columnZeroEntry(text: string, key: string): string | undefined {
 }
 
 function* entryChunks(item: Item, indent: number): Generator<string> {
-  const entry = item.raw ?? item.entryAt(indent);
+  if (item.raw !== undefined) {
+    yield item.raw;
+    return;
+  }
+  // Printed as an entry already (see Item.settle).
+  const entry = item.entryAt(indent);
   if (entry !== undefined) {
-    yield entry;
+    yield* entry;
     return;
   }
   // Its final newlines go (one goes back): counted from the end, not searched for from the start.
