@@ -4,7 +4,7 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
 import { isBookkeepingAnnotation } from './k8s.js';
-import { type PlainResource, printPlain, printPlainParts } from './print.js';
+import { type PlainResource, printPlain, printPlainIn } from './print.js';
 import { composeOutline } from './text/compose.js';
 import {
   type Outline,
@@ -56,10 +56,11 @@ export class Item {
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
   /** The text's outline (null: the outline cannot read it). */
   private outlined: Outline | null | undefined;
-  /** A written resource's text, once printed (see `settle`): a document of its own. */
+  /**
+   * A written resource's text, once printed (see `settle`): a document of its own, or (when
+   * `printedIn` is not 0) a ResourceList entry whose lines are `printedIn` columns in.
+   */
   private printedText: string | undefined;
-  /** Or, printed so by `settle`, as a ResourceList entry `printedIn` columns in, in parts. */
-  private entryParts: readonly string[] | undefined;
   private printedIn = 0;
   /** Parsed once, and the document since let go (see `release`). */
   private wasParsed = false;
@@ -189,17 +190,16 @@ export class Item {
 
   /** A written resource's text, once `settle` printed it: a document of its own. */
   get printed(): string | undefined {
-    const parts = this.entryParts;
-    return parts === undefined ? this.printedText : deindent(parts.join(''), this.printedIn);
+    const text = this.printedText;
+    return text === undefined || this.printedIn === 0 ? text : deindent(text, this.printedIn);
   }
 
   /**
-   * A written resource's text as a ResourceList entry `indent` spaces in, in parts to write one
-   * after the other, when `settle` printed it so; undefined otherwise (it is then moved in as
-   * it goes out).
+   * A written resource's text as a ResourceList entry `indent` spaces in, when `settle` printed
+   * it so; undefined otherwise (it is then moved in as it goes out).
    */
-  entryAt(indent: number): readonly string[] | undefined {
-    return this.printedIn === indent + 2 ? this.entryParts : undefined;
+  entryAt(indent: number): string | undefined {
+    return this.printedIn === indent + 2 ? this.printedText : undefined;
   }
 
   /**
@@ -209,7 +209,7 @@ export class Item {
    * a document of its own); plain data is printed straight into them (see printPlainIn).
    */
   settle(container = 0): void {
-    if (this.raw !== undefined || this.printedText !== undefined || this.entryParts) return;
+    if (this.raw !== undefined || this.printedText !== undefined) return;
     if (!this.plainValue && !this.parsed) return;
     // Kind and name are read again (what a run changed, the output's order): kept, so that the
     // printed text is not parsed for them.
@@ -217,11 +217,11 @@ export class Item {
     if (this.plainValue) {
       const entry =
         container >= 2
-          ? printPlainParts(this.plainValue, { start: `${' '.repeat(container - 2)}- `, container })
+          ? printPlainIn(this.plainValue, { start: `${' '.repeat(container - 2)}- `, container })
           : undefined;
       // (An entry ends in one line break: a text that ends in more, entryChunks trims.)
-      if (entry !== undefined && !endsInBlankLine(entry)) {
-        this.entryParts = entry;
+      if (entry !== undefined && !entry.endsWith('\n\n')) {
+        this.printedText = entry;
         this.printedIn = container;
       } else {
         this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
@@ -740,13 +740,6 @@ export function linesInContainer(text: string, container: number): string {
   return text.includes('\n\n') || text.endsWith('\n')
     ? text.replace(LINE_WITH_TEXT, indent)
     : text.replaceAll('\n', indent);
-}
-
-/** Do the parts of a text end in two line breaks? */
-function endsInBlankLine(parts: readonly string[]): boolean {
-  const last = parts.at(-1) ?? '';
-  if (last.length >= 2 || parts.length < 2) return last.endsWith('\n\n');
-  return last === '\n' && (parts.at(-2) as string).endsWith('\n');
 }
 
 /** A line break followed by a line that is not empty. */

@@ -91,34 +91,9 @@ export interface Layout {
  * resource (test/print.test.ts holds the two to each other).
  */
 export function printPlainIn(value: PlainResource, layout: Layout): string | undefined {
-  return print(value, layout)?.out.join('');
-}
-
-/**
- * printPlainIn's text in parts, to be written one after the other: a long block scalar's lines
- * (a dashboard's JSON) a part of their own, as they were made, not copied again into the rest.
- */
-export function printPlainParts(value: PlainResource, layout: Layout): string[] | undefined {
-  const p = print(value, layout);
-  if (p === undefined) return undefined;
-  const { out, long } = p;
-  if (long.length === 0) return [out.join('')];
-  const parts: string[] = [];
-  let from = 0;
-  for (const at of long) {
-    if (at > from) parts.push(out.slice(from, at).join(''));
-    parts.push(out[at] as string);
-    from = at + 1;
-  }
-  if (from < out.length) parts.push(out.slice(from).join(''));
-  return parts;
-}
-
-function print(value: PlainResource, layout: Layout): Printer | undefined {
   const container = layout.container ?? 0;
   const p: Printer = {
     out: [],
-    long: [],
     wide: layout.wide ?? hasWideSequences(value),
     margin: margins(container),
     breaks: breaksIn(container),
@@ -129,7 +104,7 @@ function print(value: PlainResource, layout: Layout): Printer | undefined {
   if (keys.length === 0) p.out.push('{}');
   else if (!map(p, value, keys, 0)) return undefined;
   p.out.push('\n');
-  return p;
+  return p.out.join('');
 }
 
 /** kpt's record that the resource's file indents its sequences (`wide`), or not. */
@@ -142,8 +117,6 @@ function hasWideSequences(value: PlainResource): boolean {
 interface Printer {
   /** The pieces of the text, joined once at the end. */
   out: string[];
-  /** Where in `out` a long block scalar's lines are (see printPlainParts). */
-  long: number[];
   wide: boolean;
   /** The container's columns, in front of every line but the first and blank ones. */
   margin: string;
@@ -223,13 +196,6 @@ function seq(p: Printer, value: unknown[], depth: number): boolean {
 /** A string, number, boolean or null at `depth` (a block scalar's lines go there). */
 function scalar(p: Printer, v: unknown, depth: number): boolean {
   if (typeof v === 'string') {
-    const lines = literalLines(v, indentAt(depth), p.margin);
-    if (lines !== undefined) {
-      p.out.push('|', lineBreak(p, depth));
-      if (lines.length >= LONG) p.long.push(p.out.length);
-      p.out.push(lines);
-      return true;
-    }
     const s = string(v, false, depth, p.margin);
     if (s === undefined) return false;
     p.out.push(s);
@@ -310,10 +276,15 @@ function string(
   depth: number,
   margin: string,
 ): string | undefined {
+  const indent = indentAt(depth);
+  if (!implicitKey) {
+    const block = literalBlock(value, indent, margin);
+    if (block !== undefined) return block;
+  }
   const cache = printedLines[implicitKey ? 1 : 0] as Map<string, string>;
   const cached = cache.get(value);
   if (cached !== undefined) return cached;
-  const out = writeNewString(value, implicitKey, indentAt(depth));
+  const out = writeNewString(value, implicitKey, indent);
   // (Kept only on one line: then there is nothing to move in.)
   const oneLine = !out.includes('\n');
   if (oneLine && !value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
@@ -337,12 +308,6 @@ const LINE_WITH_TEXT = /\n(?!\n|$)/g;
  * back (test/print.test.ts holds the two writers to each other).
  */
 export function literalBlock(value: string, indent: string, margin = ''): string | undefined {
-  const lines = literalLines(value, indent, margin);
-  return lines === undefined ? undefined : `|\n${margin}${indent}${lines}`;
-}
-
-/** literalBlock's lines, from its first line's text (the `|` and that line's indentation go before). */
-function literalLines(value: string, indent: string, margin: string): string | undefined {
   const n = value.length;
   if (indent === '' || n < 2 || value.charCodeAt(n - 1) !== 10) return undefined;
   const first = value.charCodeAt(0);
@@ -353,12 +318,10 @@ function literalLines(value: string, indent: string, margin: string): string | u
   const body = value.slice(0, -1);
   const lead = margin + indent;
   // A blank line takes no indentation; without one, a plain replaceAll, several times faster.
-  return body.includes('\n\n')
+  const lines = body.includes('\n\n')
     ? body.replace(LINE_BREAKS, `$&${lead}`)
     : body.replaceAll('\n', `\n${lead}`);
+  return `|\n${lead}${lines}`;
 }
-
-/** Block scalar lines this long are a part of their own (see printPlainParts). */
-const LONG = 4096;
 
 const LINE_BREAKS = /\n+/g;
