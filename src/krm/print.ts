@@ -36,7 +36,9 @@ export function plainCopy(value: PlainResource): PlainResource | undefined {
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return FAIL;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(v)) {
+    // (for-in, not Object.keys: no array of keys made for each object; the prototype is
+    // Object's or none, checked above, so the keys are the object's own, in the same order.)
+    for (const key in v) {
       const item = (v as Record<string, unknown>)[key];
       if (item === undefined) continue;
       const c = copy(item);
@@ -100,9 +102,8 @@ export function printPlainIn(value: PlainResource, layout: Layout): string | und
     kept: layout.kept,
   };
   if (layout.start) p.out.push(layout.start);
-  const keys = Object.keys(value);
-  if (keys.length === 0) p.out.push('{}');
-  else if (!map(p, value, keys, 0)) return undefined;
+  if (isEmpty(value)) p.out.push('{}');
+  else if (!map(p, value, 0)) return undefined;
   p.out.push('\n');
   return p.out.join('');
 }
@@ -128,14 +129,18 @@ interface Printer {
 // The printers push text to `p.out` and return false to give up. `depth` is yaml's context
 // indentation, in steps of two columns: where a collection's entries after the first start.
 
-/** A map with `keys` (its own, none of them left out: one Object.keys per map). */
-function map(p: Printer, value: Record<string, unknown>, keys: string[], depth: number): boolean {
+/**
+ * A map of at least one key. (Its keys by for-in, not Object.keys: no array made for each map;
+ * plain data from plainCopy has Object's prototype or none, so they are its own, in order.)
+ */
+function map(p: Printer, value: Record<string, unknown>, depth: number): boolean {
   const { out } = p;
   const inner = depth + 1;
   const kept = p.kept?.in === value ? p.kept.entries : undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (i > 0) out.push(lineBreak(p, depth));
+  let first = true;
+  for (const key in value) {
+    if (!first) out.push(lineBreak(p, depth));
+    first = false;
     const v = value[key];
     const scalarValue = !(Array.isArray(v) || isObject(v));
     const k = keyText(key, scalarValue, inner, p.margin);
@@ -155,13 +160,17 @@ function map(p: Printer, value: Record<string, unknown>, keys: string[], depth: 
         if (!seq(p, v, at)) return false;
       } else out.push(' []');
     } else if (isObject(v)) {
-      const entries = Object.keys(v);
-      if (entries.length > 0) {
+      if (!isEmpty(v)) {
         out.push(lineBreak(p, inner));
-        if (!map(p, v, entries, inner)) return false;
+        if (!map(p, v, inner)) return false;
       } else out.push(' {}');
     } else if (!scalar(p, v, inner)) return false;
   }
+  return true;
+}
+
+function isEmpty(value: Record<string, unknown>): boolean {
+  for (const _ in value) return false;
   return true;
 }
 
@@ -179,11 +188,10 @@ function seq(p: Printer, value: unknown[], depth: number): boolean {
         if (!seq(p, v, inner)) return false;
       }
     } else if (isObject(v)) {
-      const entries = Object.keys(v);
-      if (entries.length === 0) out.push('- {}');
+      if (isEmpty(v)) out.push('- {}');
       else {
         out.push('- ');
-        if (!map(p, v, entries, inner)) return false;
+        if (!map(p, v, inner)) return false;
       }
     } else {
       out.push('- ');
