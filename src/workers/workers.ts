@@ -1,7 +1,7 @@
 // The workers: a Deployment per configured variant (one queue) and per group (several), cloned
 // from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
 // so that every queue has exactly one consumer.
-import { parseArgs, workerArgs } from '../celery/args.js';
+import { flagCount, flagValue, workerArgs } from '../celery/args.js';
 import {
   argsPath,
   stockConfig,
@@ -139,7 +139,7 @@ function wantedWorker(
  * celery/concurrency/__init__.py); without it, or on an older Celery, the worker does not start.
  */
 function warnCustomPool(view: InstanceInput, worker: Worker): void {
-  if (parseArgs(worker.args).find((g) => g.flag === '--pool')?.value !== 'custom') return;
+  if (flagValue(worker.args, '--pool') !== 'custom') return;
   const container = worker.body.get([
     'spec',
     'template',
@@ -150,7 +150,7 @@ function warnCustomPool(view: InstanceInput, worker: Worker): void {
   if (container?.envFrom?.length) return; // it may come from there
   if (container?.env?.some((e) => e?.name === 'CELERY_CUSTOM_WORKER_POOL')) return;
   const { from } = worker.sizing;
-  const own = parseArgs(worker.config?.extraArgs ?? []).some((g) => g.flag === '--pool');
+  const own = flagCount(worker.config?.extraArgs ?? [], '--pool') > 0;
   view.results.warning(
     `${worker.name} runs --pool=custom, which needs Celery 5.3 or later and the pool's class in the environment variable CELERY_CUSTOM_WORKER_POOL (module:Class); without it the worker does not start. Add it to env`,
     own || from.pool
