@@ -115,7 +115,9 @@ describe('the block, written once per config and service', () => {
       for (const cm of maps) {
         const service = SETTINGS.exec(cm.metadata.name)?.[2] as 'lms' | 'cms';
         const routes = Object.entries(
-          (spec.explicitQueues as Record<string, Record<string, { queue: string }>>)[service] ?? {},
+          (spec.explicitQueues as Partial<Record<string, Record<string, { queue: string }>>>)[
+            service
+          ] ?? {},
         )
           .map(([task, r]) => ({ task, queue: r.queue }))
           .sort((a, b) => (a.task < b.task ? -1 : 1));

@@ -6,11 +6,12 @@ import {
   argsPath,
   stockConfig,
   type Worker,
+  type WorkerConfig,
   type WorkerSizing,
   workerSizing,
 } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
-import type { GroupSpec, QueueSpec } from '../config/schema.js';
+import type { GroupSpec, QueueSpec, Spec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
 import { type Body, docBody, dropAnnotations, plainBody } from '../krm/body.js';
 import {
@@ -46,28 +47,23 @@ export const workers: WorkersStage = (view) => {
     const config = view.spec[service];
     if (!stock || !config) continue;
     if (!checkPodLabels(view.spec, service, stock.read, view.results)) continue;
+    const plan = servicePlan(view.spec, service);
     // A stock worker turned off takes no env (none of the config's sizing).
-    const stockOn = config.stockWorker?.enabled !== false;
-    if (stockOn && !checkStockEnv(view.spec, service, stock.read, stock.container, view.results)) {
+    if (
+      plan.stock &&
+      !checkStockEnv(view.spec, service, stock.read, stock.container, view.results)
+    ) {
       continue;
     }
-    const wanted = [
-      ...Object.entries(config.queues)
-        .filter(([v]) => v !== DEFAULT_VARIANT)
-        .map(([variant, spec]) => wantedWorker(service, 'variant', variant, spec)),
-      ...Object.entries(config.groups).map(([group, spec]) =>
-        wantedWorker(service, 'group', group, spec),
-      ),
-    ];
-    const taken = new Set(wanted.flatMap((w) => w.queues));
+    const { wanted, taken } = plan;
     // The stock worker keeps every queue no other worker takes, and always the default queue
     // (some CMS tasks go to the LMS default queue). Turned off, it keeps none, and every one
     // must have gone elsewhere (the config check makes sure of the default queue).
     const left = stock.stockQueues.filter((q) => !taken.has(q));
-    if (stockOn) {
+    if (plan.stock) {
       const defaultQueue = queueName(service, DEFAULT_VARIANT);
       if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
-      planned.push(narrowStock(view, stock, left));
+      planned.push(narrowStock(view, stock, left, plan.stock));
     } else if (left.length > 0) {
       reportLeftOver(view, stock, left);
       continue;
@@ -102,36 +98,109 @@ function reportLeftOver(view: InstanceInput, stock: StockWorker, left: string[])
   );
 }
 
+/** What the config asks of a worker: its sizing, and the flags it adds to the stock ones. */
+interface Configured {
+  readonly sizing: WorkerSizing;
+  /** Can its Deployment be plain data (see fitsPlain)? */
+  readonly fits: boolean;
+  /** Celery flags after the stock ones: concurrency and pool, then its own extraArgs. */
+  readonly extraArgs: readonly string[];
+}
+
 /** A worker the config asks for, before it is cloned. */
-interface WantedWorker {
-  service: ServiceName;
-  kind: 'variant' | 'group';
-  key: string;
-  path: string[];
-  queues: string[];
-  hostname: string;
-  config: QueueSpec;
+interface WantedWorker extends Configured {
+  readonly service: ServiceName;
+  readonly kind: 'variant' | 'group';
+  readonly key: string;
+  readonly path: readonly string[];
+  readonly queues: readonly string[];
+  readonly hostname: string;
+  readonly config: QueueSpec;
+}
+
+/** What the config asks of one service's workers, the same for every instance. */
+interface ServicePlan {
+  /** The stock worker's own, undefined when the config turns it off. */
+  readonly stock: (Configured & { readonly own: ReturnType<typeof stockConfig> }) | undefined;
+  readonly wanted: readonly WantedWorker[];
+  /** The queues the wanted workers take from the stock worker. */
+  readonly taken: ReadonlySet<string>;
+}
+
+// The config is the same for every instance of a run, and nothing changes it once it is
+// loaded: what it asks of each service's workers is read once per config.
+const plans = new WeakMap<Spec, Partial<Record<ServiceName, ServicePlan>>>();
+
+function servicePlan(spec: Spec, service: ServiceName): ServicePlan {
+  let byService = plans.get(spec);
+  if (!byService) {
+    byService = {};
+    plans.set(spec, byService);
+  }
+  const known = byService[service];
+  if (known) return known;
+  const config = spec[service];
+  const wanted = Object.freeze([
+    ...Object.entries(config ? config.queues : {})
+      .filter(([v]) => v !== DEFAULT_VARIANT)
+      .map(([variant, q]) => wantedWorker(spec, service, 'variant', variant, q)),
+    ...Object.entries(config ? config.groups : {}).map(([group, g]) =>
+      wantedWorker(spec, service, 'group', group, g),
+    ),
+  ]);
+  const own = stockConfig(spec, service);
+  const plan: ServicePlan = Object.freeze({
+    stock:
+      config?.stockWorker?.enabled === false
+        ? undefined
+        : Object.freeze({ own, ...configured(spec, own, own.config?.extraArgs) }),
+    wanted,
+    taken: new Set(wanted.flatMap((w) => w.queues)),
+  });
+  byService[service] = plan;
+  return plan;
+}
+
+function configured(
+  spec: Spec,
+  worker: WorkerConfig,
+  extraArgs: readonly string[] = [],
+): Configured {
+  const sizing = workerSizing(spec, worker);
+  return {
+    sizing: Object.freeze(sizing),
+    fits: fitsPlain(sizing),
+    extraArgs: Object.freeze([
+      ...sizingArgs(sizing.sizing, extraArgs),
+      ...extraArgs.map(noExpansion),
+    ]),
+  };
 }
 
 /** A variant's worker (its one queue) or a group's (the queues of the variants it lists). */
 function wantedWorker(
+  spec: Spec,
   service: ServiceName,
   kind: 'variant' | 'group',
   key: string,
   config: QueueSpec | GroupSpec,
 ): WantedWorker {
   const group = kind === 'group';
-  return {
+  const path = Object.freeze(['spec', service, group ? 'groups' : 'queues', key]);
+  return Object.freeze({
     service,
     kind,
     key,
-    path: ['spec', service, group ? 'groups' : 'queues', key],
-    queues: group
-      ? (config as GroupSpec).queues.map((v) => queueName(service, v))
-      : [queueName(service, key)],
+    path,
+    queues: Object.freeze(
+      group
+        ? (config as GroupSpec).queues.map((v) => queueName(service, v))
+        : [queueName(service, key)],
+    ),
     hostname: group ? groupHostname(service, key) : workerHostname(service, key),
     config,
-  };
+    ...configured(spec, { service, config, path }, config.extraArgs),
+  });
 }
 
 /**
@@ -162,16 +231,15 @@ function warnCustomPool(view: InstanceInput, worker: Worker): void {
   );
 }
 
-function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]): Worker {
-  const own = stockConfig(view.spec, stock.service);
-  const sizing = workerSizing(view.spec, own);
-  const extraArgs = own.config?.extraArgs ?? [];
-  const args = workerArgs(stock.stockArgs, {
-    queues,
-    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
-  });
+function narrowStock(
+  view: InstanceInput,
+  stock: StockWorker,
+  queues: string[],
+  { own, sizing, fits, extraArgs }: NonNullable<ServicePlan['stock']>,
+): Worker {
+  const args = workerArgs(stock.stockArgs, { queues, extraArgs });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
-  const body = stockBody(view, stock, fitsPlain(sizing));
+  const body = stockBody(view, stock, fits);
   body.setStrings(argsPath(stock), args);
   applySizing(body, stock.container, sizing);
   warnIdle(view, sizing, queues);
@@ -222,10 +290,10 @@ function clone(
 ): Worker | undefined {
   const { service } = stock;
   const name = workerName(service, want.key);
-  const sizing = workerSizing(view.spec, { service, config: want.config, path: want.path });
+  const { sizing } = want;
   // From the stock worker as Tutor rendered it: as plain data when that prints the same (see
   // plain-form.ts), else its document.
-  const plain = fitsPlain(sizing) ? plainStock(stock, dropsFromClone) : undefined;
+  const plain = want.fits ? plainStock(stock, dropsFromClone) : undefined;
   const value = plain && plainCopy(plain);
   const doc = value ? undefined : cloneDoc(stock.pristine);
   const body = value ? plainBody(value) : docBody(doc as Doc);
@@ -243,11 +311,10 @@ function clone(
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
   body.replace([...container, 'name'], name);
-  const extraArgs = want.config.extraArgs;
   const args = workerArgs(stock.stockArgs, {
     queues: want.queues,
     hostname: want.hostname,
-    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
+    extraArgs: want.extraArgs,
   });
   body.setStrings(argsPath(stock), args);
   applySizing(body, stock.container, sizing);
@@ -298,7 +365,11 @@ function fitsPlain({ sizing }: WorkerSizing): boolean {
 }
 
 // Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
-function warnIdle(view: InstanceInput, { sizing, from }: WorkerSizing, queues: string[]): void {
+function warnIdle(
+  view: InstanceInput,
+  { sizing, from }: WorkerSizing,
+  queues: readonly string[],
+): void {
   if (sizing.replicas !== 0) return;
   view.results.warning(
     `replicas 0: nothing consumes ${queues.join(', ')} until the worker is scaled up`,
