@@ -51,7 +51,7 @@ export const workers: WorkersStage = (view) => {
     // A stock worker turned off takes no env (none of the config's sizing).
     if (
       plan.stock &&
-      !checkStockEnv(view.spec, service, stock.read, stock.container, view.results)
+      !checkStockEnv(plan.stock.sizing, stock.read, stock.container, view.results)
     ) {
       continue;
     }
