@@ -121,7 +121,7 @@ describe('queuesOf', () => {
 describe('workerArgs', () => {
   it('narrows the stock worker in place, keeping every other flag', () => {
     expect(
-      workerArgs(STOCK, { queues: ['edx.lms.core.default', 'edx.lms.core.high_mem'] }),
+      workerArgs(parseArgs(STOCK), { queues: ['edx.lms.core.default', 'edx.lms.core.high_mem'] }),
     ).toEqual([
       'celery',
       '--app=lms.celery',
@@ -138,7 +138,7 @@ describe('workerArgs', () => {
 
   it('gives a clone its node name and exactly one --queues, extra flags last', () => {
     expect(
-      workerArgs(STOCK, {
+      workerArgs(parseArgs(STOCK), {
         queues: ['edx.lms.core.high_mem'],
         hostname: 'edx.lms.core.high_mem.%h',
         extraArgs: ['--pool=gevent', '--prefetch-multiplier', '4'],
@@ -161,7 +161,7 @@ describe('workerArgs', () => {
 
   it('collapses repeated and short --queues / -n into one long flag each', () => {
     expect(
-      workerArgs(['celery', 'worker', '-n', 'x@%h', '-Qa', '--queues', 'b', '-c', '2'], {
+      workerArgs(parseArgs(['celery', 'worker', '-n', 'x@%h', '-Qa', '--queues', 'b', '-c', '2']), {
         queues: ['q'],
         hostname: 'edx.cms.core.low.%h',
         extraArgs: ['--concurrency=8'],
@@ -177,7 +177,10 @@ describe('workerArgs', () => {
 
   it('adds the node name before --queues when the stock worker has none', () => {
     expect(
-      workerArgs(['celery', 'worker', '--queues=a'], { queues: ['b'], hostname: 'h.%h' }),
+      workerArgs(parseArgs(['celery', 'worker', '--queues=a']), {
+        queues: ['b'],
+        hostname: 'h.%h',
+      }),
     ).toEqual(['celery', 'worker', '--hostname=h.%h', '--queues=b']);
   });
 });

@@ -157,10 +157,12 @@ export interface WorkerArgs {
   extraArgs?: readonly string[];
 }
 
-/** A worker's args: the stock args with the queues, node name and extra flags applied. */
-export function workerArgs(stock: readonly string[], want: WorkerArgs): string[] {
-  let groups = parseArgs(stock);
-  groups = setSingle(groups, '--queues', `--queues=${want.queues.join(',')}`);
+/**
+ * A worker's args: the stock args (`parseArgs` of them, read once for all the workers made from
+ * them) with the queues, node name and extra flags applied.
+ */
+export function workerArgs(stock: readonly ArgGroup[], want: WorkerArgs): string[] {
+  let groups = setSingle(stock, '--queues', `--queues=${want.queues.join(',')}`);
   if (want.hostname !== undefined) {
     groups = setSingle(groups, '--hostname', `--hostname=${want.hostname}`, '--queues');
   }
@@ -172,7 +174,12 @@ export function workerArgs(stock: readonly string[], want: WorkerArgs): string[]
 
 // Exactly one `flag`: the first occurrence rewritten in place, the others dropped. With no
 // occurrence, it goes before `before` (or at the end).
-function setSingle(groups: ArgGroup[], flag: string, token: string, before?: string): ArgGroup[] {
+function setSingle(
+  groups: readonly ArgGroup[],
+  flag: string,
+  token: string,
+  before?: string,
+): ArgGroup[] {
   const out: ArgGroup[] = [];
   let done = false;
   for (const g of groups) {

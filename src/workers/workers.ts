@@ -1,7 +1,7 @@
 // The workers: a Deployment per configured variant (one queue) and per group (several), cloned
 // from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
 // so that every queue has exactly one consumer.
-import { flagCount, flagValue, workerArgs } from '../celery/args.js';
+import { type ArgGroup, flagCount, flagValue, parseArgs, workerArgs } from '../celery/args.js';
 import {
   argsPath,
   stockConfig,
@@ -60,18 +60,20 @@ export const workers: WorkersStage = (view) => {
     // (some CMS tasks go to the LMS default queue). Turned off, it keeps none, and every one
     // must have gone elsewhere (the config check makes sure of the default queue).
     const left = stock.stockQueues.filter((q) => !taken.has(q));
+    // Its command line, read once for every worker made from it.
+    const stockArgs = parseArgs(stock.stockArgs);
     if (plan.stock) {
       const defaultQueue = queueName(service, DEFAULT_VARIANT);
       if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
-      planned.push(narrowStock(view, stock, left, plan.stock));
+      planned.push(narrowStock(view, stock, stockArgs, left, plan.stock));
     } else if (left.length > 0) {
       reportLeftOver(view, stock, left);
       continue;
-    } else turnOffStock(view, stock);
+    } else turnOffStock(view, stock, stockArgs);
     // Each worker's pods must belong to its own Deployment only: not to the stock one's.
     const stockSelector = view.resources.read(stock.item, ['spec', 'selector']) as LabelSelector;
     for (const want of wanted) {
-      const worker = clone(view, stock, want, stockSelector);
+      const worker = clone(view, stock, stockArgs, want, stockSelector);
       if (worker) planned.push(worker);
     }
   }
@@ -234,10 +236,11 @@ function warnCustomPool(view: InstanceInput, worker: Worker): void {
 function narrowStock(
   view: InstanceInput,
   stock: StockWorker,
+  stockArgs: readonly ArgGroup[],
   queues: string[],
   { own, sizing, fits, extraArgs }: NonNullable<ServicePlan['stock']>,
 ): Worker {
-  const args = workerArgs(stock.stockArgs, { queues, extraArgs });
+  const args = workerArgs(stockArgs, { queues, extraArgs });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
   const body = stockBody(view, stock, fits);
   body.setStrings(argsPath(stock), args);
@@ -263,11 +266,15 @@ function narrowStock(
  * queue no task is sent to: re-runs clone from it (its record, tutor/stock.ts), `tutor k8s`
  * commands and other plugins find it, and scaled up it takes no queue from another worker.
  */
-function turnOffStock(view: InstanceInput, stock: StockWorker): void {
+function turnOffStock(
+  view: InstanceInput,
+  stock: StockWorker,
+  stockArgs: readonly ArgGroup[],
+): void {
   const body = stockBody(view, stock, true);
   body.setStrings(
     argsPath(stock),
-    workerArgs(stock.stockArgs, { queues: [stockOffQueue(stock.service)] }),
+    workerArgs(stockArgs, { queues: [stockOffQueue(stock.service)] }),
   );
   body.insert(['spec'], 'replicas', 0, 'first');
 }
@@ -285,6 +292,7 @@ function stockBody(view: InstanceInput, stock: StockWorker, fits: boolean): Body
 function clone(
   view: InstanceInput,
   stock: StockWorker,
+  stockArgs: readonly ArgGroup[],
   want: WantedWorker,
   stockSelector: LabelSelector,
 ): Worker | undefined {
@@ -311,7 +319,7 @@ function clone(
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
   body.replace([...container, 'name'], name);
-  const args = workerArgs(stock.stockArgs, {
+  const args = workerArgs(stockArgs, {
     queues: want.queues,
     hostname: want.hostname,
     extraArgs: want.extraArgs,
