@@ -1,6 +1,6 @@
 // `npm run bench`: the built bundle as a whole process on inputs made from the real Tutor render,
-// next to a bare `node -e 0` and a plain `yaml` parseDocument + toString of the same input, all
-// measured in one run. Two configs: the bundled example with queue monitoring on too (every
+// next to a bare `node -e 0`, a plain `yaml` parseDocument + toString of the same input, and a
+// `node` that only moves the same bytes in and out (the pipes' share), all measured in one run. Two configs: the bundled example with queue monitoring on too (every
 // output family a site turns on: test/configs/every-family.yaml) and workers only
 // (test/configs/recommended.yaml). Prints a Markdown table of medians (wall time, CPU time, peak
 // memory) for each, and the bundle size, and writes them into docs/performance.md between its
@@ -135,9 +135,23 @@ process.stdout.write(docs.map((d) => d.toString()).join(''));
 `,
 );
 
+// The pipes alone: a node that reads the input and writes back the function's output, nothing
+// else. Its time is what moving those bytes in and out costs through the bench's pipes (the
+// same ones kustomize and kpt use), paid by any function of that output; the rest is the
+// function's own work.
+const transport = join(work, 'transport.cjs');
+writeFileSync(
+  transport,
+  `const fs = require('node:fs');
+fs.readFileSync(0);
+const out = fs.readFileSync(process.argv[2]);
+for (let at = 0; at < out.length; ) at += fs.writeSync(1, out, at, Math.min(out.length - at, 1 << 20));
+`,
+);
+
 // ---------------------------------------------------------------------------------------------
 
-function once(argv, inputFile) {
+function once(argv, inputFile, outputFile) {
   const input = inputFile ? readFileSync(inputFile) : '';
   rmSync(report, { force: true });
   const start = process.hrtime.bigint();
@@ -149,6 +163,7 @@ function once(argv, inputFile) {
   if (r.status !== 0) {
     throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-500)}`);
   }
+  if (outputFile) writeFileSync(outputFile, r.stdout);
   const usage = JSON.parse(readFileSync(report, 'utf8'));
   return { ms, cpu: usage.cpuUs / 1000, mb: usage.maxRssKb / 1024 };
 }
@@ -194,6 +209,8 @@ for (const form of FORMS) {
       const fnArgv =
         form === 'resourceList' ? [node, bundle] : [node, bundle, '--config', config.file];
       const large = n >= LARGE;
+      const floor = form === 'resourceList' && config === CONFIGS[0] && !large;
+      const written = join(work, `${form}-${n}-${config.key}.out`);
       commands.push({
         key: `${config.key}:${form}-${n}:fn`,
         what: 'celery-queues',
@@ -201,7 +218,17 @@ for (const form of FORMS) {
         argv: fnArgv,
         file,
         large,
+        output: floor ? written : undefined,
       });
+      if (floor) {
+        commands.push({
+          key: `${form}-${n}:transport`,
+          what: 'the pipes alone (`node` reading the input, writing the same output)',
+          input,
+          argv: [node, transport, written],
+          file,
+        });
+      }
       if (config === CONFIGS[0] && !large) {
         commands.push({
           key: `${form}-${n}:plain`,
@@ -227,7 +254,8 @@ for (const form of FORMS) {
     }
   }
 }
-for (const c of commands) if (!c.large) once(c.argv, c.file); // warm the page cache
+// Warms the page cache, and keeps the outputs the transport rows write back.
+for (const c of commands) if (!c.large) once(c.argv, c.file, c.output);
 const samples = new Map(commands.map((c) => [c.key, []]));
 for (let round = 0; round < runs; round++) {
   for (const c of commands) {
@@ -276,6 +304,14 @@ for (const config of CONFIGS) {
       results[`${form}-${n}`] = { fn: m, plain };
       out.push(row('celery-queues', fn.input, m, plain));
       if (plain) out.push(row('plain `yaml` round trip', fn.input, plain));
+      // The pipes carry the first config's output.
+      const transport = config === CONFIGS[0] && measured.get(`${form}-${n}:transport`);
+      if (transport) {
+        results[`${form}-${n}`].transport = transport;
+        out.push(
+          row('the pipes alone (`node` reading it, writing the same output)', fn.input, transport),
+        );
+      }
       for (const layout of layouts) {
         const other = commands.find((c) => c.key === `${config.key}:${form}-${n}-${layout}:fn`);
         if (!other) continue;
@@ -309,8 +345,9 @@ for (const config of CONFIGS) {
   }
   const ten = results['resourceList-10'];
   if (ten && hundred) {
+    const pipes = ten.transport && hundred.transport;
     targets.push(
-      `each added instance from 10 to 100 ${((hundred.fn.ms - ten.fn.ms) / 90).toFixed(1)} ms (${((hundred.fn.cpu - ten.fn.cpu) / 90).toFixed(1)} ms) (target ≤ 5 ms)`,
+      `each added instance from 10 to 100 ${((hundred.fn.ms - ten.fn.ms) / 90).toFixed(1)} ms (${((hundred.fn.cpu - ten.fn.cpu) / 90).toFixed(1)} ms) (target ≤ 5 ms)${pipes ? `, of which the pipes alone ${((hundred.transport.ms - ten.transport.ms) / 90).toFixed(1)} ms (${((hundred.transport.cpu - ten.transport.cpu) / 90).toFixed(1)} ms)` : ''}`,
     );
   }
   if (targets.length) out.push(`Targets (ResourceList), wall (CPU): ${targets.join('; ')}.`);
