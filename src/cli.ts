@@ -25,7 +25,7 @@ import { changesOf, type Outcome, summaryLine } from './report/changes.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderMermaid } from './report/mermaid.js';
 import { buildReport } from './report/report.js';
-import { transform } from './transform.js';
+import { FAMILIES, transform } from './transform.js';
 import { FUNCTION_VERSION } from './version.js';
 
 export const HELP = `celery-queues: per-queue Celery workers, KEDA autoscaling, Flower and task routing
@@ -249,7 +249,9 @@ function fail(error: string, io: Io, list?: ResourceListInput): number {
 }
 
 function runResourceList(input: ResourceListInput, io: Io, mode: Mode): number {
-  const out = configuredTransform(input.items, input.functionConfig, mode.strict);
+  // Written resources are printed as the list's entries, unless a report goes out instead.
+  const container = mode.report ? 0 : input.itemIndent + 2;
+  const out = configuredTransform(input.items, input.functionConfig, mode.strict, container);
   if (mode.report) return writeReport(input.items, out, io, mode.report);
   for (const chunk of resourceListChunks(input, out.items, out.results)) io.stdout(chunk);
   return finish(input.items, out, io, 'resourceList');
@@ -312,10 +314,13 @@ function configuredTransform(
   items: readonly Item[],
   functionConfig: unknown,
   strictFlag: boolean,
+  container = 0,
 ): Run {
   const results = new Results();
   const loaded = readConfigNode(functionConfig, results);
-  const out = loaded ? transform(items, loaded.config) : { items, results: [] };
+  const out = loaded
+    ? transform(items, loaded.config, FAMILIES, container)
+    : { items, results: [] };
   let all = [...results.list, ...out.results];
   if (loaded) all = nameTheConfig(all, loaded.source);
   const strict = strictFlag || loaded?.config.spec.strict === true;

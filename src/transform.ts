@@ -39,19 +39,21 @@ export interface TransformResult {
 
 /**
  * `families`: the families to run after the workers stage, all of them but for a test that runs
- * some on their own.
+ * some on their own. `container`: the columns of a ResourceList entry the output is written in
+ * (0: a stream), where the resources written are printed right away (see Item.settle).
  */
 export function transform(
   items: readonly Item[],
   config: CeleryQueues,
   families: readonly Family[] = FAMILIES,
+  container = 0,
 ): TransformResult {
   const results = new Results();
   try {
     checkItems(items, results);
     if (results.hasErrors) return { items: [...items], results: results.list };
     lintConfig(config.spec, results);
-    const resources = new Resources(items, results);
+    const resources = new Resources(items, results, container);
     const instances = findInstances(items, config.spec, results);
     if (!results.hasErrors) {
       // One instance at a time, each let go of when done (its documents printed or released):

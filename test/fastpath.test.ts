@@ -17,7 +17,7 @@ import {
 import { deindent, type Item, inContainer } from '../src/krm/item.js';
 import { Results } from '../src/krm/results.js';
 import { toPlain } from '../src/krm/yaml.js';
-import { transform } from '../src/transform.js';
+import { FAMILIES, transform } from '../src/transform.js';
 import { expectGoldenDiff } from './golden.js';
 import { fixture, runCli, withFunctionConfig } from './helpers.js';
 import { inContainer as linesInContainer } from './yaml-arbitraries.js';
@@ -570,5 +570,54 @@ describe.each([
         ? ['cms-worker-high', 'cms-worker-low', 'lms-worker-high', 'lms-worker-high-mem']
         : ['lms-worker', 'lms-worker-high'],
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Written resources: printed as the output's entries right away (Item.settle), or printed at
+// column 0 and moved in as they go out. Both give the same ResourceList, whatever the entries'
+// indentation, with comments and block scalars in the input.
+
+/** A ResourceList with its items' lines moved `indent` columns in (blank lines stay empty). */
+function itemsIndented(text: string, indent: number): string {
+  const start = text.indexOf('\nitems:\n') + '\nitems:\n'.length;
+  const end = text.indexOf('\nfunctionConfig:');
+  const pad = ' '.repeat(indent);
+  const items = text
+    .slice(start, end)
+    .split('\n')
+    .map((line) => (line === '' ? '' : pad + line))
+    .join('\n');
+  return text.slice(0, start) + items + text.slice(end);
+}
+
+describe.each([
+  ['Kustomize', KUSTOMIZE, 0],
+  ['Kustomize', KUSTOMIZE, 2],
+  ['Kustomize', KUSTOMIZE, 4],
+  ['kpt', KPT, 0],
+  ['kpt', KPT, 2],
+])('written resources of %s items at indentation %i', (_, captured, indent) => {
+  const text = itemsIndented(withFunctionConfig(captured, 'every-family'), indent);
+
+  function written(container: number) {
+    const list = readResourceList(text);
+    expect(list.itemIndent).toBe(indent);
+    const results = new Results();
+    const cfg = loadConfig(nodePlain(list.functionConfig), results);
+    if (!cfg) throw new Error(results.list.map((r) => r.message).join('; '));
+    const out = transform(list.items, cfg, FAMILIES, container);
+    const entries = out.items.filter((i) => i.entryAt(indent) !== undefined).length;
+    return { text: writeResourceList(list, out.items, out.results), entries };
+  }
+
+  it('go out as the same bytes printed as entries as printed at column 0 and moved in', () => {
+    const general = written(0);
+    const fast = written(indent + 2);
+    expect(general.entries).toBe(0);
+    // Every family writes resources: most of them take the fast path (the comparison is not vacuous).
+    expect(fast.entries).toBeGreaterThan(10);
+    expect(fast.text).toBe(general.text);
+    expect(runCli([], text).stdout).toBe(fast.text);
   });
 });

@@ -6,12 +6,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Edit } from '../src/krm/edit.js';
-import { Item } from '../src/krm/item.js';
-import { literalBlock, plainCopy, printPlain } from '../src/krm/print.js';
+import { Item, linesInContainer } from '../src/krm/item.js';
+import { printTextForm, type TextForm } from '../src/krm/plain-text.js';
+import {
+  literalBlock,
+  type PlainResource,
+  plainCopy,
+  printPlain,
+  printPlainIn,
+} from '../src/krm/print.js';
 import { Results } from '../src/krm/results.js';
 import { needsEscapes } from '../src/krm/text/strings.js';
-import { docFrom, printResource, writeNewString } from '../src/krm/yaml.js';
-import { KEYS, text } from './yaml-arbitraries.js';
+import { deepEqual, docFrom, printResource, toPlain, writeNewString } from '../src/krm/yaml.js';
+import { inContainer, KEYS, text } from './yaml-arbitraries.js';
 
 const SEQ_INDENT = 'internal.config.kubernetes.io/seqindent';
 
@@ -83,6 +90,8 @@ const tricky = fc.constantFrom(
   '\ttab',
   'line\nline',
   'line\nline\n',
+  'para\n\nafter a blank line\n',
+  'x\n  \ny\n',
   'line\n\n',
   '\n',
   '\n\n',
@@ -106,6 +115,7 @@ const tricky = fc.constantFrom(
   '\u0000nul',
   'lone \ud800',
   '{\n  "uid": "x",\n  "a": [\n    1\n  ]\n}\n',
+  '{\n  "a": 1,\n\n  "b": 2\n}\n',
   'k'.repeat(1030),
 );
 
@@ -204,6 +214,133 @@ describe('printPlain', () => {
     expect(printPlain({ ['k'.repeat(1030)]: 1 })).toBeUndefined();
     // A key __proto__ is an object's own only when written so; yaml reads it as any key.
     expect(plainCopy({ ['__proto__']: 'x' })).toBeUndefined();
+  });
+});
+
+// Written resources go out as ResourceList entries printed straight in their container; the
+// general path prints them at column 0 and moves every line in (linesInContainer).
+describe('printPlainIn', () => {
+  const container = fc.integer({ min: 0, max: 7 });
+
+  it('prints in a container what printPlain prints moved there, byte for byte', () => {
+    let printed = 0;
+    fc.assert(
+      fc.property(resource, container, ({ top, wide }, c) => {
+        const copy = plainCopy(withSeqStyle(top, wide));
+        if (!copy) return;
+        const alone = printPlain(copy);
+        const start = c >= 2 ? `${' '.repeat(c - 2)}- ` : '';
+        const entry = printPlainIn(copy, { start, container: c });
+        if (alone === undefined) {
+          expect(entry).toBeUndefined();
+          return;
+        }
+        printed++;
+        expect(entry).toBe(start + linesInContainer(alone, c));
+        // And as the tests' own mover writes an entry: lines split, blank ones left empty.
+        if (c >= 2) expect(entry).toBe(inContainer(alone, c));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(printed).toBeGreaterThan(2500);
+  });
+
+  it('moves block scalars in with their blank lines left empty, and other multi-line strings', () => {
+    const top = {
+      data: { 'dashboard.json': '{\n  "a": 1,\n\n  "b": 2\n}\n', 'script.sh': 'a\n  \nb\n' },
+      list: [{ long: `${'word '.repeat(30)}\n` }, 'x \ny', ['line\nline\n']],
+    };
+    for (const c of [0, 2, 3, 4, 6]) {
+      const entry = printPlainIn(top, { start: 's', container: c });
+      expect(entry).toBe(`s${linesInContainer(printPlain(top) as string, c)}`);
+      expect(entry).toContain(`|\n${' '.repeat(c + 4)}{\n${' '.repeat(c + 6)}"a": 1,\n\n`);
+    }
+  });
+});
+
+describe('Item.settle into an entry', () => {
+  it('keeps the entry for the output, and reads back as the document printed at column 0', () => {
+    const value = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+      data: { 'a.json': `{\n${'  "a": 1,\n\n'.repeat(50)}  "b": 2\n}\n` },
+    };
+    for (const container of [2, 4, 6]) {
+      const item = Item.generated(plainCopy(value) as PlainResource);
+      item.settle(container);
+      const alone = printPlain(value) as string;
+      expect(item.entryAt(container - 2)).toBe(inContainer(alone, container));
+      expect(item.entryAt(container)).toBeUndefined();
+      expect(item.printed).toBe(alone);
+      expect(item.name).toBe('x');
+      expect(toPlain(item.doc)).toEqual(value);
+    }
+  });
+});
+
+// printTextForm's kept annotations go out as their input text. It once printed each as a mark,
+// moved the text in, and swapped each mark's line for the text: the same bytes, in two copies.
+describe('printTextForm', () => {
+  function viaMarks(form: TextForm, value: PlainResource): string | undefined {
+    const metadata = value.metadata as Record<string, unknown>;
+    const annotations = metadata.annotations as Record<string, unknown>;
+    const swaps: [string, string][] = [];
+    const marked: Record<string, unknown> = { ...annotations };
+    for (const [key, { text, value: was }] of form.kept) {
+      if (!Object.hasOwn(marked, key) || !deepEqual(marked[key], was)) continue;
+      const mark = `celery-queues-kept-annotation-${swaps.length}`;
+      marked[key] = mark;
+      swaps.push([`${key}: ${mark}`, text]);
+    }
+    const printed = printPlain({ ...value, metadata: { ...metadata, annotations: marked } });
+    if (printed === undefined) return undefined;
+    let out = form.start + linesInContainer(printed, form.container);
+    for (const [line, entry] of swaps) {
+      const at = out.indexOf(line);
+      if (at < 0) return undefined;
+      out = out.slice(0, at) + entry + out.slice(at + line.length);
+    }
+    return out;
+  }
+
+  it('writes the kept annotations as their text, the rest as printPlain, in the container', () => {
+    let kept = 0;
+    fc.assert(
+      fc.property(
+        fc.dictionary(key, str, { maxKeys: 5 }),
+        fc.constantFrom(undefined, 'wide', 'compact'),
+        fc.array(fc.tuple(fc.boolean(), fc.boolean()), { minLength: 6, maxLength: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        value,
+        (annotations, seqIndent, flags, c, spec) => {
+          const all = seqIndent ? { ...annotations, [SEQ_INDENT]: seqIndent } : annotations;
+          const resource = plainCopy({
+            metadata: { name: 'x', annotations: all },
+            spec: spec ?? null,
+          });
+          if (!resource) return;
+          const form: TextForm = {
+            value: resource,
+            start: c >= 2 ? `${' '.repeat(c - 2)}- ` : '',
+            container: c,
+            kept: new Map(),
+          };
+          Object.entries(all).forEach(([k, v], i) => {
+            const [keep, same] = flags[i] ?? [false, false];
+            // (Not the empty key: the marks' search took its `"": mark` for `: mark` and left
+            // the key's quotes in front of its text, a text no input has.)
+            if (!keep || k === '') return;
+            const text = `${JSON.stringify(k)}: kept ${i}\n${' '.repeat(c + 4)}more`;
+            form.kept.set(k, { text, value: same ? v : `${String(v)}!` });
+            if (same) kept++;
+          });
+          expect(printTextForm(form, resource)).toBe(viaMarks(form, resource));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(kept).toBeGreaterThan(500);
   });
 });
 

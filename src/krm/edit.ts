@@ -65,6 +65,8 @@ export class Edit {
   constructor(
     readonly items: readonly Item[],
     private readonly results: Results,
+    /** The columns of a ResourceList entry the output writes (0: a document of a stream). */
+    private readonly container = 0,
   ) {
     for (const item of items) {
       this.byKey.set(keyOf(item.kind, item.namespace, item.name), item);
@@ -414,7 +416,7 @@ export class Edit {
     this.splices = new Map();
     for (const { created, list } of this.unsettled) {
       let out = this.decide(created);
-      if (out === created && created.plain) out.settle();
+      if (out === created && created.plain) out.settle(this.container);
       else if (out === created) {
         const edited = printEdited(created.doc);
         if (edited) out = Item.written(edited.text, edited.container);

@@ -671,8 +671,9 @@ function columnZeroEntry(text: string, key: string): string | undefined {
 }
 
 function* entryChunks(item: Item, indent: number): Generator<string> {
-  if (item.raw !== undefined) {
-    yield item.raw;
+  const entry = item.raw ?? item.entryAt(indent);
+  if (entry !== undefined) {
+    yield entry;
     return;
   }
   // Its final newlines go (one goes back): counted from the end, not searched for from the start.

@@ -4,7 +4,7 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
 import { isBookkeepingAnnotation } from './k8s.js';
-import { type PlainResource, printPlain } from './print.js';
+import { type PlainResource, printPlain, printPlainIn } from './print.js';
 import { composeOutline } from './text/compose.js';
 import {
   type Outline,
@@ -56,8 +56,12 @@ export class Item {
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
   /** The text's outline (null: the outline cannot read it). */
   private outlined: Outline | null | undefined;
-  /** A written resource's text, once printed (see `settle`): a document of its own. */
+  /**
+   * A written resource's text, once printed (see `settle`): a document of its own, or (when
+   * `printedIn` is not 0) a ResourceList entry whose lines are `printedIn` columns in.
+   */
   private printedText: string | undefined;
+  private printedIn = 0;
   /** Parsed once, and the document since let go (see `release`). */
   private wasParsed = false;
   /** A written resource as plain data (see `generated`), until `settle` prints it. */
@@ -162,7 +166,7 @@ export class Item {
     if (this.deindented === undefined && this.raw !== undefined) {
       this.deindented = deindent(this.text, this.indent);
     }
-    return this.deindented ?? this.printedText;
+    return this.deindented ?? this.printed;
   }
 
   /** A JSON item's value (undefined for YAML): JSON.parse reads it as YAML does, faster. */
@@ -184,24 +188,44 @@ export class Item {
     return (this.parsedJson as JsonObject | null) ?? undefined;
   }
 
-  /** A written resource's text, once `settle` printed it. */
+  /** A written resource's text, once `settle` printed it: a document of its own. */
   get printed(): string | undefined {
-    return this.printedText;
+    const text = this.printedText;
+    return text === undefined || this.printedIn === 0 ? text : deindent(text, this.printedIn);
+  }
+
+  /**
+   * A written resource's text as a ResourceList entry `indent` spaces in, when `settle` printed
+   * it so; undefined otherwise (it is then moved in as it goes out).
+   */
+  entryAt(indent: number): string | undefined {
+    return this.printedIn === indent + 2 ? this.printedText : undefined;
   }
 
   /**
    * A written resource is final: it is printed now and its document let go, so that a large
    * input holds text rather than documents until the output is written. Read again, it is
-   * parsed from that text.
+   * parsed from that text. `container`: the columns of a ResourceList entry it goes out in (0:
+   * a document of its own); plain data is printed straight into them (see printPlainIn).
    */
-  settle(): void {
+  settle(container = 0): void {
     if (this.raw !== undefined || this.printedText !== undefined) return;
     if (!this.plainValue && !this.parsed) return;
     // Kind and name are read again (what a run changed, the output's order): kept, so that the
     // printed text is not parsed for them.
     this.header ??= this.head;
     if (this.plainValue) {
-      this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
+      const entry =
+        container >= 2
+          ? printPlainIn(this.plainValue, { start: `${' '.repeat(container - 2)}- `, container })
+          : undefined;
+      // (An entry ends in one line break: a text that ends in more, entryChunks trims.)
+      if (entry !== undefined && !entry.endsWith('\n\n')) {
+        this.printedText = entry;
+        this.printedIn = container;
+      } else {
+        this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
+      }
       this.plainValue = undefined;
       this.parsed = undefined;
       return;

@@ -1,9 +1,10 @@
 // Whether an input resource's text is exactly what printPlain (print.ts) prints of its value: a
 // copy of it made as plain data then prints as its document, copied and printed as an edit of
 // that text (text/patch.ts), would. Tutor's renders, as Kustomize and kpt print them, are.
-import { type Item, linesInContainer } from './item.js';
+import type { Item } from './item.js';
 import { isObject } from './json.js';
-import { type PlainResource, plainCopy, printPlain } from './print.js';
+import { SEQ_INDENT } from './k8s.js';
+import { type PlainResource, plainCopy, printPlainIn } from './print.js';
 import type { MapNode, Outline } from './text/outline.js';
 import { deepEqual } from './yaml.js';
 
@@ -21,11 +22,9 @@ export function plainTextValue(
   const copy = o && isObject(value) ? plainCopy(value) : undefined;
   if (!o || !copy) return undefined;
   const dropped = dropAnnotations(copy, drop);
-  const printed = printPlain(copy);
+  const printed = printPlainIn(copy, { container: o.container });
   if (printed === undefined) return undefined;
-  return withoutAnnotations(o, dropped) === linesInContainer(printed, o.container)
-    ? copy
-    : undefined;
+  return withoutAnnotations(o, dropped) === printed ? copy : undefined;
 }
 
 /**
@@ -93,28 +92,24 @@ export function textForm(item: Item, keep: (key: string) => boolean): TextForm |
 export function printTextForm(form: TextForm, value: PlainResource): string | undefined {
   const metadata = isObject(value.metadata) ? value.metadata : undefined;
   const annotations = metadata?.annotations;
-  const swaps: [string, string][] = [];
-  let shown = value;
+  // Each kept annotation whose value is the same goes out as its text, in its entry's place.
+  const entries = new Map<string, string>();
   if (form.kept.size > 0 && isObject(annotations)) {
-    // Each kept annotation printed as a mark first, then its line swapped for its text.
-    const marked: Record<string, unknown> = { ...annotations };
     for (const [key, { text, value: was }] of form.kept) {
-      if (!Object.hasOwn(marked, key) || !deepEqual(marked[key], was)) continue;
-      const mark = `celery-queues-kept-annotation-${swaps.length}`;
-      marked[key] = mark;
-      swaps.push([`${key}: ${mark}`, text]);
+      if (Object.hasOwn(annotations, key) && deepEqual(annotations[key], was)) {
+        entries.set(key, text);
+      }
     }
-    shown = { ...value, metadata: { ...metadata, annotations: marked } };
   }
-  const printed = printPlain(shown);
-  if (printed === undefined) return undefined;
-  let text = form.start + linesInContainer(printed, form.container);
-  for (const [line, entry] of swaps) {
-    const at = text.indexOf(line);
-    if (at < 0) return undefined;
-    text = text.slice(0, at) + entry + text.slice(at + line.length);
-  }
-  return text;
+  // (The sequence style read off a kept annotation is its text's, not its value's.)
+  const wide =
+    !entries.has(SEQ_INDENT) && isObject(annotations) && annotations[SEQ_INDENT] === 'wide';
+  return printPlainIn(value, {
+    start: form.start,
+    container: form.container,
+    wide,
+    kept: entries.size > 0 ? { in: annotations as object, entries } : undefined,
+  });
 }
 
 function isMapNode(node: unknown): node is MapNode {

@@ -36,7 +36,9 @@ export function plainCopy(value: PlainResource): PlainResource | undefined {
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return FAIL;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(v)) {
+    // (for-in, not Object.keys: no array of keys made for each object; the prototype is
+    // Object's or none, checked above, so the keys are the object's own, in the same order.)
+    for (const key in v) {
       const item = (v as Record<string, unknown>)[key];
       if (item === undefined) continue;
       const c = copy(item);
@@ -70,12 +72,40 @@ export function printPlain(
   value: PlainResource,
   wide = hasWideSequences(value),
 ): string | undefined {
-  const out: string[] = [];
-  const keys = Object.keys(value);
-  if (keys.length === 0) out.push('{}');
-  else if (!map(out, value, keys, '', wide)) return undefined;
-  out.push('\n');
-  return out.join('');
+  return printPlainIn(value, { wide });
+}
+
+/** Where printPlainIn puts the text: a ResourceList entry's, or an input item's layout. */
+export interface Layout {
+  /** The text in front of the first key (an entry's `- `). */
+  start?: string;
+  /** Columns each line after the first goes in (a blank line stays empty). */
+  container?: number;
+  wide?: boolean;
+  /** Entries of one map (an item's annotations) written as this text, in place of their value. */
+  kept?: { in: object; entries: ReadonlyMap<string, string> };
+}
+
+/**
+ * printPlain's text as a ResourceList entry (or another container) holds it: `start`, then
+ * linesInContainer(printPlain(value), container) (src/krm/item.ts), byte for byte. Printed so
+ * at once, since making the text at column 0 and then moving it cost a copy of every written
+ * resource (test/print.test.ts holds the two to each other).
+ */
+export function printPlainIn(value: PlainResource, layout: Layout): string | undefined {
+  const container = layout.container ?? 0;
+  const p: Printer = {
+    out: [],
+    wide: layout.wide ?? hasWideSequences(value),
+    margin: margins(container),
+    breaks: breaksIn(container),
+    kept: layout.kept,
+  };
+  if (layout.start) p.out.push(layout.start);
+  if (isEmpty(value)) p.out.push('{}');
+  else if (!map(p, value, 0)) return undefined;
+  p.out.push('\n');
+  return p.out.join('');
 }
 
 /** kpt's record that the resource's file indents its sequences (`wide`), or not. */
@@ -85,95 +115,136 @@ function hasWideSequences(value: PlainResource): boolean {
   return annotations?.[SEQ_INDENT] === 'wide';
 }
 
-// The printers push text to `out` and return false to give up. `indent` is yaml's context
-// indentation: the column a collection's entries after the first start at.
+interface Printer {
+  /** The pieces of the text, joined once at the end. */
+  out: string[];
+  wide: boolean;
+  /** The container's columns, in front of every line but the first and blank ones. */
+  margin: string;
+  /** A line break and the indentation of a line at each depth, the margin included. */
+  breaks: string[];
+  kept: Layout['kept'];
+}
 
-/** A map with `keys` (its own, none of them left out: one Object.keys per map). */
-function map(
-  out: string[],
-  value: Record<string, unknown>,
-  keys: string[],
-  indent: string,
-  wide: boolean,
-): boolean {
-  const inner = deeper(indent);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (i > 0) out.push('\n', indent);
-    const k = string(key, true, inner);
-    // yaml writes keys this long as explicit `? ` keys.
-    if (k === undefined || k.length > 1024) return false;
-    out.push(k, ':');
+// The printers push text to `p.out` and return false to give up. `depth` is yaml's context
+// indentation, in steps of two columns: where a collection's entries after the first start.
+
+/**
+ * A map of at least one key. (Its keys by for-in, not Object.keys: no array made for each map;
+ * plain data from plainCopy has Object's prototype or none, so they are its own, in order.)
+ */
+function map(p: Printer, value: Record<string, unknown>, depth: number): boolean {
+  const { out } = p;
+  const inner = depth + 1;
+  const kept = p.kept?.in === value ? p.kept.entries : undefined;
+  let first = true;
+  for (const key in value) {
+    if (!first) out.push(lineBreak(p, depth));
+    first = false;
     const v = value[key];
+    const scalarValue = !(Array.isArray(v) || isObject(v));
+    const k = keyText(key, scalarValue, inner, p.margin);
+    if (k === undefined) return false;
+    const entry = kept?.get(key);
+    if (entry !== undefined) {
+      // Written as the input had it: only a key printed as itself is found again there.
+      if (k !== `${key}:` && k !== `${key}: `) return false;
+      out.push(entry);
+      continue;
+    }
+    out.push(k);
     if (Array.isArray(v)) {
       if (v.length > 0) {
-        const at = wide ? inner : indent;
-        out.push('\n', at);
-        if (!seq(out, v, at, wide)) return false;
+        const at = p.wide ? inner : depth;
+        out.push(lineBreak(p, at));
+        if (!seq(p, v, at)) return false;
       } else out.push(' []');
     } else if (isObject(v)) {
-      const entries = Object.keys(v);
-      if (entries.length > 0) {
-        out.push('\n', inner);
-        if (!map(out, v, entries, inner, wide)) return false;
+      if (!isEmpty(v)) {
+        out.push(lineBreak(p, inner));
+        if (!map(p, v, inner)) return false;
       } else out.push(' {}');
-    } else {
-      out.push(' ');
-      if (!scalar(out, v, inner)) return false;
-    }
+    } else if (!scalar(p, v, inner)) return false;
   }
   return true;
 }
 
+function isEmpty(value: Record<string, unknown>): boolean {
+  for (const _ in value) return false;
+  return true;
+}
+
 /** A sequence of at least one item. */
-function seq(out: string[], value: unknown[], indent: string, wide: boolean): boolean {
-  const inner = deeper(indent);
+function seq(p: Printer, value: unknown[], depth: number): boolean {
+  const { out } = p;
+  const inner = depth + 1;
   for (let i = 0; i < value.length; i++) {
-    if (i > 0) out.push('\n', indent);
+    if (i > 0) out.push(lineBreak(p, depth));
     const v = value[i];
     if (Array.isArray(v)) {
       if (v.length === 0) out.push('- []');
       else {
         out.push('- ');
-        if (!seq(out, v, inner, wide)) return false;
+        if (!seq(p, v, inner)) return false;
       }
     } else if (isObject(v)) {
-      const entries = Object.keys(v);
-      if (entries.length === 0) out.push('- {}');
+      if (isEmpty(v)) out.push('- {}');
       else {
         out.push('- ');
-        if (!map(out, v, entries, inner, wide)) return false;
+        if (!map(p, v, inner)) return false;
       }
     } else {
       out.push('- ');
-      if (!scalar(out, v, inner)) return false;
+      if (!scalar(p, v, inner)) return false;
     }
   }
   return true;
 }
 
-// Indentations, made once each: every map and sequence asks for the next one.
-const indents: string[] = [''];
-
-function deeper(indent: string): string {
-  const depth = indent.length / 2 + 1;
-  let next = indents[depth];
-  if (next === undefined) {
-    next = `${indent}  `;
-    indents[depth] = next;
-  }
-  return next;
+/** A string, number, boolean or null at `depth` (a block scalar's lines go there). */
+function scalar(p: Printer, v: unknown, depth: number): boolean {
+  if (typeof v === 'string') {
+    const s = string(v, false, depth, p.margin);
+    if (s === undefined) return false;
+    p.out.push(s);
+  } else if (typeof v === 'number' || typeof v === 'boolean') p.out.push(String(v));
+  else p.out.push('null');
+  return true;
 }
 
-/** A string, number, boolean or null; `indent`: the context's (a block scalar's lines). */
-function scalar(out: string[], v: unknown, indent: string): boolean {
-  if (typeof v === 'string') {
-    const s = string(v, false, indent);
-    if (s === undefined) return false;
-    out.push(s);
-  } else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
-  else out.push('null');
-  return true;
+// Indentations, margins and line breaks, made once each: every map and sequence asks for them.
+const indents: string[] = [''];
+
+function indentAt(depth: number): string {
+  let indent = indents[depth];
+  if (indent === undefined) {
+    indent = '  '.repeat(depth);
+    indents[depth] = indent;
+  }
+  return indent;
+}
+
+const marginsBy: string[] = [];
+
+function margins(container: number): string {
+  marginsBy[container] ??= ' '.repeat(container);
+  return marginsBy[container] as string;
+}
+
+const breaksBy: string[][] = [];
+
+function breaksIn(container: number): string[] {
+  breaksBy[container] ??= [];
+  return breaksBy[container] as string[];
+}
+
+function lineBreak(p: Printer, depth: number): string {
+  let b = p.breaks[depth];
+  if (b === undefined) {
+    b = `\n${p.margin}${indentAt(depth)}`;
+    p.breaks[depth] = b;
+  }
+  return b;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,31 +256,66 @@ const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 // names come back in every resource.
 const printedLines = [new Map<string, string>(), new Map<string, string>()];
 
-function string(value: string, implicitKey: boolean, indent: string): string | undefined {
+/**
+ * A key as it goes in front of its value: `key:` before a collection, `key: ` before a scalar;
+ * undefined when yaml writes it as an explicit `? ` key, or this does not print it.
+ */
+function keyText(key: string, scalarValue: boolean, depth: number, margin: string) {
+  const cache = printedKeys[scalarValue ? 1 : 0] as Map<string, string>;
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const k = string(key, true, depth, margin);
+  // yaml writes keys this long as explicit `? ` keys.
+  if (k === undefined || k.length > 1024) return undefined;
+  const out = scalarValue ? `${k}: ` : `${k}:`;
+  if (!key.includes('\n') && !DOCUMENT_MARKER.test(key)) {
+    if (cache.size > 100_000) cache.clear();
+    cache.set(key, out);
+  }
+  return out;
+}
+
+const printedKeys = [new Map<string, string>(), new Map<string, string>()];
+
+/** `depth`: the context's (a block scalar's lines); `margin`: the container's columns. */
+function string(
+  value: string,
+  implicitKey: boolean,
+  depth: number,
+  margin: string,
+): string | undefined {
+  const indent = indentAt(depth);
   if (!implicitKey) {
-    const block = literalBlock(value, indent);
+    const block = literalBlock(value, indent, margin);
     if (block !== undefined) return block;
   }
   const cache = printedLines[implicitKey ? 1 : 0] as Map<string, string>;
   const cached = cache.get(value);
   if (cached !== undefined) return cached;
   const out = writeNewString(value, implicitKey, indent);
-  if (!value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
+  // (Kept only on one line: then there is nothing to move in.)
+  const oneLine = !out.includes('\n');
+  if (oneLine && !value.includes('\n') && !DOCUMENT_MARKER.test(value)) {
     if (cache.size > 100_000) cache.clear();
     cache.set(value, out);
   }
-  return out;
+  // Lines of a quoted or block scalar that yaml wrote at column 0, moved in.
+  return margin === '' || oneLine ? out : out.replace(LINE_WITH_TEXT, `\n${margin}`);
 }
+
+/** A line break followed by a line that is not empty (as in linesInContainer). */
+const LINE_WITH_TEXT = /\n(?!\n|$)/g;
 
 /**
  * A value over several lines in the one form yaml gives most of them (a dashboard's JSON, a
- * script): a literal block without indicators, each line at `indent`. Undefined for any other
+ * script): a literal block without indicators, each line at `indent` (after the container's
+ * `margin`). Undefined for any other
  * form: escapes, a first line that starts with white space, white space or blank lines at the
  * end, a text some reader takes for no string. yaml's writer checks the block by reading it
  * back, which cost more than printing the rest of the resource; in this form it always reads
  * back (test/print.test.ts holds the two writers to each other).
  */
-export function literalBlock(value: string, indent: string): string | undefined {
+export function literalBlock(value: string, indent: string, margin = ''): string | undefined {
   const n = value.length;
   if (indent === '' || n < 2 || value.charCodeAt(n - 1) !== 10) return undefined;
   const first = value.charCodeAt(0);
@@ -218,11 +324,12 @@ export function literalBlock(value: string, indent: string): string | undefined 
   if (last === 32 || last === 9 || last === 10) return undefined;
   if (needsEscapes(value) || !readsAsStringEverywhere(value)) return undefined;
   const body = value.slice(0, -1);
+  const lead = margin + indent;
   // A blank line takes no indentation; without one, a plain replaceAll, several times faster.
   const lines = body.includes('\n\n')
-    ? body.replace(LINE_BREAKS, `$&${indent}`)
-    : body.replaceAll('\n', `\n${indent}`);
-  return `|\n${indent}${lines}`;
+    ? body.replace(LINE_BREAKS, `$&${lead}`)
+    : body.replaceAll('\n', `\n${lead}`);
+  return `|\n${lead}${lines}`;
 }
 
 const LINE_BREAKS = /\n+/g;

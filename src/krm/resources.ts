@@ -39,8 +39,9 @@ const item = (ref: Resource): Item => ref as Item;
 export class Resources {
   private readonly edit: Edit;
 
-  constructor(items: readonly Item[], results: Results) {
-    this.edit = new Edit(items, results);
+  /** `container`: the columns of a ResourceList entry the output writes (0: a stream's). */
+  constructor(items: readonly Item[], results: Results, container = 0) {
+    this.edit = new Edit(items, results, container);
   }
 
   /** Labels every resource created from now on carries (its instance's: see transform.ts). */
