@@ -1,6 +1,7 @@
 // The celery command line, token by token: table tests.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, queuesOf, workerArgs } from '../src/celery/args.js';
+import { flagCount, flagValue, parseArgs, queuesOf, workerArgs } from '../src/celery/args.js';
 
 const STOCK = [
   'celery',
@@ -41,6 +42,69 @@ describe('parseArgs', () => {
   });
 });
 
+// Tokens a command line may hold, of every kind parseArgs tells apart: long flags with `=`, with
+// a value after them or none, short flags with a value glued, after them or none, the
+// sub-command, positionals, a lone `-` and `--`.
+const tokenArb = fc.oneof(
+  fc.constantFrom(
+    '--queues',
+    '--queues=a,b',
+    '--queues=',
+    '-Q',
+    '-Qb, c',
+    '-Q=a',
+    '--hostname=x@%h',
+    '-n',
+    '--pool',
+    '--pool=custom',
+    '-P',
+    '-Pprefork',
+    '--concurrency=4',
+    '-c',
+    '-c8',
+    '-E',
+    '-O',
+    '--without-heartbeat',
+    '-',
+    '--',
+    'worker',
+    'celery',
+    'a',
+    ' a ,b',
+    '-x',
+  ),
+  fc.string({ maxLength: 6 }),
+);
+const FLAGS = ['--queues', '--hostname', '--pool', '--concurrency', '--task-events', '-O', '-x'];
+
+describe('the lookups without groups read as parseArgs', () => {
+  it('flagValue, flagCount and queuesOf give what parseArgs gives', () => {
+    fc.assert(
+      fc.property(fc.array(tokenArb, { maxLength: 8 }), fc.constantFrom(...FLAGS), (args, flag) => {
+        const groups = parseArgs(args).filter((g) => g.flag === flag);
+        expect(flagValue(args, flag)).toBe(groups[0]?.value);
+        expect(flagCount(args, flag)).toBe(groups.length);
+        const queues = parseArgs(args)
+          .filter((g) => g.flag === '--queues')
+          .flatMap((g) => (g.value ?? '').split(',').map((q) => q.trim()))
+          .filter((q, i, all) => q && all.indexOf(q) === i);
+        expect(queuesOf(args)).toEqual(flagCount(args, '--queues') ? queues : undefined);
+      }),
+      { seed: 21, numRuns: 2000 },
+    );
+  });
+
+  it('parseArgs gives a group a value only when it has one', () => {
+    expect(parseArgs(['celery', '--pool', '-O', 'fair', '-c4', '--x='])).toStrictEqual([
+      { tokens: ['celery'] },
+      { flag: '--pool', tokens: ['--pool'] },
+      { flag: '-O', tokens: ['-O', 'fair'], value: 'fair' },
+      { flag: '--concurrency', tokens: ['-c4'], value: '4' },
+      { flag: '--x', tokens: ['--x='], value: '' },
+    ]);
+  });
+});
+
 describe('queuesOf', () => {
   it.each([
     [STOCK, ['edx.lms.core.default', 'edx.lms.core.high', 'edx.lms.core.high_mem']],
@@ -57,7 +121,7 @@ describe('queuesOf', () => {
 describe('workerArgs', () => {
   it('narrows the stock worker in place, keeping every other flag', () => {
     expect(
-      workerArgs(STOCK, { queues: ['edx.lms.core.default', 'edx.lms.core.high_mem'] }),
+      workerArgs(parseArgs(STOCK), { queues: ['edx.lms.core.default', 'edx.lms.core.high_mem'] }),
     ).toEqual([
       'celery',
       '--app=lms.celery',
@@ -74,7 +138,7 @@ describe('workerArgs', () => {
 
   it('gives a clone its node name and exactly one --queues, extra flags last', () => {
     expect(
-      workerArgs(STOCK, {
+      workerArgs(parseArgs(STOCK), {
         queues: ['edx.lms.core.high_mem'],
         hostname: 'edx.lms.core.high_mem.%h',
         extraArgs: ['--pool=gevent', '--prefetch-multiplier', '4'],
@@ -97,7 +161,7 @@ describe('workerArgs', () => {
 
   it('collapses repeated and short --queues / -n into one long flag each', () => {
     expect(
-      workerArgs(['celery', 'worker', '-n', 'x@%h', '-Qa', '--queues', 'b', '-c', '2'], {
+      workerArgs(parseArgs(['celery', 'worker', '-n', 'x@%h', '-Qa', '--queues', 'b', '-c', '2']), {
         queues: ['q'],
         hostname: 'edx.cms.core.low.%h',
         extraArgs: ['--concurrency=8'],
@@ -113,7 +177,10 @@ describe('workerArgs', () => {
 
   it('adds the node name before --queues when the stock worker has none', () => {
     expect(
-      workerArgs(['celery', 'worker', '--queues=a'], { queues: ['b'], hostname: 'h.%h' }),
+      workerArgs(parseArgs(['celery', 'worker', '--queues=a']), {
+        queues: ['b'],
+        hostname: 'h.%h',
+      }),
     ).toEqual(['celery', 'worker', '--hostname=h.%h', '--queues=b']);
   });
 });

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { configMapHash } from '../src/krm/hash.js';
 import { blockOf, settingsBlock } from '../src/settings/block.js';
+import { settings } from '../src/settings/settings.js';
+import { runFamily } from './family.js';
 import { expectGolden, expectGoldenDiff } from './golden.js';
 import {
   celeryQueuesConfig,
@@ -86,6 +88,43 @@ describe.each(['v20', 'custom'])('golden: the %s render with task routes', (rend
         'production.py': '',
       });
       expect(cm.metadata.labels).toEqual(original?.metadata.labels);
+    }
+  });
+});
+
+describe('the block, written once per config and service', () => {
+  // Each run of one process, each with its own config, over two instances: every instance's
+  // block is the one its run's config gives, written anew (not one an earlier config left).
+  it('is, for every instance of every run, settingsBlock of that config', () => {
+    const configs = [
+      {
+        explicitQueues: {
+          lms: {
+            'b.task': { queue: 'edx.lms.core.high' },
+            'a.task': { queue: 'edx.lms.core.default' },
+          },
+        },
+      },
+      { acksLate: false, explicitQueues: { cms: { 'c.task': { queue: 'edx.cms.core.default' } } } },
+      { explicitQueues: { lms: { 'd.task': { queue: 'edx.lms.core.high_mem' } } } },
+    ];
+    for (const spec of [...configs, ...configs]) {
+      const out = runFamily(settings, { input: twoInstances(), spec });
+      const maps = settingsMaps(resources(out.output));
+      expect(maps).toHaveLength(4);
+      for (const cm of maps) {
+        const service = SETTINGS.exec(cm.metadata.name)?.[2] as 'lms' | 'cms';
+        const routes = Object.entries(
+          (spec.explicitQueues as Partial<Record<string, Record<string, { queue: string }>>>)[
+            service
+          ] ?? {},
+        )
+          .map(([task, r]) => ({ task, queue: r.queue }))
+          .sort((a, b) => (a.task < b.task ? -1 : 1));
+        expect(blockOf(cm.data['production.py'])).toBe(
+          settingsBlock(routes, spec.acksLate ?? true),
+        );
+      }
     }
   });
 });

@@ -41,42 +41,85 @@ export interface ArgGroup {
   value?: string;
 }
 
-/** `['--queues', 'a,b']`, `['-Qa,b']`, `['--queues=a,b']`: each one group with flag `--queues`. */
-export function parseArgs(args: readonly string[]): ArgGroup[] {
-  const groups: ArgGroup[] = [];
+/**
+ * Walks `args` group by group, as parseArgs reads them, without building them: `visit` gets each
+ * group's flag (undefined for a positional token), its tokens' range and its value, and stops
+ * the walk by returning true. The function's own lookups (a worker's --hostname, --pool, ...)
+ * ask for one flag of every worker of every instance; they need no groups.
+ */
+function eachGroup(
+  args: readonly string[],
+  visit: (flag: string | undefined, start: number, end: number, value?: string) => boolean,
+): void {
   for (let i = 0; i < args.length; i++) {
     const token = args[i] as string;
     if (token.startsWith('--') && token.length > 2) {
       const eq = token.indexOf('=');
       if (eq >= 0) {
-        groups.push({ flag: token.slice(0, eq), tokens: [token], value: token.slice(eq + 1) });
+        if (visit(token.slice(0, eq), i, i + 1, token.slice(eq + 1))) return;
         continue;
       }
       const next = args[i + 1];
       // `--loglevel info`: the next token is the value, unless it is the sub-command.
       if (next !== undefined && !next.startsWith('-') && next !== 'worker') {
-        groups.push({ flag: token, tokens: [token, next], value: next });
+        if (visit(token, i, i + 2, next)) return;
         i++;
-      } else groups.push({ flag: token, tokens: [token] });
+      } else if (visit(token, i, i + 1)) return;
       continue;
     }
     if (token.startsWith('-') && token.length >= 2 && token[1] !== '-') {
       const short = token.slice(0, 2);
       const flag = SHORT[short] ?? short;
       if (token.length > 2) {
-        groups.push({ flag, tokens: [token], value: token.slice(2).replace(/^=/, '') });
+        if (visit(flag, i, i + 1, token.slice(2).replace(/^=/, ''))) return;
         continue;
       }
       const next = args[i + 1];
       if (SHORT_WITH_VALUE.has(short) && next !== undefined) {
-        groups.push({ flag, tokens: [token, next], value: next });
+        if (visit(flag, i, i + 2, next)) return;
         i++;
-      } else groups.push({ flag, tokens: [token] });
+      } else if (visit(flag, i, i + 1)) return;
       continue;
     }
-    groups.push({ tokens: [token] });
+    if (visit(undefined, i, i + 1)) return;
   }
+}
+
+/** `['--queues', 'a,b']`, `['-Qa,b']`, `['--queues=a,b']`: each one group with flag `--queues`. */
+export function parseArgs(args: readonly string[]): ArgGroup[] {
+  const groups: ArgGroup[] = [];
+  eachGroup(args, (flag, start, end, value) => {
+    const tokens = args.slice(start, end);
+    if (flag === undefined) groups.push({ tokens });
+    else if (value === undefined) groups.push({ flag, tokens });
+    else groups.push({ flag, tokens, value });
+    return false;
+  });
   return groups;
+}
+
+/**
+ * The value of the first `flag` in `args` (undefined when it has none, or has it without a
+ * value): `parseArgs(args).find((g) => g.flag === flag)?.value`.
+ */
+export function flagValue(args: readonly string[], flag: string): string | undefined {
+  let found: string | undefined;
+  eachGroup(args, (f, _start, _end, value) => {
+    if (f !== flag) return false;
+    found = value;
+    return true;
+  });
+  return found;
+}
+
+/** How many times `args` give `flag`: `parseArgs(args).filter((g) => g.flag === flag).length`. */
+export function flagCount(args: readonly string[], flag: string): number {
+  let count = 0;
+  eachGroup(args, (f) => {
+    if (f === flag) count++;
+    return false;
+  });
+  return count;
 }
 
 export function flatten(groups: readonly ArgGroup[]): string[] {
@@ -85,21 +128,22 @@ export function flatten(groups: readonly ArgGroup[]): string[] {
 
 /** The queues a worker consumes (`--queues`/`-Q`), in order; undefined when it sets none. */
 export function queuesOf(args: readonly string[]): string[] | undefined {
-  const groups = parseArgs(args).filter((g) => g.flag === '--queues');
-  if (groups.length === 0) return undefined;
-  const queues: string[] = [];
-  for (const g of groups) {
-    for (const q of (g.value ?? '').split(',')) {
+  let queues: string[] | undefined;
+  eachGroup(args, (flag, _start, _end, value) => {
+    if (flag !== '--queues') return false;
+    queues ??= [];
+    for (const q of (value ?? '').split(',')) {
       const name = q.trim();
       if (name && !queues.includes(name)) queues.push(name);
     }
-  }
+    return false;
+  });
   return queues;
 }
 
 /** The concurrency a worker's command line sets (`--concurrency`, `-c`), if any. */
 export function concurrencyOf(args: readonly string[]): number | undefined {
-  const value = parseArgs(args).find((g) => g.flag === '--concurrency')?.value;
+  const value = flagValue(args, '--concurrency');
   const n = value === undefined ? Number.NaN : Number(value);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
@@ -113,10 +157,12 @@ export interface WorkerArgs {
   extraArgs?: readonly string[];
 }
 
-/** A worker's args: the stock args with the queues, node name and extra flags applied. */
-export function workerArgs(stock: readonly string[], want: WorkerArgs): string[] {
-  let groups = parseArgs(stock);
-  groups = setSingle(groups, '--queues', `--queues=${want.queues.join(',')}`);
+/**
+ * A worker's args: the stock args (`parseArgs` of them, read once for all the workers made from
+ * them) with the queues, node name and extra flags applied.
+ */
+export function workerArgs(stock: readonly ArgGroup[], want: WorkerArgs): string[] {
+  let groups = setSingle(stock, '--queues', `--queues=${want.queues.join(',')}`);
   if (want.hostname !== undefined) {
     groups = setSingle(groups, '--hostname', `--hostname=${want.hostname}`, '--queues');
   }
@@ -128,7 +174,12 @@ export function workerArgs(stock: readonly string[], want: WorkerArgs): string[]
 
 // Exactly one `flag`: the first occurrence rewritten in place, the others dropped. With no
 // occurrence, it goes before `before` (or at the end).
-function setSingle(groups: ArgGroup[], flag: string, token: string, before?: string): ArgGroup[] {
+function setSingle(
+  groups: readonly ArgGroup[],
+  flag: string,
+  token: string,
+  before?: string,
+): ArgGroup[] {
   const out: ArgGroup[] = [];
   let done = false;
   for (const g of groups) {

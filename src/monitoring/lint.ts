@@ -1,7 +1,7 @@
 // Warnings about settings that work against each other: a scale-down to zero that can come
 // while the last tasks still run, a worker-down alert on workers that are down on purpose, and
 // workers that tell the exporter nothing.
-import { parseArgs } from '../celery/args.js';
+import { flagCount } from '../celery/args.js';
 import { argsPath, gracePeriodOf, mayScaleToZero, type Worker } from '../celery/worker.js';
 import { fieldPath } from '../config/field-path.js';
 import { CONFIG_REF } from '../krm/results.js';
@@ -60,7 +60,7 @@ export function lintWorkerDown(
 export function lintHeartbeat(view: InstanceView, workers: readonly Worker[]): void {
   for (const worker of workers) {
     const { args } = worker;
-    if (!parseArgs(args).some((g) => g.flag === '--without-heartbeat')) continue;
+    if (flagCount(args, '--without-heartbeat') === 0) continue;
     const own = worker.config?.extraArgs.includes('--without-heartbeat');
     const effects = [
       'celery-exporter never sees it online (celery_worker_up)',

@@ -13,7 +13,7 @@
 // celery@edx.lms.core.high.<pod>). The exporter purges the series of a worker it has not heard
 // from for 10 minutes (--purge-offline-worker-metrics), so a scaled-down pod's series go away.
 
-import { parseArgs } from '../celery/args.js';
+import { flagValue } from '../celery/args.js';
 import { EXPORTER_NAME } from '../names.js';
 
 export const QUEUE_LENGTH = 'celery_queue_length';
@@ -60,7 +60,7 @@ export function queueMatcher(queues: readonly string[]): string {
  * --hostname, Celery names the node after the host: for a pod, `<deployment>-<hash>-<id>`.
  */
 export function nodeNamePattern(args: readonly string[], deployment: string): string {
-  const hostname = parseArgs(args).find((g) => g.flag === '--hostname')?.value;
+  const hostname = flagValue(args, '--hostname');
   if (hostname === undefined) return `${literalRegex(deployment)}-[a-z0-9]+-[a-z0-9]+`;
   const afterAt = hostname.includes('@') ? hostname.slice(hostname.indexOf('@') + 1) : hostname;
   return afterAt.replace(NODE_NAME_PARTS, (part) =>

@@ -7,6 +7,7 @@ import type { Route } from '../celery/edx-platform.js';
 import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
 import { argsPath } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
 import type { Resource } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
@@ -32,12 +33,32 @@ function ownQueueRoutes(service: ServiceName): Route[] {
     .map(({ task, queue }) => ({ task, queue }));
 }
 
+// The routes are the config's alone, the same for every instance of a run: read once per config
+// (which nothing changes once it is loaded).
+const routesOf = new WeakMap<Spec, Readonly<Record<ServiceName, readonly Route[]>>>();
+
 /** The config's routes of a service, sorted by task name (the order carries no meaning). */
-export function configRoutes(view: InstanceView, service: ServiceName): Route[] {
-  const routes = view.spec.explicitQueues?.[service] ?? {};
-  return Object.entries(routes)
-    .map(([task, route]) => ({ task, queue: route.queue }))
-    .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
+export function configRoutes(
+  view: Pick<InstanceView, 'spec'>,
+  service: ServiceName,
+): readonly Route[] {
+  let routes = routesOf.get(view.spec);
+  if (!routes) {
+    const sorted = (s: ServiceName) =>
+      Object.freeze(
+        Object.entries(view.spec.explicitQueues?.[s] ?? {})
+          .map(([task, route]) => Object.freeze({ task, queue: route.queue }))
+          .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0)),
+      );
+    routes = Object.freeze(
+      Object.fromEntries(SERVICES.map((s) => [s, sorted(s)])) as Record<
+        ServiceName,
+        readonly Route[]
+      >,
+    );
+    routesOf.set(view.spec, routes);
+  }
+  return routes[service];
 }
 
 /**

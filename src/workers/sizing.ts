@@ -2,13 +2,7 @@
 // pod labels and annotations, and Celery's concurrency and pool. What the config does not set
 // stays as the stock worker has it (Tutor's, or a plugin's such as tutor-contrib-pod-autoscaling).
 import { parseArgs } from '../celery/args.js';
-import {
-  DEFAULT_GRACE_PERIOD,
-  gracePeriodOf,
-  stockConfig,
-  type WorkerSizing,
-  workerSizing,
-} from '../celery/worker.js';
+import { DEFAULT_GRACE_PERIOD, gracePeriodOf, type WorkerSizing } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
 import type { Spec } from '../config/schema.js';
 import { SIZING_FLAGS, type Sizing } from '../config/sizing.js';
@@ -91,19 +85,17 @@ export function checkPodLabels(
 }
 
 /**
- * Env the config gives the stock worker (workerDefaults, or the variant `default`) may not name
- * one of its own variables: changing one in place would leave a later run nothing to put
- * Tutor's value back from but a copy of it in an annotation, and env holds passwords. Reported
- * once per config field; false if any.
+ * Env the config gives the stock worker (its sizing: workerDefaults, or the variant `default`)
+ * may not name one of its own variables: changing one in place would leave a later run nothing
+ * to put Tutor's value back from but a copy of it in an annotation, and env holds passwords.
+ * Reported once per config field; false if any.
  */
 export function checkStockEnv(
-  spec: Spec,
-  service: ServiceName,
+  { sizing, from }: WorkerSizing,
   stock: Reader,
   container: number,
   results: Results,
 ): boolean {
-  const { sizing, from } = workerSizing(spec, stockConfig(spec, service));
   const env = stock([...POD, 'containers', container, 'env']);
   const own = new Set(Array.isArray(env) ? env.map((v) => (v as { name?: unknown })?.name) : []);
   let ok = true;

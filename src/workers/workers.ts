@@ -1,16 +1,17 @@
 // The workers: a Deployment per configured variant (one queue) and per group (several), cloned
 // from the stock worker, and the stock worker narrowed to the queues left to it, or turned off,
 // so that every queue has exactly one consumer.
-import { parseArgs, workerArgs } from '../celery/args.js';
+import { type ArgGroup, flagCount, flagValue, parseArgs, workerArgs } from '../celery/args.js';
 import {
   argsPath,
   stockConfig,
   type Worker,
+  type WorkerConfig,
   type WorkerSizing,
   workerSizing,
 } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
-import type { GroupSpec, QueueSpec } from '../config/schema.js';
+import type { GroupSpec, QueueSpec, Spec } from '../config/schema.js';
 import { VARIANT } from '../config/workers.js';
 import { type Body, docBody, dropAnnotations, plainBody } from '../krm/body.js';
 import {
@@ -46,36 +47,33 @@ export const workers: WorkersStage = (view) => {
     const config = view.spec[service];
     if (!stock || !config) continue;
     if (!checkPodLabels(view.spec, service, stock.read, view.results)) continue;
+    const plan = servicePlan(view.spec, service);
     // A stock worker turned off takes no env (none of the config's sizing).
-    const stockOn = config.stockWorker?.enabled !== false;
-    if (stockOn && !checkStockEnv(view.spec, service, stock.read, stock.container, view.results)) {
+    if (
+      plan.stock &&
+      !checkStockEnv(plan.stock.sizing, stock.read, stock.container, view.results)
+    ) {
       continue;
     }
-    const wanted = [
-      ...Object.entries(config.queues)
-        .filter(([v]) => v !== DEFAULT_VARIANT)
-        .map(([variant, spec]) => wantedWorker(service, 'variant', variant, spec)),
-      ...Object.entries(config.groups).map(([group, spec]) =>
-        wantedWorker(service, 'group', group, spec),
-      ),
-    ];
-    const taken = new Set(wanted.flatMap((w) => w.queues));
+    const { wanted, taken } = plan;
     // The stock worker keeps every queue no other worker takes, and always the default queue
     // (some CMS tasks go to the LMS default queue). Turned off, it keeps none, and every one
     // must have gone elsewhere (the config check makes sure of the default queue).
     const left = stock.stockQueues.filter((q) => !taken.has(q));
-    if (stockOn) {
+    // Its command line, read once for every worker made from it.
+    const stockArgs = parseArgs(stock.stockArgs);
+    if (plan.stock) {
       const defaultQueue = queueName(service, DEFAULT_VARIANT);
       if (!left.includes(defaultQueue)) left.unshift(defaultQueue);
-      planned.push(narrowStock(view, stock, left));
+      planned.push(narrowStock(view, stock, stockArgs, left, plan.stock));
     } else if (left.length > 0) {
       reportLeftOver(view, stock, left);
       continue;
-    } else turnOffStock(view, stock);
+    } else turnOffStock(view, stock, stockArgs);
     // Each worker's pods must belong to its own Deployment only: not to the stock one's.
     const stockSelector = view.resources.read(stock.item, ['spec', 'selector']) as LabelSelector;
     for (const want of wanted) {
-      const worker = clone(view, stock, want, stockSelector);
+      const worker = clone(view, stock, stockArgs, want, stockSelector);
       if (worker) planned.push(worker);
     }
   }
@@ -102,36 +100,109 @@ function reportLeftOver(view: InstanceInput, stock: StockWorker, left: string[])
   );
 }
 
+/** What the config asks of a worker: its sizing, and the flags it adds to the stock ones. */
+interface Configured {
+  readonly sizing: WorkerSizing;
+  /** Can its Deployment be plain data (see fitsPlain)? */
+  readonly fits: boolean;
+  /** Celery flags after the stock ones: concurrency and pool, then its own extraArgs. */
+  readonly extraArgs: readonly string[];
+}
+
 /** A worker the config asks for, before it is cloned. */
-interface WantedWorker {
-  service: ServiceName;
-  kind: 'variant' | 'group';
-  key: string;
-  path: string[];
-  queues: string[];
-  hostname: string;
-  config: QueueSpec;
+interface WantedWorker extends Configured {
+  readonly service: ServiceName;
+  readonly kind: 'variant' | 'group';
+  readonly key: string;
+  readonly path: readonly string[];
+  readonly queues: readonly string[];
+  readonly hostname: string;
+  readonly config: QueueSpec;
+}
+
+/** What the config asks of one service's workers, the same for every instance. */
+interface ServicePlan {
+  /** The stock worker's own, undefined when the config turns it off. */
+  readonly stock: (Configured & { readonly own: ReturnType<typeof stockConfig> }) | undefined;
+  readonly wanted: readonly WantedWorker[];
+  /** The queues the wanted workers take from the stock worker. */
+  readonly taken: ReadonlySet<string>;
+}
+
+// The config is the same for every instance of a run, and nothing changes it once it is
+// loaded: what it asks of each service's workers is read once per config.
+const plans = new WeakMap<Spec, Partial<Record<ServiceName, ServicePlan>>>();
+
+function servicePlan(spec: Spec, service: ServiceName): ServicePlan {
+  let byService = plans.get(spec);
+  if (!byService) {
+    byService = {};
+    plans.set(spec, byService);
+  }
+  const known = byService[service];
+  if (known) return known;
+  const config = spec[service];
+  const wanted = Object.freeze([
+    ...Object.entries(config ? config.queues : {})
+      .filter(([v]) => v !== DEFAULT_VARIANT)
+      .map(([variant, q]) => wantedWorker(spec, service, 'variant', variant, q)),
+    ...Object.entries(config ? config.groups : {}).map(([group, g]) =>
+      wantedWorker(spec, service, 'group', group, g),
+    ),
+  ]);
+  const own = stockConfig(spec, service);
+  const plan: ServicePlan = Object.freeze({
+    stock:
+      config?.stockWorker?.enabled === false
+        ? undefined
+        : Object.freeze({ own, ...configured(spec, own, own.config?.extraArgs) }),
+    wanted,
+    taken: new Set(wanted.flatMap((w) => w.queues)),
+  });
+  byService[service] = plan;
+  return plan;
+}
+
+function configured(
+  spec: Spec,
+  worker: WorkerConfig,
+  extraArgs: readonly string[] = [],
+): Configured {
+  const sizing = workerSizing(spec, worker);
+  return {
+    sizing: Object.freeze(sizing),
+    fits: fitsPlain(sizing),
+    extraArgs: Object.freeze([
+      ...sizingArgs(sizing.sizing, extraArgs),
+      ...extraArgs.map(noExpansion),
+    ]),
+  };
 }
 
 /** A variant's worker (its one queue) or a group's (the queues of the variants it lists). */
 function wantedWorker(
+  spec: Spec,
   service: ServiceName,
   kind: 'variant' | 'group',
   key: string,
   config: QueueSpec | GroupSpec,
 ): WantedWorker {
   const group = kind === 'group';
-  return {
+  const path = Object.freeze(['spec', service, group ? 'groups' : 'queues', key]);
+  return Object.freeze({
     service,
     kind,
     key,
-    path: ['spec', service, group ? 'groups' : 'queues', key],
-    queues: group
-      ? (config as GroupSpec).queues.map((v) => queueName(service, v))
-      : [queueName(service, key)],
+    path,
+    queues: Object.freeze(
+      group
+        ? (config as GroupSpec).queues.map((v) => queueName(service, v))
+        : [queueName(service, key)],
+    ),
     hostname: group ? groupHostname(service, key) : workerHostname(service, key),
     config,
-  };
+    ...configured(spec, { service, config, path }, config.extraArgs),
+  });
 }
 
 /**
@@ -139,7 +210,7 @@ function wantedWorker(
  * celery/concurrency/__init__.py); without it, or on an older Celery, the worker does not start.
  */
 function warnCustomPool(view: InstanceInput, worker: Worker): void {
-  if (parseArgs(worker.args).find((g) => g.flag === '--pool')?.value !== 'custom') return;
+  if (flagValue(worker.args, '--pool') !== 'custom') return;
   const container = worker.body.get([
     'spec',
     'template',
@@ -150,7 +221,7 @@ function warnCustomPool(view: InstanceInput, worker: Worker): void {
   if (container?.envFrom?.length) return; // it may come from there
   if (container?.env?.some((e) => e?.name === 'CELERY_CUSTOM_WORKER_POOL')) return;
   const { from } = worker.sizing;
-  const own = parseArgs(worker.config?.extraArgs ?? []).some((g) => g.flag === '--pool');
+  const own = flagCount(worker.config?.extraArgs ?? [], '--pool') > 0;
   view.results.warning(
     `${worker.name} runs --pool=custom, which needs Celery 5.3 or later and the pool's class in the environment variable CELERY_CUSTOM_WORKER_POOL (module:Class); without it the worker does not start. Add it to env`,
     own || from.pool
@@ -162,16 +233,16 @@ function warnCustomPool(view: InstanceInput, worker: Worker): void {
   );
 }
 
-function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]): Worker {
-  const own = stockConfig(view.spec, stock.service);
-  const sizing = workerSizing(view.spec, own);
-  const extraArgs = own.config?.extraArgs ?? [];
-  const args = workerArgs(stock.stockArgs, {
-    queues,
-    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
-  });
+function narrowStock(
+  view: InstanceInput,
+  stock: StockWorker,
+  stockArgs: readonly ArgGroup[],
+  queues: string[],
+  { own, sizing, fits, extraArgs }: NonNullable<ServicePlan['stock']>,
+): Worker {
+  const args = workerArgs(stockArgs, { queues, extraArgs });
   // The working copy starts as Tutor rendered it (see tutor/stock.ts).
-  const body = stockBody(view, stock, fitsPlain(sizing));
+  const body = stockBody(view, stock, fits);
   body.setStrings(argsPath(stock), args);
   applySizing(body, stock.container, sizing);
   warnIdle(view, sizing, queues);
@@ -195,11 +266,15 @@ function narrowStock(view: InstanceInput, stock: StockWorker, queues: string[]):
  * queue no task is sent to: re-runs clone from it (its record, tutor/stock.ts), `tutor k8s`
  * commands and other plugins find it, and scaled up it takes no queue from another worker.
  */
-function turnOffStock(view: InstanceInput, stock: StockWorker): void {
+function turnOffStock(
+  view: InstanceInput,
+  stock: StockWorker,
+  stockArgs: readonly ArgGroup[],
+): void {
   const body = stockBody(view, stock, true);
   body.setStrings(
     argsPath(stock),
-    workerArgs(stock.stockArgs, { queues: [stockOffQueue(stock.service)] }),
+    workerArgs(stockArgs, { queues: [stockOffQueue(stock.service)] }),
   );
   body.insert(['spec'], 'replicas', 0, 'first');
 }
@@ -217,15 +292,16 @@ function stockBody(view: InstanceInput, stock: StockWorker, fits: boolean): Body
 function clone(
   view: InstanceInput,
   stock: StockWorker,
+  stockArgs: readonly ArgGroup[],
   want: WantedWorker,
   stockSelector: LabelSelector,
 ): Worker | undefined {
   const { service } = stock;
   const name = workerName(service, want.key);
-  const sizing = workerSizing(view.spec, { service, config: want.config, path: want.path });
+  const { sizing } = want;
   // From the stock worker as Tutor rendered it: as plain data when that prints the same (see
   // plain-form.ts), else its document.
-  const plain = fitsPlain(sizing) ? plainStock(stock, dropsFromClone) : undefined;
+  const plain = want.fits ? plainStock(stock, dropsFromClone) : undefined;
   const value = plain && plainCopy(plain);
   const doc = value ? undefined : cloneDoc(stock.pristine);
   const body = value ? plainBody(value) : docBody(doc as Doc);
@@ -243,11 +319,10 @@ function clone(
   }
   const container = ['spec', 'template', 'spec', 'containers', stock.container];
   body.replace([...container, 'name'], name);
-  const extraArgs = want.config.extraArgs;
-  const args = workerArgs(stock.stockArgs, {
+  const args = workerArgs(stockArgs, {
     queues: want.queues,
     hostname: want.hostname,
-    extraArgs: [...sizingArgs(sizing.sizing, extraArgs), ...extraArgs.map(noExpansion)],
+    extraArgs: want.extraArgs,
   });
   body.setStrings(argsPath(stock), args);
   applySizing(body, stock.container, sizing);
@@ -298,7 +373,11 @@ function fitsPlain({ sizing }: WorkerSizing): boolean {
 }
 
 // Zero replicas is a way to pause a queue, and an easy way to lose one: say so.
-function warnIdle(view: InstanceInput, { sizing, from }: WorkerSizing, queues: string[]): void {
+function warnIdle(
+  view: InstanceInput,
+  { sizing, from }: WorkerSizing,
+  queues: readonly string[],
+): void {
   if (sizing.replicas !== 0) return;
   view.results.warning(
     `replicas 0: nothing consumes ${queues.join(', ')} until the worker is scaled up`,
