@@ -39,29 +39,11 @@ const DESCEND: readonly (readonly string[])[] = [
   ['spec', 'template', 'spec', 'containers', '*'],
 ];
 
-/**
- * DESCEND as a tree, walked along with the diff: a path's node is there when the record looks
- * inside the path (its children by key; `*`: any key or index, alone at its level).
- */
-interface Descent {
-  children: Map<string, Descent>;
-}
-
-const DESCENT: Descent = { children: new Map() };
-for (const pattern of DESCEND) {
-  let node = DESCENT;
-  for (const part of pattern) {
-    let next = node.children.get(part);
-    if (!next) {
-      next = { children: new Map() };
-      node.children.set(part, next);
-    }
-    node = next;
-  }
-}
-
-function childDescent(node: Descent, key: string | number): Descent | undefined {
-  return node.children.get(String(key)) ?? node.children.get('*');
+function descends(path: Path): boolean {
+  return DESCEND.some(
+    (pattern) =>
+      pattern.length === path.length && pattern.every((p, i) => p === '*' || p === String(path[i])),
+  );
 }
 
 /** Field path -> original value (null: the field was absent). */
@@ -236,38 +218,25 @@ function lastIndex(key: string): number {
 export function recordStockFields(stock: unknown, body: Body, always = false): void {
   dropRecord(body);
   const fields: [string, unknown][] = [];
-  diff(stock, body.get([]), [], fields, DESCENT);
+  diff(stock, body.get([]), [], fields);
   if (fields.length === 0 && !always) return;
   fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   body.set(['metadata', 'annotations', STOCK_FIELDS], JSON.stringify(Object.fromEntries(fields)));
 }
 
-/** `path`: where `before` and `after` are (the diff's own, added to and taken off in turn). */
-function diff(
-  before: unknown,
-  after: unknown,
-  path: Path,
-  out: [string, unknown][],
-  descent: Descent | undefined,
-): void {
+function diff(before: unknown, after: unknown, path: Path, out: [string, unknown][]): void {
   if (before === after) return;
   // Where the record looks inside, the fields below decide: the whole is not compared first (a
   // stock worker's text is compared once, not once for each level above each field).
-  if (descent) {
+  if (descends(path)) {
     if (isObject(before) && isObject(after)) {
       for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        path.push(key);
-        diff(before[key], after[key], path, out, childDescent(descent, key));
-        path.pop();
+        diff(before[key], after[key], [...path, key], out);
       }
       return;
     }
     if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
-      for (let i = 0; i < before.length; i++) {
-        path.push(i);
-        diff(before[i], after[i], path, out, childDescent(descent, i));
-        path.pop();
-      }
+      for (const [i, b] of before.entries()) diff(b, after[i], [...path, i], out);
       return;
     }
   }
