@@ -20,7 +20,7 @@ import {
   YAMLMap,
   YAMLSeq,
 } from 'yaml';
-import { isIndexKey, printPlain } from '../print.js';
+import { isIndexKey, isPlainScalar, linesIn, printPlain } from '../print.js';
 import {
   type Doc,
   hasSourceText,
@@ -235,7 +235,7 @@ function render(ctx: Context, node: Node, col: number): string {
   const text = printNode(node, ctx.wide);
   const indent = pad(ctx, col);
   // Empty lines (in block scalars) stay empty, as the ResourceList writer leaves them.
-  return text.replace(/\n(?=[^\n])/g, `\n${indent}`);
+  return linesIn(text, indent);
 }
 
 /**
@@ -290,8 +290,7 @@ function plainOf(node: unknown): unknown {
 }
 
 function plainScalar(v: unknown): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-  return typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0) ? v : FAIL;
+  return isPlainScalar(v) ? v : FAIL;
 }
 
 /** A key a plain object keeps in its place: no array index (those go first), no __proto__. */
