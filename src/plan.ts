@@ -4,7 +4,28 @@ import type { Worker } from './celery/worker.js';
 import type { Spec } from './config/schema.js';
 import type { Resources } from './krm/resources.js';
 import type { Results } from './krm/results.js';
+import type { ServiceName } from './names.js';
 import type { TutorInstance } from './tutor/instances.js';
+
+/**
+ * `make` made once per config and service: the config is the same for every instance of a run,
+ * and nothing changes it once it is loaded, so what comes of it alone is not made again for
+ * each instance.
+ */
+export function oncePerConfig<T>(
+  make: (spec: Spec, service: ServiceName) => T,
+): (spec: Spec, service: ServiceName) => T {
+  const made = new WeakMap<Spec, Partial<Record<ServiceName, T>>>();
+  return (spec, service) => {
+    let byService = made.get(spec);
+    if (!byService) {
+      byService = {};
+      made.set(spec, byService);
+    }
+    if (!Object.hasOwn(byService, service)) byService[service] = make(spec, service);
+    return byService[service] as T;
+  };
+}
 
 /** One instance as the workers stage sees it, before any worker is planned. */
 export interface InstanceInput {

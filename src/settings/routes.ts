@@ -7,11 +7,10 @@ import type { Route } from '../celery/edx-platform.js';
 import { EDX_PLATFORM_ROUTES } from '../celery/edx-platform.js';
 import { argsPath } from '../celery/worker.js';
 import { fieldPath } from '../config/load.js';
-import type { Spec } from '../config/schema.js';
 import type { Resource } from '../krm/resources.js';
 import { CONFIG_REF } from '../krm/results.js';
 import { GENERATED_BY, queueName, SERVICES, type ServiceName } from '../names.js';
-import type { InstanceView } from '../plan.js';
+import { type InstanceView, oncePerConfig } from '../plan.js';
 import { type Advice, adviceText, routingAdvice } from './advice.js';
 
 /**
@@ -33,32 +32,21 @@ function ownQueueRoutes(service: ServiceName): Route[] {
     .map(({ task, queue }) => ({ task, queue }));
 }
 
-// The routes are the config's alone, the same for every instance of a run: read once per config
-// (which nothing changes once it is loaded).
-const routesOf = new WeakMap<Spec, Readonly<Record<ServiceName, readonly Route[]>>>();
+/** The routes are the config's alone: read once per config. */
+const sortedRoutes = oncePerConfig((spec, service): readonly Route[] =>
+  Object.freeze(
+    Object.entries(spec.explicitQueues?.[service] ?? {})
+      .map(([task, route]) => Object.freeze({ task, queue: route.queue }))
+      .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0)),
+  ),
+);
 
 /** The config's routes of a service, sorted by task name (the order carries no meaning). */
 export function configRoutes(
   view: Pick<InstanceView, 'spec'>,
   service: ServiceName,
 ): readonly Route[] {
-  let routes = routesOf.get(view.spec);
-  if (!routes) {
-    const sorted = (s: ServiceName) =>
-      Object.freeze(
-        Object.entries(view.spec.explicitQueues?.[s] ?? {})
-          .map(([task, route]) => Object.freeze({ task, queue: route.queue }))
-          .sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0)),
-      );
-    routes = Object.freeze(
-      Object.fromEntries(SERVICES.map((s) => [s, sorted(s)])) as Record<
-        ServiceName,
-        readonly Route[]
-      >,
-    );
-    routesOf.set(view.spec, routes);
-  }
-  return routes[service];
+  return sortedRoutes(view.spec, service);
 }
 
 /**

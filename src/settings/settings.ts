@@ -2,10 +2,9 @@
 // block at the end of production.py in the LMS and CMS settings ConfigMaps the workers mount,
 // and a rollout of every pod that mounts them (src/rollout.ts).
 
-import type { Spec } from '../config/schema.js';
 import type { Resource } from '../krm/resources.js';
-import { type ServiceName, settingsHashAnnotation } from '../names.js';
-import type { Family, InstanceView } from '../plan.js';
+import { settingsHashAnnotation } from '../names.js';
+import { type Family, type InstanceView, oncePerConfig } from '../plan.js';
 import { rollOut } from '../rollout.js';
 import { findSettings, PRODUCTION_KEY, type SettingsMount } from '../tutor/settings.js';
 import { settingsBlock, withBlock } from './block.js';
@@ -13,19 +12,10 @@ import { configRoutes, lintRoutes } from './routes.js';
 
 const FIELD = `data[${JSON.stringify(PRODUCTION_KEY)}]`;
 
-// The block is the config's alone (its routes and acksLate), the same for every instance of a
-// run: written once per config and service.
-const blocks = new WeakMap<Spec, Partial<Record<ServiceName, string>>>();
-
-function blockOf(view: InstanceView, service: ServiceName): string {
-  let byService = blocks.get(view.spec);
-  if (!byService) {
-    byService = {};
-    blocks.set(view.spec, byService);
-  }
-  byService[service] ??= settingsBlock(configRoutes(view, service), view.spec.acksLate);
-  return byService[service];
-}
+/** The block is the config's alone (its routes and acksLate): written once per config. */
+const configBlock = oncePerConfig((spec, service) =>
+  settingsBlock(configRoutes({ spec }, service), spec.acksLate),
+);
 
 export const settings: Family = (view) => {
   const mounts = findSettings(view.instance, (kind, ns, name) =>
@@ -64,7 +54,7 @@ function writeSettings(view: InstanceView, mount: SettingsMount): void {
     problem(`no ${FIELD}`, { item, field: FIELD });
     return;
   }
-  const edited = withBlock(text, blockOf(view, mount.service));
+  const edited = withBlock(text, configBlock(view.spec, mount.service));
   if ('error' in edited) {
     view.results.error(edited.error, { item, field: FIELD });
     return;

@@ -35,7 +35,7 @@ import {
   workerHostname,
   workerName,
 } from '../names.js';
-import type { InstanceInput, WorkersStage } from '../plan.js';
+import { type InstanceInput, oncePerConfig, type WorkersStage } from '../plan.js';
 import type { StockWorker } from '../tutor/instances.js';
 import { plainStock, plainStockText } from './plain-form.js';
 import { applySizing, checkPodLabels, checkStockEnv, sizingArgs } from './sizing.js';
@@ -129,18 +129,8 @@ interface ServicePlan {
   readonly taken: ReadonlySet<string>;
 }
 
-// The config is the same for every instance of a run, and nothing changes it once it is
-// loaded: what it asks of each service's workers is read once per config.
-const plans = new WeakMap<Spec, Partial<Record<ServiceName, ServicePlan>>>();
-
-function servicePlan(spec: Spec, service: ServiceName): ServicePlan {
-  let byService = plans.get(spec);
-  if (!byService) {
-    byService = {};
-    plans.set(spec, byService);
-  }
-  const known = byService[service];
-  if (known) return known;
+/** What the config asks of a service's workers, read once per config. */
+const servicePlan = oncePerConfig((spec, service): ServicePlan => {
   const config = spec[service];
   const wanted = Object.freeze([
     ...Object.entries(config ? config.queues : {})
@@ -151,7 +141,7 @@ function servicePlan(spec: Spec, service: ServiceName): ServicePlan {
     ),
   ]);
   const own = stockConfig(spec, service);
-  const plan: ServicePlan = Object.freeze({
+  return Object.freeze({
     stock:
       config?.stockWorker?.enabled === false
         ? undefined
@@ -159,9 +149,7 @@ function servicePlan(spec: Spec, service: ServiceName): ServicePlan {
     wanted,
     taken: new Set(wanted.flatMap((w) => w.queues)),
   });
-  byService[service] = plan;
-  return plan;
-}
+});
 
 function configured(
   spec: Spec,
