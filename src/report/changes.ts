@@ -29,10 +29,6 @@ function keyOf(item: Item): string {
   return `${item.kind}\u0000${item.namespace}\u0000${item.name}`;
 }
 
-function idOf(item: Item): ResourceId {
-  return { kind: item.kind, namespace: item.namespace, name: item.name };
-}
-
 export function changesOf(input: readonly Item[], output: readonly Item[]): Changes {
   // Only what is not the very item that came in is looked at, by kind, namespace and name.
   const kept = new Set(output);
@@ -50,23 +46,27 @@ export function changesOf(input: readonly Item[], output: readonly Item[]): Chan
   }
   const renames = new Renames(removed);
   const changes: Changes = { added: [], changed: [], removed: [] };
+  // (Each entry made whole at once: no object spread into another, for every written resource.)
   written.forEach((item, n) => {
+    const { kind, namespace, name } = item;
     const old = before.get(writtenKeys[n] as string);
-    if (old === undefined) {
-      const renamed = renames.take(item);
-      if (renamed) {
-        changes.changed.push({
-          ...idOf(item),
-          renamedFrom: renamed.name,
-          before: renamed,
-          after: item,
-        });
-      } else changes.added.push({ ...idOf(item), after: item });
-    } else changes.changed.push({ ...idOf(item), before: old, after: item });
+    const renamed = old === undefined ? renames.take(item) : undefined;
+    if (old !== undefined)
+      changes.changed.push({ kind, namespace, name, before: old, after: item });
+    else if (renamed) {
+      changes.changed.push({
+        kind,
+        namespace,
+        name,
+        renamedFrom: renamed.name,
+        before: renamed,
+        after: item,
+      });
+    } else changes.added.push({ kind, namespace, name, after: item });
   });
   changes.removed = removed
     .filter((item) => !renames.taken.has(item))
-    .map((item) => ({ ...idOf(item), before: item }));
+    .map((item) => ({ kind: item.kind, namespace: item.namespace, name: item.name, before: item }));
   return changes;
 }
 
