@@ -11,7 +11,14 @@ import { printTextForm, type TextForm } from './plain-text.js';
 import { isIndexKey, type PlainResource, plainCopy } from './print.js';
 import { docTree, outlineTree, type Tree } from './refs.js';
 import type { Results } from './results.js';
-import { nodeAt, type Outline, type Path, type ScalarEdit, spliceScalars } from './text/outline.js';
+import {
+  concat,
+  nodeAt,
+  type Outline,
+  type Path,
+  type ScalarEdit,
+  splicePieces,
+} from './text/outline.js';
 import { printEdited } from './text/patch.js';
 import { type Doc, deepEqual, docFrom, plainAt, printResource, toPlain } from './yaml.js';
 
@@ -211,14 +218,17 @@ export class Edit {
     const base = prior && item.outline;
     const all = base && prior && withEdits(base, prior, edits);
     if (text && base && all) {
-      const spliced = spliceScalars(base, [...all.values()]);
-      if (spliced !== undefined) {
+      const pieces = splicePieces(base, [...all.values()]);
+      const spliced = pieces && concat(pieces);
+      if (pieces && spliced !== undefined) {
         this.settled.delete(item);
         if (spliced === item.raw) {
           this.spliced.delete(item);
           this.splices.delete(item);
         } else {
-          if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced, sameHeader));
+          if (spliced !== text.raw) {
+            this.spliced.set(item, text.withText(spliced, sameHeader, pieces));
+          }
           this.splices.set(item, all);
         }
         return;
@@ -226,13 +236,16 @@ export class Edit {
     }
     const outline = text?.outline;
     if (text && outline) {
-      const spliced = spliceScalars(outline, edits);
-      if (spliced !== undefined) {
+      const pieces = splicePieces(outline, edits);
+      const spliced = pieces && concat(pieces);
+      if (pieces && spliced !== undefined) {
         this.settled.delete(item);
         // The same scalar again: its edited text is what the next edit starts from.
         this.splices.delete(item);
         if (spliced === item.raw) this.spliced.delete(item);
-        else if (spliced !== text.raw) this.spliced.set(item, text.withText(spliced, sameHeader));
+        else if (spliced !== text.raw) {
+          this.spliced.set(item, text.withText(spliced, sameHeader, pieces));
+        }
         return;
       }
     }

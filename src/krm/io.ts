@@ -671,6 +671,12 @@ function columnZeroEntry(text: string, key: string): string | undefined {
 }
 
 function* entryChunks(item: Item, indent: number): Generator<string> {
+  // A spliced resource in its pieces: no joined copy of them is made to write them.
+  const pieces = item.pieces;
+  if (pieces !== undefined) {
+    yield* pieces;
+    return;
+  }
   const entry = item.raw ?? item.entryAt(indent);
   if (entry !== undefined) {
     yield entry;

@@ -70,6 +70,8 @@ export class Item {
   private ready = false;
   /** Where the metadata's lines are in `raw` (see scanHeader), once the header is read off it. */
   private metadataLines: [number, number] | undefined;
+  /** See `pieces`. */
+  private rawPieces: readonly string[] | undefined;
 
   private constructor(
     /** The item's exact text in the input's own layout, written back when it is unchanged. */
@@ -333,12 +335,22 @@ export class Item {
   /**
    * The same resource with other text in the same layout (an edit spliced into the text).
    * `sameHeader`: the edit left apiVersion, kind, name and namespace alone, so they are known
-   * without reading the new text (a settings ConfigMap is tens of kilobytes).
+   * without reading the new text (a settings ConfigMap is tens of kilobytes). `pieces`: the
+   * strings `raw` is made of, in order (see `pieces`).
    */
-  withText(raw: string, sameHeader = false): Item {
+  withText(raw: string, sameHeader = false, pieces?: readonly string[]): Item {
     const item = new Item(raw, this.indent, this.position, false, undefined, this.lead);
     if (sameHeader) item.header = this.header;
+    item.rawPieces = pieces;
     return item;
+  }
+
+  /**
+   * `raw` as the strings it was spliced from, when it was (slices of the input's text and the
+   * new values' texts), for the writer: writing `raw` itself copies them into one string first.
+   */
+  get pieces(): readonly string[] | undefined {
+    return this.rawPieces;
   }
 
   private get head(): Header {

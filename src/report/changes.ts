@@ -29,50 +29,82 @@ function keyOf(item: Item): string {
   return `${item.kind}\u0000${item.namespace}\u0000${item.name}`;
 }
 
-function idOf(item: Item): ResourceId {
-  return { kind: item.kind, namespace: item.namespace, name: item.name };
-}
-
 export function changesOf(input: readonly Item[], output: readonly Item[]): Changes {
   // Only what is not the very item that came in is looked at, by kind, namespace and name.
   const kept = new Set(output);
   const inInput = new Set(input);
   const written = output.filter((item) => !inInput.has(item));
-  const writtenKeys = new Set(written.map(keyOf));
-  const gone = input.filter((item) => !kept.has(item));
-  const before = new Map(gone.map((item) => [keyOf(item), item]));
-  const removed = gone.filter((item) => !writtenKeys.has(keyOf(item)));
-  const changes: Changes = { added: [], changed: [], removed: [] };
-  for (const item of written) {
-    const old = before.get(keyOf(item));
-    if (old === undefined) {
-      const renamed = renamedFrom(item, removed);
-      if (renamed) {
-        removed.splice(removed.indexOf(renamed), 1);
-        changes.changed.push({
-          ...idOf(item),
-          renamedFrom: renamed.name,
-          before: renamed,
-          after: item,
-        });
-      } else changes.added.push({ ...idOf(item), after: item });
-    } else changes.changed.push({ ...idOf(item), before: old, after: item });
+  const writtenKeys = written.map(keyOf);
+  const writtenKeySet = new Set(writtenKeys);
+  const before = new Map<string, Item>();
+  const removed: Item[] = [];
+  for (const item of input) {
+    if (kept.has(item)) continue;
+    const key = keyOf(item);
+    before.set(key, item);
+    if (!writtenKeySet.has(key)) removed.push(item);
   }
-  changes.removed = removed.map((item) => ({ ...idOf(item), before: item }));
+  const renames = new Renames(removed);
+  const changes: Changes = { added: [], changed: [], removed: [] };
+  // (Each entry made whole at once: no object spread into another, for every written resource.)
+  written.forEach((item, n) => {
+    const { kind, namespace, name } = item;
+    const old = before.get(writtenKeys[n] as string);
+    const renamed = old === undefined ? renames.take(item) : undefined;
+    if (old !== undefined)
+      changes.changed.push({ kind, namespace, name, before: old, after: item });
+    else if (renamed) {
+      changes.changed.push({
+        kind,
+        namespace,
+        name,
+        renamedFrom: renamed.name,
+        before: renamed,
+        after: item,
+      });
+    } else changes.added.push({ kind, namespace, name, after: item });
+  });
+  changes.removed = removed
+    .filter((item) => !renames.taken.has(item))
+    .map((item) => ({ kind: item.kind, namespace: item.namespace, name: item.name, before: item }));
   return changes;
 }
 
-// A name with Kustomize's content hash whose base an input resource of the kind shares.
-function renamedFrom(item: Item, removed: readonly Item[]): Item | undefined {
-  const base = item.name.replace(HASH_SUFFIX, '');
-  if (base === item.name) return undefined;
-  return removed.find(
-    (old) =>
-      old.kind === item.kind &&
-      old.namespace === item.namespace &&
-      old.name !== old.name.replace(HASH_SUFFIX, '') &&
-      old.name.replace(HASH_SUFFIX, '') === base,
-  );
+/**
+ * The removed resources with Kustomize's content hash in their names, by kind, namespace and
+ * the name's base: a written resource whose hashed name has the same base is the first of them
+ * not yet paired. (Indexed: a render of many instances renames a ConfigMap or two in each.)
+ */
+class Renames {
+  private readonly byBase = new Map<string, Item[]>();
+  readonly taken = new Set<Item>();
+
+  constructor(removed: readonly Item[]) {
+    for (const old of removed) {
+      const base = hashedBase(old.name);
+      if (base === undefined) continue;
+      const key = `${old.kind}\u0000${old.namespace}\u0000${base}`;
+      const list = this.byBase.get(key);
+      if (list) list.push(old);
+      else this.byBase.set(key, [old]);
+    }
+  }
+
+  /** The removed resource `item` was renamed from, if any; paired once only. */
+  take(item: Item): Item | undefined {
+    const base = hashedBase(item.name);
+    if (base === undefined) return undefined;
+    const list = this.byBase.get(`${item.kind}\u0000${item.namespace}\u0000${base}`);
+    const old = list?.shift();
+    if (old) this.taken.add(old);
+    return old;
+  }
+}
+
+/** A name without Kustomize's content hash; undefined when it has none. */
+function hashedBase(name: string): string | undefined {
+  const base = name.replace(HASH_SUFFIX, '');
+  return base === name ? undefined : base;
 }
 
 /** `3 Deployments, 1 Service`, kinds in the order they first come. */

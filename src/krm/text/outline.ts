@@ -857,6 +857,16 @@ export interface ScalarEdit {
  * Undefined when a path is not a string scalar, or its style cannot hold the new value.
  */
 export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string | undefined {
+  const pieces = splicePieces(o, edits);
+  return pieces && concat(pieces);
+}
+
+/**
+ * spliceScalars's text in the pieces it is made of, in order: slices of the source between new
+ * scalars' texts. (A writer writes them one by one: the joined string, once written, is copied
+ * whole into one; a settings ConfigMap is tens of kilobytes.)
+ */
+export function splicePieces(o: Outline, edits: readonly ScalarEdit[]): string[] | undefined {
   const pieces: { start: number; end: number; text: string }[] = [];
   const edited = new Set<OutlineNode>();
   for (const edit of edits) {
@@ -874,14 +884,22 @@ export function spliceScalars(o: Outline, edits: readonly ScalarEdit[]): string 
   // for something else is quoted, as every string the function writes is.
   if (pieces.length > 0) pieces.push(...requotes(o, edited));
   pieces.sort((a, b) => a.start - b.start);
-  let out = '';
+  const out: string[] = [];
   let from = 0;
   for (const p of pieces) {
     if (p.start < from) return undefined; // the same scalar twice
-    out += o.source.slice(from, p.start) + p.text;
+    out.push(o.source.slice(from, p.start), p.text);
     from = p.end;
   }
-  return out + o.source.slice(from);
+  out.push(o.source.slice(from));
+  return out;
+}
+
+/** Strings one after the other, as one string that points at them (no copy of them is made). */
+export function concat(pieces: readonly string[]): string {
+  let out = '';
+  for (const piece of pieces) out += piece;
+  return out;
 }
 
 /** The plain keys and values of a text that YAML 1.1 reads otherwise, quoted. */
