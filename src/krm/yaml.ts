@@ -742,17 +742,21 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
+  // (Loops, not every() over Object.keys: a stock worker is compared whole on every run.)
   if (Array.isArray(a)) {
     const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
   }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
+  const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  return ka.every(
-    (k) => Object.hasOwn(bo, k) && deepEqual((a as Record<string, unknown>)[k], bo[k]),
-  );
+  let count = 0;
+  for (const k of Object.keys(ao)) {
+    if (!Object.hasOwn(bo, k) || !deepEqual(ao[k], bo[k])) return false;
+    count++;
+  }
+  return count === Object.keys(bo).length;
 }
 
 /** The plain value at a path of a document (undefined when absent). */

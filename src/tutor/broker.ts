@@ -41,9 +41,9 @@ export function mountedConfigMaps(stock: StockWorker): readonly MountedConfigMap
   if (out) return out;
   const pod = ['spec', 'template', 'spec'];
   const list = <T>(value: unknown) => (Array.isArray(value) ? (value as T[]) : []);
-  const volumes = list<Volume>(stock.item.plainAt([...pod, 'volumes']));
+  const volumes = list<Volume>(stock.read([...pod, 'volumes']));
   const mounts = list<VolumeMount>(
-    stock.item.plainAt([...pod, 'containers', stock.container, 'volumeMounts']),
+    stock.read([...pod, 'containers', stock.container, 'volumeMounts']),
   );
   out = volumes.flatMap((volume) => {
     const name = volume?.configMap?.name;

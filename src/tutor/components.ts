@@ -33,9 +33,9 @@ export function componentLabels(
         (e): e is [string, string] => typeof e[1] === 'string',
       ),
     );
-  const stockLabels = strings(stock.item.plainAt(['metadata', 'labels']));
+  const stockLabels = strings(stock.read(['metadata', 'labels']));
   const selector: Record<string, string> = {
-    ...strings(stock.item.plainAt(['spec', 'selector', 'matchLabels'])),
+    ...strings(stock.read(['spec', 'selector', 'matchLabels'])),
     [NAME_LABEL]: name,
   };
   const labels: Record<string, string> = {

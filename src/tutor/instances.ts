@@ -4,6 +4,9 @@
 import { parseArgs, queuesOf } from '../celery/args.js';
 import type { Spec } from '../config/schema.js';
 import type { Item } from '../krm/item.js';
+import { jsonAt } from '../krm/json.js';
+import { isBookkeepingAnnotation } from '../krm/k8s.js';
+import { type TextForm, textForm } from '../krm/plain-text.js';
 import { CONFIG_REF, type Results } from '../krm/results.js';
 import { cloneDoc, type Doc, plainAt } from '../krm/yaml.js';
 import {
@@ -33,8 +36,17 @@ export interface StockWorker {
    * `ownPristine`.
    */
   readonly pristine: Doc;
-  /** The plain value at a path of the pristine form (read off the input's text when it is that). */
+  /**
+   * The plain value at a path of the pristine form (read off the input's text when it is that).
+   * Shared: never modify it.
+   */
   read(path: readonly (string | number)[]): unknown;
+  /**
+   * The input's text as a text form (krm/plain-text.ts), when printPlain prints its value as
+   * that text and it carries no record: its value is the pristine form's, shared (never modify
+   * it: copy it).
+   */
+  readonly text: TextForm | undefined;
   /** The pristine form as a copy of its own, to change (a renamed ConfigMap: see rollout.ts). */
   ownPristine(): Doc;
   /** What an earlier run changed on it, as recorded in its STOCK_FIELDS annotation. */
@@ -195,6 +207,19 @@ function readStockWorker(
     );
     return undefined;
   }
+  // At its instance's turn, the first read reads its text whole, once, as plain data (and as its
+  // text form when printPlain prints it as that text: workers/plain-form.ts): its checks, its
+  // clones, its narrowing, its record and the broker read that value, not the text again. (Read
+  // here and kept until its turn, the values of every instance would outlive young collections:
+  // measured, that costs more than the outline made again.)
+  let read: { text: TextForm | undefined; value: unknown } | undefined;
+  const own = () => {
+    if (!read) {
+      const text = textForm(item, isBookkeepingAnnotation);
+      read = { text, value: text ? text.value : item.plainAt([]) };
+    }
+    return read;
+  };
   return {
     service,
     item,
@@ -203,7 +228,10 @@ function readStockWorker(
     get pristine() {
       return pristine ?? item.doc;
     },
-    read: (path) => (pristine ? plainAt(pristine, path) : item.plainAt(path)),
+    read: (path) => (pristine ? plainAt(pristine, path) : jsonAt(own().value, path)),
+    get text() {
+      return recorded ? undefined : own().text;
+    },
     ownPristine() {
       pristine ??= cloneDoc(item.doc);
       return pristine;

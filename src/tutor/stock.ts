@@ -39,11 +39,28 @@ const DESCEND: readonly (readonly string[])[] = [
   ['spec', 'template', 'spec', 'containers', '*'],
 ];
 
-function descends(path: Path): boolean {
-  return DESCEND.some(
-    (pattern) =>
-      pattern.length === path.length && pattern.every((p, i) => p === '*' || p === String(path[i])),
-  );
+/**
+ * DESCEND as a tree, walked along with the values: a path has a node when the record looks
+ * inside it (each pattern's parents are patterns too), so no path is matched against the list.
+ */
+type Descend = ReadonlyMap<string, Descend>;
+
+const DESCEND_TREE: Descend = (() => {
+  type Node = Map<string, Node>;
+  const root: Node = new Map();
+  for (const pattern of DESCEND) {
+    let node = root;
+    for (const part of pattern) {
+      const child: Node = node.get(part) ?? new Map();
+      node.set(part, child);
+      node = child;
+    }
+  }
+  return root;
+})();
+
+function childOf(node: Descend, key: string | number): Descend | undefined {
+  return node.get(String(key)) ?? node.get('*');
 }
 
 /** Field path -> original value (null: the field was absent). */
@@ -218,25 +235,38 @@ function lastIndex(key: string): number {
 export function recordStockFields(stock: unknown, body: Body, always = false): void {
   dropRecord(body);
   const fields: [string, unknown][] = [];
-  diff(stock, body.get([]), [], fields);
+  diff(stock, body.get([]), [], DESCEND_TREE, fields);
   if (fields.length === 0 && !always) return;
   fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   body.set(['metadata', 'annotations', STOCK_FIELDS], JSON.stringify(Object.fromEntries(fields)));
 }
 
-function diff(before: unknown, after: unknown, path: Path, out: [string, unknown][]): void {
+/** `descend`: the node of DESCEND_TREE at `path`, if it has one. */
+function diff(
+  before: unknown,
+  after: unknown,
+  path: Path,
+  descend: Descend | undefined,
+  out: [string, unknown][],
+): void {
   if (before === after) return;
   // Where the record looks inside, the fields below decide: the whole is not compared first (a
   // stock worker's text is compared once, not once for each level above each field).
-  if (descends(path)) {
+  if (descend) {
     if (isObject(before) && isObject(after)) {
-      for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        diff(before[key], after[key], [...path, key], out);
+      for (const key of Object.keys(before)) {
+        diff(before[key], after[key], [...path, key], childOf(descend, key), out);
+      }
+      for (const key of Object.keys(after)) {
+        if (Object.hasOwn(before, key)) continue;
+        diff(before[key], after[key], [...path, key], childOf(descend, key), out);
       }
       return;
     }
     if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
-      for (const [i, b] of before.entries()) diff(b, after[i], [...path, i], out);
+      for (const [i, b] of before.entries()) {
+        diff(b, after[i], [...path, i], childOf(descend, i), out);
+      }
       return;
     }
   }

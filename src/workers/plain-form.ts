@@ -6,19 +6,16 @@
 // takes the document.
 import { plainBody } from '../krm/body.js';
 import { isObject } from '../krm/json.js';
-import { isBookkeepingAnnotation } from '../krm/k8s.js';
-import { dropAnnotations, plainTextValue, type TextForm, textForm } from '../krm/plain-text.js';
+import { plainTextValue, type TextForm } from '../krm/plain-text.js';
 import { type PlainResource, plainCopy } from '../krm/print.js';
 import { configMapRefs } from '../krm/refs.js';
 import { canBePlain } from '../krm/text/strings.js';
 import type { StockWorker } from '../tutor/instances.js';
 
-/** What is read of a stock worker's text, once per run. */
+/** What the workers make of a stock worker's text form (StockWorker.text), once per run. */
 interface Forms {
-  /** For the narrowed stock worker, until it takes it (see plainStockText). */
+  /** The text form, for the narrowed stock worker, until it takes it (see plainStockText). */
   text: TextForm | undefined;
-  /** Its whole value, a copy of its own, for the clones' form (see plainStock). */
-  whole: PlainResource | undefined;
   /** The clones' form (null: none), once read. */
   clone?: PlainResource | null;
 }
@@ -28,45 +25,44 @@ const forms = new WeakMap<StockWorker, Forms>();
 function formsOf(stock: StockWorker): Forms {
   let read = forms.get(stock);
   if (!read) {
-    // A recorded stock worker's pristine form is its text with an earlier run undone: no text.
-    const text = stock.recorded ? undefined : textForm(stock.item, isBookkeepingAnnotation);
+    const { text } = stock;
     const fits = text !== undefined && keepsStyles(stock, text.value);
-    read = { text: fits ? text : undefined, whole: fits ? plainCopy(text.value) : undefined };
-    // The same strings in both forms: neither keeps its styles.
-    if (text && !fits) read.clone = null;
+    read = { text: fits ? text : undefined };
+    // Its value, shared, is the clones' form: printed as its text whole, it prints so without
+    // any annotations too (each is its lines), and each clone copies it and drops those it
+    // leaves out. The same strings in both forms: neither keeps its styles.
+    if (text) read.clone = fits ? text.value : null;
     forms.set(stock, read);
   }
   return read;
 }
 
 /**
- * The stock worker as plain data without the annotations a clone drops (`drop`), when its text
- * without them is what printPlain prints of that; undefined otherwise. Read once per stock worker.
+ * The stock worker as plain data, shared (copy it), when its text without the annotations a
+ * clone drops (`drop`) is what printPlain prints of that value without them; undefined
+ * otherwise. The annotations `drop` names are the clone's to take out of its copy. Read once
+ * per stock worker.
  */
 export function plainStock(
   stock: StockWorker,
   drop: (key: string) => boolean,
 ): PlainResource | undefined {
   const read = formsOf(stock);
-  if (read.clone === undefined) {
-    // Printed as its text whole, it prints so without any annotations too (each is its lines).
-    const { whole } = read;
-    if (whole) dropAnnotations(whole, drop);
-    read.clone = whole ?? readPlain(stock, drop) ?? null;
-  }
+  if (read.clone === undefined) read.clone = readPlain(stock, drop) ?? null;
   return read.clone ?? undefined;
 }
 
 /**
  * The stock worker as plain data to narrow or turn off, when printPlain prints it as its text
- * (the bookkeeping annotations Kustomize and kpt add kept as their text: see TextForm). Its own
- * to change: given once a run, undefined after.
+ * (the bookkeeping annotations Kustomize and kpt add kept as their text: see TextForm). A copy
+ * of its own to change: given once a run, undefined after.
  */
 export function plainStockText(stock: StockWorker): TextForm | undefined {
   const read = formsOf(stock);
   const { text } = read;
   read.text = undefined;
-  return text;
+  const value = text && plainCopy(text.value);
+  return value && { ...text, value };
 }
 
 function readPlain(stock: StockWorker, drop: (key: string) => boolean): PlainResource | undefined {

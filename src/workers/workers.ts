@@ -71,7 +71,7 @@ export const workers: WorkersStage = (view) => {
       continue;
     } else turnOffStock(view, stock, stockArgs);
     // Each worker's pods must belong to its own Deployment only: not to the stock one's.
-    const stockSelector = view.resources.read(stock.item, ['spec', 'selector']) as LabelSelector;
+    const stockSelector = stock.read(['spec', 'selector']) as LabelSelector;
     for (const want of wanted) {
       const worker = clone(view, stock, stockArgs, want, stockSelector);
       if (worker) planned.push(worker);
