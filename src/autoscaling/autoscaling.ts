@@ -18,7 +18,7 @@ import {
   scaledObjectName,
 } from '../names.js';
 import type { Family, InstanceView } from '../plan.js';
-import { loadQuery, nodeNamePattern } from '../promql/celery-exporter.js';
+import { loadQuery, workerNodes } from '../promql/celery-exporter.js';
 import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
 import {
   type Autoscaling,
@@ -160,7 +160,7 @@ function loadTrigger(
     query: loadQuery({
       namespace: view.instance.namespace,
       queues: worker.queues,
-      nodes: nodeNamePattern(args, worker.name),
+      nodes: workerNodes(worker),
     }),
     threshold: settings.load.tasksPerReplica ?? concurrencyOf(args) ?? settings.listLength,
     listTrigger: settings.load.listTrigger,
