@@ -14,6 +14,7 @@ import {
   plainCopy,
   printPlain,
   printPlainIn,
+  sharedTail,
 } from '../src/krm/print.js';
 import { Results } from '../src/krm/results.js';
 import { needsEscapes } from '../src/krm/text/strings.js';
@@ -369,6 +370,23 @@ describe('literalBlock', () => {
       { numRuns: 5000 },
     );
     expect(taken).toBeGreaterThan(400);
+  });
+
+  it('writes a value that ends in a shared tail as yaml writes it, cut wherever the tail starts', () => {
+    let shared = 0;
+    fc.assert(
+      fc.property(multiLine, indent, fc.nat(), (value, at, start) => {
+        if (literalBlock(value, at) === undefined) return;
+        const body = value.slice(0, -1);
+        sharedTail(body.slice(start % body.length));
+        shared++;
+        // Made the first time, then taken as made.
+        expect(literalBlock(value, at)).toBe(writeNewString(value, false, at));
+        expect(literalBlock(value, at)).toBe(writeNewString(value, false, at));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(shared).toBeGreaterThan(400);
   });
 
   it('writes the dashboard-like JSON of the examples, and leaves the other forms to yaml', () => {

@@ -343,11 +343,50 @@ export function literalBlock(value: string, indent: string, margin = ''): string
   if (needsEscapes(value) || !readsAsStringEverywhere(value)) return undefined;
   const body = value.slice(0, -1);
   const lead = margin + indent;
-  // A blank line takes no indentation; without one, a plain replaceAll, several times faster.
-  const lines = body.includes('\n\n')
-    ? body.replace(LINE_BREAKS, `$&${lead}`)
-    : body.replaceAll('\n', `\n${lead}`);
-  return `|\n${lead}${lines}`;
+  return `|\n${lead}${indentedLines(body, lead)}`;
+}
+
+/**
+ * A block's lines after the first, at `lead`: a shared tail's (see sharedTail) as made the first
+ * time, the rest anew. (Cut anywhere but inside a run of line breaks, the two halves indent as
+ * the whole does: each run of breaks is followed by `lead` once.)
+ */
+function indentedLines(body: string, lead: string): string {
+  for (const tail of sharedTails) {
+    const cut = body.length - tail.text.length;
+    if (cut <= 0 || !body.endsWith(tail.text)) continue;
+    if (body.charCodeAt(cut - 1) === 10 && tail.text.charCodeAt(0) === 10) continue;
+    let lines = tail.byLead.get(lead);
+    if (lines === undefined) {
+      lines = linesAt(tail.text, lead);
+      tail.byLead.set(lead, lines);
+    }
+    return linesAt(body.slice(0, cut), lead) + lines;
+  }
+  return linesAt(body, lead);
+}
+
+/** Each line break followed by `lead`, but that a blank line takes none. */
+function linesAt(text: string, lead: string): string {
+  // Without a blank line, a plain replaceAll, several times faster.
+  return text.includes('\n\n')
+    ? text.replace(LINE_BREAKS, `$&${lead}`)
+    : text.replaceAll('\n', `\n${lead}`);
 }
 
 const LINE_BREAKS = /\n+/g;
+
+/** Tails declared by sharedTail, the latest first, each with its lines made per indentation. */
+const sharedTails: { text: string; byLead: Map<string, string> }[] = [];
+
+/**
+ * Declares a text that ends many long strings the function writes (every instance's Grafana
+ * dashboard is the same panels after a head of its own), so that a literal block ending in it
+ * takes its lines as made the first time instead of indenting them again for every resource.
+ * A few are kept, the latest.
+ */
+export function sharedTail(text: string): void {
+  if (sharedTails.some((t) => t.text === text)) return;
+  sharedTails.unshift({ text, byLead: new Map() });
+  sharedTails.length = Math.min(sharedTails.length, 4);
+}
