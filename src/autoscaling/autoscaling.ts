@@ -197,18 +197,21 @@ function resolveExisting(
   settings: Autoscaling,
   existing: ExistingAutoscalers,
 ): { transferHpa?: string } | undefined {
+  const hpas = existing.hpas.filter((h) => h.deployment === worker.name);
+  const others = existing.scaledObjects.filter((s) => s.deployment === worker.name);
+  const mode = settings.existingHPA;
+  // Most workers are scaled by nothing else yet: nothing to resolve, nor to name in a message.
+  if (hpas.length === 0 && others.length === 0 && mode !== 'transfer') return {};
   const variantField = fieldPath([...worker.path, 'autoscaling']);
   const soName = scaledObjectName(worker.service, worker.key);
   let ok = true;
-  for (const other of existing.scaledObjects.filter((s) => s.deployment === worker.name)) {
+  for (const other of others) {
     view.results.error(
       `already scales Deployment ${worker.name}, and KEDA allows one ScaledObject per workload: remove it from the input, or set ${variantField}.enabled to false`,
       { item: other.item, field: 'spec.scaleTargetRef' },
     );
     ok = false;
   }
-  const hpas = existing.hpas.filter((h) => h.deployment === worker.name);
-  const mode = settings.existingHPA;
   if (hpas.length > 0 && mode === undefined) {
     for (const hpa of hpas) {
       view.results.error(
