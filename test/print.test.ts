@@ -376,13 +376,14 @@ describe('literalBlock', () => {
     let shared = 0;
     fc.assert(
       fc.property(multiLine, indent, fc.nat(), (value, at, start) => {
-        if (literalBlock(value, at) === undefined) return;
-        const body = value.slice(0, -1);
-        sharedTail(body.slice(start % body.length));
+        // Any tail: one with what only escapes write too (checked once, when declared).
+        if (value.length > 1) sharedTail(value.slice(start % (value.length - 1), -1));
+        const block = literalBlock(value, at);
+        if (block === undefined) return;
         shared++;
+        expect(block).toBe(writeNewString(value, false, at));
         // Made the first time, then taken as made.
-        expect(literalBlock(value, at)).toBe(writeNewString(value, false, at));
-        expect(literalBlock(value, at)).toBe(writeNewString(value, false, at));
+        expect(literalBlock(value, at)).toBe(block);
       }),
       { numRuns: 5000 },
     );

@@ -340,30 +340,34 @@ export function literalBlock(value: string, indent: string, margin = ''): string
   const last = value.charCodeAt(n - 2);
   if (first === 32 || first === 9 || first === 10) return undefined;
   if (last === 32 || last === 9 || last === 10) return undefined;
-  if (needsEscapes(value) || !readsAsStringEverywhere(value)) return undefined;
   const body = value.slice(0, -1);
+  const shared = sharedTailOf(body);
+  // A shared tail was checked once: then the head alone is, if that tells (else the whole: a
+  // surrogate pair cut in two needs no escape).
+  const clean = shared !== undefined && !shared.tail.escapes && !needsEscapes(shared.head);
+  if ((!clean && needsEscapes(value)) || !readsAsStringEverywhere(value)) return undefined;
   const lead = margin + indent;
-  return `|\n${lead}${indentedLines(body, lead)}`;
+  if (!shared) return `|\n${lead}${linesAt(body, lead)}`;
+  // The tail's lines as made the first time at this indentation, the head's anew. (Cut anywhere
+  // but inside a run of line breaks, the two halves indent as the whole does: each run of
+  // breaks is followed by `lead` once.)
+  let lines = shared.tail.byLead.get(lead);
+  if (lines === undefined) {
+    lines = linesAt(shared.tail.text, lead);
+    shared.tail.byLead.set(lead, lines);
+  }
+  return `|\n${lead}${linesAt(shared.head, lead)}${lines}`;
 }
 
-/**
- * A block's lines after the first, at `lead`: a shared tail's (see sharedTail) as made the first
- * time, the rest anew. (Cut anywhere but inside a run of line breaks, the two halves indent as
- * the whole does: each run of breaks is followed by `lead` once.)
- */
-function indentedLines(body: string, lead: string): string {
+/** The declared tail (see sharedTail) a block's text ends in, and the text before it. */
+function sharedTailOf(body: string): { tail: SharedTail; head: string } | undefined {
   for (const tail of sharedTails) {
     const cut = body.length - tail.text.length;
     if (cut <= 0 || !body.endsWith(tail.text)) continue;
     if (body.charCodeAt(cut - 1) === 10 && tail.text.charCodeAt(0) === 10) continue;
-    let lines = tail.byLead.get(lead);
-    if (lines === undefined) {
-      lines = linesAt(tail.text, lead);
-      tail.byLead.set(lead, lines);
-    }
-    return linesAt(body.slice(0, cut), lead) + lines;
+    return { tail, head: body.slice(0, cut) };
   }
-  return linesAt(body, lead);
+  return undefined;
 }
 
 /** Each line break followed by `lead`, but that a blank line takes none. */
@@ -376,8 +380,16 @@ function linesAt(text: string, lead: string): string {
 
 const LINE_BREAKS = /\n+/g;
 
-/** Tails declared by sharedTail, the latest first, each with its lines made per indentation. */
-const sharedTails: { text: string; byLead: Map<string, string> }[] = [];
+interface SharedTail {
+  text: string;
+  /** Whether it holds what only escapes write (checked once). */
+  escapes: boolean;
+  /** Its lines as made, by indentation. */
+  byLead: Map<string, string>;
+}
+
+/** Tails declared by sharedTail, the latest first. */
+const sharedTails: SharedTail[] = [];
 
 /**
  * Declares a text that ends many long strings the function writes (every instance's Grafana
@@ -387,6 +399,6 @@ const sharedTails: { text: string; byLead: Map<string, string> }[] = [];
  */
 export function sharedTail(text: string): void {
   if (sharedTails.some((t) => t.text === text)) return;
-  sharedTails.unshift({ text, byLead: new Map() });
+  sharedTails.unshift({ text, escapes: needsEscapes(text), byLead: new Map() });
   sharedTails.length = Math.min(sharedTails.length, 4);
 }
