@@ -31,7 +31,10 @@ export interface Rollout {
  * call more than once for one ConfigMap.
  */
 export function rollOut(view: InstanceView, item: Resource, rollout: Rollout): void {
-  if (item.annotation(NEEDS_HASH_SUFFIX) === 'enabled') return;
+  // Read off the ConfigMap as it came, as its data was just read: a look-up in what that read
+  // made, not a scan of its annotations.
+  if (view.resources.original(item, ['metadata', 'annotations', NEEDS_HASH_SUFFIX]) === 'enabled')
+    return;
   const before = contentOf(view.resources, item);
   const after = contentOf(view.resources, item, true);
   const changed = !deepEqual(before, after);

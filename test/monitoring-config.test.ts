@@ -9,6 +9,7 @@ import {
   nodeNamePattern,
   queueMatcher,
   quote,
+  workerNodes,
 } from '../src/promql/celery-exporter.js';
 import { crdValidator, errorsOf } from './crd.js';
 import {
@@ -402,6 +403,14 @@ describe('the PromQL builders', () => {
     [[], 'lms-worker-x-[a-z0-9]+-[a-z0-9]+'],
   ])('node names of %j', (args, pattern) => {
     expect(nodeNamePattern(args, 'lms-worker-x')).toBe(pattern);
+  });
+
+  it('gives a worker the pattern of its command line, made once for every output that asks', () => {
+    for (const args of [['--hostname=edx.lms.core.high.%h'], ['-n', 'a%%b.%d'], []]) {
+      const worker = { args, name: 'lms-worker-high' };
+      expect(workerNodes(worker)).toBe(nodeNamePattern(args, worker.name));
+      expect(workerNodes(worker)).toBe(workerNodes(worker));
+    }
   });
 
   it('matches the node names celery-exporter reports, and no other worker’s', () => {

@@ -14,6 +14,7 @@ import {
   plainCopy,
   printPlain,
   printPlainIn,
+  sharedTail,
 } from '../src/krm/print.js';
 import { Results } from '../src/krm/results.js';
 import { needsEscapes } from '../src/krm/text/strings.js';
@@ -369,6 +370,24 @@ describe('literalBlock', () => {
       { numRuns: 5000 },
     );
     expect(taken).toBeGreaterThan(400);
+  });
+
+  it('writes a value that ends in a shared tail as yaml writes it, cut wherever the tail starts', () => {
+    let shared = 0;
+    fc.assert(
+      fc.property(multiLine, indent, fc.nat(), (value, at, start) => {
+        // Any tail: one with what only escapes write too (checked once, when declared).
+        if (value.length > 1) sharedTail(value.slice(start % (value.length - 1), -1));
+        const block = literalBlock(value, at);
+        if (block === undefined) return;
+        shared++;
+        expect(block).toBe(writeNewString(value, false, at));
+        // Made the first time, then taken as made.
+        expect(literalBlock(value, at)).toBe(block);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(shared).toBeGreaterThan(400);
   });
 
   it('writes the dashboard-like JSON of the examples, and leaves the other forms to yaml', () => {

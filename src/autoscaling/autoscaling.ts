@@ -18,7 +18,7 @@ import {
   scaledObjectName,
 } from '../names.js';
 import type { Family, InstanceView } from '../plan.js';
-import { loadQuery, nodeNamePattern } from '../promql/celery-exporter.js';
+import { loadQuery, workerNodes } from '../promql/celery-exporter.js';
 import { type ExistingAutoscalers, existingAutoscalers } from '../tutor/autoscalers.js';
 import {
   type Autoscaling,
@@ -160,7 +160,7 @@ function loadTrigger(
     query: loadQuery({
       namespace: view.instance.namespace,
       queues: worker.queues,
-      nodes: nodeNamePattern(args, worker.name),
+      nodes: workerNodes(worker),
     }),
     threshold: settings.load.tasksPerReplica ?? concurrencyOf(args) ?? settings.listLength,
     listTrigger: settings.load.listTrigger,
@@ -197,18 +197,21 @@ function resolveExisting(
   settings: Autoscaling,
   existing: ExistingAutoscalers,
 ): { transferHpa?: string } | undefined {
+  const hpas = existing.hpas.filter((h) => h.deployment === worker.name);
+  const others = existing.scaledObjects.filter((s) => s.deployment === worker.name);
+  const mode = settings.existingHPA;
+  // Most workers are scaled by nothing else yet: nothing to resolve, nor to name in a message.
+  if (hpas.length === 0 && others.length === 0 && mode !== 'transfer') return {};
   const variantField = fieldPath([...worker.path, 'autoscaling']);
   const soName = scaledObjectName(worker.service, worker.key);
   let ok = true;
-  for (const other of existing.scaledObjects.filter((s) => s.deployment === worker.name)) {
+  for (const other of others) {
     view.results.error(
       `already scales Deployment ${worker.name}, and KEDA allows one ScaledObject per workload: remove it from the input, or set ${variantField}.enabled to false`,
       { item: other.item, field: 'spec.scaleTargetRef' },
     );
     ok = false;
   }
-  const hpas = existing.hpas.filter((h) => h.deployment === worker.name);
-  const mode = settings.existingHPA;
   if (hpas.length > 0 && mode === undefined) {
     for (const hpa of hpas) {
       view.results.error(

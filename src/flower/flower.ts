@@ -18,7 +18,7 @@ import {
   flowerDashboardKey,
 } from '../names.js';
 import type { Family, InstanceView } from '../plan.js';
-import { nodeNamePattern } from '../promql/celery-exporter.js';
+import { workerNodes } from '../promql/celery-exporter.js';
 import { rollOut } from '../rollout.js';
 import {
   type CaddyConfig,
@@ -98,10 +98,7 @@ function writeFlower(view: InstanceView, config: FlowerConfig): void {
     const key = flowerDashboardKey(instance.namespace);
     const json = flowerDashboardJson({
       namespace: instance.namespace,
-      workers: view.instanceWorkers.map((w) => ({
-        name: w.name,
-        nodes: nodeNamePattern(w.args, w.name),
-      })),
+      workers: view.instanceWorkers.map((w) => ({ name: w.name, nodes: workerNodes(w) })),
       ...exporterQueuePanels(view.spec.monitoring),
     });
     // Readable in the output as it is in Grafana: a literal block, line for line (how yaml, and

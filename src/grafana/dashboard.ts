@@ -12,6 +12,7 @@
 // The panels are built per role (the nine of docs/flower.md), so that another metrics source can
 // replace a role's panel (say, queue lengths read from Redis by an exporter) or add panels.
 
+import { sharedTail } from '../krm/print.js';
 import { quote } from '../promql/celery-exporter.js';
 
 /** The documented panels (docs/flower.md), in the order the dashboard shows them. */
@@ -386,12 +387,14 @@ export function flowerDashboardJson(options: DashboardOptions): string {
   }
   let panels = byExtra.get(inner);
   if (panels === undefined) {
-    // Indented one level, as the value of the model's last key.
-    panels = JSON.stringify(dashboardPanels(options), null, 2).replaceAll('\n', '\n  ');
+    // Indented one level, as the value of the model's last key, and the model's end.
+    panels = `${JSON.stringify(dashboardPanels(options), null, 2).replaceAll('\n', '\n  ')}\n}`;
     byExtra.set(inner, panels);
+    // Every instance's dashboard ends in it: printed into a ConfigMap once.
+    sharedTail(panels);
   }
   const head = JSON.stringify({ ...dashboardHead(options), panels: [] }, null, 2);
-  return `${head.slice(0, -'[]\n}'.length)}${panels}\n}\n`;
+  return `${head.slice(0, -'[]\n}'.length)}${panels}\n`;
 }
 
 function dashboardPanels(options: DashboardOptions): Record<string, unknown>[] {

@@ -656,15 +656,23 @@ function withSorted(
  * array index (a plain object puts those first, whatever the order they are set in).
  */
 function labelsFit(r: PlainResource, labels: Readonly<Record<string, string>>): boolean {
-  const isMapOrAbsent = (v: unknown) => v === undefined || isObject(v);
-  const metadata = r.metadata as Record<string, unknown> | undefined;
-  if (!isMapOrAbsent(metadata)) return false;
-  if (!isMapOrAbsent(metadata?.labels) || !isMapOrAbsent(metadata?.annotations)) return false;
-  return (
-    !Object.keys(labels).some(isIndexKey) &&
-    !Object.keys(metadata ?? {}).some(isIndexKey) &&
-    !Object.keys((metadata?.labels as object | undefined) ?? {}).some(isIndexKey)
-  );
+  if (hasIndexKey(labels)) return false;
+  const metadata = r.metadata;
+  if (metadata === undefined) return true;
+  if (!isObject(metadata)) return false;
+  const { labels: own, annotations } = metadata;
+  if (annotations !== undefined && !isObject(annotations)) return false;
+  if (own !== undefined && (!isObject(own) || hasIndexKey(own))) return false;
+  return !hasIndexKey(metadata);
+}
+
+/**
+ * Does a key of a plain map (a copy from plainCopy: own keys only) read as an array index?
+ * (Every resource written is asked: no array of its keys made.)
+ */
+function hasIndexKey(map: Readonly<Record<string, unknown>>): boolean {
+  for (const key in map) if (isIndexKey(key)) return true;
+  return false;
 }
 
 function keyString(key: unknown): string {

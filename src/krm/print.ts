@@ -340,14 +340,65 @@ export function literalBlock(value: string, indent: string, margin = ''): string
   const last = value.charCodeAt(n - 2);
   if (first === 32 || first === 9 || first === 10) return undefined;
   if (last === 32 || last === 9 || last === 10) return undefined;
-  if (needsEscapes(value) || !readsAsStringEverywhere(value)) return undefined;
   const body = value.slice(0, -1);
+  const shared = sharedTailOf(body);
+  // A shared tail was checked once: then the head alone is, if that tells (else the whole: a
+  // surrogate pair cut in two needs no escape).
+  const clean = shared !== undefined && !shared.tail.escapes && !needsEscapes(shared.head);
+  if ((!clean && needsEscapes(value)) || !readsAsStringEverywhere(value)) return undefined;
   const lead = margin + indent;
-  // A blank line takes no indentation; without one, a plain replaceAll, several times faster.
-  const lines = body.includes('\n\n')
-    ? body.replace(LINE_BREAKS, `$&${lead}`)
-    : body.replaceAll('\n', `\n${lead}`);
-  return `|\n${lead}${lines}`;
+  if (!shared) return `|\n${lead}${linesAt(body, lead)}`;
+  // The tail's lines as made the first time at this indentation, the head's anew. (Cut anywhere
+  // but inside a run of line breaks, the two halves indent as the whole does: each run of
+  // breaks is followed by `lead` once.)
+  let lines = shared.tail.byLead.get(lead);
+  if (lines === undefined) {
+    lines = linesAt(shared.tail.text, lead);
+    shared.tail.byLead.set(lead, lines);
+  }
+  return `|\n${lead}${linesAt(shared.head, lead)}${lines}`;
+}
+
+/** The declared tail (see sharedTail) a block's text ends in, and the text before it. */
+function sharedTailOf(body: string): { tail: SharedTail; head: string } | undefined {
+  for (const tail of sharedTails) {
+    const cut = body.length - tail.text.length;
+    if (cut <= 0 || !body.endsWith(tail.text)) continue;
+    if (body.charCodeAt(cut - 1) === 10 && tail.text.charCodeAt(0) === 10) continue;
+    return { tail, head: body.slice(0, cut) };
+  }
+  return undefined;
+}
+
+/** Each line break followed by `lead`, but that a blank line takes none. */
+function linesAt(text: string, lead: string): string {
+  // Without a blank line, a plain replaceAll, several times faster.
+  return text.includes('\n\n')
+    ? text.replace(LINE_BREAKS, `$&${lead}`)
+    : text.replaceAll('\n', `\n${lead}`);
 }
 
 const LINE_BREAKS = /\n+/g;
+
+interface SharedTail {
+  text: string;
+  /** Whether it holds what only escapes write (checked once). */
+  escapes: boolean;
+  /** Its lines as made, by indentation. */
+  byLead: Map<string, string>;
+}
+
+/** Tails declared by sharedTail, the latest first. */
+const sharedTails: SharedTail[] = [];
+
+/**
+ * Declares a text that ends many long strings the function writes (every instance's Grafana
+ * dashboard is the same panels after a head of its own), so that a literal block ending in it
+ * takes its lines as made the first time instead of indenting them again for every resource.
+ * A few are kept, the latest.
+ */
+export function sharedTail(text: string): void {
+  if (sharedTails.some((t) => t.text === text)) return;
+  sharedTails.unshift({ text, escapes: needsEscapes(text), byLead: new Map() });
+  sharedTails.length = Math.min(sharedTails.length, 4);
+}

@@ -6,10 +6,10 @@ import { mayScaleToZero, type Worker } from '../celery/worker.js';
 import type { Monitoring } from '../config/schema.js';
 import {
   type AlertThresholds,
-  nodeNamePattern,
   queueLengthExpr,
   taskFailureRateExpr,
   workerDownExpr,
+  workerNodes,
 } from '../promql/celery-exporter.js';
 
 export type AlertsConfig = NonNullable<Monitoring['alerts']>;
@@ -89,7 +89,7 @@ function workerDownRules(input: AlertRulesInput): Rule[] {
       : ` Not watched: ${leftOut.map((w) => w.name).join(', ')}, which KEDA may scale to zero; with no tasks they rightly have no worker, which this alert could not tell from a failure.`;
   return watched.map((w) => ({
     alert: 'CeleryWorkerDown',
-    expr: workerDownExpr({ namespace, nodes: nodeNamePattern(w.args, w.name) }),
+    expr: workerDownExpr({ namespace, nodes: workerNodes(w) }),
     for: config.workerDown.for,
     labels: {
       severity: 'warning',

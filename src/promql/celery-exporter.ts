@@ -68,6 +68,22 @@ export function nodeNamePattern(args: readonly string[], deployment: string): st
   );
 }
 
+/**
+ * nodeNamePattern of a worker Deployment, made once for the three outputs that read it (the
+ * dashboard's Deployment filter, CeleryWorkerDown, KEDA's load query): its command line is
+ * final once the workers stage planned it.
+ */
+export function workerNodes(worker: { readonly args: readonly string[]; readonly name: string }) {
+  let nodes = nodesOf.get(worker);
+  if (nodes === undefined) {
+    nodes = nodeNamePattern(worker.args, worker.name);
+    nodesOf.set(worker, nodes);
+  }
+  return nodes;
+}
+
+const nodesOf = new WeakMap<object, string>();
+
 // What a --hostname holds, read left to right: Celery's %h, %n, %d and %%, and the characters
 // that a regular expression reads as more than themselves (literalRegex's).
 const NODE_NAME_PARTS = new RegExp(`%[hnd%]|${REGEX_SPECIAL.source}`, 'g');

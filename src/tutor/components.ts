@@ -27,19 +27,10 @@ export function componentLabels(
   selector: Record<string, string>;
   serviceSelector: Record<string, string>;
 } {
-  const strings = (value: unknown): Record<string, string> =>
-    Object.fromEntries(
-      Object.entries(value && typeof value === 'object' ? value : {}).filter(
-        (e): e is [string, string] => typeof e[1] === 'string',
-      ),
-    );
-  const stockLabels = strings(stock.read(['metadata', 'labels']));
-  const selector: Record<string, string> = {
-    ...strings(stock.read(['spec', 'selector', 'matchLabels'])),
-    [NAME_LABEL]: name,
-  };
+  const stockLabels = labelsOf(stock);
+  const selector: Record<string, string> = { ...stockLabels.selector, [NAME_LABEL]: name };
   const labels: Record<string, string> = {
-    ...stockLabels,
+    ...stockLabels.labels,
     [NAME_LABEL]: name,
     ...instance.labels,
   };
@@ -48,3 +39,32 @@ export function componentLabels(
   );
   return { labels, selector, serviceSelector };
 }
+
+/**
+ * The stock worker's labels and pod selector as Tutor rendered them (its string values): read
+ * once for the components that copy them (Flower, celery-exporter, the alerts).
+ */
+function labelsOf(stock: StockWorker): StockLabels {
+  let out = stockLabels.get(stock);
+  if (!out) {
+    const strings = (value: unknown): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(value && typeof value === 'object' ? value : {}).filter(
+          (e): e is [string, string] => typeof e[1] === 'string',
+        ),
+      );
+    out = {
+      labels: strings(stock.read(['metadata', 'labels'])),
+      selector: strings(stock.read(['spec', 'selector', 'matchLabels'])),
+    };
+    stockLabels.set(stock, out);
+  }
+  return out;
+}
+
+interface StockLabels {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+const stockLabels = new WeakMap<StockWorker, StockLabels>();
