@@ -25,8 +25,9 @@ export interface Changes {
   removed: (ResourceId & { before: Item })[];
 }
 
-function keyOf(item: Item): string {
-  return `${item.kind}\u0000${item.namespace}\u0000${item.name}`;
+/** Kind, namespace and name (or another name: a hashed name's base) as one key. */
+function keyOf(item: Item, name = item.name): string {
+  return `${item.kind}\u0000${item.namespace}\u0000${name}`;
 }
 
 export function changesOf(input: readonly Item[], output: readonly Item[]): Changes {
@@ -34,7 +35,7 @@ export function changesOf(input: readonly Item[], output: readonly Item[]): Chan
   const kept = new Set(output);
   const inInput = new Set(input);
   const written = output.filter((item) => !inInput.has(item));
-  const writtenKeys = written.map(keyOf);
+  const writtenKeys = written.map((item) => keyOf(item));
   const writtenKeySet = new Set(writtenKeys);
   const before = new Map<string, Item>();
   const removed: Item[] = [];
@@ -83,7 +84,7 @@ class Renames {
     for (const old of removed) {
       const base = hashedBase(old.name);
       if (base === undefined) continue;
-      const key = `${old.kind}\u0000${old.namespace}\u0000${base}`;
+      const key = keyOf(old, base);
       const list = this.byBase.get(key);
       if (list) list.push(old);
       else this.byBase.set(key, [old]);
@@ -94,7 +95,7 @@ class Renames {
   take(item: Item): Item | undefined {
     const base = hashedBase(item.name);
     if (base === undefined) return undefined;
-    const list = this.byBase.get(`${item.kind}\u0000${item.namespace}\u0000${base}`);
+    const list = this.byBase.get(keyOf(item, base));
     const old = list?.shift();
     if (old) this.taken.add(old);
     return old;
