@@ -15,6 +15,7 @@
 
 import { flagValue } from '../celery/args.js';
 import { EXPORTER_NAME } from '../names.js';
+import { oncePer } from '../once.js';
 
 export const QUEUE_LENGTH = 'celery_queue_length';
 export const WORKER_UP = 'celery_worker_up';
@@ -73,16 +74,10 @@ export function nodeNamePattern(args: readonly string[], deployment: string): st
  * dashboard's Deployment filter, CeleryWorkerDown, KEDA's load query): its command line is
  * final once the workers stage planned it.
  */
-export function workerNodes(worker: { readonly args: readonly string[]; readonly name: string }) {
-  let nodes = nodesOf.get(worker);
-  if (nodes === undefined) {
-    nodes = nodeNamePattern(worker.args, worker.name);
-    nodesOf.set(worker, nodes);
-  }
-  return nodes;
-}
-
-const nodesOf = new WeakMap<object, string>();
+export const workerNodes = oncePer(
+  (worker: { readonly args: readonly string[]; readonly name: string }): string =>
+    nodeNamePattern(worker.args, worker.name),
+);
 
 // What a --hostname holds, read left to right: Celery's %h, %n, %d and %%, and the characters
 // that a regular expression reads as more than themselves (literalRegex's).

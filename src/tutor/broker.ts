@@ -5,6 +5,7 @@ import type { Item } from '../krm/item.js';
 import type { Results } from '../krm/results.js';
 import { parseYamlEntries } from '../krm/yaml.js';
 import type { ServiceName } from '../names.js';
+import { oncePer } from '../once.js';
 import type { StockWorker, TutorInstance } from './instances.js';
 
 export interface Broker {
@@ -32,20 +33,18 @@ export interface MountedConfigMap {
 type Volume = { name?: unknown; configMap?: { name?: unknown } } | null;
 type VolumeMount = { name?: unknown; mountPath?: unknown } | null;
 
-/** Read once for each stock worker: the settings and the broker both look them up. */
-const mountedBy = new WeakMap<StockWorker, readonly MountedConfigMap[]>();
-
-/** The ConfigMaps a stock worker mounts as volumes, with where its container mounts them. */
-export function mountedConfigMaps(stock: StockWorker): readonly MountedConfigMap[] {
-  let out = mountedBy.get(stock);
-  if (out) return out;
+/**
+ * The ConfigMaps a stock worker mounts as volumes, with where its container mounts them. Read
+ * once for each stock worker: the settings and the broker both look them up.
+ */
+export const mountedConfigMaps = oncePer((stock: StockWorker): readonly MountedConfigMap[] => {
   const pod = ['spec', 'template', 'spec'];
   const list = <T>(value: unknown) => (Array.isArray(value) ? (value as T[]) : []);
   const volumes = list<Volume>(stock.read([...pod, 'volumes']));
   const mounts = list<VolumeMount>(
     stock.read([...pod, 'containers', stock.container, 'volumeMounts']),
   );
-  out = volumes.flatMap((volume) => {
+  return volumes.flatMap((volume) => {
     const name = volume?.configMap?.name;
     if (typeof volume?.name !== 'string' || typeof name !== 'string') return [];
     const mountPaths = mounts.flatMap((m) =>
@@ -53,9 +52,7 @@ export function mountedConfigMaps(stock: StockWorker): readonly MountedConfigMap
     );
     return [{ volume: volume.name, name, mountPaths }];
   });
-  mountedBy.set(stock, out);
-  return out;
-}
+});
 
 /** Tutor's `openedx-config` ConfigMap as a stock worker mounts it (hash suffix or not). */
 export function openedxConfig(

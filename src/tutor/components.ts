@@ -1,6 +1,7 @@
 // The components the function adds to an instance next to Tutor's (Flower, celery-exporter,
 // the alerts): which stock worker they go with, and labels like its.
 import { NAME_LABEL } from '../names.js';
+import { oncePer } from '../once.js';
 import type { StockWorker, TutorInstance } from './instances.js';
 
 /**
@@ -44,27 +45,20 @@ export function componentLabels(
  * The stock worker's labels and pod selector as Tutor rendered them (its string values): read
  * once for the components that copy them (Flower, celery-exporter, the alerts).
  */
-function labelsOf(stock: StockWorker): StockLabels {
-  let out = stockLabels.get(stock);
-  if (!out) {
-    const strings = (value: unknown): Record<string, string> =>
-      Object.fromEntries(
-        Object.entries(value && typeof value === 'object' ? value : {}).filter(
-          (e): e is [string, string] => typeof e[1] === 'string',
-        ),
-      );
-    out = {
-      labels: strings(stock.read(['metadata', 'labels'])),
-      selector: strings(stock.read(['spec', 'selector', 'matchLabels'])),
-    };
-    stockLabels.set(stock, out);
-  }
-  return out;
-}
+const labelsOf = oncePer((stock: StockWorker): StockLabels => {
+  const strings = (value: unknown): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(value && typeof value === 'object' ? value : {}).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
+  return {
+    labels: strings(stock.read(['metadata', 'labels'])),
+    selector: strings(stock.read(['spec', 'selector', 'matchLabels'])),
+  };
+});
 
 interface StockLabels {
   readonly labels: Readonly<Record<string, string>>;
   readonly selector: Readonly<Record<string, string>>;
 }
-
-const stockLabels = new WeakMap<StockWorker, StockLabels>();
