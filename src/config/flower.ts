@@ -9,12 +9,12 @@ import {
   secretKeySelector,
   serviceMonitor,
 } from './kubernetes.js';
-import { deferred, describe } from './zod.js';
+import { deferred, describe, flag, strictObject } from './zod.js';
 
 const flowerDashboard = deferred(() =>
   describe(
-    z.strictObject({
-      enabled: describe(z._default(z.boolean(), false), 'Write the ConfigMap flower-dashboard.'),
+    strictObject({
+      enabled: describe(flag(false), 'Write the ConfigMap flower-dashboard.'),
       labels: describe(
         z._default(labelMap, { grafana_dashboard: '1' }),
         'Labels by which the Grafana sidecar picks dashboard ConfigMaps up (kube-prometheus-stack: grafana_dashboard: "1"). Replaces the default.',
@@ -37,71 +37,69 @@ const HOSTNAME =
 
 export const flower = deferred(() =>
   describe(
-    z
-      .strictObject({
-        enabled: describe(z._default(z.boolean(), false), 'Deploy Flower next to the workers.'),
-        image: describe(
-          z._default(z.string().check(z.minLength(1)), 'docker.io/mher/flower:2.0.1'),
-          'The Flower image (as tutor-contrib-celery).',
+    strictObject({
+      enabled: describe(flag(false), 'Deploy Flower next to the workers.'),
+      image: describe(
+        z._default(z.string().check(z.minLength(1)), 'docker.io/mher/flower:2.0.1'),
+        'The Flower image (as tutor-contrib-celery).',
+      ),
+      resources: resources(
+        "The Flower container's resources (replaces the default). Flower keeps the last tasks (10000 by default) in memory.",
+        { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+      ),
+      basicAuthSecret: describe(
+        z.optional(
+          secretKeySelector('the value: user:password, several separated by commas', 'auth'),
         ),
-        resources: resources(
-          "The Flower container's resources (replaces the default). Flower keeps the last tasks (10000 by default) in memory.",
-          { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+        'A Secret you manage with Flower’s basic auth (FLOWER_BASIC_AUTH); the function never writes the credentials. Needed to expose Flower.',
+      ),
+      serviceMonitor: z.optional(
+        deferred(() =>
+          serviceMonitor('Flower', { byDefault: false, why: 'Write the ServiceMonitor flower.' }),
         ),
-        basicAuthSecret: describe(
-          z.optional(
-            secretKeySelector('the value: user:password, several separated by commas', 'auth'),
-          ),
-          'A Secret you manage with Flower’s basic auth (FLOWER_BASIC_AUTH); the function never writes the credentials. Needed to expose Flower.',
+      ),
+      grafanaDashboard: z.optional(flowerDashboard),
+      expose: describe(
+        z.optional(
+          strictObject({
+            host: describe(
+              z
+                .string()
+                .check(
+                  z.regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com'),
+                ),
+              'The public host name, e.g. flower.<your LMS host>.',
+            ),
+          }),
         ),
-        serviceMonitor: z.optional(
-          deferred(() =>
-            serviceMonitor('Flower', { byDefault: false, why: 'Write the ServiceMonitor flower.' }),
-          ),
-        ),
-        grafanaDashboard: z.optional(flowerDashboard),
-        expose: describe(
-          z.optional(
-            z.strictObject({
-              host: describe(
-                z
-                  .string()
-                  .check(
-                    z.regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com'),
-                  ),
-                'The public host name, e.g. flower.<your LMS host>.',
-              ),
-            }),
-          ),
-          'Serve Flower through Tutor’s Caddy: a site block for host in the Caddyfile. Needs basicAuthSecret; Flower’s /metrics stays internal.',
-        ),
-      })
-      .check(
-        z.superRefine((f, ctx) => {
-          const needsFlower: [string, boolean][] = [
-            ['serviceMonitor', f.serviceMonitor?.enabled === true],
-            ['grafanaDashboard', f.grafanaDashboard?.enabled === true],
-            ['expose', f.expose !== undefined],
-          ];
-          for (const [field, on] of needsFlower) {
-            if (on && !f.enabled) {
-              ctx.addIssue({
-                code: 'custom',
-                path: [field],
-                message: `needs Flower: set flower.enabled: true, or drop flower.${field}`,
-              });
-            }
-          }
-          if (f.expose && !f.basicAuthSecret) {
+        'Serve Flower through Tutor’s Caddy: a site block for host in the Caddyfile. Needs basicAuthSecret; Flower’s /metrics stays internal.',
+      ),
+    }).check(
+      z.superRefine((f, ctx) => {
+        const needsFlower: [string, boolean][] = [
+          ['serviceMonitor', f.serviceMonitor?.enabled === true],
+          ['grafanaDashboard', f.grafanaDashboard?.enabled === true],
+          ['expose', f.expose !== undefined],
+        ];
+        for (const [field, on] of needsFlower) {
+          if (on && !f.enabled) {
             ctx.addIssue({
               code: 'custom',
-              path: ['expose'],
-              message:
-                'Flower would be public without a login: name a Secret with its basic auth in flower.basicAuthSecret',
+              path: [field],
+              message: `needs Flower: set flower.enabled: true, or drop flower.${field}`,
             });
           }
-        }),
-      ),
+        }
+        if (f.expose && !f.basicAuthSecret) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expose'],
+            message:
+              'Flower would be public without a login: name a Secret with its basic auth in flower.basicAuthSecret',
+          });
+        }
+      }),
+    ),
     'Flower, the Celery monitoring UI, and its Prometheus metrics.',
   ),
 );

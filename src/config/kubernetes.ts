@@ -10,7 +10,7 @@ import {
   qualifiedNameProblem,
   secretKeyProblem,
 } from '../krm/validation.js';
-import { deferred, describe, meta } from './zod.js';
+import { deferred, describe, flag, int, meta, strictObject } from './zod.js';
 
 // The rules of Kubernetes' names as whole regular expressions, lengths included, so that the JSON
 // Schema's patterns refuse what the function refuses (k8s.io/apimachinery/pkg/util/validation;
@@ -151,27 +151,25 @@ const resourceList = meta(z.record(z.string(), quantity), {
 let requirements: z.ZodMiniType | undefined;
 function resourceRequirements() {
   requirements ??= meta(
-    z
-      .strictObject({
-        limits: z.optional(resourceList),
-        requests: z.optional(resourceList),
-      })
-      .check(
-        z.superRefine((r, ctx) => {
-          for (const [name, request] of Object.entries(r.requests ?? {})) {
-            const limit = r.limits?.[name];
-            if (limit === undefined) continue;
-            const [req, lim] = [quantityValue(request), quantityValue(limit)];
-            if (req !== undefined && lim !== undefined && req > lim) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['requests', name],
-                message: `the request (${request}) is above the limit (${limit}); Kubernetes refuses that`,
-              });
-            }
+    strictObject({
+      limits: z.optional(resourceList),
+      requests: z.optional(resourceList),
+    }).check(
+      z.superRefine((r, ctx) => {
+        for (const [name, request] of Object.entries(r.requests ?? {})) {
+          const limit = r.limits?.[name];
+          if (limit === undefined) continue;
+          const [req, lim] = [quantityValue(request), quantityValue(limit)];
+          if (req !== undefined && lim !== undefined && req > lim) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['requests', name],
+              message: `the request (${request}) is above the limit (${limit}); Kubernetes refuses that`,
+            });
           }
-        }),
-      ),
+        }
+      }),
+    ),
     { ...def('ResourceRequirements'), ...k8s('ResourceRequirements') },
   );
   return requirements as z.ZodMiniType<ResourceRequirements>;
@@ -215,8 +213,8 @@ export const duration = checked(
 /** A Prometheus Operator ServiceMonitor for the metrics port of `component`. */
 export function serviceMonitor(component: string, enabled: { byDefault: boolean; why: string }) {
   return describe(
-    z.strictObject({
-      enabled: describe(z._default(z.boolean(), enabled.byDefault), enabled.why),
+    strictObject({
+      enabled: describe(flag(enabled.byDefault), enabled.why),
       labels: describe(
         z._default(labelMap, { release: 'prometheus' }),
         'Labels by which your Prometheus picks ServiceMonitors up; kube-prometheus-stack looks for release: <its Helm release name>. Replaces the default.',
@@ -229,7 +227,7 @@ export function serviceMonitor(component: string, enabled: { byDefault: boolean;
 
 /** A key of a Secret you manage, in the instance's namespace. */
 export function secretKeySelector(what: string, defaultKey?: string) {
-  return z.strictObject({
+  return strictObject({
     name: describe(objectName('the Secret name'), 'The Secret, in the instance’s namespace.'),
     key: describe(
       defaultKey === undefined ? secretKey() : z._default(secretKey(), defaultKey),
@@ -237,8 +235,6 @@ export function secretKeySelector(what: string, defaultKey?: string) {
     ),
   });
 }
-
-const selectorOperator = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
 function requirementValues(
   r: { operator: string; values?: string[] | undefined },
@@ -256,17 +252,15 @@ function requirementValues(
 
 const labelSelector = deferred(() =>
   meta(
-    z.strictObject({
+    strictObject({
       matchLabels: z.optional(labelMap),
       matchExpressions: z.optional(
         z.array(
-          z
-            .strictObject({
-              key: z.string().check(z.minLength(1)),
-              operator: selectorOperator,
-              values: z.optional(z.array(z.string())),
-            })
-            .check(z.superRefine(requirementValues)),
+          strictObject({
+            key: z.string().check(z.minLength(1)),
+            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+            values: z.optional(z.array(z.string())),
+          }).check(z.superRefine(requirementValues)),
         ),
       ),
     }),
@@ -274,17 +268,17 @@ const labelSelector = deferred(() =>
   ),
 );
 
-const nodeSelectorRequirement = z
-  .strictObject({
+const nodeSelectorRequirement = deferred(() =>
+  strictObject({
     key: z.string().check(z.minLength(1)),
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
     values: z.optional(z.array(z.string())),
-  })
-  .check(z.superRefine(requirementValues));
+  }).check(z.superRefine(requirementValues)),
+);
 
 const nodeSelectorTerm = deferred(() =>
   meta(
-    z.strictObject({
+    strictObject({
       matchExpressions: z.optional(z.array(nodeSelectorRequirement)),
       matchFields: z.optional(z.array(nodeSelectorRequirement)),
     }),
@@ -292,23 +286,23 @@ const nodeSelectorTerm = deferred(() =>
   ),
 );
 
-const weight = z.int().check(z.gte(1)).check(z.lte(100));
-
-const podAffinityTerm = z.strictObject({
-  labelSelector: z.optional(labelSelector),
-  namespaceSelector: z.optional(labelSelector),
-  namespaces: z.optional(z.array(z.string())),
-  topologyKey: z.string().check(z.minLength(1)),
-  matchLabelKeys: z.optional(z.array(z.string())),
-  mismatchLabelKeys: z.optional(z.array(z.string())),
-});
+const podAffinityTerm = deferred(() =>
+  strictObject({
+    labelSelector: z.optional(labelSelector),
+    namespaceSelector: z.optional(labelSelector),
+    namespaces: z.optional(z.array(z.string())),
+    topologyKey: z.string().check(z.minLength(1)),
+    matchLabelKeys: z.optional(z.array(z.string())),
+    mismatchLabelKeys: z.optional(z.array(z.string())),
+  }),
+);
 
 const podAffinity = deferred(() =>
   meta(
-    z.strictObject({
+    strictObject({
       requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(podAffinityTerm)),
       preferredDuringSchedulingIgnoredDuringExecution: z.optional(
-        z.array(z.strictObject({ weight, podAffinityTerm })),
+        z.array(strictObject({ weight: int(1, 100), podAffinityTerm })),
       ),
     }),
     def('PodAffinity'),
@@ -318,16 +312,16 @@ const podAffinity = deferred(() =>
 export const affinity = deferred(() =>
   describe(
     meta(
-      z.strictObject({
+      strictObject({
         nodeAffinity: z.optional(
-          z.strictObject({
+          strictObject({
             requiredDuringSchedulingIgnoredDuringExecution: z.optional(
-              z.strictObject({
+              strictObject({
                 nodeSelectorTerms: z.array(nodeSelectorTerm).check(z.minLength(1)),
               }),
             ),
             preferredDuringSchedulingIgnoredDuringExecution: z.optional(
-              z.array(z.strictObject({ weight, preference: nodeSelectorTerm })),
+              z.array(strictObject({ weight: int(1, 100), preference: nodeSelectorTerm })),
             ),
           }),
         ),
@@ -342,7 +336,7 @@ export const affinity = deferred(() =>
 
 export const toleration = deferred(() =>
   meta(
-    z.strictObject({
+    strictObject({
       key: z.optional(z.string()),
       operator: z.optional(z.enum(['Exists', 'Equal'])),
       value: z.optional(z.string()),
@@ -381,12 +375,12 @@ export const toleration = deferred(() =>
 
 export const topologySpreadConstraint = deferred(() =>
   meta(
-    z.strictObject({
-      maxSkew: z.int().check(z.gte(1)),
+    strictObject({
+      maxSkew: int(1),
       topologyKey: z.string().check(z.minLength(1)),
       whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
       labelSelector: z.optional(labelSelector),
-      minDomains: z.optional(z.int().check(z.gte(1))),
+      minDomains: z.optional(int(1)),
       nodeAffinityPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
       nodeTaintsPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
       matchLabelKeys: z.optional(z.array(z.string())),
@@ -405,47 +399,47 @@ export const topologySpreadConstraint = deferred(() =>
   ),
 );
 
-const keySelector = z.strictObject({
-  name: objectName(),
-  key: secretKey(),
-  optional: z.optional(z.boolean()),
-});
+const keySelector = deferred(() =>
+  strictObject({
+    name: objectName(),
+    key: secretKey(),
+    optional: flag(),
+  }),
+);
 
 const envVar = deferred(() =>
   meta(
-    z.strictObject({
+    strictObject({
       name: z.string().check(z.minLength(1)),
       value: z.optional(z.string()),
       valueFrom: z.optional(
-        z
-          .strictObject({
-            configMapKeyRef: z.optional(keySelector),
-            secretKeyRef: z.optional(keySelector),
-            fieldRef: z.optional(
-              z.strictObject({
-                fieldPath: z.string().check(z.minLength(1)),
-                apiVersion: z.optional(z.string()),
-              }),
-            ),
-            resourceFieldRef: z.optional(
-              z.strictObject({
-                resource: z.string().check(z.minLength(1)),
-                containerName: z.optional(z.string()),
-                divisor: z.optional(quantity),
-              }),
-            ),
-          })
-          .check(
-            z.superRefine((from, ctx) => {
-              if (Object.keys(from).length !== 1) {
-                ctx.addIssue({
-                  code: 'custom',
-                  message:
-                    'valueFrom takes exactly one of configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef',
-                });
-              }
+        strictObject({
+          configMapKeyRef: z.optional(keySelector),
+          secretKeyRef: z.optional(keySelector),
+          fieldRef: z.optional(
+            strictObject({
+              fieldPath: z.string().check(z.minLength(1)),
+              apiVersion: z.optional(z.string()),
             }),
           ),
+          resourceFieldRef: z.optional(
+            strictObject({
+              resource: z.string().check(z.minLength(1)),
+              containerName: z.optional(z.string()),
+              divisor: z.optional(quantity),
+            }),
+          ),
+        }).check(
+          z.superRefine((from, ctx) => {
+            if (Object.keys(from).length !== 1) {
+              ctx.addIssue({
+                code: 'custom',
+                message:
+                  'valueFrom takes exactly one of configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef',
+              });
+            }
+          }),
+        ),
       ),
     }),
     def('EnvVar'),
@@ -491,7 +485,7 @@ export const env = deferred(() =>
 const PERCENT = /^[0-9]+%$/;
 const intOrPercent = (what: string) =>
   z.union([
-    z.int().check(z.gte(0)),
+    int(0),
     z
       .string()
       .check(z.regex(PERCENT, `${what} must be a number of pods or a percentage such as 25%`)),
@@ -502,36 +496,34 @@ const asPercent = (v: number | string | undefined) =>
 export const rollingUpdate = deferred(() =>
   describe(
     meta(
-      z
-        .strictObject({
-          maxSurge: describe(
-            z.optional(intOrPercent('maxSurge')),
-            'Pods the rollout may start above the replica count.',
-          ),
-          maxUnavailable: describe(
-            z.optional(intOrPercent('maxUnavailable')),
-            'Pods the rollout may stop before their replacements are ready.',
-          ),
-        })
-        .check(
-          z.superRefine((r, ctx) => {
-            if ((asPercent(r.maxUnavailable) ?? 0) > 100 && typeof r.maxUnavailable === 'string') {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['maxUnavailable'],
-                message: 'maxUnavailable must not be greater than 100%',
-              });
-            }
-            if (asPercent(r.maxUnavailable) === 0 && asPercent(r.maxSurge) === 0) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['maxUnavailable'],
-                message:
-                  'maxUnavailable may not be 0 when maxSurge is 0: the rollout could not start a pod or stop one',
-              });
-            }
-          }),
+      strictObject({
+        maxSurge: describe(
+          z.optional(intOrPercent('maxSurge')),
+          'Pods the rollout may start above the replica count.',
         ),
+        maxUnavailable: describe(
+          z.optional(intOrPercent('maxUnavailable')),
+          'Pods the rollout may stop before their replacements are ready.',
+        ),
+      }).check(
+        z.superRefine((r, ctx) => {
+          if ((asPercent(r.maxUnavailable) ?? 0) > 100 && typeof r.maxUnavailable === 'string') {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['maxUnavailable'],
+              message: 'maxUnavailable must not be greater than 100%',
+            });
+          }
+          if (asPercent(r.maxUnavailable) === 0 && asPercent(r.maxSurge) === 0) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['maxUnavailable'],
+              message:
+                'maxUnavailable may not be 0 when maxSurge is 0: the rollout could not start a pod or stop one',
+            });
+          }
+        }),
+      ),
       { ...def('RollingUpdateDeployment'), ...k8s('RollingUpdateDeployment') },
     ),
     "The worker Deployment's rolling update (spec.strategy.rollingUpdate): maxSurge and maxUnavailable, each pods or a percentage; what is not set is Kubernetes' 25%. Unset on a worker whose grace period is above Kubernetes' 30 s: {maxSurge: 25%, maxUnavailable: 0}, so a rollout starts new pods before it stops old ones, which may take the whole grace period to finish their tasks.",

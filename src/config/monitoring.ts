@@ -2,7 +2,7 @@
 
 import * as z from 'zod/mini';
 import { duration, labelMap, resources, serviceMonitor } from './kubernetes.js';
-import { deferred, describe } from './zod.js';
+import { deferred, describe, flag, int, strictObject } from './zod.js';
 
 const exporterServiceMonitor = deferred(() =>
   serviceMonitor('the exporter', {
@@ -13,9 +13,9 @@ const exporterServiceMonitor = deferred(() =>
 
 const exporter = deferred(() =>
   describe(
-    z.strictObject({
+    strictObject({
       enabled: describe(
-        z._default(z.boolean(), false),
+        flag(false),
         'Deploy celery-exporter next to the workers: queue lengths read from Redis for every queue of the instance, and task and worker metrics from Celery events.',
       ),
       image: describe(
@@ -45,9 +45,9 @@ const exporter = deferred(() =>
 
 const alerts = deferred(() =>
   describe(
-    z.strictObject({
+    strictObject({
       enabled: describe(
-        z._default(z.boolean(), false),
+        flag(false),
         'Write the PrometheusRule celery-alerts with the celery-mixin’s alerts on the exporter’s metrics. Needs monitoring.exporter.',
       ),
       labels: describe(
@@ -56,7 +56,7 @@ const alerts = deferred(() =>
       ),
       taskFailureRate: describe(
         z.prefault(
-          z.strictObject({
+          strictObject({
             threshold: describe(
               z._default(z.number().check(z.gt(0), z.lt(100)), 5),
               'Percent of the finished tasks of one name and queue that failed.',
@@ -72,11 +72,8 @@ const alerts = deferred(() =>
       ),
       queueLength: describe(
         z.prefault(
-          z.strictObject({
-            threshold: describe(
-              z._default(z.int().check(z.gte(0)), 100),
-              'Tasks waiting in one queue.',
-            ),
+          strictObject({
+            threshold: describe(z._default(int(0), 100), 'Tasks waiting in one queue.'),
             for: describe(z._default(duration, '20m'), 'How long the queue must stay that long.'),
           }),
           {},
@@ -85,14 +82,14 @@ const alerts = deferred(() =>
       ),
       workerDown: describe(
         z.prefault(
-          z.strictObject({
-            enabled: describe(z._default(z.boolean(), true), 'Write CeleryWorkerDown rules.'),
+          strictObject({
+            enabled: describe(flag(true), 'Write CeleryWorkerDown rules.'),
             for: describe(
               z._default(duration, '15m'),
               'How long a worker Deployment must have no worker online.',
             ),
             includeScaleToZero: describe(
-              z._default(z.boolean(), false),
+              flag(false),
               'Also watch the workers that may scale to zero (autoscaled with minReplicas 0): they then alert whenever their queue stays empty that long (a warning says so).',
             ),
           }),
@@ -107,12 +104,12 @@ const alerts = deferred(() =>
 
 export const monitoring = deferred(() =>
   describe(
-    z.strictObject({
+    strictObject({
       exporter: z.optional(exporter),
       alerts: z.optional(alerts),
       prometheus: describe(
         z.optional(
-          z.strictObject({
+          strictObject({
             serverAddress: describe(
               z
                 .string()

@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { parseHostPort } from '../broker/address.js';
 import { objectName, secretKey, secretKeySelector } from './kubernetes.js';
-import { deferred, describe } from './zod.js';
+import { deferred, describe, flag, int, strictObject } from './zod.js';
 
 const address = z.string().check(
   z.superRefine((text, ctx) => {
@@ -16,51 +16,49 @@ const address = z.string().check(
 
 const tls = deferred(() =>
   describe(
-    z
-      .strictObject({
-        caSecret: describe(
-          z.optional(secretKeySelector('the CA certificate(s) in PEM', 'ca.crt')),
-          "A Secret you manage with the CA that signed the broker's certificate: KEDA reads it through the TriggerAuthentication (its redis scaler's `ca`), Flower and celery-exporter from a file (kombu's ssl_ca_certs).",
-        ),
-        unsafeSsl: describe(
-          z._default(z.boolean(), false),
-          "Encrypt, but do not verify the broker's certificate: KEDA's unsafeSsl, kombu's ssl_cert_reqs=none. Anyone who can reach the connection can read the queues.",
-        ),
-      })
-      .check(
-        z.superRefine((t, ctx) => {
-          if (t.caSecret && t.unsafeSsl) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['unsafeSsl'],
-              message: 'caSecret verifies the certificate and unsafeSsl skips that: choose one',
-            });
-          }
-        }),
+    strictObject({
+      caSecret: describe(
+        z.optional(secretKeySelector('the CA certificate(s) in PEM', 'ca.crt')),
+        "A Secret you manage with the CA that signed the broker's certificate: KEDA reads it through the TriggerAuthentication (its redis scaler's `ca`), Flower and celery-exporter from a file (kombu's ssl_ca_certs).",
       ),
+      unsafeSsl: describe(
+        flag(false),
+        "Encrypt, but do not verify the broker's certificate: KEDA's unsafeSsl, kombu's ssl_cert_reqs=none. Anyone who can reach the connection can read the queues.",
+      ),
+    }).check(
+      z.superRefine((t, ctx) => {
+        if (t.caSecret && t.unsafeSsl) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['unsafeSsl'],
+            message: 'caSecret verifies the certificate and unsafeSsl skips that: choose one',
+          });
+        }
+      }),
+    ),
     "How KEDA, Flower and celery-exporter check the broker's certificate when the broker uses TLS, all three alike. Unset: against the public CAs their images trust, with the host name as each connects to it.",
   ),
 );
 
 export const redis = deferred(() =>
   describe(
-    z.strictObject({
+    strictObject({
       address: describe(
         z.optional(address),
         "The broker's host:port ([fd00::10]:6379 for IPv6), instead of CELERY_BROKER_HOSTNAME from openedx-config. KEDA's operator resolves it from its own namespace: a bare Service name is qualified with the instance's namespace.",
       ),
       databaseIndex: describe(
-        z.optional(z.int().check(z.gte(0))),
+        z.optional(int(0)),
         'The Redis database, instead of CELERY_BROKER_VHOST.',
       ),
       enableTLS: describe(
-        z.optional(z.boolean()),
+        flag(),
         'Connect with TLS (rediss), instead of what CELERY_BROKER_TRANSPORT says.',
       ),
       tls: z.optional(tls),
       credentialsSecret: describe(
         z.optional(
-          z.strictObject({
+          strictObject({
             name: describe(
               objectName('the Secret name'),
               'The Secret, in the instance’s namespace.',

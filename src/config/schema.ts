@@ -22,7 +22,7 @@ import {
   stockWorker,
   VARIANT,
 } from './workers.js';
-import { deferred, describe, meta } from './zod.js';
+import { deferred, describe, flag, meta, strictObject } from './zod.js';
 
 export const API_VERSION = 'tutor-krm.dev/v1alpha1';
 export const KIND = 'CeleryQueues';
@@ -40,35 +40,33 @@ const QUEUE = /^[^\s,\p{Cc}]+$/u;
 
 function serviceSpec(service: (typeof SERVICES)[number]) {
   return describe(
-    z
-      .strictObject({
-        queues: describe(
-          meta(z._default(z.record(z.string(), queueSpec), {}), {
-            propertyNames: { pattern: VARIANT.source, maxLength: MAX_VARIANT_LENGTH },
-          }).check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
-          `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
-        ),
-        groups: describe(
-          meta(z._default(z.record(z.string(), groupSpec), {}), {
-            propertyNames: {
-              pattern: VARIANT.source,
-              maxLength: MAX_VARIANT_LENGTH,
-              not: { const: DEFAULT_VARIANT },
-            },
-          }),
-          `Group -> worker. Each group G gets one Deployment ${service}-worker-G (with "_" as "-") consuming the queues of the variants it lists, which then have no worker of their own.`,
-        ),
-        stockWorker: z.optional(stockWorker),
-        workerDefaults: z.optional(workerDefaults),
-      })
-      .check(z.superRefine((s, ctx) => checkServiceWorkers(service, s, ctx))),
+    strictObject({
+      queues: describe(
+        meta(z._default(z.record(z.string(), queueSpec), {}), {
+          propertyNames: { pattern: VARIANT.source, maxLength: MAX_VARIANT_LENGTH },
+        }).check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
+        `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
+      ),
+      groups: describe(
+        meta(z._default(z.record(z.string(), groupSpec), {}), {
+          propertyNames: {
+            pattern: VARIANT.source,
+            maxLength: MAX_VARIANT_LENGTH,
+            not: { const: DEFAULT_VARIANT },
+          },
+        }),
+        `Group -> worker. Each group G gets one Deployment ${service}-worker-G (with "_" as "-") consuming the queues of the variants it lists, which then have no worker of their own.`,
+      ),
+      stockWorker: z.optional(stockWorker),
+      workerDefaults: z.optional(workerDefaults),
+    }).check(z.superRefine((s, ctx) => checkServiceWorkers(service, s, ctx))),
     `The ${service.toUpperCase()} Celery workers.`,
   );
 }
 
 const route = deferred(() =>
   describe(
-    z.strictObject({
+    strictObject({
       queue: describe(
         z
           .string()
@@ -88,7 +86,7 @@ const route = deferred(() =>
 
 const explicitQueues = deferred(() =>
   describe(
-    z.strictObject({
+    strictObject({
       lms: describe(
         z.optional(z.record(z.string().check(z.minLength(1)), route)),
         'LMS task name -> route.',
@@ -103,84 +101,78 @@ const explicitQueues = deferred(() =>
 );
 
 export const spec = describe(
-  z
-    .strictObject({
-      lms: z.optional(serviceSpec('lms')),
-      cms: z.optional(serviceSpec('cms')),
-      explicitQueues: z.optional(explicitQueues),
-      acksLate: describe(
-        z._default(z.boolean(), true),
-        'CELERY_ACKS_LATE in the settings (true, as tutor-contrib-celery).',
-      ),
-      flower: z.optional(flower),
-      redis: z.optional(redis),
-      monitoring: z.optional(monitoring),
-      strict: describe(
-        z.optional(z.boolean()),
-        'Warnings are errors (default false): a route to a queue nobody consumes, say, fails the render (as --strict does) instead of passing with a message that Kustomize, kpt or Argo CD may show only on failure.',
-      ),
-    })
-    .check(
-      z.superRefine((spec, ctx) => {
-        const exporterOn = spec.monitoring?.exporter?.enabled === true;
-        const credentials = spec.redis?.credentialsSecret;
-        if (
-          credentials &&
-          credentials.urlKey === undefined &&
-          (exporterOn || spec.flower?.enabled)
-        ) {
-          // Kubernetes' $(VAR) expansion, the one way to build a URL from a Secret's password,
-          // does not percent-encode: a password with / # ? % @ would be cut or decoded by kombu.
-          ctx.addIssue({
-            code: 'custom',
-            path: ['redis', 'credentialsSecret', 'urlKey'],
-            message: `${spec.flower?.enabled ? 'Flower' : 'celery-exporter'} takes the broker as a URL, which cannot be built from the password in ${credentials.name} safely (Kubernetes does not percent-encode what it substitutes): add the complete URL, percent-encoded, to the Secret and name its key in spec.redis.credentialsSecret.urlKey`,
-          });
-        }
-        if (spec.monitoring?.alerts?.enabled && !exporterOn) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['monitoring', 'alerts'],
-            message:
-              'the alerts read celery-exporter’s metrics: set monitoring.exporter.enabled: true, or drop monitoring.alerts',
-          });
-        }
-        for (const service of ['lms', 'cms'] as const) {
-          for (const { path: at, config: queue } of configuredWorkers(service, spec[service])) {
-            if (!queue.autoscaling?.load?.enabled) continue;
-            const path = [...at, 'autoscaling', 'load'];
-            if (!queue.autoscaling.enabled) {
-              ctx.addIssue({
-                code: 'custom',
-                path,
-                message: `needs autoscaling: set ${fieldPath(['spec', ...at, 'autoscaling', 'enabled'])}: true`,
-              });
-            }
-            if (!exporterOn) {
-              ctx.addIssue({
-                code: 'custom',
-                path,
-                message:
-                  'load scaling reads celery-exporter’s metrics: set monitoring.exporter.enabled: true',
-              });
-            }
-            if (!spec.monitoring?.prometheus) {
-              ctx.addIssue({
-                code: 'custom',
-                path,
-                message:
-                  'load scaling needs the Prometheus KEDA queries: set monitoring.prometheus.serverAddress',
-              });
-            }
+  strictObject({
+    lms: z.optional(serviceSpec('lms')),
+    cms: z.optional(serviceSpec('cms')),
+    explicitQueues: z.optional(explicitQueues),
+    acksLate: describe(
+      flag(true),
+      'CELERY_ACKS_LATE in the settings (true, as tutor-contrib-celery).',
+    ),
+    flower: z.optional(flower),
+    redis: z.optional(redis),
+    monitoring: z.optional(monitoring),
+    strict: describe(
+      flag(),
+      'Warnings are errors (default false): a route to a queue nobody consumes, say, fails the render (as --strict does) instead of passing with a message that Kustomize, kpt or Argo CD may show only on failure.',
+    ),
+  }).check(
+    z.superRefine((spec, ctx) => {
+      const exporterOn = spec.monitoring?.exporter?.enabled === true;
+      const credentials = spec.redis?.credentialsSecret;
+      if (credentials && credentials.urlKey === undefined && (exporterOn || spec.flower?.enabled)) {
+        // Kubernetes' $(VAR) expansion, the one way to build a URL from a Secret's password,
+        // does not percent-encode: a password with / # ? % @ would be cut or decoded by kombu.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['redis', 'credentialsSecret', 'urlKey'],
+          message: `${spec.flower?.enabled ? 'Flower' : 'celery-exporter'} takes the broker as a URL, which cannot be built from the password in ${credentials.name} safely (Kubernetes does not percent-encode what it substitutes): add the complete URL, percent-encoded, to the Secret and name its key in spec.redis.credentialsSecret.urlKey`,
+        });
+      }
+      if (spec.monitoring?.alerts?.enabled && !exporterOn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['monitoring', 'alerts'],
+          message:
+            'the alerts read celery-exporter’s metrics: set monitoring.exporter.enabled: true, or drop monitoring.alerts',
+        });
+      }
+      for (const service of ['lms', 'cms'] as const) {
+        for (const { path: at, config: queue } of configuredWorkers(service, spec[service])) {
+          if (!queue.autoscaling?.load?.enabled) continue;
+          const path = [...at, 'autoscaling', 'load'];
+          if (!queue.autoscaling.enabled) {
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message: `needs autoscaling: set ${fieldPath(['spec', ...at, 'autoscaling', 'enabled'])}: true`,
+            });
+          }
+          if (!exporterOn) {
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message:
+                'load scaling reads celery-exporter’s metrics: set monitoring.exporter.enabled: true',
+            });
+          }
+          if (!spec.monitoring?.prometheus) {
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message:
+                'load scaling needs the Prometheus KEDA queries: set monitoring.prometheus.serverAddress',
+            });
           }
         }
-      }),
-    ),
+      }
+    }),
+  ),
   'What to do with the Tutor instances in the input.',
 );
 
 export const celeryQueues = describe(
-  z.strictObject({
+  strictObject({
     apiVersion: describe(z.literal(API_VERSION), 'Always tutor-krm.dev/v1alpha1.'),
     kind: describe(z.literal(KIND), 'Always CeleryQueues.'),
     metadata: describe(

@@ -18,7 +18,7 @@ import {
   toleration,
   topologySpreadConstraint,
 } from './kubernetes.js';
-import { deferred, describe, meta } from './zod.js';
+import { deferred, describe, flag, int, meta, strictObject } from './zod.js';
 
 const maxUnavailable = describe(
   z._default(
@@ -47,11 +47,8 @@ const maxUnavailable = describe(
 
 const podDisruptionBudget = deferred(() =>
   describe(
-    z.strictObject({
-      enabled: describe(
-        z._default(z.boolean(), false),
-        'Write a PodDisruptionBudget <worker>-pdb for this worker.',
-      ),
+    strictObject({
+      enabled: describe(flag(false), 'Write a PodDisruptionBudget <worker>-pdb for this worker.'),
       maxUnavailable,
     }),
     'A PodDisruptionBudget for the worker, with maxUnavailable (never minAvailable, which blocks drains of a one-replica worker).',
@@ -61,7 +58,7 @@ const podDisruptionBudget = deferred(() =>
 /** The fields a variant shares with spec.<service>.workerDefaults, all optional. */
 export const sizingFields = {
   replicas: describe(
-    z.optional(z.int().check(z.gte(0))),
+    z.optional(int(0)),
     'spec.replicas of the worker Deployment. An error together with autoscaling.enabled (KEDA sets the replicas then); from workerDefaults it skips autoscaled workers.',
   ),
   resources: z.optional(
@@ -87,7 +84,7 @@ export const sizingFields = {
     'The PriorityClass of the pods.',
   ),
   terminationGracePeriodSeconds: describe(
-    z.optional(z.int().check(z.gte(0))),
+    z.optional(int(0)),
     'Seconds a stopping pod has to finish its running tasks before it is killed (Kubernetes default 30): set it above the longest task of the queue.',
   ),
   env: z.optional(env),
@@ -111,7 +108,7 @@ export const sizingFields = {
   ),
   annotations: describe(z.optional(annotationMap), 'Extra annotations on the pods.'),
   concurrency: describe(
-    z.optional(z.int().check(z.gte(1))),
+    z.optional(int(1)),
     "Celery --concurrency: processes (or green threads) per pod. With --concurrency in the same variant's extraArgs: an error; a variant's extraArgs flag overrides workerDefaults' concurrency.",
   ),
   pool: describe(
@@ -125,7 +122,7 @@ export const sizingFields = {
 export const SIZING_KEYS = Object.keys(sizingFields) as (keyof typeof sizingFields)[];
 
 export const workerDefaults = describe(
-  z.strictObject(sizingFields),
+  strictObject(sizingFields),
   'Defaults for every worker of the service (the stock worker included); a variant that sets a field replaces the default of that field as a whole.',
 );
 

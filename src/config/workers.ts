@@ -16,7 +16,7 @@ import {
 } from '../names.js';
 import { autoscaling } from './autoscaling.js';
 import { checkVariant, sizingFields } from './sizing.js';
-import { describe, meta } from './zod.js';
+import { describe, flag, meta, strictObject } from './zod.js';
 
 // Worker flags the function derives itself; setting them by hand would break "one consumer per
 // queue" or the node names that Flower and the logs show.
@@ -63,7 +63,7 @@ const extraArgs = describe(
 const workerFields = { extraArgs, autoscaling: z.optional(autoscaling), ...sizingFields };
 
 export const queueSpec = describe(
-  z.strictObject(workerFields).check(z.superRefine(checkVariant)),
+  strictObject(workerFields).check(z.superRefine(checkVariant)),
   'One queue and its worker. The variant `default` tunes the stock worker itself.',
 );
 
@@ -80,22 +80,20 @@ const groupQueue = z
   );
 
 export const groupSpec = describe(
-  z
-    .strictObject({
-      queues: describe(
-        z.array(groupQueue).check(z.minLength(1)),
-        'The variants whose queues this worker consumes: edx.<service>.core.<variant> for each (`default`: the default queue, once the stock worker is off). A queue listed here has this worker as its one consumer: it may not be in spec.<service>.queues or another group too.',
-      ),
-      ...workerFields,
-    })
-    .check(z.superRefine(checkVariant)),
+  strictObject({
+    queues: describe(
+      z.array(groupQueue).check(z.minLength(1)),
+      'The variants whose queues this worker consumes: edx.<service>.core.<variant> for each (`default`: the default queue, once the stock worker is off). A queue listed here has this worker as its one consumer: it may not be in spec.<service>.queues or another group too.',
+    ),
+    ...workerFields,
+  }).check(z.superRefine(checkVariant)),
   'One worker Deployment for several queues, with everything a variant’s worker takes; autoscaled on the sum of its queues.',
 );
 
 export const stockWorker = describe(
-  z.strictObject({
+  strictObject({
     enabled: describe(
-      z._default(z.boolean(), true),
+      flag(true),
       'false: the stock worker consumes nothing. It stays in the output with replicas 0 and one queue that no task is sent to, so re-runs still clone from it, tutor k8s commands and plugins still find it, and scaled up it takes no queue from another worker. Every queue it consumed, the default queue included, must then have a consumer in spec.<service>.queues or a group.',
     ),
   }),

@@ -3,7 +3,26 @@
 // function pays that on every run), set up before any schema is built (so import this module
 // before zod/mini itself). zod/mini is imported as a namespace where it is used: a namespace
 // passed on whole would carry every locale and the JSON Schema code into the bundle.
-import { clone, config, globalRegistry, lazy, type ZodMiniLazy, type ZodMiniType } from 'zod/mini';
+import {
+  _default,
+  boolean,
+  clone,
+  config,
+  type core,
+  globalRegistry,
+  gte,
+  int as integer,
+  lazy,
+  lte,
+  never,
+  optional,
+  type ZodMiniDefault,
+  type ZodMiniLazy,
+  ZodMiniObject,
+  type ZodMiniOptional,
+  type ZodMiniType,
+  type strictObject as zodStrictObject,
+} from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
 // The messages the classic build gives (it sets English up itself), and no generated parsers:
@@ -48,4 +67,46 @@ export function deferred<T extends ZodMiniType>(build: () => T): ZodMiniLazy<T> 
   Object.defineProperty(part._zod, 'optin', { value: undefined });
   Object.defineProperty(part._zod, 'optout', { value: undefined });
   return part;
+}
+
+// Parts that many fields have alike are built once and shared: a zod schema is never changed
+// once built (`describe`, `meta`, `check` and the wrappers make new ones around it), and each
+// one built costs every start, the more so with checks (each `check` copies the schema).
+
+/** One `never` for the unknown keys of every strict object (zod's `strictObject` makes one each). */
+const unknownKey = never();
+
+/** A mapping with these fields and no others: zod's `strictObject`. */
+export function strictObject<T extends core.$ZodLooseShape>(
+  shape: T,
+): ReturnType<typeof zodStrictObject<T>> {
+  return new ZodMiniObject({ type: 'object', shape, catchall: unknownKey }) as ReturnType<
+    typeof zodStrictObject<T>
+  >;
+}
+
+const integers = new Map<string, ZodMiniType<number>>();
+
+/** A whole number of at least `min` (and at most `max`). */
+export function int(min: number, max?: number): ZodMiniType<number> {
+  const key = `${min} ${max}`;
+  let made = integers.get(key);
+  if (!made) {
+    made = integer().check(gte(min), ...(max === undefined ? [] : [lte(max)]));
+    integers.set(key, made);
+  }
+  return made;
+}
+
+const yesNo = boolean();
+const onByDefault = _default(yesNo, true);
+const offByDefault = _default(yesNo, false);
+const unset = optional(yesNo);
+
+/** A true/false field with its default, or optional without one. */
+export function flag(byDefault: boolean): ZodMiniDefault<typeof yesNo>;
+export function flag(): ZodMiniOptional<typeof yesNo>;
+export function flag(byDefault?: boolean) {
+  if (byDefault === undefined) return unset;
+  return byDefault ? onByDefault : offByDefault;
 }
