@@ -43,8 +43,8 @@ const scalingRules = (direction: string) =>
 const hpaBehavior = deferred(() =>
   describe(
     strictObject({
-      scaleUp: z.optional(scalingRules('up')),
-      scaleDown: z.optional(scalingRules('down')),
+      scaleUp: z.optional(deferred(() => scalingRules('up'))),
+      scaleDown: z.optional(deferred(() => scalingRules('down'))),
     }),
     "The HPA's scaling behavior (KEDA's advanced.horizontalPodAutoscalerConfig.behavior). Long-running tasks want a slow scaleDown, e.g. one pod per 30 minutes, since a removed pod's running task is killed after its grace period.",
   ),
@@ -79,24 +79,26 @@ export const autoscaling = deferred(() =>
         behavior: z.optional(hpaBehavior),
         fallback: describe(
           z.optional(
-            strictObject({
-              failureThreshold: describe(
-                int(1),
-                'Failed reads of the queue in a row before the fallback applies.',
-              ),
-              replicas: describe(int(0), 'Replicas while the queue cannot be read.'),
-              behavior: describe(
-                z.optional(
-                  z.enum([
-                    'static',
-                    'currentReplicas',
-                    'currentReplicasIfHigher',
-                    'currentReplicasIfLower',
-                  ]),
+            deferred(() =>
+              strictObject({
+                failureThreshold: describe(
+                  int(1),
+                  'Failed reads of the queue in a row before the fallback applies.',
                 ),
-                'How the fallback replicas relate to the current ones (KEDA’s default: static, exactly `replicas`).',
-              ),
-            }),
+                replicas: describe(int(0), 'Replicas while the queue cannot be read.'),
+                behavior: describe(
+                  z.optional(
+                    z.enum([
+                      'static',
+                      'currentReplicas',
+                      'currentReplicasIfHigher',
+                      'currentReplicasIfLower',
+                    ]),
+                  ),
+                  'How the fallback replicas relate to the current ones (KEDA’s default: static, exactly `replicas`).',
+                ),
+              }),
+            ),
           ),
           'Replicas to run when KEDA cannot read the queue (Redis down, wrong password), instead of keeping the last count.',
         ),
@@ -106,46 +108,50 @@ export const autoscaling = deferred(() =>
         ),
         priorityLists: describe(
           z.optional(
-            strictObject({
-              enabled: describe(
-                flag(false),
-                'Count the tasks in the priority lists too (KEDA scalingModifiers summing one trigger per list).',
-              ),
-              steps: describe(
-                meta(z._default(z.array(int(0, 255)).check(z.minLength(1)), [0, 3, 6, 9]), {
-                  uniqueItems: true,
-                }).check(
-                  z.superRefine((steps, ctx) => {
-                    if (new Set(steps).size !== steps.length) {
-                      ctx.addIssue({
-                        code: 'custom',
-                        message: 'priority steps must be unique',
-                      });
-                    }
-                  }),
+            deferred(() =>
+              strictObject({
+                enabled: describe(
+                  flag(false),
+                  'Count the tasks in the priority lists too (KEDA scalingModifiers summing one trigger per list).',
                 ),
-                "kombu's priority_steps (broker_transport_options); each step N but 0 is the Redis list <queue>\\x06\\x16N.",
-              ),
-            }),
+                steps: describe(
+                  meta(z._default(z.array(int(0, 255)).check(z.minLength(1)), [0, 3, 6, 9]), {
+                    uniqueItems: true,
+                  }).check(
+                    z.superRefine((steps, ctx) => {
+                      if (new Set(steps).size !== steps.length) {
+                        ctx.addIssue({
+                          code: 'custom',
+                          message: 'priority steps must be unique',
+                        });
+                      }
+                    }),
+                  ),
+                  "kombu's priority_steps (broker_transport_options); each step N but 0 is the Redis list <queue>\\x06\\x16N.",
+                ),
+              }),
+            ),
           ),
           'Tasks sent with a priority wait in extra Redis lists next to the queue’s own, which KEDA does not see unless these are counted.',
         ),
         load: describe(
           z.optional(
-            strictObject({
-              enabled: describe(
-                flag(false),
-                'Scale on the tasks waiting in the queue plus the tasks its workers are running, read from celery-exporter through Prometheus (a KEDA prometheus trigger). Needs monitoring.exporter and monitoring.prometheus.serverAddress.',
-              ),
-              tasksPerReplica: describe(
-                z.optional(int(1)),
-                "Target waiting plus running tasks per replica (the trigger's threshold). Default: the worker's --concurrency, or listLength when it sets none.",
-              ),
-              listTrigger: describe(
-                flag(true),
-                'Keep the Redis list trigger next to this one: KEDA runs the larger of the two replica counts, and the list still wakes and scales the worker when Prometheus cannot be read. false: this trigger only.',
-              ),
-            }),
+            deferred(() =>
+              strictObject({
+                enabled: describe(
+                  flag(false),
+                  'Scale on the tasks waiting in the queue plus the tasks its workers are running, read from celery-exporter through Prometheus (a KEDA prometheus trigger). Needs monitoring.exporter and monitoring.prometheus.serverAddress.',
+                ),
+                tasksPerReplica: describe(
+                  z.optional(int(1)),
+                  "Target waiting plus running tasks per replica (the trigger's threshold). Default: the worker's --concurrency, or listLength when it sets none.",
+                ),
+                listTrigger: describe(
+                  flag(true),
+                  'Keep the Redis list trigger next to this one: KEDA runs the larger of the two replica counts, and the list still wakes and scales the worker when Prometheus cannot be read. false: this trigger only.',
+                ),
+              }),
+            ),
           ),
           'Load-aware scaling: a worker that has taken its tasks leaves the Redis list empty while it is busy, so the list alone lets KEDA scale a busy worker down.',
         ),

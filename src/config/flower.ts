@@ -61,16 +61,18 @@ export const flower = deferred(() =>
       grafanaDashboard: z.optional(flowerDashboard),
       expose: describe(
         z.optional(
-          strictObject({
-            host: describe(
-              z
-                .string()
-                .check(
-                  z.regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com'),
-                ),
-              'The public host name, e.g. flower.<your LMS host>.',
-            ),
-          }),
+          deferred(() =>
+            strictObject({
+              host: describe(
+                z
+                  .string()
+                  .check(
+                    z.regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com'),
+                  ),
+                'The public host name, e.g. flower.<your LMS host>.',
+              ),
+            }),
+          ),
         ),
         'Serve Flower through Tutor’s Caddy: a site block for host in the Caddyfile. Needs basicAuthSecret; Flower’s /metrics stays internal.',
       ),

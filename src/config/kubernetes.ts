@@ -122,22 +122,21 @@ function keysAre(what: string) {
 export const labelMap = meta(z.record(z.string(), z.string()), {
   propertyNames: { pattern: QUALIFIED_NAME.source },
   additionalProperties: { type: 'string', pattern: LABEL_VALUE.source },
-})
-  .check(z.superRefine(keysAre('label key')))
-  .check(
-    z.superRefine((map, ctx) => {
-      for (const [key, value] of Object.entries(map)) {
-        const problem = labelValueProblem(value);
-        if (problem) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `label value ${JSON.stringify(value)} ${problem}`,
-          });
-        }
+}).check(
+  z.superRefine(keysAre('label key')),
+  z.superRefine((map, ctx) => {
+    for (const [key, value] of Object.entries(map)) {
+      const problem = labelValueProblem(value);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `label value ${JSON.stringify(value)} ${problem}`,
+        });
       }
-    }),
-  );
+    }
+  }),
+);
 
 export const annotationMap = meta(z.record(z.string(), z.string()), {
   propertyNames: { pattern: QUALIFIED_NAME.source },

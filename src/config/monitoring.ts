@@ -109,19 +109,21 @@ export const monitoring = deferred(() =>
       alerts: z.optional(alerts),
       prometheus: describe(
         z.optional(
-          strictObject({
-            serverAddress: describe(
-              z
-                .string()
-                .check(
-                  z.regex(
-                    /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
-                    'must be an http:// or https:// URL',
+          deferred(() =>
+            strictObject({
+              serverAddress: describe(
+                z
+                  .string()
+                  .check(
+                    z.regex(
+                      /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+                      'must be an http:// or https:// URL',
+                    ),
                   ),
-                ),
-              'The Prometheus HTTP API that KEDA queries, e.g. http://prometheus-operated.monitoring.svc:9090.',
-            ),
-          }),
+                'The Prometheus HTTP API that KEDA queries, e.g. http://prometheus-operated.monitoring.svc:9090.',
+              ),
+            }),
+          ),
         ),
         'Where KEDA reads the exporter’s metrics from, for autoscaling.load.',
       ),

@@ -6,13 +6,15 @@ import { parseHostPort } from '../broker/address.js';
 import { objectName, secretKey, secretKeySelector } from './kubernetes.js';
 import { deferred, describe, flag, int, strictObject } from './zod.js';
 
-const address = z.string().check(
-  z.superRefine((text, ctx) => {
-    const parsed = parseHostPort(text);
-    if ('problem' in parsed)
-      ctx.addIssue({ code: 'custom', message: `the address ${parsed.problem}` });
-  }),
-);
+// Built with the redis part, which most configs leave out.
+const address = () =>
+  z.string().check(
+    z.superRefine((text, ctx) => {
+      const parsed = parseHostPort(text);
+      if ('problem' in parsed)
+        ctx.addIssue({ code: 'custom', message: `the address ${parsed.problem}` });
+    }),
+  );
 
 const tls = deferred(() =>
   describe(
@@ -44,7 +46,7 @@ export const redis = deferred(() =>
   describe(
     strictObject({
       address: describe(
-        z.optional(address),
+        z.optional(address()),
         "The broker's host:port ([fd00::10]:6379 for IPv6), instead of CELERY_BROKER_HOSTNAME from openedx-config. KEDA's operator resolves it from its own namespace: a bare Service name is qualified with the instance's namespace.",
       ),
       databaseIndex: describe(

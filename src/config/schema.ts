@@ -38,27 +38,33 @@ const MAX_VARIANT_LENGTH = MAX_NAME_LENGTH - 'lms-worker--scaledobject'.length;
 // commas, white space or control characters.
 const QUEUE = /^[^\s,\p{Cc}]+$/u;
 
+// What the two services' specs have alike, built once for both (the docs describe each apart).
+const variants = meta(z._default(z.record(z.string(), queueSpec), {}), {
+  propertyNames: { pattern: VARIANT.source, maxLength: MAX_VARIANT_LENGTH },
+});
+const groups = meta(z._default(z.record(z.string(), groupSpec), {}), {
+  propertyNames: {
+    pattern: VARIANT.source,
+    maxLength: MAX_VARIANT_LENGTH,
+    not: { const: DEFAULT_VARIANT },
+  },
+});
+const stock = z.optional(stockWorker);
+const defaults = z.optional(workerDefaults);
+
 function serviceSpec(service: (typeof SERVICES)[number]) {
   return describe(
     strictObject({
       queues: describe(
-        meta(z._default(z.record(z.string(), queueSpec), {}), {
-          propertyNames: { pattern: VARIANT.source, maxLength: MAX_VARIANT_LENGTH },
-        }).check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
+        variants.check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
         `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
       ),
       groups: describe(
-        meta(z._default(z.record(z.string(), groupSpec), {}), {
-          propertyNames: {
-            pattern: VARIANT.source,
-            maxLength: MAX_VARIANT_LENGTH,
-            not: { const: DEFAULT_VARIANT },
-          },
-        }),
+        groups,
         `Group -> worker. Each group G gets one Deployment ${service}-worker-G (with "_" as "-") consuming the queues of the variants it lists, which then have no worker of their own.`,
       ),
-      stockWorker: z.optional(stockWorker),
-      workerDefaults: z.optional(workerDefaults),
+      stockWorker: stock,
+      workerDefaults: defaults,
     }).check(z.superRefine((s, ctx) => checkServiceWorkers(service, s, ctx))),
     `The ${service.toUpperCase()} Celery workers.`,
   );
@@ -84,21 +90,16 @@ const route = deferred(() =>
   ),
 );
 
-const explicitQueues = deferred(() =>
-  describe(
+const explicitQueues = deferred(() => {
+  const routes = z.optional(z.record(z.string().check(z.minLength(1)), route));
+  return describe(
     strictObject({
-      lms: describe(
-        z.optional(z.record(z.string().check(z.minLength(1)), route)),
-        'LMS task name -> route.',
-      ),
-      cms: describe(
-        z.optional(z.record(z.string().check(z.minLength(1)), route)),
-        'CMS task name -> route.',
-      ),
+      lms: describe(routes, 'LMS task name -> route.'),
+      cms: describe(routes, 'CMS task name -> route.'),
     }),
     "Task routes merged into edx-platform's EXPLICIT_QUEUES in the settings.",
-  ),
-);
+  );
+});
 
 export const spec = describe(
   strictObject({

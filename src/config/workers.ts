@@ -16,7 +16,7 @@ import {
 } from '../names.js';
 import { autoscaling } from './autoscaling.js';
 import { checkVariant, sizingFields } from './sizing.js';
-import { describe, flag, meta, strictObject } from './zod.js';
+import { deferred, describe, flag, meta, strictObject } from './zod.js';
 
 // Worker flags the function derives itself; setting them by hand would break "one consumer per
 // queue" or the node names that Flower and the logs show.
@@ -70,24 +70,28 @@ export const queueSpec = describe(
 /** A variant name, which is also a queue's last part and a group's name. */
 export const VARIANT = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 
-const groupQueue = z
-  .string()
-  .check(
-    z.regex(
-      VARIANT,
-      'must be a variant name: lowercase letters, digits, "_" and "-", starting and ending with a letter or digit (the queue is edx.<service>.core.<variant>)',
-    ),
-  );
-
-export const groupSpec = describe(
-  strictObject({
-    queues: describe(
-      z.array(groupQueue).check(z.minLength(1)),
-      'The variants whose queues this worker consumes: edx.<service>.core.<variant> for each (`default`: the default queue, once the stock worker is off). A queue listed here has this worker as its one consumer: it may not be in spec.<service>.queues or another group too.',
-    ),
-    ...workerFields,
-  }).check(z.superRefine(checkVariant)),
-  'One worker Deployment for several queues, with everything a variant’s worker takes; autoscaled on the sum of its queues.',
+export const groupSpec = deferred(() =>
+  describe(
+    strictObject({
+      queues: describe(
+        z
+          .array(
+            z
+              .string()
+              .check(
+                z.regex(
+                  VARIANT,
+                  'must be a variant name: lowercase letters, digits, "_" and "-", starting and ending with a letter or digit (the queue is edx.<service>.core.<variant>)',
+                ),
+              ),
+          )
+          .check(z.minLength(1)),
+        'The variants whose queues this worker consumes: edx.<service>.core.<variant> for each (`default`: the default queue, once the stock worker is off). A queue listed here has this worker as its one consumer: it may not be in spec.<service>.queues or another group too.',
+      ),
+      ...workerFields,
+    }).check(z.superRefine(checkVariant)),
+    'One worker Deployment for several queues, with everything a variant’s worker takes; autoscaled on the sum of its queues.',
+  ),
 );
 
 export const stockWorker = describe(
