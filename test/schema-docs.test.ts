@@ -2,12 +2,11 @@
 // (scripts/build.mjs defines SCHEMA_DOCS false; src/config/zod.ts): they are for the JSON Schema
 // and the config reference. The schema built so reads every config as the documented one does:
 // the same config out, the same messages, for good configs and for every kind of mistake.
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { mistakes, testConfigs } from './config-mistakes.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -45,27 +44,6 @@ async function loader(withDocs: boolean): Promise<Loader> {
   return mod.exports;
 }
 
-/** Each config with one mistake: every field given a value of each other kind, every mapping an unknown key. */
-function mistakes(value: unknown): unknown[] {
-  const out: unknown[] = [];
-  const wrong = ['x', -1, 1.5, true, null, {}, ['x']];
-  const walk = (v: unknown, replace: (w: unknown) => unknown) => {
-    for (const w of wrong) out.push(replace(w));
-    if (Array.isArray(v)) {
-      v.forEach((item, i) => {
-        walk(item, (w) => replace(v.map((x, j) => (j === i ? w : x))));
-      });
-    } else if (typeof v === 'object' && v !== null) {
-      out.push(replace({ ...v, unknownField: 1 }));
-      for (const key of Object.keys(v)) {
-        walk((v as Record<string, unknown>)[key], (w) => replace({ ...v, [key]: w }));
-      }
-    }
-  };
-  walk(value, (w) => w);
-  return out;
-}
-
 describe('the config schema without its docs (the bundle)', () => {
   let documented: Loader;
   let bare: Loader;
@@ -79,12 +57,10 @@ describe('the config schema without its docs (the bundle)', () => {
   });
 
   it('reads every config, and every mistake in it, as the documented schema does', () => {
-    const dir = join(root, 'test', 'configs');
     let cases = 0;
     let failures = 0;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-      const config = parse(readFileSync(join(dir, file), 'utf8'));
-      for (const value of [config, ...mistakes(config)]) {
+    for (const [, config] of testConfigs()) {
+      for (const value of [config, ...mistakes(config).map((m) => m.config)]) {
         const read = (l: Loader) => {
           const results = new l.Results();
           const loaded = l.readConfig(structuredClone(value), results);
