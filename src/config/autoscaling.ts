@@ -2,7 +2,7 @@
 // fallback, and what it counts (the queue's list, its priority lists, or its load).
 
 import * as z from 'zod/mini';
-import { deferred, describe, flag, int, meta, strictObject } from './zod.js';
+import { deferred, describe, flag, int, meta, once, strictObject } from './zod.js';
 
 // Kubernetes' HPA scaling rules (autoscaling/v2 HPAScalingRules), with the API server's limits.
 const scalingRules = (direction: string) =>
@@ -40,7 +40,7 @@ const scalingRules = (direction: string) =>
     `How fast to scale ${direction}.`,
   );
 
-const hpaBehavior = deferred(() =>
+const hpaBehavior = once(() =>
   describe(
     strictObject({
       scaleUp: z.optional(deferred(() => scalingRules('up'))),
@@ -76,7 +76,7 @@ export const autoscaling = deferred(() =>
           z.optional(int(0)),
           'Seconds the queue must stay empty before the worker goes from 1 replica to 0 (KEDA’s default: 300). Slower scale-down above 1 replica: behavior.scaleDown.',
         ),
-        behavior: z.optional(hpaBehavior),
+        behavior: z.optional(hpaBehavior()),
         fallback: describe(
           z.optional(
             deferred(() =>

@@ -9,9 +9,9 @@ import {
   secretKeySelector,
   serviceMonitor,
 } from './kubernetes.js';
-import { deferred, describe, flag, strictObject } from './zod.js';
+import { deferred, describe, flag, once, strictObject } from './zod.js';
 
-const flowerDashboard = deferred(() =>
+const flowerDashboard = once(() =>
   describe(
     strictObject({
       enabled: describe(flag(false), 'Write the ConfigMap flower-dashboard.'),
@@ -58,7 +58,7 @@ export const flower = deferred(() =>
           serviceMonitor('Flower', { byDefault: false, why: 'Write the ServiceMonitor flower.' }),
         ),
       ),
-      grafanaDashboard: z.optional(flowerDashboard),
+      grafanaDashboard: z.optional(flowerDashboard()),
       expose: describe(
         z.optional(
           deferred(() =>

@@ -10,7 +10,7 @@ import {
   qualifiedNameProblem,
   secretKeyProblem,
 } from '../krm/validation.js';
-import { deferred, describe, flag, int, meta, strictObject } from './zod.js';
+import { deferred, describe, flag, int, meta, once, strictObject } from './zod.js';
 
 // The rules of Kubernetes' names as whole regular expressions, lengths included, so that the JSON
 // Schema's patterns refuse what the function refuses (k8s.io/apimachinery/pkg/util/validation;
@@ -249,7 +249,7 @@ function requirementValues(
   }
 }
 
-const labelSelector = deferred(() =>
+const labelSelector = once(() =>
   meta(
     strictObject({
       matchLabels: z.optional(labelMap),
@@ -267,7 +267,7 @@ const labelSelector = deferred(() =>
   ),
 );
 
-const nodeSelectorRequirement = deferred(() =>
+const nodeSelectorRequirement = once(() =>
   strictObject({
     key: z.string().check(z.minLength(1)),
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
@@ -275,20 +275,20 @@ const nodeSelectorRequirement = deferred(() =>
   }).check(z.superRefine(requirementValues)),
 );
 
-const nodeSelectorTerm = deferred(() =>
+const nodeSelectorTerm = once(() =>
   meta(
     strictObject({
-      matchExpressions: z.optional(z.array(nodeSelectorRequirement)),
-      matchFields: z.optional(z.array(nodeSelectorRequirement)),
+      matchExpressions: z.optional(z.array(nodeSelectorRequirement())),
+      matchFields: z.optional(z.array(nodeSelectorRequirement())),
     }),
     def('NodeSelectorTerm'),
   ),
 );
 
-const podAffinityTerm = deferred(() =>
+const podAffinityTerm = once(() =>
   strictObject({
-    labelSelector: z.optional(labelSelector),
-    namespaceSelector: z.optional(labelSelector),
+    labelSelector: z.optional(labelSelector()),
+    namespaceSelector: z.optional(labelSelector()),
     namespaces: z.optional(z.array(z.string())),
     topologyKey: z.string().check(z.minLength(1)),
     matchLabelKeys: z.optional(z.array(z.string())),
@@ -296,12 +296,12 @@ const podAffinityTerm = deferred(() =>
   }),
 );
 
-const podAffinity = deferred(() =>
+const podAffinity = once(() =>
   meta(
     strictObject({
-      requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(podAffinityTerm)),
+      requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.array(podAffinityTerm())),
       preferredDuringSchedulingIgnoredDuringExecution: z.optional(
-        z.array(strictObject({ weight: int(1, 100), podAffinityTerm })),
+        z.array(strictObject({ weight: int(1, 100), podAffinityTerm: podAffinityTerm() })),
       ),
     }),
     def('PodAffinity'),
@@ -316,16 +316,16 @@ export const affinity = deferred(() =>
           strictObject({
             requiredDuringSchedulingIgnoredDuringExecution: z.optional(
               strictObject({
-                nodeSelectorTerms: z.array(nodeSelectorTerm).check(z.minLength(1)),
+                nodeSelectorTerms: z.array(nodeSelectorTerm()).check(z.minLength(1)),
               }),
             ),
             preferredDuringSchedulingIgnoredDuringExecution: z.optional(
-              z.array(strictObject({ weight: int(1, 100), preference: nodeSelectorTerm })),
+              z.array(strictObject({ weight: int(1, 100), preference: nodeSelectorTerm() })),
             ),
           }),
         ),
-        podAffinity: z.optional(podAffinity),
-        podAntiAffinity: z.optional(podAffinity),
+        podAffinity: z.optional(podAffinity()),
+        podAntiAffinity: z.optional(podAffinity()),
       }),
       { ...def('Affinity'), ...k8s('Affinity') },
     ),
@@ -378,7 +378,7 @@ export const topologySpreadConstraint = deferred(() =>
       maxSkew: int(1),
       topologyKey: z.string().check(z.minLength(1)),
       whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
-      labelSelector: z.optional(labelSelector),
+      labelSelector: z.optional(labelSelector()),
       minDomains: z.optional(int(1)),
       nodeAffinityPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
       nodeTaintsPolicy: z.optional(z.enum(['Honor', 'Ignore'])),
@@ -398,7 +398,7 @@ export const topologySpreadConstraint = deferred(() =>
   ),
 );
 
-const keySelector = deferred(() =>
+const keySelector = once(() =>
   strictObject({
     name: objectName(),
     key: secretKey(),
@@ -406,15 +406,15 @@ const keySelector = deferred(() =>
   }),
 );
 
-const envVar = deferred(() =>
+const envVar = once(() =>
   meta(
     strictObject({
       name: z.string().check(z.minLength(1)),
       value: z.optional(z.string()),
       valueFrom: z.optional(
         strictObject({
-          configMapKeyRef: z.optional(keySelector),
-          secretKeyRef: z.optional(keySelector),
+          configMapKeyRef: z.optional(keySelector()),
+          secretKeyRef: z.optional(keySelector()),
           fieldRef: z.optional(
             strictObject({
               fieldPath: z.string().check(z.minLength(1)),
@@ -457,7 +457,7 @@ const envVar = deferred(() =>
 export const env = deferred(() =>
   describe(
     meta(
-      z.array(envVar).check(
+      z.array(envVar()).check(
         z.superRefine((list, ctx) => {
           const seen = new Set<string>();
           list.forEach((e, i) => {

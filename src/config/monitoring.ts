@@ -2,16 +2,16 @@
 
 import * as z from 'zod/mini';
 import { duration, labelMap, resources, serviceMonitor } from './kubernetes.js';
-import { deferred, describe, flag, int, strictObject } from './zod.js';
+import { deferred, describe, flag, int, once, strictObject } from './zod.js';
 
-const exporterServiceMonitor = deferred(() =>
+const exporterServiceMonitor = once(() =>
   serviceMonitor('the exporter', {
     byDefault: true,
     why: 'Write the ServiceMonitor celery-exporter (on by default: the alerts and load scaling select the exporter’s series by the job label it gives them, job="celery-exporter").',
   }),
 );
 
-const exporter = deferred(() =>
+const exporter = once(() =>
   describe(
     strictObject({
       enabled: describe(
@@ -37,13 +37,13 @@ const exporter = deferred(() =>
         "The exporter container's resources (replaces the default). It keeps recent task states in memory.",
         { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
       ),
-      serviceMonitor: z.prefault(exporterServiceMonitor, {}),
+      serviceMonitor: z.prefault(exporterServiceMonitor(), {}),
     }),
     'danihodovic/celery-exporter, the Celery exporter behind the celery-mixin: one Deployment, Service and ServiceMonitor celery-exporter per instance.',
   ),
 );
 
-const alerts = deferred(() =>
+const alerts = once(() =>
   describe(
     strictObject({
       enabled: describe(
@@ -105,8 +105,8 @@ const alerts = deferred(() =>
 export const monitoring = deferred(() =>
   describe(
     strictObject({
-      exporter: z.optional(exporter),
-      alerts: z.optional(alerts),
+      exporter: z.optional(exporter()),
+      alerts: z.optional(alerts()),
       prometheus: describe(
         z.optional(
           deferred(() =>

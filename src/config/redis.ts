@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { parseHostPort } from '../broker/address.js';
 import { objectName, secretKey, secretKeySelector } from './kubernetes.js';
-import { deferred, describe, flag, int, strictObject } from './zod.js';
+import { deferred, describe, flag, int, once, strictObject } from './zod.js';
 
 // Built with the redis part, which most configs leave out.
 const address = () =>
@@ -16,7 +16,7 @@ const address = () =>
     }),
   );
 
-const tls = deferred(() =>
+const tls = once(() =>
   describe(
     strictObject({
       caSecret: describe(
@@ -57,7 +57,7 @@ export const redis = deferred(() =>
         flag(),
         'Connect with TLS (rediss), instead of what CELERY_BROKER_TRANSPORT says.',
       ),
-      tls: z.optional(tls),
+      tls: z.optional(tls()),
       credentialsSecret: describe(
         z.optional(
           strictObject({

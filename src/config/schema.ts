@@ -22,7 +22,7 @@ import {
   stockWorker,
   VARIANT,
 } from './workers.js';
-import { deferred, describe, flag, meta, strictObject } from './zod.js';
+import { deferred, describe, flag, meta, once, strictObject } from './zod.js';
 
 export const API_VERSION = 'tutor-krm.dev/v1alpha1';
 export const KIND = 'CeleryQueues';
@@ -70,7 +70,7 @@ function serviceSpec(service: (typeof SERVICES)[number]) {
   );
 }
 
-const route = deferred(() =>
+const route = once(() =>
   describe(
     strictObject({
       queue: describe(
@@ -91,7 +91,7 @@ const route = deferred(() =>
 );
 
 const explicitQueues = deferred(() => {
-  const routes = z.optional(z.record(z.string().check(z.minLength(1)), route));
+  const routes = z.optional(z.record(z.string().check(z.minLength(1)), route()));
   return describe(
     strictObject({
       lms: describe(routes, 'LMS task name -> route.'),

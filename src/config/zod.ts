@@ -69,6 +69,18 @@ export function deferred<T extends ZodMiniType>(build: () => T): ZodMiniLazy<T> 
   return part;
 }
 
+/**
+ * A part of deferred parts, built with the first of them that is built and shared by all: a
+ * `deferred` of its own would cost a lazy schema in every run, built or not.
+ */
+export function once<T extends ZodMiniType>(build: () => T): () => T {
+  let made: T | undefined;
+  return () => {
+    made ??= build();
+    return made;
+  };
+}
+
 // Parts that many fields have alike are built once and shared: a zod schema is never changed
 // once built (`describe`, `meta`, `check` and the wrappers make new ones around it), and each
 // one built costs every start, the more so with checks (each `check` copies the schema).
