@@ -9,7 +9,7 @@ import {
   secretKeySelector,
   serviceMonitor,
 } from './kubernetes.js';
-import { deferred, describe, flag, once, strictObject } from './zod.js';
+import { deferred, describe, flag, once, strictObject, string } from './zod.js';
 
 const flowerDashboard = once(() =>
   describe(
@@ -20,7 +20,7 @@ const flowerDashboard = once(() =>
         'Labels by which the Grafana sidecar picks dashboard ConfigMaps up (kube-prometheus-stack: grafana_dashboard: "1"). Replaces the default.',
       ),
       folder: describe(
-        z.optional(z.string().check(z.minLength(1))),
+        z.optional(string(z.minLength(1))),
         'The Grafana folder to put the dashboard in, through folderAnnotation.',
       ),
       folderAnnotation: describe(
@@ -37,46 +37,45 @@ const HOSTNAME =
 
 export const flower = deferred(() =>
   describe(
-    strictObject({
-      enabled: describe(flag(false), 'Deploy Flower next to the workers.'),
-      image: describe(
-        z._default(z.string().check(z.minLength(1)), 'docker.io/mher/flower:2.0.1'),
-        'The Flower image (as tutor-contrib-celery).',
-      ),
-      resources: resources(
-        "The Flower container's resources (replaces the default). Flower keeps the last tasks (10000 by default) in memory.",
-        { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-      ),
-      basicAuthSecret: describe(
-        z.optional(
-          secretKeySelector('the value: user:password, several separated by commas', 'auth'),
+    strictObject(
+      {
+        enabled: describe(flag(false), 'Deploy Flower next to the workers.'),
+        image: describe(
+          z._default(string(z.minLength(1)), 'docker.io/mher/flower:2.0.1'),
+          'The Flower image (as tutor-contrib-celery).',
         ),
-        'A Secret you manage with Flower’s basic auth (FLOWER_BASIC_AUTH); the function never writes the credentials. Needed to expose Flower.',
-      ),
-      serviceMonitor: z.optional(
-        deferred(() =>
-          serviceMonitor('Flower', { byDefault: false, why: 'Write the ServiceMonitor flower.' }),
+        resources: resources(
+          "The Flower container's resources (replaces the default). Flower keeps the last tasks (10000 by default) in memory.",
+          { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '1Gi' } },
         ),
-      ),
-      grafanaDashboard: z.optional(flowerDashboard()),
-      expose: describe(
-        z.optional(
+        basicAuthSecret: describe(
+          z.optional(
+            secretKeySelector('the value: user:password, several separated by commas', 'auth'),
+          ),
+          'A Secret you manage with Flower’s basic auth (FLOWER_BASIC_AUTH); the function never writes the credentials. Needed to expose Flower.',
+        ),
+        serviceMonitor: z.optional(
           deferred(() =>
-            strictObject({
-              host: describe(
-                z
-                  .string()
-                  .check(
-                    z.regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com'),
-                  ),
-                'The public host name, e.g. flower.<your LMS host>.',
-              ),
-            }),
+            serviceMonitor('Flower', { byDefault: false, why: 'Write the ServiceMonitor flower.' }),
           ),
         ),
-        'Serve Flower through Tutor’s Caddy: a site block for host in the Caddyfile. Needs basicAuthSecret; Flower’s /metrics stays internal.',
-      ),
-    }).check(
+        grafanaDashboard: z.optional(flowerDashboard()),
+        expose: describe(
+          z.optional(
+            deferred(() =>
+              strictObject({
+                host: describe(
+                  string(
+                    z.regex(HOSTNAME, 'must be a DNS host name such as flower.learn.example.com'),
+                  ),
+                  'The public host name, e.g. flower.<your LMS host>.',
+                ),
+              }),
+            ),
+          ),
+          'Serve Flower through Tutor’s Caddy: a site block for host in the Caddyfile. Needs basicAuthSecret; Flower’s /metrics stays internal.',
+        ),
+      },
       z.superRefine((f, ctx) => {
         const needsFlower: [string, boolean][] = [
           ['serviceMonitor', f.serviceMonitor?.enabled === true],

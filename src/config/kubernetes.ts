@@ -10,7 +10,7 @@ import {
   qualifiedNameProblem,
   secretKeyProblem,
 } from '../krm/validation.js';
-import { deferred, describe, flag, int, meta, once, strictObject } from './zod.js';
+import { deferred, describe, flag, int, meta, once, strictObject, string } from './zod.js';
 
 // The rules of Kubernetes' names as whole regular expressions, lengths included, so that the JSON
 // Schema's patterns refuse what the function refuses (k8s.io/apimachinery/pkg/util/validation;
@@ -51,7 +51,7 @@ function checked(
 ): z.ZodMiniString {
   const message = (value: string) =>
     `${what ? `${what} ` : ''}${problemOf(value) ?? `must match ${pattern}`}`;
-  return z.string().check(
+  return string(
     z.regex(pattern, { error: (issue) => message(String(issue.input)) }),
     // What the pattern cannot say: lengths, ".." and the like.
     z.superRefine((value, ctx) => {
@@ -150,10 +150,11 @@ const resourceList = meta(z.record(z.string(), quantity), {
 let requirements: z.ZodMiniType | undefined;
 function resourceRequirements() {
   requirements ??= meta(
-    strictObject({
-      limits: z.optional(resourceList),
-      requests: z.optional(resourceList),
-    }).check(
+    strictObject(
+      {
+        limits: z.optional(resourceList),
+        requests: z.optional(resourceList),
+      },
       z.superRefine((r, ctx) => {
         for (const [name, request] of Object.entries(r.requests ?? {})) {
           const limit = r.limits?.[name];
@@ -255,11 +256,14 @@ const labelSelector = once(() =>
       matchLabels: z.optional(labelMap),
       matchExpressions: z.optional(
         z.array(
-          strictObject({
-            key: z.string().check(z.minLength(1)),
-            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-            values: z.optional(z.array(z.string())),
-          }).check(z.superRefine(requirementValues)),
+          strictObject(
+            {
+              key: string(z.minLength(1)),
+              operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+              values: z.optional(z.array(z.string())),
+            },
+            z.superRefine(requirementValues),
+          ),
         ),
       ),
     }),
@@ -268,11 +272,14 @@ const labelSelector = once(() =>
 );
 
 const nodeSelectorRequirement = once(() =>
-  strictObject({
-    key: z.string().check(z.minLength(1)),
-    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
-    values: z.optional(z.array(z.string())),
-  }).check(z.superRefine(requirementValues)),
+  strictObject(
+    {
+      key: string(z.minLength(1)),
+      operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
+      values: z.optional(z.array(z.string())),
+    },
+    z.superRefine(requirementValues),
+  ),
 );
 
 const nodeSelectorTerm = once(() =>
@@ -290,7 +297,7 @@ const podAffinityTerm = once(() =>
     labelSelector: z.optional(labelSelector()),
     namespaceSelector: z.optional(labelSelector()),
     namespaces: z.optional(z.array(z.string())),
-    topologyKey: z.string().check(z.minLength(1)),
+    topologyKey: string(z.minLength(1)),
     matchLabelKeys: z.optional(z.array(z.string())),
     mismatchLabelKeys: z.optional(z.array(z.string())),
   }),
@@ -376,7 +383,7 @@ export const topologySpreadConstraint = deferred(() =>
   meta(
     strictObject({
       maxSkew: int(1),
-      topologyKey: z.string().check(z.minLength(1)),
+      topologyKey: string(z.minLength(1)),
       whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
       labelSelector: z.optional(labelSelector()),
       minDomains: z.optional(int(1)),
@@ -409,26 +416,27 @@ const keySelector = once(() =>
 const envVar = once(() =>
   meta(
     strictObject({
-      name: z.string().check(z.minLength(1)),
+      name: string(z.minLength(1)),
       value: z.optional(z.string()),
       valueFrom: z.optional(
-        strictObject({
-          configMapKeyRef: z.optional(keySelector()),
-          secretKeyRef: z.optional(keySelector()),
-          fieldRef: z.optional(
-            strictObject({
-              fieldPath: z.string().check(z.minLength(1)),
-              apiVersion: z.optional(z.string()),
-            }),
-          ),
-          resourceFieldRef: z.optional(
-            strictObject({
-              resource: z.string().check(z.minLength(1)),
-              containerName: z.optional(z.string()),
-              divisor: z.optional(quantity),
-            }),
-          ),
-        }).check(
+        strictObject(
+          {
+            configMapKeyRef: z.optional(keySelector()),
+            secretKeyRef: z.optional(keySelector()),
+            fieldRef: z.optional(
+              strictObject({
+                fieldPath: string(z.minLength(1)),
+                apiVersion: z.optional(z.string()),
+              }),
+            ),
+            resourceFieldRef: z.optional(
+              strictObject({
+                resource: string(z.minLength(1)),
+                containerName: z.optional(z.string()),
+                divisor: z.optional(quantity),
+              }),
+            ),
+          },
           z.superRefine((from, ctx) => {
             if (Object.keys(from).length !== 1) {
               ctx.addIssue({
@@ -485,9 +493,7 @@ const PERCENT = /^[0-9]+%$/;
 const intOrPercent = (what: string) =>
   z.union([
     int(0),
-    z
-      .string()
-      .check(z.regex(PERCENT, `${what} must be a number of pods or a percentage such as 25%`)),
+    string(z.regex(PERCENT, `${what} must be a number of pods or a percentage such as 25%`)),
   ]);
 const asPercent = (v: number | string | undefined) =>
   typeof v === 'string' ? Number(v.slice(0, -1)) : v;
@@ -495,16 +501,17 @@ const asPercent = (v: number | string | undefined) =>
 export const rollingUpdate = deferred(() =>
   describe(
     meta(
-      strictObject({
-        maxSurge: describe(
-          z.optional(intOrPercent('maxSurge')),
-          'Pods the rollout may start above the replica count.',
-        ),
-        maxUnavailable: describe(
-          z.optional(intOrPercent('maxUnavailable')),
-          'Pods the rollout may stop before their replacements are ready.',
-        ),
-      }).check(
+      strictObject(
+        {
+          maxSurge: describe(
+            z.optional(intOrPercent('maxSurge')),
+            'Pods the rollout may start above the replica count.',
+          ),
+          maxUnavailable: describe(
+            z.optional(intOrPercent('maxUnavailable')),
+            'Pods the rollout may stop before their replacements are ready.',
+          ),
+        },
         z.superRefine((r, ctx) => {
           if ((asPercent(r.maxUnavailable) ?? 0) > 100 && typeof r.maxUnavailable === 'string') {
             ctx.addIssue({

@@ -2,7 +2,7 @@
 
 import * as z from 'zod/mini';
 import { duration, labelMap, resources, serviceMonitor } from './kubernetes.js';
-import { deferred, describe, flag, int, once, strictObject } from './zod.js';
+import { deferred, describe, flag, int, once, strictObject, string } from './zod.js';
 
 const exporterServiceMonitor = once(() =>
   serviceMonitor('the exporter', {
@@ -19,16 +19,14 @@ const exporter = once(() =>
         'Deploy celery-exporter next to the workers: queue lengths read from Redis for every queue of the instance, and task and worker metrics from Celery events.',
       ),
       image: describe(
-        z._default(z.string().check(z.minLength(1)), 'docker.io/danihodovic/celery-exporter'),
+        z._default(string(z.minLength(1)), 'docker.io/danihodovic/celery-exporter'),
         'The exporter image, without its tag.',
       ),
       version: describe(
         z._default(
-          z
-            .string()
-            .check(
-              z.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as 0.12.0'),
-            ),
+          string(
+            z.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as 0.12.0'),
+          ),
           '0.12.0',
         ),
         'The image tag: a celery-exporter release without its "v". Default: the release celery-exporter’s own Helm chart deploys. The metrics this function queries are those of 0.12.',
@@ -112,14 +110,12 @@ export const monitoring = deferred(() =>
           deferred(() =>
             strictObject({
               serverAddress: describe(
-                z
-                  .string()
-                  .check(
-                    z.regex(
-                      /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
-                      'must be an http:// or https:// URL',
-                    ),
+                string(
+                  z.regex(
+                    /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+                    'must be an http:// or https:// URL',
                   ),
+                ),
                 'The Prometheus HTTP API that KEDA queries, e.g. http://prometheus-operated.monitoring.svc:9090.',
               ),
             }),

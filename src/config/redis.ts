@@ -4,11 +4,11 @@
 import * as z from 'zod/mini';
 import { parseHostPort } from '../broker/address.js';
 import { objectName, secretKey, secretKeySelector } from './kubernetes.js';
-import { deferred, describe, flag, int, once, strictObject } from './zod.js';
+import { deferred, describe, flag, int, once, strictObject, string } from './zod.js';
 
 // Built with the redis part, which most configs leave out.
 const address = () =>
-  z.string().check(
+  string(
     z.superRefine((text, ctx) => {
       const parsed = parseHostPort(text);
       if ('problem' in parsed)
@@ -18,16 +18,17 @@ const address = () =>
 
 const tls = once(() =>
   describe(
-    strictObject({
-      caSecret: describe(
-        z.optional(secretKeySelector('the CA certificate(s) in PEM', 'ca.crt')),
-        "A Secret you manage with the CA that signed the broker's certificate: KEDA reads it through the TriggerAuthentication (its redis scaler's `ca`), Flower and celery-exporter from a file (kombu's ssl_ca_certs).",
-      ),
-      unsafeSsl: describe(
-        flag(false),
-        "Encrypt, but do not verify the broker's certificate: KEDA's unsafeSsl, kombu's ssl_cert_reqs=none. Anyone who can reach the connection can read the queues.",
-      ),
-    }).check(
+    strictObject(
+      {
+        caSecret: describe(
+          z.optional(secretKeySelector('the CA certificate(s) in PEM', 'ca.crt')),
+          "A Secret you manage with the CA that signed the broker's certificate: KEDA reads it through the TriggerAuthentication (its redis scaler's `ca`), Flower and celery-exporter from a file (kombu's ssl_ca_certs).",
+        ),
+        unsafeSsl: describe(
+          flag(false),
+          "Encrypt, but do not verify the broker's certificate: KEDA's unsafeSsl, kombu's ssl_cert_reqs=none. Anyone who can reach the connection can read the queues.",
+        ),
+      },
       z.superRefine((t, ctx) => {
         if (t.caSecret && t.unsafeSsl) {
           ctx.addIssue({

@@ -22,7 +22,7 @@ import {
   stockWorker,
   VARIANT,
 } from './workers.js';
-import { deferred, describe, flag, meta, once, strictObject } from './zod.js';
+import { deferred, describe, flag, meta, once, strictObject, string } from './zod.js';
 
 export const API_VERSION = 'tutor-krm.dev/v1alpha1';
 export const KIND = 'CeleryQueues';
@@ -54,18 +54,21 @@ const defaults = z.optional(workerDefaults);
 
 function serviceSpec(service: (typeof SERVICES)[number]) {
   return describe(
-    strictObject({
-      queues: describe(
-        variants.check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
-        `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
-      ),
-      groups: describe(
-        groups,
-        `Group -> worker. Each group G gets one Deployment ${service}-worker-G (with "_" as "-") consuming the queues of the variants it lists, which then have no worker of their own.`,
-      ),
-      stockWorker: stock,
-      workerDefaults: defaults,
-    }).check(z.superRefine((s, ctx) => checkServiceWorkers(service, s, ctx))),
+    strictObject(
+      {
+        queues: describe(
+          variants.check(z.superRefine((queues, ctx) => checkVariantNames(service, queues, ctx))),
+          `Variant -> queue. Each variant V gets the queue edx.${service}.core.V and its own Deployment ${service}-worker-V (with "_" as "-"); \`default\` is the stock ${service}-worker.`,
+        ),
+        groups: describe(
+          groups,
+          `Group -> worker. Each group G gets one Deployment ${service}-worker-G (with "_" as "-") consuming the queues of the variants it lists, which then have no worker of their own.`,
+        ),
+        stockWorker: stock,
+        workerDefaults: defaults,
+      },
+      z.superRefine((s, ctx) => checkServiceWorkers(service, s, ctx)),
+    ),
     `The ${service.toUpperCase()} Celery workers.`,
   );
 }
@@ -74,15 +77,13 @@ const route = once(() =>
   describe(
     strictObject({
       queue: describe(
-        z
-          .string()
-          .check(
-            z.minLength(1),
-            z.regex(
-              QUEUE,
-              'must be a queue name without commas, white space or control characters (lists of queues, such as --queues, are split at commas)',
-            ),
+        string(
+          z.minLength(1),
+          z.regex(
+            QUEUE,
+            'must be a queue name without commas, white space or control characters (lists of queues, such as --queues, are split at commas)',
           ),
+        ),
         'The queue the task is sent to, e.g. edx.lms.core.high_mem.',
       ),
     }),
@@ -91,7 +92,7 @@ const route = once(() =>
 );
 
 const explicitQueues = deferred(() => {
-  const routes = z.optional(z.record(z.string().check(z.minLength(1)), route()));
+  const routes = z.optional(z.record(string(z.minLength(1)), route()));
   return describe(
     strictObject({
       lms: describe(routes, 'LMS task name -> route.'),
@@ -102,22 +103,23 @@ const explicitQueues = deferred(() => {
 });
 
 export const spec = describe(
-  strictObject({
-    lms: z.optional(serviceSpec('lms')),
-    cms: z.optional(serviceSpec('cms')),
-    explicitQueues: z.optional(explicitQueues),
-    acksLate: describe(
-      flag(true),
-      'CELERY_ACKS_LATE in the settings (true, as tutor-contrib-celery).',
-    ),
-    flower: z.optional(flower),
-    redis: z.optional(redis),
-    monitoring: z.optional(monitoring),
-    strict: describe(
-      flag(),
-      'Warnings are errors (default false): a route to a queue nobody consumes, say, fails the render (as --strict does) instead of passing with a message that Kustomize, kpt or Argo CD may show only on failure.',
-    ),
-  }).check(
+  strictObject(
+    {
+      lms: z.optional(serviceSpec('lms')),
+      cms: z.optional(serviceSpec('cms')),
+      explicitQueues: z.optional(explicitQueues),
+      acksLate: describe(
+        flag(true),
+        'CELERY_ACKS_LATE in the settings (true, as tutor-contrib-celery).',
+      ),
+      flower: z.optional(flower),
+      redis: z.optional(redis),
+      monitoring: z.optional(monitoring),
+      strict: describe(
+        flag(),
+        'Warnings are errors (default false): a route to a queue nobody consumes, say, fails the render (as --strict does) instead of passing with a message that Kustomize, kpt or Argo CD may show only on failure.',
+      ),
+    },
     z.superRefine((spec, ctx) => {
       const exporterOn = spec.monitoring?.exporter?.enabled === true;
       const credentials = spec.redis?.credentialsSecret;

@@ -16,7 +16,7 @@ import {
 } from '../names.js';
 import { autoscaling } from './autoscaling.js';
 import { checkVariant, sizingFields } from './sizing.js';
-import { deferred, describe, flag, meta, strictObject } from './zod.js';
+import { deferred, describe, flag, meta, strictObject, string } from './zod.js';
 
 // Worker flags the function derives itself; setting them by hand would break "one consumer per
 // queue" or the node names that Flower and the logs show.
@@ -63,7 +63,7 @@ const extraArgs = describe(
 const workerFields = { extraArgs, autoscaling: z.optional(autoscaling), ...sizingFields };
 
 export const queueSpec = describe(
-  strictObject(workerFields).check(z.superRefine(checkVariant)),
+  strictObject(workerFields, z.superRefine(checkVariant)),
   'One queue and its worker. The variant `default` tunes the stock worker itself.',
 );
 
@@ -72,24 +72,25 @@ export const VARIANT = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 
 export const groupSpec = deferred(() =>
   describe(
-    strictObject({
-      queues: describe(
-        z
-          .array(
-            z
-              .string()
-              .check(
+    strictObject(
+      {
+        queues: describe(
+          z
+            .array(
+              string(
                 z.regex(
                   VARIANT,
                   'must be a variant name: lowercase letters, digits, "_" and "-", starting and ending with a letter or digit (the queue is edx.<service>.core.<variant>)',
                 ),
               ),
-          )
-          .check(z.minLength(1)),
-        'The variants whose queues this worker consumes: edx.<service>.core.<variant> for each (`default`: the default queue, once the stock worker is off). A queue listed here has this worker as its one consumer: it may not be in spec.<service>.queues or another group too.',
-      ),
-      ...workerFields,
-    }).check(z.superRefine(checkVariant)),
+            )
+            .check(z.minLength(1)),
+          'The variants whose queues this worker consumes: edx.<service>.core.<variant> for each (`default`: the default queue, once the stock worker is off). A queue listed here has this worker as its one consumer: it may not be in spec.<service>.queues or another group too.',
+        ),
+        ...workerFields,
+      },
+      z.superRefine(checkVariant),
+    ),
     'One worker Deployment for several queues, with everything a variant’s worker takes; autoscaled on the sum of its queues.',
   ),
 );

@@ -20,6 +20,7 @@ import {
   type ZodMiniLazy,
   ZodMiniObject,
   type ZodMiniOptional,
+  ZodMiniString,
   type ZodMiniType,
   type strictObject as zodStrictObject,
 } from 'zod/mini';
@@ -88,13 +89,22 @@ export function once<T extends ZodMiniType>(build: () => T): () => T {
 /** One `never` for the unknown keys of every strict object (zod's `strictObject` makes one each). */
 const unknownKey = never();
 
-/** A mapping with these fields and no others: zod's `strictObject`. */
+type Strict<T extends core.$ZodLooseShape> = ReturnType<typeof zodStrictObject<T>>;
+
+/**
+ * A mapping with these fields and no others (zod's `strictObject`), and `checks` on it: built
+ * with them, where zod's `check` would build the object twice, the second time with them.
+ */
 export function strictObject<T extends core.$ZodLooseShape>(
   shape: T,
-): ReturnType<typeof zodStrictObject<T>> {
-  return new ZodMiniObject({ type: 'object', shape, catchall: unknownKey }) as ReturnType<
-    typeof zodStrictObject<T>
-  >;
+  ...checks: core.$ZodCheck<NoInfer<core.output<Strict<T>>>>[]
+): Strict<T> {
+  return new ZodMiniObject({ type: 'object', shape, catchall: unknownKey, checks }) as Strict<T>;
+}
+
+/** A string with `checks` on it, built with them (as `strictObject`). */
+export function string(...checks: core.$ZodCheck<string>[]): ZodMiniString {
+  return new ZodMiniString({ type: 'string', checks });
 }
 
 const integers = new Map<string, ZodMiniType<number>>();
