@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { withoutCommentEnds } from './comment-safe.mjs';
+import { withoutSchemaDocsPlugin } from './without-schema-docs.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -50,10 +51,10 @@ const bundled = await build({
   write: false,
   minify: true,
   legalComments: 'none',
-  // The schema's descriptions are for the docs, not for a run (src/config/zod.ts).
-  define: { VERSION: JSON.stringify(pkg.version), SCHEMA_DOCS: 'false' },
+  define: { VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
-  plugins: [yamlAsModule],
+  // The schema's descriptions are for the docs, not for a run (scripts/without-schema-docs.mjs).
+  plugins: [yamlAsModule, withoutSchemaDocsPlugin],
 });
 // Its own `*/` written otherwise, to fit in the comment it is kept in (see the top).
 const code = withoutCommentEnds(bundled.outputFiles[0].text.replace(/^#!.*\n/, ''));

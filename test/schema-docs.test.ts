@@ -1,12 +1,15 @@
 // The function's bundle builds the config schema without its descriptions and metadata
-// (scripts/build.mjs defines SCHEMA_DOCS false; src/config/zod.ts): they are for the JSON Schema
-// and the config reference. The schema built so reads every config as the documented one does:
+// (scripts/build.mjs drops them with scripts/without-schema-docs.mjs): they are for the JSON
+// Schema and the config reference. The schema built so reads every config as the documented one does:
 // the same config out, the same messages, for good configs and for every kind of mistake.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withoutSchemaDocsPlugin } from '../scripts/without-schema-docs.mjs';
 import { mistakes, testConfigs } from './config-mistakes.js';
+import { BUNDLE } from './helpers.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -33,7 +36,8 @@ async function loader(withDocs: boolean): Promise<Loader> {
     format: 'cjs',
     write: false,
     logLevel: 'warning',
-    define: { VERSION: '"0.0.0"', ...(withDocs ? {} : { SCHEMA_DOCS: 'false' }) },
+    define: { VERSION: '"0.0.0"' },
+    plugins: withDocs ? [] : [withoutSchemaDocsPlugin],
   });
   const mod = { exports: {} as Loader };
   new Function('module', 'exports', 'require', out.outputFiles[0]?.text ?? '')(
@@ -54,6 +58,24 @@ describe('the config schema without its docs (the bundle)', () => {
   it('is built without them, and the documented one with them', () => {
     expect(documented.described()).toMatch(/./);
     expect(bare.described()).toBeUndefined();
+  });
+
+  it('holds none of their text in the function’s bundle (the build drops every describe and meta)', () => {
+    const descriptions: string[] = [];
+    const collect = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(collect);
+      else if (typeof v === 'object' && v !== null) {
+        const { description } = v as { description?: unknown };
+        if (typeof description === 'string') descriptions.push(description);
+        Object.values(v).forEach(collect);
+      }
+    };
+    collect(JSON.parse(readFileSync(join(root, 'fn-config', 'celery-queues.schema.json'), 'utf8')));
+    const bundle = readFileSync(BUNDLE, 'latin1');
+    const kept = descriptions.filter((d) => bundle.includes(JSON.stringify(d).slice(1, -1)));
+    expect(descriptions.length).toBeGreaterThan(200);
+    // Only those passed to the schema's own helpers (resources(), serviceMonitor()) stay.
+    expect(kept.length).toBeLessThan(descriptions.length / 20);
   });
 
   it('reads every config, and every mistake in it, as the documented schema does', () => {

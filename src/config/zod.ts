@@ -32,20 +32,17 @@ import en from 'zod/v4/locales/en.js';
 config({ ...en(), jitless: true });
 
 // Descriptions and metadata are for the JSON Schema and the config reference (docs.ts, made by
-// scripts/gen.mjs and checked by the tests), never for a run: the function's bundle is built
-// without them (scripts/build.mjs defines SCHEMA_DOCS false). Each is a copy of its part of the
-// schema, a fifth of the parts a run builds.
-declare const SCHEMA_DOCS: boolean;
-const withDocs = typeof SCHEMA_DOCS === 'undefined' || SCHEMA_DOCS;
+// scripts/gen.mjs and checked by the tests), never for a run: the function's bundle has no call
+// of these two, and none of their text (scripts/without-schema-docs.mjs drops them). Each is a
+// copy of its part of the schema.
 
 /** A copy of a schema with a description, as classic zod's `.describe()` (docs, JSON Schema). */
 export function describe<T extends ZodMiniType>(schema: T, description: string): T {
   return meta(schema, { description });
 }
 
-/** A copy of a schema with metadata (as classic zod's `.meta()`); the schema itself in the bundle. */
+/** A copy of a schema with metadata (as classic zod's `.meta()`). */
 export function meta<T extends ZodMiniType>(schema: T, data: Record<string, unknown>): T {
-  if (!withDocs) return schema;
   const copy = clone(schema);
   globalRegistry.add(copy, data);
   return copy;
