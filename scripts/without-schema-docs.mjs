@@ -6,24 +6,32 @@
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 
-const DOCS = new Set(['describe', 'meta']);
-
 /** `text` (a src/config module) without its describe() and meta() calls: each is its part. */
 export function withoutSchemaDocs(text, file = 'schema.ts') {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  // The two as this module imports them from zod.ts (keys.ts has a describe() of its own).
+  const docs = new Set();
+  for (const statement of source.statements) {
+    const bindings = statement.importClause?.namedBindings;
+    if (!ts.isImportDeclaration(statement) || statement.moduleSpecifier.text !== './zod.js')
+      continue;
+    for (const element of bindings?.elements ?? []) {
+      const imported = (element.propertyName ?? element.name).text;
+      if (imported === 'describe' || imported === 'meta') docs.add(element.name.text);
+    }
+  }
   const isDocs = (node) =>
-    ts.isCallExpression(node) &&
-    ts.isIdentifier(node.expression) &&
-    DOCS.has(node.expression.text) &&
-    node.arguments.length === 2;
-  // The text of `node` with every call inside it replaced by its first argument, in parentheses.
+    ts.isCallExpression(node) && ts.isIdentifier(node.expression) && docs.has(node.expression.text);
+  // The part a describe() or meta() is of: its first argument, itself without them.
+  const part = (node) =>
+    isDocs(node) ? part(node.arguments[0]) : `(${rewrite(node, node.getStart(source))})`;
+  // The text of `node` with each describe() and meta() in it replaced by its part.
   const rewrite = (node, start) => {
     let out = '';
     let at = start;
     const visit = (child) => {
       if (isDocs(child)) {
-        const part = child.arguments[0];
-        out += `${text.slice(at, child.getStart(source))}(${rewrite(part, part.getStart(source))})`;
+        out += text.slice(at, child.getStart(source)) + part(child);
         at = child.end;
       } else {
         ts.forEachChild(child, visit);

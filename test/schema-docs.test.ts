@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withoutSchemaDocsPlugin } from '../scripts/without-schema-docs.mjs';
+import { withoutSchemaDocs, withoutSchemaDocsPlugin } from '../scripts/without-schema-docs.mjs';
 import { mistakes, testConfigs } from './config-mistakes.js';
 import { BUNDLE } from './helpers.js';
 
@@ -97,5 +97,26 @@ describe('the config schema without its docs (the bundle)', () => {
     // Not a test that passes by reading nothing, or nothing wrong.
     expect(cases).toBeGreaterThan(1000);
     expect(failures).toBeGreaterThan(cases / 2);
+  });
+});
+
+describe('withoutSchemaDocs (scripts/without-schema-docs.mjs)', () => {
+  it('replaces describe() and meta() of zod.ts with their part, nested too, and nothing else', () => {
+    const text = [
+      "import { describe as about, meta } from './zod.js';",
+      "const a = about(meta(z.string(), { id: 'A' }), 'An (odd) text.');",
+      "const b = z.object({ c: about(z.optional(meta(z.int(), k8s('x'))), `C (n).`) });",
+      'function describe(key: unknown) { return String(key); }',
+      "const d = describe('kept');",
+    ].join('\n');
+    expect(withoutSchemaDocs(text)).toBe(
+      [
+        "import { describe as about, meta } from './zod.js';",
+        'const a = (z.string());',
+        'const b = z.object({ c: (z.optional((z.int()))) });',
+        'function describe(key: unknown) { return String(key); }',
+        "const d = describe('kept');",
+      ].join('\n'),
+    );
   });
 });
