@@ -117,6 +117,8 @@ interface WantedWorker extends Configured {
   readonly path: readonly string[];
   readonly queues: readonly string[];
   readonly hostname: string;
+  /** Its Deployment's name. */
+  readonly name: string;
   readonly config: QueueSpec;
 }
 
@@ -188,6 +190,7 @@ function wantedWorker(
         : [queueName(service, key)],
     ),
     hostname: group ? groupHostname(service, key) : workerHostname(service, key),
+    name: workerName(service, key),
     config,
     ...configured(spec, { service, config, path }, config.extraArgs),
   });
@@ -285,8 +288,7 @@ function clone(
   stockSelector: LabelSelector,
 ): Worker | undefined {
   const { service } = stock;
-  const name = workerName(service, want.key);
-  const { sizing } = want;
+  const { name, sizing } = want;
   // From the stock worker as Tutor rendered it: as plain data when that prints the same (see
   // plain-form.ts; its bookkeeping, the stock worker's, left out), else its document. The plain
   // form is shared by the stock worker's clones: each borrows what it does not change, and is
