@@ -4,17 +4,21 @@
 // Starting is a large part of every run (a render with one Open edX instance is over in a few
 // tens of milliseconds), and much of a start is V8 compiling the bundle's functions. So the
 // bundle holds the program as text and compiles it with V8's code cache, made here by running
-// the program on sample inputs. The text is a comment at the end of the bundle, which the loader
-// reads back from its own file: Node reads and compiles the whole file before it runs, and V8
-// skips a comment several times faster than it scans a string literal of the same length. The
-// cache is a file of its own, read as bytes: in the bundle, as a string, V8 would scan it and
-// the loader decode it on every start, which costs more than the cache saves. The cache carries a stamp of the program it was made for and of the platform,
-// processor and Node version it was made on; the bundle takes it only when the stamp is its own.
+// the program on sample inputs. The text is a comment in the body of a function at the end of
+// the bundle, which the loader reads back as that function's source: Node has read and compiled
+// the whole file before it runs (V8 skips a comment several times faster than it scans a string
+// literal of the same length), and V8 gives a function's source as a slice of the text it
+// compiled, without reading the file again or copying it. The cache is a file of its own, read
+// as bytes: in the bundle, as a string, V8 would scan it and the loader decode it on every start,
+// which costs more than the cache saves. The cache carries a stamp of the program it was made
+// for and of the platform, processor and Node version it was made on; the bundle takes it only
+// when the stamp is its own.
 // Elsewhere, or with no cache beside it, V8 compiles as usual: slower, same result.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { withoutCommentEnds } from './comment-safe.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -51,7 +55,8 @@ const bundled = await build({
   logLevel: 'warning',
   plugins: [yamlAsModule],
 });
-const code = bundled.outputFiles[0].text.replace(/^#!.*\n/, '');
+// Its own `*/` written otherwise, to fit in the comment it is kept in (see the top).
+const code = withoutCommentEnds(bundled.outputFiles[0].text.replace(/^#!.*\n/, ''));
 // The module wrapper Node itself puts around a CommonJS file.
 const program = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
 
@@ -74,18 +79,15 @@ const cache = warm.stdout;
 // with a stamp of both, which the bundle compares with its own before it hands the cache to V8.
 const buildId = createHash('sha256').update(program).digest('hex').slice(0, 16);
 const stamp = `celery-queues ${buildId} ${process.platform} ${process.arch} ${process.version}\n`;
-// The comment's text: a `*/` in the program (in a regular expression) would end it, so each is
-// written `*\x01/`, which nothing else in it is: esbuild writes ASCII with control characters
-// escaped, so the loader reads the file as Latin-1 (a copy, no decoding) and finds the program.
-if (Buffer.byteLength(program) !== program.length || program.includes('\x01')) {
-  throw new Error('build: the program is not ASCII without \\x01');
-}
-const comment = program.replaceAll('*/', '*\x01/');
+// esbuild writes ASCII, control characters escaped: Node holds the file's text one byte a
+// character, and the program is that text's end, as it is.
+if (Buffer.byteLength(program) !== program.length)
+  throw new Error('build: the program is not ASCII');
 const loader = `#!/usr/bin/env node
 'use strict';
 // celery-queues ${pkg.version}, built by scripts/build.mjs: the program; V8's code cache for it in celery-queues.cache.
-const own = require('node:fs').readFileSync(__filename, 'latin1');
-const program = own.slice(own.length - ${comment.length + 2}, -2).replaceAll('*\\x01/', '*/');
+const source = programText.toString();
+const program = source.slice(source.length - ${program.length + 3}, -3);
 let cachedData;
 try {
   const cache = require('node:fs').readFileSync(\`\${__filename.replace(/\\.js$/, '')}.cache\`);
@@ -96,7 +98,7 @@ try {
 const script = new (require('node:vm').Script)(program, { filename: __filename, cachedData });
 script.runInThisContext()(exports, require, module, __filename, __dirname);
 // The program (see the top).
-/*${comment}*/`;
+function programText() {/*${program}*/}`;
 // Each written beside its place, then renamed over it: a run that starts meanwhile reads the
 // old file or the new one, never half of one (npm run example builds while the tests run the
 // bundle). A bundle that meets the other build's cache finds another stamp and compiles.

@@ -142,6 +142,25 @@ describe('scanHeader', () => {
       });
   });
 
+  // Past metadata the scan looks only at the lines that start at the container's column, found
+  // by a search: each of these sits after deeper, blank and short lines, in every container.
+  const NESTED = 'spec:\n  template:\n    kind: Nested\n\n  #\n    - a: 1\n \n';
+  it.each([
+    ['a second kind', `${NESTED}kind: B\n`, undefined],
+    ['a second metadata', `${NESTED}metadata:\n  name: y\n`, undefined],
+    ['a top-level sequence', `${NESTED}- a\n`, undefined],
+    ['a quoted key', `${NESTED}"data": {}\n`, undefined],
+    ['a one-letter key, then a second apiVersion', `${NESTED}x: 1\napiVersion: v2\n`, undefined],
+    ['a comment, then a document marker', `${NESTED}# c\n---\n`, undefined],
+    ['a line break as CRLF', `${NESTED}data:\r\n`, undefined],
+    ['other keys only', `${NESTED}data: {}\nstatus:\n  kind: Z\n`, 'A'],
+  ])('reads every top-level line past deeper ones: %s', (_, rest, kind) => {
+    const source = `apiVersion: v1\nkind: A\nmetadata:\n  name: x\n${rest}`;
+    for (const container of [0, 2, 4]) {
+      expect(scanHeader(inContainer(source, container), container)?.kind).toBe(kind);
+    }
+  });
+
   it('finds the metadata’s lines', () => {
     const source =
       'apiVersion: v1\nkind: A\nmetadata:\n  annotations:\n    a: b\n  name: x\nspec:\n  name: y\n';

@@ -1,0 +1,1 @@
+export function withoutCommentEnds(code: string): string;
