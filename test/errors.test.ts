@@ -320,6 +320,15 @@ describe('a config that fails the schema: refused, naming the field', () => {
       'spec.explicitQueues.cms["cms.tasks.x"].queue',
     ],
     [
+      // Read off the envelope's outline as plain data, as the parser reads it: an own key.
+      'a __proto__ field',
+      withConfig(
+        'apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nspec:\n  __proto__:\n    acksLate: false\n',
+      ),
+      /unknown field "__proto__"/,
+      'spec.__proto__',
+    ],
+    [
       'duplicate keys in the config',
       withConfig('apiVersion: tutor-krm.dev/v1alpha1\nkind: CeleryQueues\nspec: {}\nspec: {}\n'),
       /not valid YAML: Map keys must be unique/,

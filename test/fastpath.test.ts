@@ -37,6 +37,9 @@ function resourcesOf(input: ResourceListInput) {
     headers: input.items.map(headerOf),
     apiVersion: input.apiVersion,
     functionConfig: nodePlain(input.functionConfig),
+    // What the config is read from: the plain data read off the outline, or the node's.
+    config:
+      'plainFunctionConfig' in input ? input.plainFunctionConfig : nodePlain(input.functionConfig),
     results: nodePlain(input.results),
   };
 }
@@ -61,6 +64,10 @@ describe('splitting a ResourceList', () => {
       expect(split?.entries).toHaveLength(33);
       const fast = readResourceList(text);
       expect(fast.items.every((i) => i.raw !== undefined && !i.isParsed)).toBe(true);
+      // The functionConfig read as plain data, its document made only when asked for.
+      if (fast.form !== 'resourceList') throw new Error('not a ResourceList');
+      expect(Object.getOwnPropertyDescriptor(fast, 'functionConfig')?.get).toBeDefined();
+      expect(fast.plainFunctionConfig).toEqual(nodePlain(fast.functionConfig));
       expect(resourcesOf(fast)).toEqual(resourcesOf(parseResourceList(text)));
       // Reading the resources above parsed them; a fresh read parses none but what it must.
       const again = readResourceList(text);

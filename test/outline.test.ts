@@ -108,6 +108,18 @@ describe('the outline of real inputs', () => {
 // ---------------------------------------------------------------------------------------------
 // Generated documents, printed in the styles yaml knows
 
+describe('plain values', () => {
+  it('keeps a __proto__ key as a key of its own, as the parser does (no prototype set)', () => {
+    const source = 'spec:\n  __proto__:\n    acksLate: false\n  cms: {}\n';
+    const o = outline(source) as Outline;
+    const spec = plainValueAt(o, ['spec']) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(spec)).toBe(Object.prototype);
+    expect(Object.keys(spec)).toEqual(['__proto__', 'cms']);
+    expect(Object.hasOwn(spec, '__proto__')).toBe(true);
+    expect(JSON.stringify(spec)).toBe(JSON.stringify(parse(source).spec));
+  });
+});
+
 describe('the outline of generated documents', () => {
   it('reads what it accepts as the parser does, and accepts the usual layouts', () => {
     let accepted = 0;

@@ -36,7 +36,7 @@ import { isObject, splitJsonItems } from './json.js';
 import { plainCopy, printPlain } from './print.js';
 import type { Result } from './results.js';
 import { composeOutline } from './text/compose.js';
-import { outline } from './text/outline.js';
+import { type Outline, outline, plainValue } from './text/outline.js';
 import {
   aliasError,
   type Doc,
@@ -54,6 +54,11 @@ export interface ResourceListInput {
   apiVersion: string;
   items: Item[];
   functionConfig: Node | null;
+  /**
+   * The functionConfig as plain data, when the envelope was read off its outline as such (then
+   * `functionConfig`, its document's node, is made only if the output asks for it).
+   */
+  plainFunctionConfig?: unknown;
   /** Results already in the input (from an earlier function), kept in front of ours. */
   results: Node | null;
   /** Spaces before each item's `- `. */
@@ -295,10 +300,29 @@ function splitResourceList(input: Text): ResourceListInput | undefined {
   const { text } = input;
   const split = splitResourceListText(text);
   if (!split || aliasesAcrossItems(text, split)) return undefined;
-  // The envelope (the functionConfig, any earlier results) is built off its outline when it can
+  // The envelope (the functionConfig, any earlier results) is read off its outline when it can
   // be, like the items: a run then often needs no YAML parser at all.
   const outlined = outline(split.rest);
-  const head = (outlined && composeOutline(outlined)) ?? parseYaml(split.rest);
+  const plain = outlined && plainEnvelope(outlined, split);
+  if (plain) {
+    let node: Node | null | undefined;
+    return {
+      form: 'resourceList',
+      apiVersion: plain.apiVersion,
+      plainFunctionConfig: plain.functionConfig,
+      // Its document only when the output prints it (yaml writes the tail): the same the
+      // document below would have held.
+      get functionConfig() {
+        node ??= readEnvelope(envelopeDoc(outlined, split.rest)).functionConfig;
+        return node;
+      },
+      results: null,
+      itemIndent: split.indent,
+      items: splitItems(input, split),
+      envelope: split.rest,
+    };
+  }
+  const head = envelopeDoc(outlined, split.rest);
   if (head.errors.length > 0 || !isMap(head.contents)) return undefined;
   const itemsNode = head.get('items', true);
   const emptyItems =
@@ -314,6 +338,31 @@ function splitResourceList(input: Text): ResourceListInput | undefined {
     items: splitItems(input, split),
     envelope: split.rest,
   };
+}
+
+function envelopeDoc(outlined: Outline | undefined, text: string): Doc {
+  return (outlined && composeOutline(outlined)) ?? parseYaml(text);
+}
+
+/**
+ * The envelope as plain data, when it is the common one: a ResourceList of Kubernetes' config
+ * API, its items all cut out, no results of an earlier function (which go out again as they
+ * came, as nodes). Anything else, or anything the outline cannot read as plain data, is read
+ * off the document (readEnvelope), which says what is wrong with it.
+ */
+function plainEnvelope(
+  o: Outline,
+  split: Split,
+): { apiVersion: string; functionConfig: unknown } | undefined {
+  const value = plainValue(o, o.root);
+  if (!isObject(value)) return undefined;
+  const { apiVersion, kind, items, results } = value;
+  if (kind !== 'ResourceList' || typeof apiVersion !== 'string') return undefined;
+  if (!apiVersion.startsWith('config.kubernetes.io/') || results != null) return undefined;
+  const emptyItems =
+    items == null || (split.entries.length === 0 && Array.isArray(items) && items.length === 0);
+  if (!emptyItems) return undefined;
+  return { apiVersion, functionConfig: value.functionConfig ?? null };
 }
 
 /** The entries the cut found, as items kept as their text. */
@@ -625,16 +674,27 @@ export function* resourceListChunks(
  * yaml prints for the input's node (test/tail.test.ts holds the two paths to each other).
  * Comments, anchors, tags and other styles make the texts differ.
  */
+/**
+ * The functionConfig a ResourceList holds, as plain data (a mapping, a scalar, or null) and as a
+ * YAML 1.2 reader reads it.
+ */
+function functionConfigOf(input: ResourceListInput): unknown {
+  if ('plainFunctionConfig' in input) return input.plainFunctionConfig;
+  const node = input.functionConfig;
+  return isNode(node) ? nodeToPlain(node) : node;
+}
+
 export function unchangedTail(
   input: ResourceListInput,
   results: readonly Result[],
 ): string | undefined {
-  const { envelope, functionConfig } = input;
-  if (envelope === undefined || !isMap(functionConfig)) return undefined;
-  if (results.length > 0 || input.results != null) return undefined;
+  const { envelope } = input;
+  if (envelope === undefined || results.length > 0 || input.results != null) return undefined;
+  const config = functionConfigOf(input);
+  if (!isObject(config)) return undefined;
   const written = columnZeroEntry(envelope, 'functionConfig');
   if (written === undefined) return undefined;
-  const plain = plainCopy({ functionConfig: nodeToPlain(functionConfig) });
+  const plain = plainCopy({ functionConfig: config });
   // A string over lines is a block scalar, which yaml does not always print back as it read it
   // (a `|+` of blank lines gains spaces).
   if (plain === undefined || hasLineBreak(plain)) return undefined;

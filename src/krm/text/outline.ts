@@ -813,6 +813,8 @@ export function plainValueAt(o: Outline, path: Path): unknown {
   return node === undefined ? undefined : plainValue(o, node);
 }
 
+const OWN = { writable: true, enumerable: true, configurable: true };
+
 /** The plain value of a node (UNREADABLE when some part of it needs the parser). */
 export function plainValue(o: Outline, node: OutlineNode): unknown {
   switch (node.kind) {
@@ -827,7 +829,10 @@ export function plainValue(o: Outline, node: OutlineNode): unknown {
       for (let i = 0; i < node.keys.length; i++) {
         const value = plainValue(o, node.values[i] as OutlineNode);
         if (value === UNREADABLE) return UNREADABLE;
-        out[node.keys[i] as string] = value;
+        const key = node.keys[i] as string;
+        // An own property, as yaml makes it: `out.__proto__ =` would set the prototype.
+        if (key === '__proto__') Object.defineProperty(out, key, { ...OWN, value });
+        else out[key] = value;
       }
       return out;
     }
