@@ -552,11 +552,8 @@ export function scanHeader(source: string, container = 0): ScannedHeader | undef
   let valueOwner = -1;
   let start = 0;
   // Line by line without cutting out lines that cannot matter: most of a resource is deeper
-  // than its top-level keys and outside metadata, and there only the top-level lines are read,
-  // found by a search rather than line by line.
+  // than its top-level keys and outside metadata.
   while (start < source.length) {
-    if (start > 0 && !inMetadata && valueOwner < 0) start = topLevelLine(source, start, container);
-    if (start >= source.length) break;
     const lineStart = start;
     let end = source.indexOf('\n', start);
     if (end < 0) end = source.length;
@@ -610,22 +607,6 @@ export function scanHeader(source: string, container = 0): ScannedHeader | undef
     valueOwner = indent;
   }
   return seen.has('apiVersion') && seen.has('kind') && seen.has('metadata') ? header : undefined;
-}
-
-// By container: a line with a character other than a space at the container's column.
-const TOP_LEVEL_LINES: RegExp[] = [];
-
-/**
- * Where the first line from `start` (the start of a line, after a line break) with a character
- * other than a space at column `container` starts, or the text's length: the lines between are
- * blank, or deeper.
- */
-function topLevelLine(source: string, start: number, container: number): number {
-  TOP_LEVEL_LINES[container] ??= new RegExp(`\\n(?=[^\\n]{${container}}[^ \\n])`, 'g');
-  const search = TOP_LEVEL_LINES[container] as RegExp;
-  search.lastIndex = start - 1;
-  const found = search.exec(source);
-  return found === null ? source.length : found.index + 1;
 }
 
 const TOP_KEYS = ['apiVersion', 'kind', 'metadata'] as const;
