@@ -192,3 +192,12 @@ export function withoutSettingsHashes(value: unknown): unknown {
     JSON.stringify(value).replace(/(openedx-settings-(?:lms|cms))-[a-z0-9]{10}/g, '$1'),
   );
 }
+
+/** `value` and everything in it frozen: a change that reaches any of it throws (strict mode). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -14,6 +14,7 @@ import {
   plainCopy,
   printPlain,
   printPlainIn,
+  printPlainPieces,
   sharedTail,
 } from '../src/krm/print.js';
 import { Results } from '../src/krm/results.js';
@@ -256,6 +257,69 @@ describe('printPlainIn', () => {
       expect(entry).toBe(`s${linesInContainer(printPlain(top) as string, c)}`);
       expect(entry).toContain(`|\n${' '.repeat(c + 4)}{\n${' '.repeat(c + 6)}"a": 1,\n\n`);
     }
+  });
+});
+
+// An entry whose block scalar ends in a declared shared tail (every instance's dashboard ends in
+// the same panels) is kept in pieces, the tail's lines one of them, made once: joined, they are
+// the text printPlainIn prints.
+describe('printPlainPieces', () => {
+  const lines = fc.array(
+    fc.oneof(fc.constantFrom('', '  "a": 1,', '{', '}', 'été · ’', '- x'), text),
+    { minLength: 2, maxLength: 8 },
+  );
+
+  it('gives printPlainIn text in pieces, a declared tail a piece of its own', () => {
+    let apart = 0;
+    fc.assert(
+      fc.property(resource, lines, fc.nat(), fc.integer({ min: 0, max: 6 }), (r, l, cut, c) => {
+        const block = `${l.join('\n')}\n`;
+        // Any tail of it (the test below and literalBlock's hold what a tail may be).
+        sharedTail(block.slice(1 + (cut % (block.length - 2)), -1));
+        const copy = plainCopy({ ...withSeqStyle(r.top, r.wide), data: { 'a.json': block } });
+        if (!copy) return;
+        const start = c >= 2 ? `${' '.repeat(c - 2)}- ` : '';
+        const whole = printPlainIn(copy, { start, container: c });
+        const pieces = printPlainPieces(copy, { start, container: c });
+        if (whole === undefined) {
+          expect(pieces).toBeUndefined();
+          return;
+        }
+        expect(pieces?.join('')).toBe(whole);
+        // And the general path's: yaml's text, moved into the container.
+        expect(whole).toBe(start + linesInContainer(viaYaml(copy), c));
+        if ((pieces?.length ?? 0) > 1) apart++;
+      }),
+      { numRuns: 2000 },
+    );
+    // The pieces path is taken, not only the joined one.
+    expect(apart).toBeGreaterThan(500);
+  });
+
+  it('keeps a dashboard-like block that ends in a declared tail as three pieces, in an entry', () => {
+    const panels = `  "panels": [\n${'    {"x": 1},\n'.repeat(40)}  ]\n}`;
+    sharedTail(panels);
+    const value = (ns: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'dashboard', namespace: ns },
+      data: { 'd.json': `{\n  "title": "Flower · ${ns} ’",\n${panels}\n` },
+    });
+    const texts: string[] = [];
+    for (const ns of ['openedx-000', 'openedx-001']) {
+      const item = Item.generated(plainCopy(value(ns)) as PlainResource);
+      item.settle(2);
+      const entry = item.entryAt(0);
+      expect(Array.isArray(entry)).toBe(true);
+      const pieces = entry as readonly string[];
+      expect(pieces).toHaveLength(3);
+      expect(pieces.join('')).toBe(inContainer(printResource(docFrom(value(ns))), 2));
+      expect(item.printed).toBe(printResource(docFrom(value(ns))));
+      texts.push(pieces[1] as string);
+    }
+    // The tail's lines, the same for both.
+    expect(texts[0]).toBe(texts[1]);
+    expect(texts[0]).toContain('{"x": 1}');
   });
 });
 

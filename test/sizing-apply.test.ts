@@ -6,6 +6,7 @@ import { docBody, plainBody } from '../src/krm/body.js';
 import { plainCopy, printPlain } from '../src/krm/print.js';
 import { parseYaml, printDoc } from '../src/krm/yaml.js';
 import { applySizing } from '../src/workers/sizing.js';
+import { deepFreeze } from './helpers.js';
 
 const WORKER = `apiVersion: apps/v1
 kind: Deployment
@@ -38,8 +39,14 @@ function sized(sizing: Sizing, input = WORKER): string {
   // same, wherever the input is in that layout.
   const plain = plainCopy(parse(input));
   if (plain && printPlain(plain) === input) {
+    // And on a clone's borrowed form (the stock worker's, frozen: a change that reached it throws).
+    const lender = deepFreeze(structuredClone(plain));
+    const borrowing = { ...lender };
+    applySizing(plainBody(borrowing, true), 0, { sizing, from: {} });
     applySizing(plainBody(plain), 0, { sizing, from: {} });
     expect(printPlain(plain)).toBe(printed);
+    expect(printPlain(borrowing)).toBe(printed);
+    expect(printPlain(lender)).toBe(input);
   }
   return printed;
 }

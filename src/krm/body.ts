@@ -61,16 +61,33 @@ export function docBody(doc: Doc): Body {
  * Plain data changed in place, as the Document calls above change a document: a new key goes
  * last (or where `insert` puts it), a key there keeps its place. The caller keeps keys that read
  * as array indexes out (a plain object puts those first).
+ *
+ * `borrowed`: only `value` itself is the caller's (a shallow copy); every map and list in it
+ * belongs to another value, read and never changed here: each one on the way to a change is
+ * copied first, and takes the copy's place. (A stock worker's clone changes a few of its fields
+ * and is copied whole when written: no copy of the rest made before that one.)
  */
-export function plainBody(value: PlainResource): Body {
+export function plainBody(value: PlainResource, borrowed = false): Body {
+  const own = borrowed ? new Set<object>([value]) : undefined;
+  /** `container[key]`, made the value's own first when it is borrowed. */
+  const child = (container: Record<string | number, unknown>, key: string | number): unknown => {
+    const next = container[key];
+    if (!own || typeof next !== 'object' || next === null || own.has(next)) return next;
+    const copy = Array.isArray(next) ? [...next] : { ...next };
+    own.add(copy);
+    container[key] = copy;
+    return copy;
+  };
   const parentOf = (path: Path, make: boolean): Record<string | number, unknown> | undefined => {
     let node: unknown = value;
     for (const part of path.slice(0, -1)) {
       const container = node as Record<string | number, unknown>;
-      let next = container[part];
+      let next = child(container, part);
       if (next === undefined && make) {
-        next = {};
-        container[part] = next;
+        const made = {};
+        own?.add(made);
+        container[part] = made;
+        next = made;
       }
       // As yaml's setIn and deleteIn refuse to go on through a scalar.
       if (typeof next !== 'object' || next === null) {
@@ -97,11 +114,13 @@ export function plainBody(value: PlainResource): Body {
     set,
     replace: set,
     insert(path, key, v, where) {
-      const map = this.get(path);
-      if (!isObject(map) || Object.hasOwn(map, key)) {
+      const found = this.get(path);
+      if (!isObject(found) || Object.hasOwn(found, key)) {
         set([...path, key], v);
         return;
       }
+      // (The map itself, made the value's own: the parent of a key in it.)
+      const map = parentOf([...path, key], false) as Record<string, unknown>;
       const entries = Object.entries(map);
       const at = where === 'first' ? 0 : entries.findIndex(([k]) => k === where.before);
       entries.splice(at < 0 ? entries.length : at, 0, [key, v]);

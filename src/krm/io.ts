@@ -738,8 +738,13 @@ function* entryChunks(item: Item, indent: number): Generator<string> {
     return;
   }
   const entry = item.raw ?? item.entryAt(indent);
-  if (entry !== undefined) {
+  if (typeof entry === 'string') {
     yield entry;
+    return;
+  }
+  // Printed in pieces (a text many resources end in, one copy of it: see printPlainPieces).
+  if (entry !== undefined) {
+    yield* entry;
     return;
   }
   // Its final newlines go (one goes back): counted from the end, not searched for from the start.

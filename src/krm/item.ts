@@ -4,7 +4,7 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
 import { isBookkeepingAnnotation } from './k8s.js';
-import { linesIn, type PlainResource, printPlain, printPlainIn } from './print.js';
+import { linesIn, type PlainResource, printPlain, printPlainPieces } from './print.js';
 import { composeOutline } from './text/compose.js';
 import {
   type Outline,
@@ -61,6 +61,11 @@ export class Item {
    * `printedIn` is not 0) a ResourceList entry whose lines are `printedIn` columns in.
    */
   private printedText: string | undefined;
+  /**
+   * The same text in pieces, when it was printed so (see printPlainPieces): `printedText` is
+   * then made only if asked for.
+   */
+  private printedPieces: readonly string[] | undefined;
   private printedIn = 0;
   /** Parsed once, and the document since let go (see `release`). */
   private wasParsed = false;
@@ -192,6 +197,7 @@ export class Item {
 
   /** A written resource's text, once `settle` printed it: a document of its own. */
   get printed(): string | undefined {
+    if (this.printedPieces) this.printedText ??= this.printedPieces.join('');
     const text = this.printedText;
     return text === undefined || this.printedIn === 0 ? text : deindent(text, this.printedIn);
   }
@@ -200,8 +206,8 @@ export class Item {
    * A written resource's text as a ResourceList entry `indent` spaces in, when `settle` printed
    * it so; undefined otherwise (it is then moved in as it goes out).
    */
-  entryAt(indent: number): string | undefined {
-    return this.printedIn === indent + 2 ? this.printedText : undefined;
+  entryAt(indent: number): string | readonly string[] | undefined {
+    return this.printedIn === indent + 2 ? (this.printedPieces ?? this.printedText) : undefined;
   }
 
   /**
@@ -211,7 +217,7 @@ export class Item {
    * a document of its own); plain data is printed straight into them (see printPlainIn).
    */
   settle(container = 0): void {
-    if (this.raw !== undefined || this.printedText !== undefined) return;
+    if (this.raw !== undefined || this.printedText !== undefined || this.printedPieces) return;
     if (!this.plainValue && !this.parsed) return;
     // Kind and name are read again (what a run changed, the output's order): kept, so that the
     // printed text is not parsed for them.
@@ -219,11 +225,15 @@ export class Item {
     if (this.plainValue) {
       const entry =
         container >= 2
-          ? printPlainIn(this.plainValue, { start: `${' '.repeat(container - 2)}- `, container })
+          ? printPlainPieces(this.plainValue, {
+              start: `${' '.repeat(container - 2)}- `,
+              container,
+            })
           : undefined;
       // (An entry ends in one line break: a text that ends in more, entryChunks trims.)
-      if (entry !== undefined && !entry.endsWith('\n\n')) {
-        this.printedText = entry;
+      if (entry !== undefined && !endsInBlankLine(entry)) {
+        if (entry.length === 1) this.printedText = entry[0];
+        else this.printedPieces = entry;
         this.printedIn = container;
       } else {
         this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
@@ -437,6 +447,13 @@ export class Item {
   get isLocalConfig(): boolean {
     return this.annotation('config.kubernetes.io/local-config') === 'true';
   }
+}
+
+/** Do the pieces of a text end in two line breaks (a piece may be one line break)? */
+function endsInBlankLine(pieces: readonly string[]): boolean {
+  const last = pieces[pieces.length - 1] as string;
+  if (last.length >= 2 || pieces.length === 1) return last.endsWith('\n\n');
+  return last === '\n' && (pieces[pieces.length - 2] as string).endsWith('\n');
 }
 
 /** Does a change at this path change the header (apiVersion, kind, name or namespace)? */

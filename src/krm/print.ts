@@ -98,6 +98,31 @@ export interface Layout {
  * resource (test/print.test.ts holds the two to each other).
  */
 export function printPlainIn(value: PlainResource, layout: Layout): string | undefined {
+  return printed(value, layout)?.out.join('');
+}
+
+/**
+ * printPlainIn's text in pieces, joined but for the lines of a declared shared tail (see
+ * sharedTail: every instance's dashboard ends in the same panels), each a piece of its own. A
+ * resource kept as its text until the output is written then holds that text once for all of
+ * them, not a copy of its own (written, the pieces are the text: src/krm/io.ts).
+ */
+export function printPlainPieces(value: PlainResource, layout: Layout): string[] | undefined {
+  const p = printed(value, layout);
+  if (!p) return undefined;
+  if (p.apart.length === 0) return [p.out.join('')];
+  const pieces: string[] = [];
+  let from = 0;
+  for (const at of p.apart) {
+    pieces.push(p.out.slice(from, at).join(''), p.out[at] as string);
+    from = at + 1;
+  }
+  pieces.push(p.out.slice(from).join(''));
+  return pieces;
+}
+
+/** The printer once it printed `value` (see printPlainIn); undefined when it gave up. */
+function printed(value: PlainResource, layout: Layout): Printer | undefined {
   const container = layout.container ?? 0;
   const p: Printer = {
     out: [],
@@ -105,12 +130,13 @@ export function printPlainIn(value: PlainResource, layout: Layout): string | und
     margin: margins(container),
     breaks: breaksIn(container),
     kept: layout.kept,
+    apart: [],
   };
   if (layout.start) p.out.push(layout.start);
   if (isEmpty(value)) p.out.push('{}');
   else if (!map(p, value, 0)) return undefined;
   p.out.push('\n');
-  return p.out.join('');
+  return p;
 }
 
 /** kpt's record that the resource's file indents its sequences (`wide`), or not. */
@@ -129,6 +155,8 @@ interface Printer {
   /** A line break and the indentation of a line at each depth, the margin included. */
   breaks: string[];
   kept: Layout['kept'];
+  /** Where in `out` the lines of a shared tail are (see printPlainPieces). */
+  apart: number[];
 }
 
 // The printers push text to `p.out` and return false to give up. `depth` is yaml's context
@@ -209,6 +237,15 @@ function seq(p: Printer, value: unknown[], depth: number): boolean {
 /** A string, number, boolean or null at `depth` (a block scalar's lines go there). */
 function scalar(p: Printer, v: unknown, depth: number): boolean {
   if (typeof v === 'string') {
+    const block = literalBlockParts(v, indentAt(depth), p.margin);
+    if (block !== undefined) {
+      p.out.push(block.head);
+      if (block.tail !== undefined) {
+        p.apart.push(p.out.length);
+        p.out.push(block.tail);
+      }
+      return true;
+    }
     const s = string(v, false, depth, p.margin);
     if (s === undefined) return false;
     p.out.push(s);
@@ -286,7 +323,10 @@ function remember(cache: Map<string, string>, value: string, text: string): void
   cache.set(value, text);
 }
 
-/** `depth`: the context's (a block scalar's lines); `margin`: the container's columns. */
+/**
+ * A key, or a value that is no literal block without indicators (scalar prints those). `depth`:
+ * the context's (a block scalar's lines); `margin`: the container's columns.
+ */
 function string(
   value: string,
   implicitKey: boolean,
@@ -294,10 +334,6 @@ function string(
   margin: string,
 ): string | undefined {
   const indent = indentAt(depth);
-  if (!implicitKey) {
-    const block = literalBlock(value, indent, margin);
-    if (block !== undefined) return block;
-  }
   const cache = printedLines[implicitKey ? 1 : 0] as Map<string, string>;
   const cached = cache.get(value);
   if (cached !== undefined) return cached;
@@ -334,6 +370,19 @@ const LINE_WITH_TEXT = /\n(?!\n|$)/g;
  * back (test/print.test.ts holds the two writers to each other).
  */
 export function literalBlock(value: string, indent: string, margin = ''): string | undefined {
+  const block = literalBlockParts(value, indent, margin);
+  return block && (block.tail === undefined ? block.head : block.head + block.tail);
+}
+
+/**
+ * literalBlock's text as its head and, when the value ends in a declared shared tail (see
+ * sharedTail), that tail's lines as made the first time at this indentation.
+ */
+function literalBlockParts(
+  value: string,
+  indent: string,
+  margin: string,
+): { head: string; tail?: string } | undefined {
   const n = value.length;
   if (indent === '' || n < 2 || value.charCodeAt(n - 1) !== 10) return undefined;
   const first = value.charCodeAt(0);
@@ -347,7 +396,7 @@ export function literalBlock(value: string, indent: string, margin = ''): string
   const clean = shared !== undefined && !shared.tail.escapes && !needsEscapes(shared.head);
   if ((!clean && needsEscapes(value)) || !readsAsStringEverywhere(value)) return undefined;
   const lead = margin + indent;
-  if (!shared) return `|\n${lead}${linesAt(body, lead)}`;
+  if (!shared) return { head: `|\n${lead}${linesAt(body, lead)}` };
   // The tail's lines as made the first time at this indentation, the head's anew. (Cut anywhere
   // but inside a run of line breaks, the two halves indent as the whole does: each run of
   // breaks is followed by `lead` once.)
@@ -356,7 +405,7 @@ export function literalBlock(value: string, indent: string, margin = ''): string
     lines = linesAt(shared.tail.text, lead);
     shared.tail.byLead.set(lead, lines);
   }
-  return `|\n${lead}${linesAt(shared.head, lead)}${lines}`;
+  return { head: `|\n${lead}${linesAt(shared.head, lead)}`, tail: lines };
 }
 
 /** The declared tail (see sharedTail) a block's text ends in, and the text before it. */

@@ -6,7 +6,7 @@
 // takes the document.
 import { plainBody } from '../krm/body.js';
 import { isObject } from '../krm/json.js';
-import { plainTextValue, type TextForm } from '../krm/plain-text.js';
+import { dropAnnotations, plainTextValue, type TextForm } from '../krm/plain-text.js';
 import { type PlainResource, plainCopy } from '../krm/print.js';
 import { configMapRefs } from '../krm/refs.js';
 import { canBePlain } from '../krm/text/strings.js';
@@ -16,7 +16,9 @@ import type { StockWorker } from '../tutor/instances.js';
 interface Forms {
   /** The text form, for the narrowed stock worker, until it takes it (see plainStockText). */
   text: TextForm | undefined;
-  /** The clones' form (null: none), once read. */
+  /** Does the text form's value fit (see keepsStyles)? */
+  fits: boolean;
+  /** The clones' form (null: none), once made. */
   clone?: PlainResource | null;
 }
 
@@ -27,28 +29,30 @@ function formsOf(stock: StockWorker): Forms {
   if (!read) {
     const { text } = stock;
     const fits = text !== undefined && keepsStyles(stock, text.value);
-    read = { text: fits ? text : undefined };
-    // Its value, shared, is the clones' form: printed as its text whole, it prints so without
-    // any annotations too (each is its lines), and each clone copies it and drops those it
-    // leaves out. The same strings in both forms: neither keeps its styles.
-    if (text) read.clone = fits ? text.value : null;
+    read = { text: fits ? text : undefined, fits };
     forms.set(stock, read);
   }
   return read;
 }
 
 /**
- * The stock worker as plain data, shared (copy it), when its text without the annotations a
- * clone drops (`drop`) is what printPlain prints of that value without them; undefined
- * otherwise. The annotations `drop` names are the clone's to take out of its copy. Read once
- * per stock worker.
+ * The stock worker as plain data without the annotations a clone drops (`drop`), shared (never
+ * change it), when its text without them is what printPlain prints of that value; undefined
+ * otherwise. Made once per stock worker.
  */
 export function plainStock(
   stock: StockWorker,
   drop: (key: string) => boolean,
 ): PlainResource | undefined {
   const read = formsOf(stock);
-  if (read.clone === undefined) read.clone = readPlain(stock, drop) ?? null;
+  if (read.clone === undefined) {
+    const { text } = stock;
+    // The text form's value: printed as its text whole, it prints so without any annotations
+    // too (each is its lines). The same strings in both forms: neither keeps its styles.
+    const value = !text ? readPlain(stock, drop) : read.fits ? plainCopy(text.value) : undefined;
+    if (text && value) dropAnnotations(value, drop);
+    read.clone = value ?? null;
+  }
   return read.clone ?? undefined;
 }
 

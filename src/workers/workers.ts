@@ -117,6 +117,8 @@ interface WantedWorker extends Configured {
   readonly path: readonly string[];
   readonly queues: readonly string[];
   readonly hostname: string;
+  /** Its Deployment's name. */
+  readonly name: string;
   readonly config: QueueSpec;
 }
 
@@ -188,6 +190,7 @@ function wantedWorker(
         : [queueName(service, key)],
     ),
     hostname: group ? groupHostname(service, key) : workerHostname(service, key),
+    name: workerName(service, key),
     config,
     ...configured(spec, { service, config, path }, config.extraArgs),
   });
@@ -285,19 +288,20 @@ function clone(
   stockSelector: LabelSelector,
 ): Worker | undefined {
   const { service } = stock;
-  const name = workerName(service, want.key);
-  const { sizing } = want;
+  const { name, sizing } = want;
   // From the stock worker as Tutor rendered it: as plain data when that prints the same (see
-  // plain-form.ts), else its document.
+  // plain-form.ts; its bookkeeping, the stock worker's, left out), else its document. The plain
+  // form is shared by the stock worker's clones: each borrows what it does not change, and is
+  // copied whole when written.
   const plain = want.fits ? plainStock(stock, dropsFromClone) : undefined;
-  const value = plain && plainCopy(plain);
+  const value = plain && { ...plain };
   const doc = value ? undefined : cloneDoc(stock.pristine);
-  const body = value ? plainBody(value) : docBody(doc as Doc);
+  const body = value ? plainBody(value, true) : docBody(doc as Doc);
   // New nodes for the values that name the clone: a user's comment on the stock worker's name
   // ("# the stock LMS worker") is about the stock worker, and must not follow the clone.
   body.replace(['metadata', 'name'], name);
   // Its bookkeeping is the stock worker's, not the clone's.
-  dropAnnotations(body, dropsFromClone);
+  if (doc) dropAnnotations(body, dropsFromClone);
   for (const path of [
     ['metadata', 'labels'],
     ['spec', 'selector', 'matchLabels'],
