@@ -389,8 +389,11 @@ for (const config of CONFIGS) {
 }
 out.push('');
 const file = readFileSync(bundle, 'utf8');
-// The program is the comment that ends the bundle; the loader slices it off by its length.
-const programKb = Number(/own\.slice\(own\.length - (\d+),/.exec(file)?.[1] ?? 0) / 1024;
+// The program is the comment of the function that ends the bundle; the loader slices it off that
+// function's source by its length (and the `*/}` after it).
+const programLength = /source\.slice\(source\.length - (\d+), -3\)/.exec(file)?.[1];
+if (programLength === undefined) throw new Error("bench: the bundle's loader has another form");
+const programKb = (Number(programLength) - 3) / 1024;
 out.push(
   `Bundle: ${(size / 1024).toFixed(0)} KB (the program ${programKb.toFixed(0)} KB) and its V8 code cache ${(cacheSize / 1024).toFixed(0)} KB beside it, ${(gz / 1024).toFixed(0)} KB gzipped together.`,
 );
