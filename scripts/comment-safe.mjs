@@ -4,11 +4,11 @@
 import ts from 'typescript';
 
 /**
- * `code` with each literal that holds a star and a slash (the end of a comment) written so that it means the same: a regular
- * expression as a call of RegExp with its source and flags (the same source, flags and
- * matches), a string or an untagged template with `\/` for the `/`. Throws where it cannot (a
- * tagged template, which sees its raw text; the two between tokens; a RegExp of the program's
- * own): the build then fails rather than change the program.
+ * `code` with each literal that holds a star and a slash (the end of a comment) written so that
+ * it means the same: a regular expression as a call of RegExp with its source and flags (the same
+ * source, flags and matches), a string or an untagged template with `\/` for the `/`. Throws
+ * where it cannot (a tagged template, which sees its raw text; the two between tokens; a RegExp
+ * of the program's own): the build then fails rather than change the program.
  */
 export function withoutCommentEnds(code) {
   if (!code.includes('*/')) return code;
@@ -64,7 +64,8 @@ const LITERALS = new Set([
 /** A literal's text with no star-slash. */
 function rewritten(node, text) {
   if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
-    // The last `/` closes the expression (flags have none). Spaced: minified code has `return/x*` and the slash.
+    // The last `/` closes the expression (flags have none). Spaced: minified code may have a
+    // keyword right before it (`return/x*` and the slash).
     const close = text.lastIndexOf('/');
     const string = (value) => JSON.stringify(value).replaceAll('*/', '*\\/');
     return ` RegExp(${string(text.slice(1, close))},${string(text.slice(close + 1))})`;

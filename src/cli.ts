@@ -8,6 +8,7 @@ import { isScalar } from 'yaml';
 import { nameTheConfig, readConfigNode } from './config/load.js';
 import { migrateTutorConfig } from './config/migrate.js';
 import {
+  functionConfigOf,
   type Input,
   parseResourceList,
   type ResourceListInput,
@@ -251,10 +252,7 @@ function fail(error: string, io: Io, list?: ResourceListInput): number {
 function runResourceList(input: ResourceListInput, io: Io, mode: Mode): number {
   // Written resources are printed as the list's entries, unless a report goes out instead.
   const container = mode.report ? 0 : input.itemIndent + 2;
-  // (Its node, when the input was parsed: a key YAML reads as no string is refused from it.)
-  const functionConfig =
-    'plainFunctionConfig' in input ? input.plainFunctionConfig : input.functionConfig;
-  const out = configuredTransform(input.items, functionConfig, mode.strict, container);
+  const out = configuredTransform(input.items, functionConfigOf(input), mode.strict, container);
   if (mode.report) return writeReport(input.items, out, io, mode.report);
   for (const chunk of resourceListChunks(input, out.items, out.results)) io.stdout(chunk);
   return finish(input.items, out, io, 'resourceList');

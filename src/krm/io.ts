@@ -313,7 +313,8 @@ function splitResourceList(input: Text): ResourceListInput | undefined {
       // Its document only when the output prints it (yaml writes the tail): the same the
       // document below would have held.
       get functionConfig() {
-        node ??= readEnvelope(envelopeDoc(outlined, split.rest)).functionConfig;
+        if (node === undefined)
+          node = readEnvelope(envelopeDoc(outlined, split.rest)).functionConfig;
         return node;
       },
       results: null,
@@ -665,6 +666,14 @@ export function* resourceListChunks(
 }
 
 /**
+ * The functionConfig as the config is read from it: plain data when the envelope was read off its
+ * outline, else its node (from which keys that YAML reads as no string are refused).
+ */
+export function functionConfigOf(input: ResourceListInput): unknown {
+  return 'plainFunctionConfig' in input ? input.plainFunctionConfig : input.functionConfig;
+}
+
+/**
  * The tail (the functionConfig, with no results) as the input wrote it, when that is the text
  * yaml prints for it; undefined otherwise, and yaml prints it. A run without warnings most often
  * writes back a functionConfig that a printer like yaml's wrote, and yaml's printer is met
@@ -674,23 +683,14 @@ export function* resourceListChunks(
  * yaml prints for the input's node (test/tail.test.ts holds the two paths to each other).
  * Comments, anchors, tags and other styles make the texts differ.
  */
-/**
- * The functionConfig a ResourceList holds, as plain data (a mapping, a scalar, or null) and as a
- * YAML 1.2 reader reads it.
- */
-function functionConfigOf(input: ResourceListInput): unknown {
-  if ('plainFunctionConfig' in input) return input.plainFunctionConfig;
-  const node = input.functionConfig;
-  return isNode(node) ? nodeToPlain(node) : node;
-}
-
 export function unchangedTail(
   input: ResourceListInput,
   results: readonly Result[],
 ): string | undefined {
   const { envelope } = input;
   if (envelope === undefined || results.length > 0 || input.results != null) return undefined;
-  const config = functionConfigOf(input);
+  const read = functionConfigOf(input);
+  const config = isNode(read) ? nodeToPlain(read) : read;
   if (!isObject(config)) return undefined;
   const written = columnZeroEntry(envelope, 'functionConfig');
   if (written === undefined) return undefined;
