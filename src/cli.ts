@@ -8,6 +8,7 @@ import { isScalar } from 'yaml';
 import { nameTheConfig, readConfigNode } from './config/load.js';
 import { migrateTutorConfig } from './config/migrate.js';
 import {
+  type Chunk,
   functionConfigOf,
   type Input,
   parseResourceList,
@@ -75,7 +76,8 @@ into kubectl apply applies nothing.
 export interface Io {
   stdin: () => string;
   readFile: (path: string) => string;
-  stdout: (text: string) => void;
+  /** Text, or text already encoded as UTF-8 (a resource the run printed: see held-bytes.ts). */
+  stdout: (text: Chunk) => void;
   stderr: (text: string) => void;
   /** Writes out what `stdout` holds back, if it holds anything back. */
   flush?: () => void;
@@ -476,16 +478,18 @@ const OUT_SIZE = 1 << 20;
 let out: Buffer | undefined;
 let outLength = 0;
 
-function stdout(text: string): void {
+function stdout(text: Chunk): void {
   // UTF-8 takes at most three bytes per UTF-16 unit.
-  if (text.length * 3 > OUT_SIZE) {
+  const most = typeof text === 'string' ? text.length * 3 : text.length;
+  if (most > OUT_SIZE) {
     flush();
-    writeAll(1, text);
+    if (typeof text === 'string') writeAll(1, text);
+    else writeBytes(1, text);
     return;
   }
-  if (outLength + text.length * 3 > OUT_SIZE) flush();
+  if (outLength + most > OUT_SIZE) flush();
   out ??= Buffer.allocUnsafe(OUT_SIZE);
-  outLength += out.write(text, outLength);
+  outLength += typeof text === 'string' ? out.write(text, outLength) : text.copy(out, outLength);
 }
 
 function flush(): void {

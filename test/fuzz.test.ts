@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { run } from '../src/cli.js';
-import { splitResourceListText } from '../src/krm/io.js';
+import { chunkText, splitResourceListText } from '../src/krm/io.js';
 import { fixture, RENDERS } from './helpers.js';
 import { expectReadAlikeIn11 } from './producers.js';
 
@@ -297,7 +297,7 @@ describe('fuzz: the shell over generated configs and resource lists', () => {
             return text;
           },
           stdout: (t) => {
-            stdout += t;
+            stdout += chunkText(t);
           },
           stderr: (t) => {
             stderr += t;

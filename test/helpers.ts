@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { run } from '../src/cli.js';
+import { chunkText } from '../src/krm/io.js';
 import { checkWritten } from './caddy.js';
 
 export const ROOT = join(__dirname, '..');
@@ -93,7 +94,7 @@ export function runCli(argv: string[], stdin = '', files: Record<string, string>
     stdin: () => stdin,
     readFile: (p) => files[p] ?? readFileSync(p, 'utf8'),
     stdout: (t) => {
-      stdout += t;
+      stdout += chunkText(t);
     },
     stderr: (t) => {
       stderr += t;

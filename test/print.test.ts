@@ -307,15 +307,19 @@ describe('printPlainPieces', () => {
     });
     const texts: string[] = [];
     for (const ns of ['openedx-000', 'openedx-001']) {
+      const pieces = printPlainPieces(plainCopy(value(ns)) as PlainResource, {
+        start: '- ',
+        container: 2,
+      });
+      expect(pieces).toHaveLength(3);
+      const entry = inContainer(printResource(docFrom(value(ns))), 2);
+      expect(pieces?.join('')).toBe(entry);
+      texts.push(pieces?.[1] as string);
+      // Settled into an entry, the same text as UTF-8 bytes; read back, the document.
       const item = Item.generated(plainCopy(value(ns)) as PlainResource);
       item.settle(2);
-      const entry = item.entryAt(0);
-      expect(Array.isArray(entry)).toBe(true);
-      const pieces = entry as readonly string[];
-      expect(pieces).toHaveLength(3);
-      expect(pieces.join('')).toBe(inContainer(printResource(docFrom(value(ns))), 2));
+      expect(item.entryAt(0)?.toString('utf8')).toBe(entry);
       expect(item.printed).toBe(printResource(docFrom(value(ns))));
-      texts.push(pieces[1] as string);
     }
     // The tail's lines, the same for both.
     expect(texts[0]).toBe(texts[1]);
@@ -335,7 +339,7 @@ describe('Item.settle into an entry', () => {
       const item = Item.generated(plainCopy(value) as PlainResource);
       item.settle(container);
       const alone = printPlain(value) as string;
-      expect(item.entryAt(container - 2)).toBe(inContainer(alone, container));
+      expect(item.entryAt(container - 2)?.toString('utf8')).toBe(inContainer(alone, container));
       expect(item.entryAt(container)).toBeUndefined();
       expect(item.printed).toBe(alone);
       expect(item.name).toBe('x');

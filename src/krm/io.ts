@@ -627,7 +627,14 @@ export function writeResourceList(
   items: readonly Item[],
   results: readonly Result[],
 ): string {
-  return [...resourceListChunks(input, items, results)].join('');
+  return [...resourceListChunks(input, items, results)].map(chunkText).join('');
+}
+
+/** A piece of the output: text, or text already encoded as UTF-8 (see held-bytes.ts). */
+export type Chunk = string | Buffer;
+
+export function chunkText(chunk: Chunk): string {
+  return typeof chunk === 'string' ? chunk : chunk.toString('utf8');
 }
 
 /**
@@ -638,7 +645,7 @@ export function* resourceListChunks(
   input: ResourceListInput,
   items: readonly Item[],
   results: readonly Result[],
-): Generator<string> {
+): Generator<Chunk> {
   yield `apiVersion: ${input.apiVersion}\nkind: ResourceList\n`;
   if (items.length === 0) yield 'items: []\n';
   else {
@@ -730,21 +737,17 @@ function columnZeroEntry(text: string, key: string): string | undefined {
   return text.slice(start, Math.min(end, text.length));
 }
 
-function* entryChunks(item: Item, indent: number): Generator<string> {
+function* entryChunks(item: Item, indent: number): Generator<Chunk> {
   // A spliced resource in its pieces: no joined copy of them is made to write them.
   const pieces = item.pieces;
   if (pieces !== undefined) {
     yield* pieces;
     return;
   }
+  // Its exact input text, or the bytes `settle` printed it to as an entry at this indentation.
   const entry = item.raw ?? item.entryAt(indent);
-  if (typeof entry === 'string') {
-    yield entry;
-    return;
-  }
-  // Printed in pieces (a text many resources end in, one copy of it: see printPlainPieces).
   if (entry !== undefined) {
-    yield* entry;
+    yield entry;
     return;
   }
   // Its final newlines go (one goes back): counted from the end, not searched for from the start.

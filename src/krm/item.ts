@@ -2,6 +2,7 @@
 // parsed only when the transform reads them: most of a Tutor render is never touched, so most
 // of it is never parsed and goes out byte for byte.
 import { isMap, isScalar, type Node } from 'yaml';
+import { heldBytes } from './held-bytes.js';
 import { blockText, isObject, type JsonObject, jsonAt, looksLikeJson } from './json.js';
 import { isBookkeepingAnnotation } from './k8s.js';
 import { linesIn, type PlainResource, printPlain, printPlainPieces } from './print.js';
@@ -56,16 +57,13 @@ export class Item {
   private annotations: Map<string, string | typeof UNREADABLE> | null | undefined;
   /** The text's outline (null: the outline cannot read it). */
   private outlined: Outline | null | undefined;
-  /**
-   * A written resource's text, once printed (see `settle`): a document of its own, or (when
-   * `printedIn` is not 0) a ResourceList entry whose lines are `printedIn` columns in.
-   */
+  /** A written resource's text, once printed as a document of its own (see `settle`). */
   private printedText: string | undefined;
   /**
-   * The same text in pieces, when it was printed so (see printPlainPieces): `printedText` is
-   * then made only if asked for.
+   * Its text once printed as a ResourceList entry whose lines are `printedIn` columns in, as
+   * UTF-8 bytes (see held-bytes.ts); `printedText` is then made only if asked for.
    */
-  private printedPieces: readonly string[] | undefined;
+  private printedBytes: Buffer | undefined;
   private printedIn = 0;
   /** Parsed once, and the document since let go (see `release`). */
   private wasParsed = false;
@@ -197,7 +195,7 @@ export class Item {
 
   /** A written resource's text, once `settle` printed it: a document of its own. */
   get printed(): string | undefined {
-    if (this.printedPieces) this.printedText ??= this.printedPieces.join('');
+    if (this.printedBytes) this.printedText ??= this.printedBytes.toString('utf8');
     const text = this.printedText;
     return text === undefined || this.printedIn === 0 ? text : deindent(text, this.printedIn);
   }
@@ -206,18 +204,19 @@ export class Item {
    * A written resource's text as a ResourceList entry `indent` spaces in, when `settle` printed
    * it so; undefined otherwise (it is then moved in as it goes out).
    */
-  entryAt(indent: number): string | readonly string[] | undefined {
-    return this.printedIn === indent + 2 ? (this.printedPieces ?? this.printedText) : undefined;
+  entryAt(indent: number): Buffer | undefined {
+    return this.printedIn === indent + 2 ? this.printedBytes : undefined;
   }
 
   /**
    * A written resource is final: it is printed now and its document let go, so that a large
-   * input holds text rather than documents until the output is written. Read again, it is
-   * parsed from that text. `container`: the columns of a ResourceList entry it goes out in (0:
-   * a document of its own); plain data is printed straight into them (see printPlainIn).
+   * input holds text (as an entry, its UTF-8 bytes) rather than documents until the output is
+   * written. Read again, it is parsed from that text. `container`: the columns of a ResourceList
+   * entry it goes out in (0: a document of its own); plain data is printed straight into them
+   * (see printPlainIn).
    */
   settle(container = 0): void {
-    if (this.raw !== undefined || this.printedText !== undefined || this.printedPieces) return;
+    if (this.raw !== undefined || this.printedText !== undefined || this.printedBytes) return;
     if (!this.plainValue && !this.parsed) return;
     // Kind and name are read again (what a run changed, the output's order): kept, so that the
     // printed text is not parsed for them.
@@ -232,8 +231,7 @@ export class Item {
           : undefined;
       // (An entry ends in one line break: a text that ends in more, entryChunks trims.)
       if (entry !== undefined && !endsInBlankLine(entry)) {
-        if (entry.length === 1) this.printedText = entry[0];
-        else this.printedPieces = entry;
+        this.printedBytes = heldBytes(entry);
         this.printedIn = container;
       } else {
         this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));

@@ -103,9 +103,9 @@ export function printPlainIn(value: PlainResource, layout: Layout): string | und
 
 /**
  * printPlainIn's text in pieces, joined but for the lines of a declared shared tail (see
- * sharedTail: every instance's dashboard ends in the same panels), each a piece of its own. A
- * resource kept as its text until the output is written then holds that text once for all of
- * them, not a copy of its own (written, the pieces are the text: src/krm/io.ts).
+ * sharedTail: every instance's dashboard ends in the same panels), each a piece of its own: the
+ * tail's lines, made once, are encoded where the resource's bytes are held (src/krm/held-bytes.ts),
+ * and no joined copy of them is made for each resource.
  */
 export function printPlainPieces(value: PlainResource, layout: Layout): string[] | undefined {
   const p = printed(value, layout);
