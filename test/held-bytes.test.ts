@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { heldBytes } from '../src/krm/held-bytes.js';
+import { readStream, writeStream } from '../src/krm/io.js';
 import { Item } from '../src/krm/item.js';
 import { type PlainResource, plainCopy, printPlain } from '../src/krm/print.js';
 import { fixture, runBundle, runCli, withFunctionConfig } from './helpers.js';
@@ -51,6 +52,51 @@ describe('a resource settled into an entry', () => {
         );
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+// In a stream, a resource printed from plain data is held as bytes, and written between the
+// input's documents (directives, markers and end markers of their own) with the separators its
+// text would get: the stream reads as the same text either way.
+describe('a stream', () => {
+  const input = fc.constantFrom(
+    'kind: A\n',
+    '---\nkind: B\n',
+    '%YAML 1.2\n---\nkind: C\n',
+    'kind: D\n...\n',
+    '--- # marked\nkind: E\n...\n',
+    '# a comment\nkind: F\n',
+  );
+  const written = fc.record({ name: fc.string({ minLength: 1, maxLength: 20 }), text });
+  it('writes a held document as its text would be written', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(input, written), { minLength: 1, maxLength: 8 }), (docs) => {
+        const held: Item[] = [];
+        const asText: Item[] = [];
+        for (const doc of docs) {
+          if (typeof doc === 'string') {
+            const [item] = readStream(doc).items;
+            held.push(item as Item);
+            asText.push(item as Item);
+            continue;
+          }
+          const value: PlainResource = {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: doc.name },
+            data: { text: doc.text },
+          };
+          const item = Item.generated(plainCopy(value) as PlainResource);
+          item.settle(0);
+          expect(item.documentBytes).toBeDefined();
+          held.push(item);
+          const [same] = readStream(printPlain(value) as string).items;
+          asText.push(same as Item);
+        }
+        expect(writeStream(held)).toBe(writeStream(asText));
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -890,7 +890,7 @@ function withoutMarkers(body: string): string {
 }
 
 export function writeStream(items: readonly Item[]): string {
-  return [...streamChunks(items)].join('');
+  return [...streamChunks(items)].map(chunkText).join('');
 }
 
 /**
@@ -898,9 +898,17 @@ export function writeStream(items: readonly Item[]): string {
  * came, with the `---`, `%` directives and `...` it had; a `---` goes between two documents
  * where none is, and a `...` before directives where none is.
  */
-export function* streamChunks(items: readonly Item[]): Generator<string> {
+export function* streamChunks(items: readonly Item[]): Generator<Chunk> {
   let previous: string | undefined;
   for (const item of items) {
+    const bytes = item.raw === undefined ? item.documentBytes : undefined;
+    if (bytes !== undefined) {
+      // Printed from plain data: no directive, marker or end marker of its own.
+      if (previous !== undefined) yield '---\n';
+      yield bytes;
+      previous = '';
+      continue;
+    }
     let text = item.raw ?? resourceText(item);
     if (!text.endsWith('\n')) text += '\n';
     if (previous !== undefined) {

@@ -201,6 +201,15 @@ export class Item {
   }
 
   /**
+   * A written resource's text as a document of its own, as UTF-8 bytes, when `settle` printed it
+   * so from plain data: it then starts with a key, not a directive or a marker, and ends in a
+   * line break and no document end marker.
+   */
+  get documentBytes(): Buffer | undefined {
+    return this.printedIn === 0 ? this.printedBytes : undefined;
+  }
+
+  /**
    * A written resource's text as a ResourceList entry `indent` spaces in, when `settle` printed
    * it so; undefined otherwise (it is then moved in as it goes out).
    */
@@ -230,9 +239,13 @@ export class Item {
             })
           : undefined;
       // (An entry ends in one line break: a text that ends in more, entryChunks trims.)
+      const document = entry === undefined && container === 0 && printPlain(this.plainValue);
       if (entry !== undefined && !endsInBlankLine(entry)) {
         this.printedBytes = heldBytes(entry);
         this.printedIn = container;
+      } else if (document) {
+        // A document of a stream: held as bytes too (see `documentBytes`).
+        this.printedBytes = heldBytes([document]);
       } else {
         this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
       }
