@@ -60,8 +60,9 @@ export class Item {
   /** A written resource's text, once printed as a document of its own (see `settle`). */
   private printedText: string | undefined;
   /**
-   * Its text once printed as a ResourceList entry whose lines are `printedIn` columns in, as
-   * UTF-8 bytes (see held-bytes.ts); `printedText` is then made only if asked for.
+   * Its text once printed from plain data, as UTF-8 bytes (see held-bytes.ts): a ResourceList
+   * entry whose lines are `printedIn` columns in, or (`printedIn` 0) a document of a stream.
+   * `printedText` is then made only if asked for.
    */
   private printedBytes: Buffer | undefined;
   private printedIn = 0;
