@@ -7,7 +7,7 @@ import { heldBytes } from '../src/krm/held-bytes.js';
 import { readStream, writeStream } from '../src/krm/io.js';
 import { Item } from '../src/krm/item.js';
 import { type PlainResource, plainCopy, printPlain } from '../src/krm/print.js';
-import { fixture, runBundle, runCli, withFunctionConfig } from './helpers.js';
+import { fixture, inNamespace, runBundle, runCli, withFunctionConfig } from './helpers.js';
 
 // Lone surrogates are left out: a resource's text is YAML, and YAML is Unicode text.
 const text = fc.string({ unit: 'grapheme', maxLength: 400 });
@@ -112,10 +112,7 @@ describe('the bundle', () => {
     const tail = list.indexOf('functionConfig:');
     const items = list.slice(head, tail);
     const copies = Array.from({ length: 20 }, (_, n) =>
-      items.replace(
-        /^(\s*(?:namespace|name): )openedx$/gm,
-        `$1openedx-${String(n).padStart(3, '0')}`,
-      ),
+      inNamespace(items, `openedx-${String(n).padStart(3, '0')}`),
     );
     const input = `${list.slice(0, head)}${copies.join('')}${list.slice(tail)}`;
     const inProcess = runCli([], input);

@@ -57,6 +57,11 @@ export function twoInstances(): string {
   return `${fixture(RENDERS.v20)}---\n${fixture(RENDERS.custom)}`;
 }
 
+/** An instance's resources (text in namespace openedx) moved to another namespace. */
+export function inNamespace(text: string, namespace: string): string {
+  return text.replace(/^(\s*(?:namespace|name): )openedx$/gm, `$1${namespace}`);
+}
+
 /** A captured Kustomize or kpt ResourceList with a test config as its functionConfig. */
 export function withFunctionConfig(resourceList: string, config = 'recommended'): string {
   const text = readFileSync(configPath(config), 'utf8')

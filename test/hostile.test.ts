@@ -10,7 +10,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { splitResourceListText } from '../src/krm/io.js';
 import { parseYamlValue } from '../src/krm/yaml.js';
-import { BUNDLE, configPath, fixture, RENDERS, runCli, withoutSummary } from './helpers.js';
+import {
+  BUNDLE,
+  configPath,
+  fixture,
+  inNamespace,
+  RENDERS,
+  runCli,
+  withoutSummary,
+} from './helpers.js';
 
 const HEAP_MB = 64;
 
@@ -193,7 +201,7 @@ describe('huge inputs', () => {
     const render = fixture(RENDERS.v20);
     const docs: string[] = [];
     for (let n = 0; n < 300; n++) {
-      docs.push(render.replace(/^(\s*(?:namespace|name): )openedx$/gm, `$1openedx-${n}`));
+      docs.push(inNamespace(render, `openedx-${n}`));
     }
     const input = docs.join('---\n');
     expect(input.length).toBeGreaterThan(25_000_000);

@@ -901,7 +901,7 @@ export function writeStream(items: readonly Item[]): string {
 export function* streamChunks(items: readonly Item[]): Generator<Chunk> {
   let previous: string | undefined;
   for (const item of items) {
-    const bytes = item.raw === undefined ? item.documentBytes : undefined;
+    const bytes = item.documentBytes;
     if (bytes !== undefined) {
       // Printed from plain data: no directive, marker or end marker of its own.
       if (previous !== undefined) yield '---\n';

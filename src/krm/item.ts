@@ -232,30 +232,30 @@ export class Item {
     // printed text is not parsed for them.
     this.header ??= this.head;
     if (this.plainValue) {
-      const entry =
-        container >= 2
-          ? printPlainPieces(this.plainValue, {
-              start: `${' '.repeat(container - 2)}- `,
-              container,
-            })
-          : undefined;
-      // (An entry ends in one line break: a text that ends in more, entryChunks trims.)
-      const document = entry === undefined && container === 0 && printPlain(this.plainValue);
-      if (entry !== undefined && !endsInBlankLine(entry)) {
-        this.printedBytes = heldBytes(entry);
-        this.printedIn = container;
-      } else if (document) {
-        // A document of a stream: held as bytes too (see `documentBytes`).
-        this.printedBytes = heldBytes([document]);
-      } else {
-        this.printedText = printPlain(this.plainValue) ?? printResource(docFrom(this.plainValue));
-      }
+      this.settlePlain(this.plainValue, container);
       this.plainValue = undefined;
       this.parsed = undefined;
       return;
     }
     this.printedText = printResource(this.parsed as Doc);
     this.parsed = undefined;
+  }
+
+  /** Prints plain data: as bytes when it can (an entry, or a stream's document), else as text. */
+  private settlePlain(value: PlainResource, container: number): void {
+    if (container >= 2) {
+      const entry = printPlainPieces(value, { start: `${' '.repeat(container - 2)}- `, container });
+      // (An entry ends in one line break: a text that ends in more, entryChunks trims.)
+      if (entry !== undefined && !endsInBlankLine(entry)) {
+        this.printedBytes = heldBytes(entry);
+        this.printedIn = container;
+        return;
+      }
+    }
+    const text = printPlain(value);
+    // A document of a stream: held as bytes too (see `documentBytes`).
+    if (text !== undefined && container === 0) this.printedBytes = heldBytes([text]);
+    else this.printedText = text ?? printResource(docFrom(value));
   }
 
   /**
